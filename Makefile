@@ -1,0 +1,64 @@
+# transcript-qa task runner. `make run` sets up and starts the chat UI; `make test` checks all.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED_DATA ?= ../shared/data
+# The first run ingests the seed and a sample of kremlin.ru pages (see README); override with
+# `make run TRANSCRIPTS=folder`.
+SAMPLE_PAGES ?= 60
+TRANSCRIPTS ?=
+LIBRARY ?= library
+HOST ?= 127.0.0.1
+PORT ?= 7860
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: help setup run ingest-sample serve test lint typecheck pytest bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed  ## create or update .venv (torch CPU first, then pinned versions)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+run: setup ingest-sample serve  ## set up, ingest the sample transcripts, start the chat UI
+
+ingest-sample: setup
+	@if [ -n "$(TRANSCRIPTS)" ]; then \
+		$(VENV)/bin/tqa --library $(LIBRARY) ingest "$(TRANSCRIPTS)"; \
+	elif [ -d "$(SHARED_DATA)/seed" ]; then \
+		pages=$$(ls $(SHARED_DATA)/kremlin/html/*.html | sort -V | head -n $(SAMPLE_PAGES)); \
+		$(VENV)/bin/tqa --library $(LIBRARY) ingest $(SHARED_DATA)/seed $$pages; \
+	else \
+		echo "No ../shared/data here: starting on an empty library."; \
+		echo "Add transcripts with: $(VENV)/bin/tqa --library $(LIBRARY) ingest PATH..."; \
+		echo "or upload them in the UI's Library tab."; \
+	fi
+
+serve: setup  ## start the chat UI on the library
+	$(VENV)/bin/tqa --library $(LIBRARY) serve --host $(HOST) --port $(PORT)
+
+test: setup lint typecheck pytest  ## ruff, mypy and pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(VENV)/bin/pytest
+
+bench: setup  ## speed and quality benchmarks (prints figures and ratios)
+	$(PY) -m eval.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,325 @@
+"""A FAISS inner-product index whose int64 ids are chunk ids, saved atomically as one file.
+
+Two kinds: "flat" (exact) and "hnsw" (approximate). HNSW cannot remove vectors, so a removed
+vector stays stored with its id replaced by a negative tombstone in the id map; every search
+excludes negative ids, and the tombstones travel with the index in the same FAISS file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import faiss as _faiss
+import numpy as np
+
+from qa.errors import LibraryError, SettingsError
+
+# faiss ships an incomplete __init__.pyi (no SearchParametersHNSW, no callback IO, base-class
+# return types), so it is used untyped here.
+faiss: Any = _faiss
+
+KINDS = ("flat", "hnsw")
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+# An HNSW search filtered to at most this many ids scores them exactly instead: a graph walk
+# restricted to a small subset can miss hits, and scoring a few thousand vectors takes a few ms.
+EXACT_FILTER_MAX = 20_000
+# Exact scoring of at most this many vectors copies them out and multiplies in NumPy; above it
+# FAISS scans the flat storage skipping non-members (measured crossover: 1k-5k at 100k vectors).
+_GATHER_MAX = 2048
+# A filtered HNSW walk that comes back short is retried with efSearch this many times larger,
+# up to _EF_SEARCH_CAP, then falls back to exact scoring.
+_EF_GROWTH = 4
+_EF_SEARCH_CAP = 4096
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def choose_kind(setting: str, n_vectors: int, auto_threshold: int) -> str:
+    """The index kind for a setting: "auto" picks hnsw above auto_threshold vectors."""
+    if setting == "auto":
+        return "hnsw" if n_vectors > auto_threshold else "flat"
+    if setting not in KINDS:
+        raise SettingsError(f"index_kind must be auto, flat or hnsw, got {setting!r}")
+    return setting
+
+
+class VectorIndex:
+    """Unit vectors keyed by non-negative int64 ids, searched by inner product."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        """Wrap a FAISS IndexIDMap2; use create() or load() instead."""
+        self._index = index
+        self._inner = faiss.downcast_index(index.index)
+        self.kind = kind
+        self.dimension: int = int(index.d)
+        # (id map, live ids ascending, their positions), rebuilt after add or remove
+        self._lookup: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._tombstones = int(np.count_nonzero(self._id_map() < 0))
+
+    @classmethod
+    def create(
+        cls, dimension: int, kind: str = "flat", *, ef_search: int = HNSW_EF_SEARCH
+    ) -> VectorIndex:
+        """An empty index of the given kind ("flat" or "hnsw")."""
+        if dimension < 1:
+            raise ValueError(f"dimension must be a positive integer, got {dimension}")
+        if kind == "flat":
+            inner = faiss.IndexFlatIP(dimension)
+        elif kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        else:
+            raise ValueError(f"kind must be flat or hnsw, got {kind!r}")
+        index = faiss.IndexIDMap2(inner)  # the faiss wrapper keeps a reference to inner
+        created = cls(index, kind)
+        if kind == "hnsw":
+            created.ef_search = ef_search
+        return created
+
+    @property
+    def ef_search(self) -> int:
+        """HNSW search breadth (saved with the index); 0 for flat."""
+        if self.kind != "hnsw":
+            return 0
+        return int(self._inner.hnsw.efSearch)
+
+    @ef_search.setter
+    def ef_search(self, value: int) -> None:
+        if self.kind != "hnsw":
+            raise ValueError("ef_search applies to hnsw indexes only")
+        if value < 1:
+            raise ValueError(f"ef_search must be a positive integer, got {value}")
+        self._inner.hnsw.efSearch = int(value)
+
+    @property
+    def tombstones(self) -> int:
+        """Removed vectors still stored (hnsw only); rebuild when they pile up."""
+        return self._tombstones
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal) - self._tombstones
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under ids; ids must be new, unique and non-negative."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"ids must be a 1-D integer array, got shape {ids.shape} {ids.dtype}")
+        vectors = np.asarray(vectors)
+        if vectors.dtype != np.float32:
+            raise ValueError(f"vectors must be float32, got {vectors.dtype}")
+        if vectors.ndim != 2 or vectors.shape[1] != self.dimension:
+            raise ValueError(f"vectors must have shape (n, {self.dimension}), got {vectors.shape}")
+        if len(ids) != len(vectors):
+            raise ValueError(f"got {len(ids)} ids for {len(vectors)} vectors")
+        if len(ids) == 0:
+            return
+        ids = ids.astype(np.int64)
+        if ids.min() < 0:
+            raise ValueError(f"ids must be non-negative, got {int(ids.min())}")
+        unique, counts = np.unique(ids, return_counts=True)
+        if len(unique) != len(ids):
+            raise ValueError(f"duplicate ids in one add: {unique[counts > 1][:10].tolist()}")
+        present = ids[self._positions(ids) >= 0]
+        if len(present):
+            raise ValueError(f"ids already in the index: {present[:10].tolist()}")
+        self._index.add_with_ids(np.ascontiguousarray(vectors), ids)
+        self._lookup = None
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Remove the given ids; returns how many were in the index."""
+        wanted = np.unique(np.fromiter(ids, dtype=np.int64))
+        positions = self._positions(wanted)
+        positions = positions[positions >= 0]
+        if len(positions) == 0:
+            return 0
+        if self.kind == "flat":
+            removed = int(self._index.remove_ids(faiss.IDSelectorBatch(wanted)))
+        else:
+            id_map = self._id_map()
+            # Unique negative tombstones keep the id map one-to-one, as IndexIDMap2 expects.
+            id_map[positions] = -2 - positions
+            faiss.copy_array_to_vector(id_map, self._index.id_map)
+            self._index.construct_rev_map()
+            removed = len(positions)
+            self._tombstones += removed
+        self._lookup = None
+        return removed
+
+    def ids(self) -> np.ndarray:
+        """All live ids, ascending."""
+        return self._cached()[1].copy()
+
+    def vectors(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """The stored vectors of ids, in the order given."""
+        wanted = np.fromiter(ids, dtype=np.int64) if not isinstance(ids, np.ndarray) else ids
+        wanted = np.asarray(wanted, dtype=np.int64).reshape(-1)
+        positions = self._positions(wanted)
+        missing = wanted[positions < 0]
+        if len(missing):
+            raise ValueError(f"ids not in the index: {missing[:10].tolist()}")
+        return self._storage()[positions].copy()
+
+    def search(
+        self, query: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k best vectors for one query, best first, within allowed_ids."""
+        query = np.asarray(query, dtype=np.float32)
+        if query.shape != (self.dimension,):
+            raise ValueError(f"query must have shape ({self.dimension},), got {query.shape}")
+        if k < 1:
+            raise ValueError(f"k must be greater than 0, got {k}")
+        if allowed_ids is None:
+            if len(self) == 0:
+                return _empty()
+            if self.kind == "flat":
+                return _hits(*self._index.search(query[None, :], min(k, len(self))))
+            return self._search_hnsw(query, k, None, self._live_positions())
+        allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64).reshape(-1))
+        positions = self._positions(allowed)
+        allowed, positions = allowed[positions >= 0], positions[positions >= 0]
+        if len(positions) == 0:
+            return _empty()
+        if self.kind == "flat" or len(positions) <= EXACT_FILTER_MAX:
+            return self._search_exact(query, k, positions)
+        return self._search_hnsw(query, k, allowed, positions)
+
+    def save(self, path: Path) -> None:
+        """Write the index to path atomically (temp file in the same folder, fsync, rename)."""
+        path = Path(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                faiss.write_index(self._index, faiss.PyCallbackIOWriter(f.write))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        """Read an index written by save()."""
+        path = Path(path)
+        if not path.is_file():
+            raise LibraryError(f"vector index not found: {path}")
+        try:
+            with open(path, "rb") as f:
+                index = faiss.read_index(faiss.PyCallbackIOReader(f.read))
+        except RuntimeError as exc:
+            raise LibraryError(f"{path}: not a readable FAISS index ({exc})") from exc
+        if not isinstance(index, faiss.IndexIDMap2):
+            raise LibraryError(f"{path}: expected an IndexIDMap2, got {type(index).__name__}")
+        inner = faiss.downcast_index(index.index)
+        if inner.metric_type != faiss.METRIC_INNER_PRODUCT:
+            raise LibraryError(f"{path}: expected an inner-product index")
+        if isinstance(inner, faiss.IndexHNSWFlat):
+            kind = "hnsw"
+        elif isinstance(inner, faiss.IndexFlat):
+            kind = "flat"
+        else:
+            raise LibraryError(f"{path}: unsupported inner index {type(inner).__name__}")
+        return cls(index, kind)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _id_map(self) -> np.ndarray:
+        """Id of each stored position (negative: a removed hnsw vector); a copy."""
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=False)
+
+    def _storage(self) -> np.ndarray:
+        """Zero-copy (ntotal, dimension) view of the stored vectors; invalid after add()."""
+        flat = self._inner if self.kind == "flat" else faiss.downcast_index(self._inner.storage)
+        n = int(flat.ntotal)
+        if n == 0:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension).reshape(n, self.dimension)
+
+    def _cached(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(id map, live ids ascending, their stored positions), kept until add or remove."""
+        if self._lookup is None:
+            id_map = self._id_map()
+            live = np.flatnonzero(id_map >= 0)
+            order = np.argsort(id_map[live], kind="stable")
+            self._lookup = (id_map, id_map[live][order], live[order])
+        return self._lookup
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        """Stored position of each id, -1 where the id is not live."""
+        _, sorted_ids, positions = self._cached()
+        if len(sorted_ids) == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return np.where(sorted_ids[at] == ids, positions[at], -1)
+
+    def _live_positions(self) -> np.ndarray:
+        return self._cached()[2]
+
+    def _search_exact(
+        self, query: np.ndarray, k: int, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k among the stored positions given."""
+        k = min(k, len(positions))
+        scores: np.ndarray
+        if len(positions) <= _GATHER_MAX:
+            scores = self._storage()[positions] @ query
+            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+            ids = self._cached()[0][positions[top]]
+            order = np.lexsort((ids, -scores[top]))
+            return scores[top][order].astype(np.float32), ids[order]
+        # A large subset: let FAISS scan the flat storage, skipping non-members, without a copy.
+        flat = self._inner if self.kind == "flat" else faiss.downcast_index(self._inner.storage)
+        selector = faiss.IDSelectorBatch(positions)
+        params = faiss.SearchParameters(sel=selector)
+        scores, found = flat.search(query[None, :], k, params=params)
+        keep = found[0] >= 0
+        return scores[0][keep], self._cached()[0][found[0][keep]]
+
+    def _search_hnsw(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Graph search over live (and allowed) ids; exact when the walk cannot fill k."""
+        want = min(k, len(positions))
+        if allowed is not None:
+            selector: Any = faiss.IDSelectorBatch(allowed)
+        elif self._tombstones:
+            selector = faiss.IDSelectorRange(0, _INT64_MAX)  # live ids are the non-negative ones
+        else:
+            selector = None
+        ef = max(self.ef_search, want)
+        while True:
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
+            scores, ids = _hits(*self._index.search(query[None, :], want, params=params))
+            if len(ids) >= want:
+                return scores, ids
+            if ef >= _EF_SEARCH_CAP:
+                return self._search_exact(query, k, positions)
+            ef = min(ef * _EF_GROWTH, _EF_SEARCH_CAP)
+
+
+def _hits(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row 0 of a FAISS result without the -1 padding."""
+    keep = ids[0] >= 0
+    return scores[0][keep].astype(np.float32), ids[0][keep].astype(np.int64)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in folder durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

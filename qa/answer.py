@@ -1,0 +1,358 @@
+"""Answers with verified citations: the offline extractive answerer and citation checks.
+
+The extractive answerer picks the few sentences of the retrieved passages that best answer the
+question (embedding similarity plus keyword overlap), attributes each to its speaker, transcript
+and date, and cites it. Every citation is then verified against the stored utterances.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import snowballstemmer
+
+from qa.models import Citation, Passage, Utterance
+from qa.retrieval import content_terms
+from qa.sentences import sentence_spans
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_TEXT = "The transcripts don't seem to cover this."
+# Weights of the sentence score: embedding similarity dominates, keyword overlap breaks ties
+# and rescues names and numbers the small model blurs.
+DENSE_WEIGHT = 0.75
+KEYWORD_WEIGHT = 0.25
+MIN_SENTENCE_WORDS = 4
+# At most this many sentences are embedded per question: the rest are pruned by a cheap
+# keyword-and-rank pre-score (keeps the answer latency flat as k grows).
+MAX_SCORED_SENTENCES = 48
+REDUNDANT_SIMILARITY = 0.85
+# A question asking for a quantity or a time is answered by a sentence with a number in it.
+NUMBER_BONUS = 0.1
+_ASKS_FOR_NUMBER = re.compile(
+    r"\b(how\s+(much|many|long|old|often|far|big|large)|what\s+(percentage|share|volume|"
+    r"amount|number|age|year|date|sum)|at\s+what\s+age|in\s+what\s+year|when)\b",
+    re.I,
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half)\b",
+    re.I,
+)
+MAX_PAIR_WORDS = 60
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved utterance, where it sits, and how well it answers."""
+
+    passage_rank: int  # 0-based rank of the passage it came from
+    passage: Passage
+    utterance: Utterance
+    start: int  # character span of the sentence inside the utterance text
+    end: int
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.utterance.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer sentence and the citation that supports it."""
+
+    text: str  # the rendered sentence, without its [n] marker
+    citation: Citation
+
+
+def topic_coverage(terms: Sequence[str], texts: Sequence[str]) -> float:
+    """Share of the question's topic terms (stemmed) found anywhere in the texts."""
+    if not terms:
+        return 1.0
+    words = {stem(w) for text in texts for w in re.findall(r"[^\W_]+", text.lower())}
+    return sum(stem(t) in words for t in terms) / len(terms)
+
+
+def proper_names(question: str) -> list[str]:
+    """Capitalised words inside the question (not its first word): likely names of things."""
+    tokens = re.findall(r"[^\W_]+", question)
+    return [t for t in tokens[1:] if t[:1].isupper() and len(t) >= 3 and not t.isupper()]
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English Snowball stem, so that `vaccines` meets `vaccine` and `talked` meets `talks`."""
+    return str(_stemmer().stemWord(word.lower()))
+
+
+def keyword_overlap(question_terms: Sequence[str], sentence: str) -> float:
+    """Share of the question's content terms (stemmed) that occur in the sentence."""
+    if not question_terms:
+        return 0.0
+    words = {stem(w) for w in re.findall(r"[^\W_]+", sentence.lower())}
+    stems = {stem(t) for t in question_terms}
+    return len(stems & words) / len(stems)
+
+
+def candidate_sentences(
+    passages: Sequence[Passage], utterances_of: Callable[[Passage], Sequence[Utterance]]
+) -> list[Candidate]:
+    """Every sentence of at least four words in the passages' utterances, with its position."""
+    found: list[Candidate] = []
+    seen: set[tuple[str, int, int, int]] = set()
+    for rank, passage in enumerate(passages):
+        for utterance in utterances_of(passage):
+            spans = sentence_spans(utterance.text)
+            # A sentence and, as its own candidate, the sentence with the one before it: "I
+            # think last year it grew by 19.7 percent" needs "Our trade is on the upsurge".
+            pairs = [(a[0], b[1]) for a, b in itertools.pairwise(spans)]
+            for start, end in [*spans, *pairs]:
+                key = (passage.transcript_id, utterance.index, start, end)
+                words = len(utterance.text[start:end].split())
+                if key in seen or words < MIN_SENTENCE_WORDS or words > MAX_PAIR_WORDS:
+                    continue
+                seen.add(key)
+                found.append(Candidate(rank, passage, utterance, start, end))
+    return found
+
+
+def score_candidates(
+    question: str,
+    candidates: Sequence[Candidate],
+    embed: Callable[[list[str]], np.ndarray],
+    speakers: Sequence[str] = (),
+) -> list[Candidate]:
+    """Candidates with scores, best first: dense similarity to the question plus keyword overlap."""
+    if not candidates:
+        return []
+    terms = content_terms(question)
+    wanted = set(speakers)
+
+    def pre_score(c: Candidate) -> float:
+        return keyword_overlap(terms, c.text) + 0.5 / (1 + c.passage_rank)
+
+    pool = sorted(candidates, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES]
+    if wanted:
+        # A speaker filter means the user wants that person's words, not the interviewer's.
+        pool = [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
+    vectors = embed([question] + [c.text for c in pool])
+    similarity = vectors[1:] @ vectors[0]
+    wants_number = bool(_ASKS_FOR_NUMBER.search(question))
+    scored = [
+        Candidate(
+            c.passage_rank,
+            c.passage,
+            c.utterance,
+            c.start,
+            c.end,
+            float(
+                DENSE_WEIGHT * sim
+                + KEYWORD_WEIGHT * keyword_overlap(terms, c.text)
+                + (NUMBER_BONUS if wants_number and _NUMBER.search(c.text) else 0.0)
+            ),
+        )
+        for c, sim in zip(pool, similarity, strict=True)
+    ]
+    return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def select_sentences(
+    scored: Sequence[Candidate],
+    embed: Callable[[list[str]], np.ndarray],
+    *,
+    max_words: int = 120,
+    max_sentences: int = 4,
+    min_score: float = 0.0,
+) -> list[Candidate]:
+    """The best non-redundant sentences within the word limit, in document order."""
+    chosen: list[Candidate] = []
+    words = 0
+    best = scored[0].score if scored else 0.0
+    for candidate in scored:
+        if len(chosen) == max_sentences or candidate.score < max(min_score, 0.75 * best):
+            break
+        length = len(candidate.text.split())
+        if (chosen and words + length > max_words) or any(_overlaps(candidate, c) for c in chosen):
+            continue
+        chosen.append(candidate)
+        words += length
+    if len(chosen) > 1:
+        vectors = embed([c.text for c in chosen])
+        kept: list[int] = []
+        for i in range(len(chosen)):
+            if all(float(vectors[i] @ vectors[j]) < REDUNDANT_SIMILARITY for j in kept):
+                kept.append(i)
+        chosen = [chosen[i] for i in kept]
+    return sorted(
+        chosen,
+        key=lambda c: (c.passage.date or "", c.passage.transcript_id, c.utterance.index, c.start),
+    )
+
+
+def best_word_window(
+    text: str, start: int, end: int, question_terms: Sequence[str], max_words: int
+) -> tuple[int, int]:
+    """The span of at most max_words words inside text[start:end] richest in question terms."""
+    spans = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    if len(spans) <= max_words:
+        return start, end
+    stems = {stem(t) for t in question_terms}
+
+    def hits(i: int) -> int:
+        window = text[spans[i][0] : spans[i + max_words - 1][1]].lower()
+        return sum(1 for w in re.findall(r"[^\W_]+", window) if stem(w) in stems)
+
+    best = max(range(len(spans) - max_words + 1), key=lambda i: (hits(i), -i))
+    return spans[best][0], spans[best + max_words - 1][1]
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return (
+        a.passage.transcript_id == b.passage.transcript_id
+        and a.utterance.index == b.utterance.index
+        and a.start < b.end
+        and b.start < a.end
+    )
+
+
+def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: int) -> Candidate:
+    """A long sentence cut to its best window of max_words words (still a verbatim span)."""
+    start, end = best_word_window(
+        candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words
+    )
+    return Candidate(
+        candidate.passage_rank, candidate.passage, candidate.utterance, start, end, candidate.score
+    )
+
+
+def cite(candidate: Candidate, n: int) -> Citation:
+    u = candidate.utterance
+    return Citation(
+        n=n,
+        transcript_id=candidate.passage.transcript_id,
+        title=candidate.passage.title,
+        date=candidate.passage.date,
+        speaker=u.canonical_speaker,
+        utterance_start=u.index,
+        utterance_end=u.index,
+        quote=candidate.text,
+        start_s=u.start_s,
+    )
+
+
+def render_claims(chosen: Sequence[Candidate], *, several_transcripts: bool) -> list[Claim]:
+    """Sentences that read like an answer: who said what, where, each with its citation."""
+    claims: list[Claim] = []
+    previous: Candidate | None = None
+    for n, candidate in enumerate(chosen, 1):
+        citation = cite(candidate, n)
+        speaker = citation.speaker
+        same_source = previous is not None and (
+            previous.passage.transcript_id == candidate.passage.transcript_id
+        )
+        quote = candidate.text.rstrip()
+        ellipsis_before = "…" if candidate.start > 0 and not _starts_sentence(candidate) else ""
+        quoted = f"\u201c{ellipsis_before}{quote}\u201d"
+        if same_source and previous and previous.utterance.canonical_speaker == speaker:
+            assert previous is not None
+            verb = (
+                "added"
+                if abs(candidate.utterance.index - previous.utterance.index) <= 1
+                else ("also said")
+            )
+            sentence = f"{_short_name(speaker)} {verb}: {quoted}"
+        else:
+            who = speaker or "The transcript"
+            verb = "says" if speaker is None else "said"
+            where = ""
+            if several_transcripts and not same_source:
+                where = f" ({_source_label(candidate.passage)})"
+            sentence = f"{who}{where} {verb}: {quoted}"
+        claims.append(Claim(sentence, citation))
+        previous = candidate
+    return claims
+
+
+def _short_name(speaker: str | None) -> str:
+    """The surname for a second mention ("Nazarbayev added"), a role label as it is."""
+    return speaker.split()[-1] if speaker else "The transcript"
+
+
+def _starts_sentence(candidate: Candidate) -> bool:
+    return candidate.text[:1].isupper() or candidate.text[:1] in "\"'\u201c(["
+
+
+def _source_label(passage: Passage) -> str:
+    return f"{passage.title}, {passage.date}" if passage.date else passage.title
+
+
+def answer_text(claims: Sequence[Claim]) -> str:
+    return " ".join(f"{c.text} [{c.citation.n}]" for c in claims)
+
+
+def verify_citation(citation: Citation, utterances: Sequence[Utterance]) -> str | None:
+    """Why the citation fails against the stored utterances it names, or None when it holds."""
+    cited = [u for u in utterances if citation.utterance_start <= u.index <= citation.utterance_end]
+    if len(cited) != citation.utterance_end - citation.utterance_start + 1:
+        return f"{citation.ref}: the cited utterances are not in the library"
+    quote = normalize_space(citation.quote)
+    if not quote:
+        return f"{citation.ref}: empty quote"
+    if not any(quote in normalize_space(u.text) for u in cited) and quote not in normalize_space(
+        " ".join(u.text for u in cited)
+    ):
+        return f"{citation.ref}: quote not found in the cited utterances"
+    holders = {u.canonical_speaker for u in cited if quote in normalize_space(u.text)}
+    if holders and citation.speaker not in holders:
+        return f"{citation.ref}: the quote is not {citation.speaker}'s"
+    if not holders and citation.speaker not in {u.canonical_speaker for u in cited}:
+        return f"{citation.ref}: {citation.speaker} did not speak there"
+    return None
+
+
+def verified_claims(
+    claims: Sequence[Claim], utterances_of: Callable[[Citation], Sequence[Utterance]]
+) -> list[Claim]:
+    """The claims whose citation verifies, renumbered 1..n; failures are logged and dropped."""
+    kept: list[Claim] = []
+    for claim in claims:
+        problem = verify_citation(claim.citation, utterances_of(claim.citation))
+        if problem:
+            log.warning("citation dropped with its claim: %s", problem)
+            continue
+        kept.append(claim)
+    return [renumber(claim, n) for n, claim in enumerate(kept, 1)]
+
+
+def renumber(claim: Claim, n: int) -> Claim:
+    c = claim.citation
+    return Claim(
+        claim.text,
+        Citation(
+            n,
+            c.transcript_id,
+            c.title,
+            c.date,
+            c.speaker,
+            c.utterance_start,
+            c.utterance_end,
+            c.quote,
+            c.start_s,
+        ),
+    )

@@ -1,0 +1,359 @@
+"""The assistant: question (+ history, filters) -> standalone question -> passages -> answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.answer import (
+    ABSTAIN_TEXT,
+    Claim,
+    answer_text,
+    best_word_window,
+    candidate_sentences,
+    proper_names,
+    render_claims,
+    score_candidates,
+    select_sentences,
+    topic_coverage,
+    trim_quote,
+    verified_claims,
+)
+from qa.errors import AnswererError
+from qa.followup import Standalone, Turn, make_standalone
+from qa.library import Library
+from qa.mentions import (
+    Enumeration,
+    enumerate_mentions,
+    is_enumeration,
+    term_pattern,
+    topic_terms,
+)
+from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.retrieval import Retrieval, Retriever, content_terms
+from qa.sentences import sentence_spans
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Longest quote shown for one sentence; a longer sentence shows its best window.
+MAX_QUOTE_WORDS = 45
+MAX_LISTED_MENTIONS = 10
+
+
+@dataclass
+class Timings:
+    retrieval_s: float = 0.0
+    answer_s: float = 0.0
+
+
+@dataclass
+class AnswerEvent:
+    """A step of a streamed answer: partial text while it is written, then the final Answer."""
+
+    text: str
+    answer: Answer | None = None
+
+
+@dataclass
+class Conversation:
+    """The turns of one chat, enough for follow-ups to lean on."""
+
+    turns: list[Turn] = field(default_factory=list)
+
+    def add(self, answer: Answer) -> None:
+        self.turns.append(turn_of(answer))
+
+
+def turn_of(answer: Answer) -> Turn:
+    speakers = tuple(dict.fromkeys(c.speaker for c in answer.citations if c.speaker))
+    transcripts = tuple(dict.fromkeys(c.transcript_id for c in answer.citations))
+    return Turn(
+        answer.question,
+        answer.standalone_question,
+        answer.filters,
+        speakers,
+        transcripts,
+        answer.text,
+    )
+
+
+class Assistant:
+    """Answers questions over one library; safe to share between conversations (no chat state)."""
+
+    def __init__(self, library: Library, settings: Settings, llm: object | None = None) -> None:
+        self.library = library
+        self.settings = settings
+        self.retriever = Retriever(library, mode=settings.retriever)
+        self.llm = llm  # a qa.llm.LLMClient when an endpoint is configured
+        self.last_timings = Timings()
+
+    # -------------------------------------------------------------------------------- asking
+
+    def standalone(self, question: str, history: Sequence[Turn]) -> Standalone:
+        """The follow-up made self-contained: by the LLM when one is set, else offline."""
+        known = [name for name, _ in self.library.speakers()]
+        offline = make_standalone(question, history, known)
+        if self.llm is None or not history:
+            return offline
+        from qa.llm import rewrite_messages, standalone_from_reply
+
+        pairs = [(t.question, t.answer) for t in history]
+        try:
+            reply = self.llm.chat(rewrite_messages(question, pairs))  # type: ignore[attr-defined]
+        except AnswererError as exc:
+            log.warning("LLM rewrite failed, using the offline one: %s", exc)
+            return offline
+        return Standalone(standalone_from_reply(reply, offline.question), offline.filters)
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> tuple[Standalone, Retrieval]:
+        """The standalone question and the passages retrieved for it."""
+        user = filters or Filters()
+        standalone = self.standalone(question, history)
+        carried = standalone.filters
+        merged = Filters(
+            speakers=user.speakers or carried.speakers,
+            transcripts=user.transcripts or carried.transcripts,
+            since=user.since or carried.since,
+            until=user.until or carried.until,
+        )
+        retrieval = self.retriever.retrieve(
+            standalone.question, k or self.settings.top_k, merged, mode=mode
+        )
+        return standalone, retrieval
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """A cited answer (or an abstention with the closest passages)."""
+        final: Answer | None = None
+        for event in self.stream(question, history, filters, k=k, mode=mode):
+            final = event.answer or final
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Answer events: partial texts (LLM streaming), then one event carrying the Answer."""
+        question = question.strip()
+        started = time.perf_counter()
+        standalone, retrieval = self.retrieve(question, history, filters, k=k, mode=mode)
+        retrieved = time.perf_counter()
+        notices: list[str] = []
+        answer: Answer | None = None
+        if self.llm is not None and retrieval.passages and not is_enumeration(standalone.question):
+            try:
+                for partial in self._llm_stream(question, standalone, retrieval):
+                    if isinstance(partial, Answer):
+                        answer = partial
+                    else:
+                        yield AnswerEvent(partial)
+            except AnswererError as exc:
+                log.warning("LLM answerer failed: %s", exc)
+                notices.append(f"The LLM endpoint failed ({exc}); showing the extractive answer.")
+        if answer is None and is_enumeration(standalone.question):
+            answer = self._enumeration(question, standalone, retrieval)
+        if answer is None:
+            answer = self._extractive(question, standalone, retrieval, tuple(notices))
+        self.last_timings = Timings(retrieved - started, time.perf_counter() - started)
+        yield AnswerEvent(answer.text, answer)
+
+    # --------------------------------------------------------------------- extractive answerer
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.library.encoder.encode(texts)
+
+    def passage_utterances(self, passage: Passage) -> list[Utterance]:
+        return self.library.utterances(
+            passage.transcript_id, passage.utterance_start, passage.utterance_end
+        )
+
+    def citation_utterances(self, citation: Citation) -> list[Utterance]:
+        return self.library.utterances(
+            citation.transcript_id, citation.utterance_start, citation.utterance_end
+        )
+
+    def _extractive(
+        self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
+    ) -> Answer:
+        passages = retrieval.passages
+        candidates = candidate_sentences(passages, self.passage_utterances)
+        scored = score_candidates(
+            standalone.question, candidates, self._embed, retrieval.filters.speakers
+        )
+        if not scored or scored[0].score < self.settings.abstain_threshold:
+            return self.abstention(question, standalone, retrieval, notices)
+        gap = self.evidence_gap(standalone.question, retrieval)
+        if gap:
+            return self.abstention(question, standalone, retrieval, (*notices, gap))
+        chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
+        terms = content_terms(standalone.question)
+        chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
+        several = len({c.passage.transcript_id for c in chosen}) > 1
+        claims = verified_claims(
+            render_claims(chosen, several_transcripts=several), self.citation_utterances
+        )
+        if not claims:
+            return self.abstention(question, standalone, retrieval, notices)
+        return self._answer(question, standalone, retrieval, claims, notices)
+
+    def evidence_gap(self, question: str, retrieval: Retrieval) -> str | None:
+        """Why the passages cannot answer, measured on the hand suite (see README), or None.
+
+        The question's topic words must occur in the retrieved passages at all, and a name it
+        mentions must occur somewhere in the library: "What did Putin say about TikTok?" has
+        close-sounding passages but no transcript says TikTok.
+        """
+        terms = topic_terms(question, retrieval.filters.speakers)
+        if topic_coverage(terms, [p.text for p in retrieval.passages]) == 0:
+            return "None of the closest passages uses the question's words."
+        speakers = {part for name in retrieval.filters.speakers for part in name.split()}
+        unknown = [
+            name
+            for name in proper_names(question)
+            if name not in speakers and self.library.term_count(name) == 0
+        ]
+        if unknown:
+            return "No transcript in the library mentions " + ", ".join(unknown) + "."
+        return None
+
+    def _answer(
+        self,
+        question: str,
+        standalone: Standalone,
+        retrieval: Retrieval,
+        claims: Sequence[Claim],
+        notices: tuple[str, ...],
+    ) -> Answer:
+        return Answer(
+            question=question,
+            standalone_question=standalone.question,
+            text=answer_text(claims),
+            citations=tuple(c.citation for c in claims),
+            passages=retrieval.passages,
+            abstained=False,
+            filters=retrieval.filters,
+            notices=notices,
+        )
+
+    def abstention(
+        self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
+    ) -> Answer:
+        return Answer(
+            question=question,
+            standalone_question=standalone.question,
+            text=ABSTAIN_TEXT,
+            citations=(),
+            passages=retrieval.passages,
+            abstained=True,
+            filters=retrieval.filters,
+            notices=notices,
+        )
+
+    # ---------------------------------------------------------------------- counting questions
+
+    def enumerate(self, question: str, filters: Filters) -> Enumeration:
+        return enumerate_mentions(self.library, question, filters)
+
+    def _enumeration(
+        self, question: str, standalone: Standalone, retrieval: Retrieval
+    ) -> Answer | None:
+        found = self.enumerate(standalone.question, retrieval.filters)
+        if not found.terms:
+            return None
+        if not found.mentions:
+            return self.abstention(question, standalone, retrieval, ())
+        patterns = [term_pattern(t) for t in found.terms]
+        claims: list[Claim] = []
+        for n, mention in enumerate(found.mentions[:MAX_LISTED_MENTIONS], 1):
+            u = mention.utterance
+            spans = sentence_spans(u.text)
+            start, end = next(
+                ((a, b) for a, b in spans if all(p.search(u.text[a:b]) for p in patterns)),
+                (0, len(u.text)),
+            )
+            start, end = best_word_window(u.text, start, end, found.terms, MAX_QUOTE_WORDS)
+            quote = u.text[start:end]
+            where = f"{mention.title}, {mention.date}" if mention.date else mention.title
+            citation = Citation(
+                n,
+                mention.transcript_id,
+                mention.title,
+                mention.date,
+                u.canonical_speaker,
+                u.index,
+                u.index,
+                quote,
+                u.start_s,
+            )
+            claims.append(Claim(f"{where}: \u201c{quote}\u201d", citation))
+        claims = verified_claims(claims, self.citation_utterances)
+        who = " and ".join(retrieval.filters.speakers) or "The transcripts"
+        words = ", ".join(f"\u201c{t}\u201d" for t in found.terms)
+        summary = (
+            f"{who} used {words} in {len(found.mentions)} utterance"
+            f"{'s' if len(found.mentions) != 1 else ''} ({found.occurrences} time"
+            f"{'s' if found.occurrences != 1 else ''}) across {len(found.transcripts)} transcript"
+            f"{'s' if len(found.transcripts) != 1 else ''}{_date_phrase(retrieval.filters)}."
+        )
+        if len(found.mentions) > len(claims):
+            summary += f" The first {len(claims)}, in date order:"
+        text = summary + " " + " ".join(f"{c.text} [{c.citation.n}]" for c in claims)
+        if found.related:
+            text += (
+                f" {len(found.related)} more utterance"
+                f"{'s' if len(found.related) != 1 else ''} discuss the topic in other words."
+            )
+        return Answer(
+            question=question,
+            standalone_question=standalone.question,
+            text=text,
+            citations=tuple(c.citation for c in claims),
+            passages=retrieval.passages,
+            abstained=False,
+            filters=retrieval.filters,
+        )
+
+    # ---------------------------------------------------------------------------- LLM answerer
+
+    def _llm_stream(
+        self, question: str, standalone: Standalone, retrieval: Retrieval
+    ) -> Iterator[str | Answer]:
+        from qa.llm_answer import llm_answer_stream
+
+        yield from llm_answer_stream(self, question, standalone, retrieval)
+
+
+def _date_phrase(filters: Filters) -> str:
+    if filters.since and filters.until:
+        return f" between {filters.since} and {filters.until}"
+    if filters.since:
+        return f" since {filters.since}"
+    if filters.until:
+        return f" until {filters.until}"
+    return ""

@@ -1,0 +1,154 @@
+"""Follow-up questions turned into standalone ones, offline.
+
+"And what did he say about trade?" after "What did Nazarbayev say about vaccines?" becomes
+"What did Nursultan Nazarbayev say about trade?". The previous turn's speaker, transcripts, dates
+and topic are carried forward only when the follow-up leans on them (pronouns, ellipsis such as
+"What about 2018?", or a question with no topic of its own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.models import Filters
+from qa.retrieval import content_terms, detect_dates, detect_speakers
+
+_LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
+# Only singular personal pronouns stand for the previous speaker; "they", "them" and "it" more
+# often point at the topic ("How many of them received care?").
+_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+_ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.I)
+_REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
+_YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
+_POSSESSIVE = {"his", "her"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a previous exchange leaves for the next question to lean on."""
+
+    question: str
+    standalone_question: str
+    filters: Filters  # the filters that were applied
+    cited_speakers: tuple[str, ...] = ()
+    cited_transcripts: tuple[str, ...] = ()
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Standalone:
+    question: str
+    filters: Filters  # filters carried from the history (the user's own come on top)
+
+
+def topic_of(question: str, speakers: Sequence[str]) -> str:
+    """The question's topic words without the names of the speakers it asks about."""
+    names = {part.lower() for name in speakers for part in name.split()}
+    return " ".join(t for t in content_terms(question) if t not in names)
+
+
+def make_standalone(
+    question: str, history: Sequence[Turn], known_speakers: Sequence[str]
+) -> Standalone:
+    """The question made self-contained from the last turn when it leans on it."""
+    text = question.strip()
+    if not history or not text:
+        return Standalone(text, Filters())
+    last = history[-1]
+    previous = last.standalone_question
+    previous_speakers = last.filters.speakers or last.cited_speakers[:1]
+    named = detect_speakers(text, known_speakers)
+    since, until = detect_dates(text)
+
+    ellipsis = _ELLIPSIS.match(text)
+    if ellipsis:
+        return _resolve_ellipsis(ellipsis.group("rest"), last, known_speakers)
+
+    body = _LEADING.sub("", text)
+    leans_on_pronoun = bool(_PRONOUN.search(body)) and not named
+    own_topic = topic_of(body, named)
+    carried = Filters()
+    speaker = previous_speakers[0] if previous_speakers else None
+    if leans_on_pronoun and speaker:
+        body = _PRONOUN.sub(lambda m: _replace_pronoun(m.group(1), speaker), body)
+        carried = Filters(speakers=(speaker,))
+    if not own_topic or _only_reply(own_topic):
+        previous_topic = _about_phrase(previous) or topic_of(previous, previous_speakers)
+        if previous_topic:
+            body = f"{body.rstrip(' ?')} about {previous_topic}?"
+        if _REPLY.search(text) and last.cited_transcripts:
+            # "And what did Putin answer?" asks about the same conversation.
+            carried = Filters(
+                speakers=carried.speakers, transcripts=tuple(last.cited_transcripts[:3])
+            )
+    if (
+        not (since or until)
+        and (leans_on_pronoun or not own_topic)
+        and (last.filters.since or last.filters.until)
+    ):
+        carried = Filters(
+            speakers=carried.speakers,
+            transcripts=carried.transcripts,
+            since=last.filters.since,
+            until=last.filters.until,
+        )
+    return Standalone(_sentence_case(body), carried)
+
+
+def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> Standalone:
+    previous = last.standalone_question.rstrip(" ?")
+    previous_speakers = last.filters.speakers
+    since, until = detect_dates(rest)
+    if since or until:
+        year = re.search(r"(?:19|20)\d\d", rest)
+        base = _YEAR_PHRASE.sub("", previous)
+        return Standalone(
+            f"{base} in {year.group(0) if year else rest}?",
+            Filters(speakers=previous_speakers, transcripts=last.filters.transcripts),
+        )
+    named = detect_speakers(rest, known_speakers)
+    if named:
+        base = previous
+        for old in previous_speakers:
+            base = base.replace(old, named[0])
+        if base == previous:
+            topic = _about_phrase(previous) or topic_of(previous, previous_speakers)
+            base = f"What did {named[0]} say about {topic}"
+        return Standalone(f"{base}?", Filters(since=last.filters.since, until=last.filters.until))
+    about = _about_phrase(previous)
+    new_topic = rest.strip(" ?")
+    if about:
+        base = previous[: previous.lower().rfind(about.lower())] + new_topic
+    elif previous_speakers:
+        base = f"What did {previous_speakers[0]} say about {new_topic}"
+    else:
+        base = f"What was said about {new_topic}"
+    return Standalone(
+        f"{base}?",
+        Filters(
+            speakers=previous_speakers,
+            transcripts=last.filters.transcripts,
+            since=last.filters.since,
+            until=last.filters.until,
+        ),
+    )
+
+
+def _about_phrase(question: str) -> str:
+    match = re.search(r"\babout\s+(.+?)\s*\??\s*$", question, re.I)
+    return match.group(1) if match else ""
+
+
+def _only_reply(topic: str) -> bool:
+    return all(_REPLY.fullmatch(word) for word in topic.split())
+
+
+def _replace_pronoun(pronoun: str, speaker: str) -> str:
+    return f"{speaker}'s" if pronoun.lower() in _POSSESSIVE else speaker
+
+
+def _sentence_case(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text

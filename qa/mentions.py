@@ -1,0 +1,160 @@
+"""Counting and "every time" questions: enumerate all matching utterances, not the top k.
+
+"How many times did Putin mention Crimea in 2014?" -> every utterance by Vladimir Putin in 2014
+that contains the word (keyword match), plus utterances close in meaning that don't use the word
+(dense similarity above a threshold), counted and grouped by transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.library import Library
+from qa.models import Filters, Utterance
+from qa.retrieval import content_terms
+
+_ENUMERATION = re.compile(
+    r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"
+    r"(?:every|each|all\s+the)\s+times?|whenever|list\s+(?:all|every)|count)\b",
+    re.I,
+)
+_COUNTING_WORDS = frozenset(
+    [
+        "many",
+        "times",
+        "time",
+        "often",
+        "every",
+        "each",
+        "whenever",
+        "list",
+        "count",
+        "show",
+        "find",
+        "all",
+    ]
+)
+KEYWORD_LIMIT = 20_000
+DENSE_CANDIDATES = 100
+DENSE_MIN_CHUNK = 0.45  # cosine of the question to a chunk
+DENSE_MIN_UTTERANCE = 0.5  # cosine of the question to an utterance without the word
+MAX_RELATED = 20
+
+
+@dataclass(frozen=True)
+class Mention:
+    transcript_id: str
+    title: str
+    date: str | None
+    utterance: Utterance
+    occurrences: int  # times the words occur in the utterance; 0 for a related utterance
+    similarity: float | None = None  # for related utterances found by meaning
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    terms: tuple[str, ...]
+    mentions: tuple[Mention, ...]  # keyword matches, in date and document order
+    related: tuple[Mention, ...]  # close in meaning, without the words
+
+    @property
+    def occurrences(self) -> int:
+        return sum(m.occurrences for m in self.mentions)
+
+    @property
+    def transcripts(self) -> list[str]:
+        return list(dict.fromkeys(m.transcript_id for m in self.mentions))
+
+
+def is_enumeration(question: str) -> bool:
+    """Whether the question asks to count or list every occurrence."""
+    return bool(_ENUMERATION.search(question))
+
+
+def topic_terms(question: str, speakers: Sequence[str]) -> list[str]:
+    names = {part.lower() for name in speakers for part in name.split()}
+    return [
+        t
+        for t in content_terms(question)
+        if t not in names and t not in _COUNTING_WORDS and not re.fullmatch(r"(?:19|20)\d\d", t)
+    ]
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A word starting with the term (`Crimea` also finds `Crimean`), case-insensitive."""
+    return re.compile(rf"\b{re.escape(term)}\w*", re.I)
+
+
+def count_in(text: str, patterns: Sequence[re.Pattern[str]]) -> int:
+    """Occurrences of the first term when every term occurs, else 0."""
+    counts = [len(p.findall(text)) for p in patterns]
+    return counts[0] if counts and all(counts) else 0
+
+
+def enumerate_mentions(
+    library: Library, question: str, filters: Filters, *, related: bool = True
+) -> Enumeration:
+    """Every utterance inside the filters that uses the question's topic words."""
+    terms = topic_terms(question, filters.speakers)
+    if not terms:
+        return Enumeration((), (), ())
+    patterns = [term_pattern(t) for t in terms]
+    match = " AND ".join(f'"{t}"*' for t in terms)
+    hits = library.keyword_search(match, KEYWORD_LIMIT, filters)
+    chunks = library.chunks([cid for cid, _ in hits])
+    wanted = set(filters.speakers)
+    found: dict[tuple[str, int], Mention] = {}
+    for stored in chunks.values():
+        c = stored.chunk
+        for u in library.utterances(c.transcript_id, c.utterance_start, c.utterance_end):
+            if wanted and u.canonical_speaker not in wanted:
+                continue
+            n = count_in(u.text, patterns)
+            if n:
+                found[(c.transcript_id, u.index)] = Mention(
+                    c.transcript_id, stored.title, stored.date, u, n
+                )
+    mentions = sorted(
+        found.values(), key=lambda m: (m.date or "", m.transcript_id, m.utterance.index)
+    )
+    close = _related(library, question, filters, set(found)) if related else []
+    return Enumeration(tuple(terms), tuple(mentions), tuple(close))
+
+
+def _related(
+    library: Library, question: str, filters: Filters, exclude: set[tuple[str, int]]
+) -> list[Mention]:
+    allowed = library.filtered_chunk_ids(filters)
+    if allowed is not None and len(allowed) == 0:
+        return []
+    query = library.encoder.encode([question])[0]
+    scores, ids = library.index().search(query, DENSE_CANDIDATES, allowed_ids=allowed)
+    keep = [int(i) for s, i in zip(scores, ids, strict=True) if s >= DENSE_MIN_CHUNK]
+    chunks = library.chunks(keep)
+    wanted = set(filters.speakers)
+    pool: list[tuple[str, str, str | None, Utterance]] = []
+    for cid in keep:
+        stored = chunks.get(cid)
+        if stored is None:
+            continue
+        c = stored.chunk
+        for u in library.utterances(c.transcript_id, c.utterance_start, c.utterance_end):
+            if (c.transcript_id, u.index) in exclude or (
+                wanted and u.canonical_speaker not in wanted
+            ):
+                continue
+            if len(u.text.split()) >= 4:
+                pool.append((c.transcript_id, stored.title, stored.date, u))
+    if not pool:
+        return []
+    vectors = library.encoder.encode([question] + [u.text for _, _, _, u in pool])
+    similarity = vectors[1:] @ vectors[0]
+    close = [
+        Mention(tid, title, date, u, 0, round(float(sim), 3))
+        for (tid, title, date, u), sim in zip(pool, similarity, strict=True)
+        if sim >= DENSE_MIN_UTTERANCE
+    ]
+    close.sort(key=lambda m: -(m.similarity or 0.0))
+    return close[:MAX_RELATED]

@@ -1,0 +1,126 @@
+"""Domain value objects: transcripts, utterances, chunks, passages, citations, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One unit as the source gives it: a paragraph, a turn, a subtitle cue, an ASR segment."""
+
+    index: int
+    speaker: str | None  # the label as written in the source; None for narration
+    canonical_speaker: str | None  # one name per person (see qa.speakers)
+    text: str
+    start_s: float | None = None
+    end_s: float | None = None
+    part: int = 0  # parts of one event separated by "* * *"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    id: str
+    title: str
+    utterances: tuple[Utterance, ...]
+    format: str
+    date: str | None = None  # ISO yyyy-mm-dd
+    time: str | None = None  # HH:MM
+    place: str | None = None
+    lead: str | None = None
+    source_path: str | None = None
+    # topics, persons, geography, section, captions, publication status...
+    metadata: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def speakers(self) -> list[str]:
+        """Canonical speakers in order of first appearance."""
+        seen: dict[str, None] = {}
+        for u in self.utterances:
+            if u.canonical_speaker:
+                seen.setdefault(u.canonical_speaker, None)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive utterances (or sentences of one long utterance) packed under a token budget."""
+
+    transcript_id: str
+    ordinal: int  # position of the chunk within its transcript
+    utterance_start: int
+    utterance_end: int  # inclusive
+    speakers: tuple[str, ...]  # canonical speakers, in order of first appearance
+    text: str  # carries speaker labels ("Vladimir Putin: ...") so it stands alone
+    token_count: int  # cl100k tokens of text
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    speakers: tuple[str, ...] = ()
+    transcripts: tuple[str, ...] = ()
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date, inclusive
+
+    def is_empty(self) -> bool:
+        return not (self.speakers or self.transcripts or self.since or self.until)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "speakers": list(self.speakers),
+            "transcripts": list(self.transcripts),
+            "since": self.since,
+            "until": self.until,
+        }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved span of one transcript, with where its score came from."""
+
+    transcript_id: str
+    title: str
+    date: str | None
+    utterance_start: int
+    utterance_end: int  # inclusive
+    speakers: tuple[str, ...]
+    text: str
+    score: float
+    dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
+    keyword_rank: int | None = None
+    chunk_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    transcript_id: str
+    title: str
+    date: str | None
+    speaker: str | None
+    utterance_start: int
+    utterance_end: int
+    quote: str  # a verbatim span of the cited utterances
+    start_s: float | None = None
+
+    @property
+    def ref(self) -> str:
+        if self.utterance_start == self.utterance_end:
+            return f"{self.transcript_id}#u{self.utterance_start}"
+        return f"{self.transcript_id}#u{self.utterance_start}-{self.utterance_end}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone_question: str
+    text: str  # with inline [n] markers
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+    filters: Filters
+    notices: tuple[
+        str, ...
+    ] = ()  # e.g. "the LLM endpoint was unreachable; extractive answer shown"

@@ -1,0 +1,274 @@
+"""Transcript parsers: detect a file's format, decode it, and parse it into a Transcript.
+
+`parse_text` is pure; `read_transcript_file` is the I/O edge (bytes -> text -> Transcript).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from qa.errors import TranscriptFormatError
+from qa.models import Transcript
+from qa.parsers._common import load_json
+from qa.parsers.kremlin_html import parse_kremlin_html
+from qa.parsers.kremlin_text import looks_like_kremlin_text, parse_kremlin_text
+from qa.parsers.plain import label_lines, parse_plain
+from qa.parsers.qmsum import parse_qmsum
+from qa.parsers.subtitles import parse_srt, parse_vtt
+from qa.parsers.whisper import parse_whisper, segments_of
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "decode_bytes",
+    "detect_format",
+    "parse_text",
+    "read_transcript_file",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS: tuple[str, ...] = (
+    "kremlin-html",
+    "kremlin-text",
+    "plain",
+    "qmsum",
+    "vtt",
+    "srt",
+    "whisper",
+)
+EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ".txt", ".md", ".json", ".vtt", ".srt"})
+
+_PARSERS: dict[str, Callable[..., Transcript]] = {
+    "kremlin-html": parse_kremlin_html,
+    "kremlin-text": parse_kremlin_text,
+    "plain": parse_plain,
+    "qmsum": parse_qmsum,
+    "vtt": parse_vtt,
+    "srt": parse_srt,
+    "whisper": parse_whisper,
+}
+
+_SRT_RE = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
+_HTML_RE = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+
+# Files that are certainly not text, by their first bytes.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document; export its text first"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx/.xlsx file, which are ZIP archives)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    (b"ID3", "an MP3 audio file; transcribe it first (e.g. to Whisper JSON)"),
+    (b"OggS", "an Ogg audio file; transcribe it first"),
+    (b"fLaC", "a FLAC audio file; transcribe it first"),
+    (b"RIFF", "a RIFF media file (WAV/AVI); transcribe it first"),
+    (b"\x1a\x45\xdf\xa3", "a Matroska/WebM video; transcribe it first"),
+)
+_NUL_SCAN_BYTES = 8192
+# A UTF-8 file with a few stray bytes (one real kremlin.ru page has one) is read with U+FFFD in
+# their place and a warning; more than this is a file in another encoding and is refused.
+_MAX_BAD_BYTES = 3
+_MIN_BYTES_PER_BAD = 10_000
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[4:8] == b"ftyp":
+        return "an MP4/M4A media file; transcribe it first"
+    return None
+
+
+def _encoding_hint(data: bytes) -> str:
+    """A guess for the message only; the bytes are never decoded with it."""
+    high = [b for b in data if b >= 0x80]
+    if high and sum(b >= 0xC0 for b in high) / len(high) > 0.6:
+        try:
+            sample = data.decode("cp1251")
+        except UnicodeDecodeError:
+            return ""
+        cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in sample)
+        if cyrillic >= 0.6 * len(high):
+            return " (it looks like Windows-1251 Cyrillic text)"
+    return ""
+
+
+def _decode(data: bytes, source: str) -> tuple[str, list[str]]:
+    """Text of the bytes and any warnings; TranscriptFormatError for binary or non-UTF text."""
+    kind = _binary_kind(data)
+    if kind:
+        raise TranscriptFormatError(source, f"not a text file: this is {kind}")
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec), []
+            except UnicodeDecodeError as exc:
+                raise TranscriptFormatError(
+                    source,
+                    f"not valid {codec.upper()} text despite its byte-order mark "
+                    f"(bad bytes at offset {exc.start + len(bom)}); re-save it as UTF-8",
+                ) from exc
+    nul = data.find(b"\x00", 0, _NUL_SCAN_BYTES)
+    if nul >= 0:
+        raise TranscriptFormatError(
+            source,
+            f"binary data, not text (NUL byte at offset {nul}); if it is UTF-16 text, "
+            "re-save it as UTF-8",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd") - data.count("\ufffd".encode())
+        if bad <= _MAX_BAD_BYTES and bad * _MIN_BYTES_PER_BAD <= len(data):
+            warning = (
+                f"{bad} byte(s) that are not UTF-8 (first: 0x{data[exc.start]:02x} at offset "
+                f"{exc.start}) were replaced by U+FFFD"
+            )
+            log.warning("%s: %s", source, warning)
+            return text, [warning]
+        raise TranscriptFormatError(
+            source,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+            f"{_encoding_hint(data)}; re-save it as UTF-8",
+        ) from exc
+
+
+def decode_bytes(data: bytes, source: str) -> str:
+    """Bytes -> text: UTF-8 (BOM optional) or UTF-16/32 with a BOM; binary is refused."""
+    return _decode(data, source)[0]
+
+
+def _json_format(text: str, source: str) -> str:
+    data = load_json(text, source)
+    if isinstance(data, dict) and "meeting_transcripts" in data:
+        return "qmsum"
+    segments = segments_of(data)
+    if segments is not None and all(isinstance(s, dict) and "text" in s for s in segments[:5]):
+        return "whisper"
+    shape = (
+        f"an object with keys {sorted(data)[:6]}"
+        if isinstance(data, dict)
+        else (f"a {type(data).__name__}")
+    )
+    raise TranscriptFormatError(
+        source,
+        f"JSON of the wrong shape ({shape}): expected QMSum "
+        '({"meeting_transcripts": [{"speaker", "content"}, ...]}) or Whisper '
+        '({"segments": [{"start", "end", "text"}, ...]})',
+    )
+
+
+def detect_format(text: str, filename: str = "") -> str:
+    """The format of a transcript from its content, with the file extension as a hint."""
+    source = filename or "<text>"
+    ext = Path(filename).suffix.lower()
+    body = text.lstrip("\ufeff \t\r\n")
+    if not body:
+        raise TranscriptFormatError(source, "empty file (no text)")
+    if ext == ".json" or body[0] == "{" or (body[0] == "[" and body[1:2].strip() in ("", "{", "]")):
+        return _json_format(body, source)
+    if body.startswith("WEBVTT"):
+        return "vtt"
+    if _HTML_RE.match(body) or ext in (".html", ".htm"):
+        if "read__in" in text or "kremlin.ru" in text[:50_000]:
+            return "kremlin-html"
+        raise TranscriptFormatError(
+            source,
+            "an HTML page that is not a kremlin.ru event page; save the transcript as text "
+            "('Name: words' lines) instead",
+        )
+    if ext == ".vtt":
+        raise TranscriptFormatError(source, "not WebVTT: the first line must start with WEBVTT")
+    if _SRT_RE.search(body[:4000]) or ext == ".srt":
+        return "srt"
+    lines = body.splitlines()
+    if looks_like_kremlin_text(lines):
+        return "kremlin-text"
+    labelled = label_lines(body)
+    if labelled >= 2 or (labelled == 1 and len([ln for ln in lines if ln.strip()]) <= 3):
+        return "plain"
+    if ext in (".txt", ".md"):
+        return "plain"  # unlabelled text: read as narration
+    raise TranscriptFormatError(
+        source,
+        "no transcript format fits: not kremlin.ru HTML, QMSum or Whisper JSON, WebVTT or SRT, "
+        "and no 'Name: words' speaker labels",
+    )
+
+
+def parse_text(
+    text: str,
+    *,
+    source: str,
+    format: str | None = None,
+    transcript_id: str | None = None,
+) -> Transcript:
+    """Parse transcript text; `source` names it in errors, the id defaults to its stem."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise TranscriptFormatError(source, "empty file (no text)")
+    if format is not None and format not in _PARSERS:
+        raise TranscriptFormatError(
+            source, f"unknown format {format!r}; choose one of {', '.join(FORMATS)}"
+        )
+    fmt = format or detect_format(text, source)
+    tid = transcript_id if transcript_id is not None else Path(source).stem or source
+    if not tid.strip():
+        raise TranscriptFormatError(source, f"transcript id must not be blank, got {tid!r}")
+    return _PARSERS[fmt](text, source=source, transcript_id=tid)
+
+
+def read_transcript_file(
+    path: Path,
+    *,
+    format: str | None = None,
+    transcript_id: str | None = None,
+    max_bytes: int | None = None,
+) -> Transcript:
+    """Read, decode and parse one transcript file; every failure is a TranscriptFormatError."""
+    path = Path(path)
+    source = str(path)
+    if max_bytes is not None and max_bytes <= 0:
+        raise ValueError(f"max_bytes must be a positive number of bytes, got {max_bytes}")
+    try:
+        if path.is_dir():
+            raise TranscriptFormatError(source, "is a directory, not a transcript file")
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise TranscriptFormatError(
+                source, f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TranscriptFormatError(source, "file not found") from exc
+    except OSError as exc:
+        raise TranscriptFormatError(source, f"cannot read the file: {exc.strerror or exc}") from exc
+    if not data:
+        raise TranscriptFormatError(source, "empty file (0 bytes)")
+    text, warnings = _decode(data, source)
+    transcript = parse_text(
+        text, source=source, format=format, transcript_id=transcript_id or path.stem
+    )
+    metadata = dict(transcript.metadata)
+    if warnings:
+        metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
+    return replace(transcript, source_path=source, metadata=metadata)

@@ -1,0 +1,42 @@
+"""Building the library and the assistant from settings (shared by the CLI, the UI and eval)."""
+
+from __future__ import annotations
+
+from qa.assistant import Assistant
+from qa.library import Library
+from qa.settings import Settings
+
+MB = 1024 * 1024
+
+
+def open_library(settings: Settings) -> Library:
+    """The library folder of the settings, with the encoder they name (loaded once here)."""
+    from embeddings.encoder import load_encoder
+
+    encoder = load_encoder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    return Library(
+        settings.library_path,
+        encoder,
+        chunk_tokens=settings.chunk_tokens,
+        index_kind=settings.index_kind,
+        index_auto_threshold=settings.index_auto_threshold,
+        max_file_bytes=settings.max_file_mb * MB,
+    )
+
+
+def build_assistant(settings: Settings, library: Library | None = None) -> Assistant:
+    """An assistant over the library; with an LLM client when an endpoint is configured."""
+    library = library or open_library(settings)
+    llm = None
+    if settings.llm_base_url:
+        from qa.llm import LLMClient, LLMConfig
+
+        llm = LLMClient(
+            LLMConfig(
+                base_url=settings.llm_base_url,
+                model=settings.llm_model,
+                api_key=settings.llm_api_key,
+                timeout_s=settings.llm_timeout_s,
+            )
+        )
+    return Assistant(library, settings, llm)

@@ -1,0 +1,48 @@
+"""Sentence boundaries with pysbd, as character spans of the original text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pysbd
+
+__all__ = ["sentence_spans", "split_sentences"]
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    # Building a Segmenter compiles its rule set; one is enough for the process.
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character offsets (start, end) of each sentence of text, without surrounding whitespace."""
+    first = len(text) - len(text.lstrip())
+    if first == len(text):
+        return []
+    starts = [first]
+    cursor = first
+    # Segmenter.segment would realign each sentence with a fresh regex over the whole text
+    # (quadratic, and it stores the text on the shared segmenter); we align them ourselves.
+    for segment in _segmenter().processor(text).process():
+        piece = segment.strip()
+        if not piece:
+            continue
+        found = text.find(piece, cursor)
+        # A segment pysbd rewrote cannot be found; its text stays with the sentence before it.
+        if found < 0:
+            continue
+        if found > starts[-1]:
+            starts.append(found)
+        cursor = found + len(piece)
+    # Each sentence runs to the next one's start, so every character of text is in some span.
+    ends = [*starts[1:], len(text)]
+    return [
+        (start, start + len(text[start:end].rstrip()))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of text, each a verbatim substring of it (surrounding whitespace removed)."""
+    return [text[start:end] for start, end in sentence_spans(text)]

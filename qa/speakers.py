@@ -1,0 +1,270 @@
+"""Speaker labels to one name per person ("Prime Minister Dmitry Medvedev" -> "Dmitry Medvedev")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+__all__ = ["canonical_speaker", "canonical_speakers"]
+
+# Anonymised or diarised labels: kept exactly as written.
+_ID_RE = re.compile(r"(?i)(?:speaker|spk|person|participant|spkr)[ _-]?\d+|speaker [a-z]")
+
+# Words that make a label a title ("Prime Minister", "CEO of ...", "Mr"). Compared lowercased,
+# without trailing dots. A title is stripped only when a name follows it.
+_TITLE_WORDS = _words(
+    """
+    president vice-president premier prime minister chancellor secretary press deputy chairman
+    chairwoman chairperson chair governor mayor head director director-general ceo cfo coo chief
+    executive commander commander-in-chief rector ambassador king queen prince princess emir
+    sultan sheikh crown emperor leader member patriarch metropolitan mufti rabbi archbishop bishop
+    acting general colonel lieutenant major captain admiral sergeant sr mr mrs ms miss dr doctor
+    professor prof academician senator hon honourable honorable right rt envoy aide adviser
+    advisor ombudsman commissioner prosecutor prosecutor-general judge justice founder co-founder
+    owner manager editor editor-in-chief journalist correspondent presenter host anchor moderator
+    coordinator officer representative spokesman spokeswoman spokesperson first former honorary
+    federal plenipotentiary presidential interior foreign defence defense finance economic
+    """
+)
+
+# Titles that stay with a single name: "Patriarch Kirill", "King Salman".
+_NAME_TITLES = _words(
+    "patriarch metropolitan pope king queen prince princess emir sultan sheikh archbishop "
+    "bishop mufti rabbi"
+)
+
+# Generic roles: "Question from Izhevsk" -> "Question".
+_ROLE_WORDS = _words(
+    "question remark reply answer response comment voice voices audience interpreter translator"
+)
+
+# Nouns that end an organisation or place name inside a title ("... Radio Company Mir ...").
+_ORG_WORDS = _words(
+    """
+    company corporation bank fund group agency committee council ministry university institute
+    federation republic region territory party union association service assembly duma court
+    office board academy society foundation centre center club team station theatre theater
+    district army navy forces government administration commission chamber league holding
+    """
+)
+
+# Lower-case words that join the parts of a title ("President of the Republic of ...").
+_CONNECTORS = _words("of the and for on in at to with from by under a an")
+
+# Particles inside names ("Alexander Van der Bellen", "Hamad Bin Isa Al Khalifa").
+_PARTICLES = _words(
+    "van von der den de da di du del della la le al el bin ibn bint dos das ter ten zu y"
+)
+_NAME_PREFIX_RE = re.compile(r"(?i)(?:al|el|ad|as|ash|at|az|bin|ibn|d|l|o)[-'’]\w")
+
+# Post-nominal letters after a name ("Lynne Neagle AM"), compared case-sensitively.
+_POST_NOMINALS = _words("AM MP MS MSP MEP MLA MPP MHA MNA QC KC OBE CBE MBE KBE")
+
+_CAMEL_RE = re.compile(r"^([A-Z][a-z]{3,})([A-Z][a-z]{2,}|[A-Z]{2,})$")  # "VladimirPutin"
+_TAIL_CAP_RE = re.compile(r"^([A-Z][a-z]{2,})([A-Z])$")  # "PeskoV" (a capital typed late)
+
+
+def _clean(label: str) -> str:
+    text = " ".join(label.replace("\u00a0", " ").split())
+    return text.rstrip(": ").strip()
+
+
+def _split_parentheticals(text: str) -> tuple[str, list[str]]:
+    """Text outside top-level (...) / [...] groups, and the groups' contents."""
+    outside: list[str] = []
+    groups: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch in "([":
+            if depth == 0:
+                current = []
+            else:
+                current.append(ch)
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append("".join(current).strip())
+            else:
+                current.append(ch)
+        elif depth:
+            current.append(ch)
+        else:
+            outside.append(ch)
+    if depth and current:  # an unclosed "(" keeps what follows it as a group
+        groups.append("".join(current).strip())
+    return " ".join("".join(outside).split()), groups
+
+
+def _bare(token: str) -> str:
+    return token.strip(".,;").lower()
+
+
+def _is_title(token: str) -> bool:
+    """A title or organisation word, including compounds like 'Secretary-General'."""
+    bare = _bare(token)
+    return (
+        bare in _TITLE_WORDS
+        or bare in _ORG_WORDS
+        or any(part in _TITLE_WORDS for part in bare.split("-") if part)
+    )
+
+
+def _is_core(token: str) -> bool:
+    """A token that can be part of a person's name: capitalised, an initial, or 'al-Assad'."""
+    word = token.strip(",;")
+    if not word or _is_title(word) or (word.lower() in _CONNECTORS and len(word) > 1):
+        return False
+    return word[0].isupper() or bool(_NAME_PREFIX_RE.match(word))
+
+
+def _is_particle(token: str) -> bool:
+    return token.lower() in _PARTICLES
+
+
+def _letters(token: str) -> int:
+    return sum(ch.isalpha() for ch in token)
+
+
+def _split_camel(token: str) -> list[str]:
+    match = _CAMEL_RE.match(token)
+    if match:
+        return [match.group(1), match.group(2)]
+    match = _TAIL_CAP_RE.match(token)
+    if match:
+        return [match.group(1) + match.group(2).lower()]
+    return [token]
+
+
+def _tidy_name(tokens: list[str]) -> str:
+    """Join name tokens, title-casing ones typed in capitals ("MAXIM TOPILIN")."""
+    out: list[str] = []
+    shouting = all(t.isupper() for t in tokens if _letters(t))
+    for token in tokens:
+        if len(tokens) > 1 and token.isupper() and (_letters(token) >= 5 or shouting):
+            token = re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), token)
+        out.append(token)
+    return " ".join(out)
+
+
+def _name_after_title(text: str) -> str | None:
+    """The person's name in a label that carries a title, or None when no name follows one."""
+    tokens: list[str] = []
+    for token in text.split():
+        tokens.extend(_split_camel(token))
+    while len(tokens) > 1 and tokens[-1].strip(",") in _POST_NOMINALS:
+        tokens.pop()
+    if not tokens:
+        return None
+    # A title, a joining word or a job in lower case ("History teacher Anton Molev").
+    has_title = any(
+        _is_title(t) or t.lower() in _CONNECTORS or (t[0].islower() and not _is_core(t))
+        for t in tokens
+        if not _is_particle(t)
+    )
+    if not has_title:
+        if all(_is_core(t) or _is_particle(t) for t in tokens):
+            return _tidy_name(tokens)
+        return None
+    # The run of name-like tokens at the end of the label.
+    start = len(tokens)
+    while start > 0 and (_is_core(tokens[start - 1]) or _is_particle(tokens[start - 1])):
+        start -= 1
+    run = tokens[start:]
+    while run and _is_particle(run[0]):
+        run.pop(0)
+    cores = [t for t in run if not _is_particle(t)]
+    if not cores or max(_letters(t) for t in cores) < 2:
+        return None  # "Professor E", "Prime Minister": no name follows the title
+    preceding = _bare(tokens[start - 1]) if start > 0 else ""
+    if len(cores) == 1 and preceding in _NAME_TITLES:
+        return _tidy_name([tokens[start - 1].strip(".,"), *run])  # "Patriarch Kirill"
+    # The run may begin with a place or a job ("President of Russia Vladimir Putin", "Chief
+    # Physician Alexei Slobodyanik"): keep the last two name tokens, and a third one joined to
+    # them by a particle ("Hamad Bin Isa Al Khalifa").
+    kept: list[str] = []
+    count = 0
+    i = len(run) - 1
+    while i >= 0:
+        token = run[i]
+        if _is_particle(token):
+            kept.insert(0, token)
+        elif count < 2 or (kept and _is_particle(kept[0])):
+            kept.insert(0, token)
+            count += 1
+        else:
+            break
+        i -= 1
+    while kept and _is_particle(kept[0]):
+        kept.pop(0)
+    return _tidy_name(kept) if kept else None
+
+
+def canonical_speaker(label: str | None) -> str | None:
+    """One name per person: strips titles, remarks in brackets and a trailing colon."""
+    if label is None:
+        return None
+    text = _clean(label)
+    if not text:
+        return None
+    if _ID_RE.fullmatch(text):
+        return text
+    base, groups = _split_parentheticals(text)
+    if not base:
+        # "(PERSON3)": the whole label is in brackets
+        return canonical_speaker(groups[0]) if groups and groups[0] else None
+    if _ID_RE.fullmatch(base):
+        return base
+    words = base.split()
+    if words[0].lower() in _ROLE_WORDS and (len(words) == 1 or words[1] in _CONNECTORS | {"from"}):
+        return words[0].capitalize()  # "REPLY" -> "Reply", "Question from Izhevsk" -> "Question"
+    if "," in base:
+        # "Vladimir Putin, President of Russia" or "Vladivostok, Yulia Matveyeva"
+        for part in base.split(","):
+            name = _name_after_title(part)
+            if name and len(name.split()) >= 2:
+                return name
+    name = _name_after_title(base)
+    if name is not None:
+        return name
+    # A role with the person in brackets: "The Chair (Hon. Anthony Rota (Nipissing, Lib.))".
+    for group in groups:
+        inner = canonical_speaker(group) if group else None
+        if inner and len(inner.split()) >= 2 and all(_is_core(t) for t in inner.split()):
+            return inner
+    return base
+
+
+def canonical_speakers(labels: Iterable[str | None]) -> dict[str, str | None]:
+    """Canonical names for the labels of one transcript, using its other labels to complete names.
+
+    "President of Turkey Recep Tayyip Erdogan" alone gives "Tayyip Erdogan"; when the same
+    transcript also has the label "Recep Tayyip Erdogan", both map to the full name.
+    """
+    found: dict[str, str | None] = {}
+    for label in labels:
+        if label is not None and label not in found:
+            found[label] = canonical_speaker(label)
+    names = {name for name in found.values() if name}
+    result: dict[str, str | None] = {}
+    for label, name in found.items():
+        if name:
+            words = _clean(_split_parentheticals(_clean(label))[0]).split()
+            best = name
+            for other in names:
+                other_words = other.split()
+                if (
+                    len(other_words) > len(best.split())
+                    and other_words[-len(name.split()) :] == name.split()
+                    and words[-len(other_words) :] == other_words
+                ):
+                    best = other
+            name = best
+        result[label] = name
+    return result

@@ -1,0 +1,211 @@
+"""Answers: extractive answers with verified citations, abstention, follow-ups, counting, LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from qa.answer import ABSTAIN_TEXT, verify_citation
+from qa.assistant import Assistant, Conversation
+from qa.library import Library
+from qa.models import Answer, Citation, Filters, Utterance
+from qa.settings import Settings
+from tests.fake_llm_server import FakeLLMServer, unused_port
+
+SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
+
+
+def _utterance(index: int, speaker: str, text: str) -> Utterance:
+    return Utterance(index, speaker, speaker, text)
+
+
+def _citation(quote: str, speaker: str, start: int = 1, end: int = 1) -> Citation:
+    return Citation(1, SEED, "Meeting", "2021-06-30", speaker, start, end, quote)
+
+
+STORED = [
+    _utterance(0, "Vladimir Putin", "Mr Nazarbayev, welcome."),
+    _utterance(
+        1, "Nursultan Nazarbayev", "Now in Karaganda, this enterprise produces a Russian vaccine."
+    ),
+]
+
+
+def test_verify_citation_accepts_a_verbatim_quote_of_the_right_speaker() -> None:
+    ok = _citation("this enterprise produces a Russian  vaccine", "Nursultan Nazarbayev")
+    assert verify_citation(ok, STORED) is None
+
+
+@pytest.mark.parametrize(
+    ("citation", "reason"),
+    [
+        (_citation("produces a Chinese vaccine", "Nursultan Nazarbayev"), "quote not found"),
+        (_citation("this enterprise produces", "Vladimir Putin"), "is not Vladimir Putin's"),
+        (_citation("Mr Nazarbayev", "Nursultan Nazarbayev", 0, 0), "is not Nursultan"),
+        (_citation("welcome", "Vladimir Putin", 5, 5), "not in the library"),
+        (_citation("  ", "Vladimir Putin", 0, 0), "empty quote"),
+    ],
+)
+def test_verify_citation_rejects(citation: Citation, reason: str) -> None:
+    assert reason in (verify_citation(citation, STORED) or "")
+
+
+@pytest.fixture(scope="module")
+def assistant(real_library: Library) -> Assistant:
+    return Assistant(real_library, Settings())
+
+
+def _assert_citations_verify(answer: Answer, library: Library) -> None:
+    for c in answer.citations:
+        stored = library.utterances(c.transcript_id, c.utterance_start, c.utterance_end)
+        assert verify_citation(c, stored) is None, c
+        assert f"[{c.n}]" in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+ANSWERABLE = [
+    ("What did Nazarbayev say about vaccines?", "Karaganda", 9, "Nursultan Nazarbayev"),
+    (
+        "How long did the Russian doctors stay with Nazarbayev?",
+        "ten days",
+        10,
+        "Nursultan Nazarbayev",
+    ),
+    (
+        "How much did trade between Russia and Kazakhstan grow last year?",
+        "19.7",
+        None,
+        "Vladimir Putin",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "expected", "utterance", "speaker"), ANSWERABLE)
+def test_known_answers_are_found_and_cited(
+    assistant: Assistant, question: str, expected: str, utterance: int | None, speaker: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert expected in answer.text
+    cited = [c for c in answer.citations if expected in c.quote]
+    assert cited and cited[0].speaker == speaker
+    if utterance is not None:
+        assert cited[0].transcript_id == SEED and cited[0].utterance_start == utterance
+        assert cited[0].ref == f"{SEED}#u{utterance}"
+    assert len(answer.text.split()) <= 160
+    _assert_citations_verify(answer, assistant.library)
+
+
+UNANSWERABLE = [
+    "What did Putin say about the Mars landing?",
+    "What is the airspeed velocity of an unladen swallow?",
+    "Which football club won the 1998 Champions League final?",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_questions_the_library_does_not_cover_abstain(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+    assert answer.text == ABSTAIN_TEXT and answer.citations == ()
+    assert answer.passages, "an abstention shows the closest passages"
+
+
+@pytest.mark.slow
+def test_follow_up_retrieves_the_other_speaker(assistant: Assistant) -> None:
+    conversation = Conversation()
+    first = assistant.ask("What did Nazarbayev say about vaccines?", conversation.turns)
+    conversation.add(first)
+    second = assistant.ask("And what did Putin say about trade?", conversation.turns)
+    assert second.standalone_question == "What did Putin say about trade?"
+    assert second.filters.speakers == ("Vladimir Putin",)
+    assert second.citations and all(c.speaker == "Vladimir Putin" for c in second.citations)
+    conversation.add(second)
+    third = assistant.ask("What about Nazarbayev?", conversation.turns)
+    assert third.standalone_question == "What did Nursultan Nazarbayev say about trade?"
+    assert third.filters.speakers == ("Nursultan Nazarbayev",)
+    for answer in (first, second, third):
+        _assert_citations_verify(answer, assistant.library)
+
+
+@pytest.mark.slow
+def test_counting_question_enumerates_every_mention(assistant: Assistant) -> None:
+    answer = assistant.ask("How many times did Putin mention Kazakhstan?")
+    library = assistant.library
+    expected = 0
+    for tid in library.transcript_ids():
+        for u in library.transcript(tid).utterances:
+            if u.canonical_speaker == "Vladimir Putin" and "kazakhstan" in u.text.lower():
+                expected += 1
+    assert expected >= 2
+    assert f"in {expected} utterances" in answer.text
+    assert all(c.speaker == "Vladimir Putin" for c in answer.citations)
+    _assert_citations_verify(answer, library)
+
+
+@pytest.mark.slow
+def test_filters_given_by_the_user_are_applied(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "What was said about the Eurasian Union?", filters=Filters(since="2020-01-01")
+    )
+    assert answer.filters.since == "2020-01-01"
+    assert all(c.date and c.date >= "2020-01-01" for c in answer.citations)
+    assert all(p.date and p.date >= "2020-01-01" for p in answer.passages)
+
+
+# ------------------------------------------------------------------------------------- the LLM
+
+
+@pytest.fixture()
+def llm_server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+def _llm_assistant(library: Library, base_url: str, timeout_s: float = 5.0) -> Assistant:
+    from qa.llm import LLMClient, LLMConfig
+
+    settings = Settings(llm_base_url=base_url, llm_model="fake", llm_timeout_s=timeout_s)
+    client = LLMClient(LLMConfig(base_url=base_url, model="fake", timeout_s=timeout_s))
+    return Assistant(library, settings, client)
+
+
+@pytest.mark.slow
+def test_llm_answer_streams_and_its_citations_are_verified(
+    real_library: Library, llm_server: FakeLLMServer
+) -> None:
+    def responder(messages: list[dict[str, str]]) -> str:
+        return (
+            "Nazarbayev said the plant in Karaganda produces a Russian vaccine of the same "
+            "quality [1]. He also mentioned the Moon base [9]. The weather was fine."
+        )
+
+    llm_server.responder = responder
+    assistant = _llm_assistant(real_library, llm_server.base_url)
+    events = list(assistant.stream("What did Nazarbayev say about vaccines?"))
+    assert len(events) > 1 and events[-1].answer is not None
+    answer = events[-1].answer
+    assert not answer.abstained
+    assert "[9]" not in answer.text
+    assert "[unsupported]" in answer.text  # the sentences left without a valid citation
+    assert answer.citations and "Karaganda" in answer.citations[0].quote
+    _assert_citations_verify(answer, real_library)
+
+
+@pytest.mark.slow
+def test_llm_refusal_abstains(real_library: Library, llm_server: FakeLLMServer) -> None:
+    llm_server.responder = lambda messages: "NOT_IN_TRANSCRIPTS"
+    answer = _llm_assistant(real_library, llm_server.base_url).ask("What about Mars?")
+    assert answer.abstained and answer.passages
+
+
+@pytest.mark.slow
+def test_llm_down_falls_back_to_the_extractive_answer(real_library: Library) -> None:
+    assistant = _llm_assistant(real_library, f"http://127.0.0.1:{unused_port()}/v1", 2.0)
+    answer = assistant.ask("What did Nazarbayev say about vaccines?")
+    assert answer.notices and "extractive" in answer.notices[0]
+    assert "Karaganda" in answer.text
+    _assert_citations_verify(answer, real_library)

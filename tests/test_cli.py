@@ -1,0 +1,123 @@
+"""The CLI: JSON contracts, per-file reports, errors as one-line messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from tests.conftest import sample_paths
+
+SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
+ASK_KEYS = {
+    "question",
+    "standalone_question",
+    "answer",
+    "abstained",
+    "filters",
+    "citations",
+    "passages",
+}
+CITATION_KEYS = {
+    "n",
+    "transcript_id",
+    "title",
+    "date",
+    "speaker",
+    "utterance_start",
+    "utterance_end",
+    "quote",
+    "start_s",
+    "ref",
+}
+PASSAGE_KEYS = {
+    "rank",
+    "transcript_id",
+    "utterance_start",
+    "utterance_end",
+    "speakers",
+    "text",
+    "score",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    base = ["--library", str(tmp_path / "lib"), "--model", "hash:64"]
+    bad = tmp_path / "bad.srt"
+    bad.write_text("1\n00:00:01,000 --> 00:0x:02,000\nJOHN: hello\n", encoding="utf-8")
+    code, out, _ = run(capsys, *base, "ingest", *map(str, sample_paths()), str(bad), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["added"] == 4 and report["failed"] == 1
+    failed = next(f for f in report["files"] if f["status"] == "failed")
+    assert "bad.srt" in failed["error"]
+    return base
+
+
+def test_list_show_and_ask_json(library: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *library, "list", "--json")
+    listed = {t["id"]: t for t in json.loads(out)}
+    assert code == 0 and listed[SEED]["utterances"] == 14
+
+    code, out, _ = run(capsys, *library, "show", SEED, "--json")
+    shown = json.loads(out)
+    assert shown["date"] == "2021-06-30" and len(shown["utterances"]) == 14
+    assert set(shown["utterances"][0]) == {
+        "index",
+        "speaker",
+        "canonical_speaker",
+        "text",
+        "start_s",
+        "end_s",
+    }
+
+    code, out, _ = run(
+        capsys,
+        *library,
+        "ask",
+        "Where does the Karaganda enterprise produce vaccine?",
+        "--transcript",
+        SEED,
+        "--json",
+    )
+    answer = json.loads(out)
+    assert code == 0 and set(answer) >= ASK_KEYS
+    assert set(answer["filters"]) == {"speakers", "transcripts", "since", "until"}
+    assert answer["filters"]["transcripts"] == [SEED]
+    for citation in answer["citations"]:
+        assert set(citation) >= CITATION_KEYS
+        assert citation["ref"].startswith(f"{SEED}#u")
+    assert answer["passages"] and all(set(p) >= PASSAGE_KEYS for p in answer["passages"])
+
+    code, out, _ = run(capsys, *library, "retrieve", "Karaganda", "-k", "2", "--json")
+    assert code == 0 and len(json.loads(out)["passages"]) <= 2
+
+
+def test_lookup_and_remove(library: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *library, "lookup", f"{SEED}#u9", "--json")
+    assert code == 0 and json.loads(out)[0]["speaker"] == "Nursultan Nazarbayev"
+    code, out, _ = run(capsys, *library, "remove", SEED, "missing-id", "--json")
+    assert code == 1 and json.loads(out) == {"removed": [SEED], "missing": ["missing-id"]}
+
+
+def test_errors_are_one_line_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--library", str(tmp_path / "none"), "list")
+    assert code == 2 and err.startswith("tqa: no library at") and err.count("\n") == 1
+    code, _, err = run(
+        capsys,
+        "--library",
+        str(tmp_path / "none"),
+        "--model",
+        "/no/such/model",
+        "ingest",
+        str(tmp_path),
+    )
+    assert code == 2 and "embedding model folder not found" in err

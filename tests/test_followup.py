@@ -1,0 +1,70 @@
+"""Follow-ups made standalone, offline."""
+
+from __future__ import annotations
+
+from qa.followup import Turn, make_standalone
+from qa.models import Filters
+
+KNOWN = ["Vladimir Putin", "Nursultan Nazarbayev", "Dmitry Peskov"]
+
+
+def _turn(question: str, speakers: tuple[str, ...] = (), **kw: object) -> Turn:
+    filters = Filters(speakers=speakers, **kw)  # type: ignore[arg-type]
+    return Turn(question, question, filters, speakers, ("seed",))
+
+
+def test_a_question_without_history_is_its_own_standalone() -> None:
+    result = make_standalone("What did Putin say about trade?", [], KNOWN)
+    assert result.question == "What did Putin say about trade?" and result.filters.is_empty()
+
+
+def test_pronoun_takes_the_previous_speaker() -> None:
+    history = [_turn("What did Nazarbayev say about vaccines?", ("Nursultan Nazarbayev",))]
+    result = make_standalone("And what did he say about trade?", history, KNOWN)
+    assert result.question == "What did Nursultan Nazarbayev say about trade?"
+    assert result.filters.speakers == ("Nursultan Nazarbayev",)
+    possessive = make_standalone("What was his view on trade?", history, KNOWN)
+    assert possessive.question == "What was Nursultan Nazarbayev's view on trade?"
+
+
+def test_plural_pronouns_are_left_to_the_topic() -> None:
+    history = [_turn("How many children did the hospital treat?", ("Vladimir Putin",))]
+    result = make_standalone("And how many of them received care there?", history, KNOWN)
+    assert result.question == "How many of them received care there?"
+
+
+def test_reply_question_without_topic_carries_topic_and_transcript() -> None:
+    history = [_turn("What did Nazarbayev say about vaccines?", ("Nursultan Nazarbayev",))]
+    result = make_standalone("And what did Putin answer?", history, KNOWN)
+    assert result.question == "What did Putin answer about vaccines?"
+    assert result.filters.transcripts == ("seed",)
+
+
+def test_what_about_a_year_a_person_or_a_topic() -> None:
+    history = [_turn("What did Putin say about Crimea in 2014?", ("Vladimir Putin",))]
+    year = make_standalone("What about 2018?", history, KNOWN)
+    assert year.question == "What did Putin say about Crimea in 2018?"
+    assert year.filters.speakers == ("Vladimir Putin",)
+    person = make_standalone("What about Peskov?", history, KNOWN)
+    assert person.question == "What did Dmitry Peskov say about Crimea in 2014?"
+    topic = make_standalone(
+        "How about sanctions?",
+        [_turn("What did Putin say about trade?", ("Vladimir Putin",))],
+        KNOWN,
+    )
+    assert topic.question == "What did Putin say about sanctions?"
+
+
+def test_dates_carry_when_the_follow_up_leans_on_the_last_turn() -> None:
+    history = [
+        _turn(
+            "What did Putin say in 2014?",
+            ("Vladimir Putin",),
+            since="2014-01-01",
+            until="2014-12-31",
+        )
+    ]
+    result = make_standalone("And what did he say about gas?", history, KNOWN)
+    assert (result.filters.since, result.filters.until) == ("2014-01-01", "2014-12-31")
+    fresh = make_standalone("What did Peskov say about gas prices?", history, KNOWN)
+    assert fresh.filters.is_empty() and fresh.question == "What did Peskov say about gas prices?"

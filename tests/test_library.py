@@ -1,0 +1,245 @@
+"""The library on disk: incremental ingest, removal, provenance, locking and crash safety."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import HashEncoder
+from qa.errors import LibraryError, LibraryLockedError
+from qa.library import Library
+from qa.models import Filters
+from tests.conftest import REPO, require_shared, sample_paths
+
+SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
+
+
+class CountingEncoder(HashEncoder):
+    """A hash encoder that counts the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.texts_encoded = 0
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        self.texts_encoded += len(texts)
+        return super().encode(texts, show_progress=show_progress)
+
+
+@pytest.fixture()
+def sample_copy(tmp_path: Path) -> Path:
+    """The sample transcripts copied to a folder the test may change."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    for path in sample_paths():
+        if path.is_dir():
+            for child in path.iterdir():
+                shutil.copy(child, folder / child.name)
+        else:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_ingest_adds_every_file_and_stays_consistent(tmp_path: Path, sample_copy: Path) -> None:
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    report = library.ingest([sample_copy])
+    assert report.count("added") == 4 and report.count("failed") == 0
+    assert library.check() == []
+    ids = library.transcript_ids()
+    assert SEED_ID in ids and "62966" in ids
+    seed = library.transcript(SEED_ID)
+    assert len(seed.utterances) == 14
+    assert (tmp_path / "lib" / "manifest.json").exists()
+    assert library.chunk_count() == len(library.index())
+
+
+def test_reingest_of_unchanged_files_embeds_nothing(tmp_path: Path, sample_copy: Path) -> None:
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder)
+    library.ingest([sample_copy])
+    first = encoder.texts_encoded
+    assert first > 0
+    report = library.ingest([sample_copy])
+    assert report.count("skipped") == 4
+    assert encoder.texts_encoded == first
+    assert report.embedded == 0
+
+
+def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder)
+    library.ingest([sample_copy])
+    before = set(library.index().ids().tolist())
+    seed_file = next(sample_copy.glob("*.txt"))
+    text = seed_file.read_text(encoding="utf-8")
+    seed_file.write_text(
+        text.replace("I sincerely wish you success", "I sincerely wish you luck"), encoding="utf-8"
+    )
+    encoded = encoder.texts_encoded
+    report = library.ingest([sample_copy])
+    assert [f.status for f in report.files].count("replaced") == 1
+    # Only the chunk whose text changed is embedded again; the rest come from the cache.
+    assert encoder.texts_encoded - encoded == 1
+    after = set(library.index().ids().tolist())
+    assert before != after and library.check() == []
+    assert "luck" in " ".join(u.text for u in library.transcript(SEED_ID).utterances)
+
+
+def test_remove_deletes_rows_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
+    from qa.retrieval import Retriever
+
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    library.ingest([sample_copy])
+    assert library.remove([SEED_ID]) == [SEED_ID]
+    assert SEED_ID not in library.transcript_ids()
+    assert library.check() == []
+    hits = Retriever(library).retrieve("Karaganda vaccine Russian doctors ten days", 8)
+    assert all(p.transcript_id != SEED_ID for p in hits.passages)
+    # A fresh process sees the same: the removal is on disk.
+    reopened = Library(tmp_path / "lib", HashEncoder(64))
+    assert SEED_ID not in reopened.transcript_ids() and reopened.check() == []
+    assert library.remove(["no-such-id"]) == []
+
+
+def test_a_bad_file_is_reported_and_the_rest_lands(tmp_path: Path, sample_copy: Path) -> None:
+    (sample_copy / "broken.json").write_text('{"not": "a transcript"}', encoding="utf-8")
+    (sample_copy / "empty.txt").write_bytes(b"")
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    report = library.ingest([sample_copy])
+    failed = {Path(f.path).name: f.error for f in report.files if f.status == "failed"}
+    assert set(failed) == {"broken.json", "empty.txt"}
+    assert all(name in (error or "") for name, error in failed.items())
+    assert report.count("added") == 4 and library.check() == []
+
+
+def test_a_different_model_is_refused_until_reindex(tmp_path: Path, sample_copy: Path) -> None:
+    Library(tmp_path / "lib", HashEncoder(64)).ingest([sample_copy])
+    other = Library(tmp_path / "lib", HashEncoder(32))
+    assert "hash-64" in (other.mismatch() or "")
+    with pytest.raises(LibraryError, match="reindex"):
+        other.ingest([sample_copy])
+    assert other.reindex() == other.chunk_count()
+    assert other.mismatch() is None and other.check() == []
+    assert other.index().dimension == 32
+
+
+def test_one_writer_at_a_time(tmp_path: Path, sample_copy: Path) -> None:
+    first = Library(tmp_path / "lib", HashEncoder(64))
+    second = Library(tmp_path / "lib", HashEncoder(64))
+    with first.write_lock():
+        with pytest.raises(LibraryLockedError, match="being written"):
+            second.ingest([sample_copy])
+        # Readers are not blocked by the writer.
+        assert second.transcripts() == []
+    assert second.ingest([sample_copy]).count("added") == 4
+
+
+def test_filtered_ids_follow_the_filters(tmp_path: Path, sample_copy: Path) -> None:
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    library.ingest([sample_copy])
+    everything = library.filtered_chunk_ids(Filters())
+    assert everything is None
+    nazarbayev = library.filtered_chunk_ids(Filters(speakers=("Nursultan Nazarbayev",)))
+    assert nazarbayev is not None and len(nazarbayev) > 0
+    for stored in library.chunks(nazarbayev.tolist()).values():
+        assert "Nursultan Nazarbayev" in stored.chunk.speakers
+    only_2020 = library.filtered_chunk_ids(Filters(since="2020-01-01", until="2020-12-31"))
+    assert only_2020 is not None
+    dates = {s.date for s in library.chunks(only_2020.tolist()).values()}
+    assert dates and all(d is not None and d.startswith("2020") for d in dates)
+
+
+_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from embeddings.encoder import HashEncoder
+from qa.library import Library
+import qa.library
+qa.library.FILES_PER_COMMIT = 3
+library = Library(Path(sys.argv[2]), HashEncoder(64))
+if sys.argv[1] == "ingest":
+    library.ingest([Path(p) for p in sys.argv[3:]])
+elif sys.argv[1] == "remove":
+    library.remove(sys.argv[3:])
+else:
+    library.reindex()
+print("done")
+"""
+
+
+def _timed_run(script: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _killed_run(script: Path, seconds: float, *args: str) -> bool:
+    """Run the script and SIGKILL it after `seconds`; True when it was killed before the end."""
+    process = subprocess.Popen(
+        [sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return True
+    return False
+
+
+def _assert_whole(folder: Path, what: str) -> None:
+    library = Library(folder, HashEncoder(64))
+    try:
+        assert library.check() == [], what
+    finally:
+        library.close()
+
+
+def test_killed_writes_leave_a_library_that_opens_and_answers(tmp_path: Path) -> None:
+    """SIGKILL ingest, remove and reindex at random moments: the library is always whole."""
+    kremlin = require_shared("kremlin", "html")
+    pages = [str(p) for p in sorted(kremlin.glob("*.html"))[:24]]
+    script = tmp_path / "write.py"
+    script.write_text(_SCRIPT.format(repo=str(REPO)), encoding="utf-8")
+    folder = tmp_path / "lib"
+    full = _timed_run(script, "ingest", str(folder), *pages)
+    rng = random.Random(20261126)
+    kills = attempts = 0
+    while kills < 20:
+        attempts += 1
+        assert attempts <= 40, f"only {kills} of {attempts} ingests could be interrupted"
+        shutil.rmtree(folder)
+        # Every other run starts from a partial library, so kills also hit skip-and-add runs.
+        share = 1.0
+        if attempts % 2:
+            _timed_run(script, "ingest", str(folder), *pages[:8])
+            share = 2 / 3
+        moment = rng.uniform(0.05, 0.9) * share * full
+        kills += _killed_run(script, moment, "ingest", str(folder), *pages)
+        _assert_whole(folder, f"after killed ingest {attempts}")
+        library = Library(folder, HashEncoder(64))
+        assert library.ingest([Path(p) for p in pages]).count("failed") == 0
+        assert set(library.transcript_ids()) == {Path(p).stem for p in pages}
+        library.close()
+
+    ids = [Path(p).stem for p in pages]
+    for operation, args in (("remove", ids[:12]), ("reindex", [])):
+        duration = _timed_run(script, operation, str(folder), *args)
+        for attempt in range(5):
+            _timed_run(script, "ingest", str(folder), *pages)
+            _killed_run(script, rng.uniform(0.05, 0.95) * duration, operation, str(folder), *args)
+            _assert_whole(folder, f"after killed {operation} {attempt}")
+            present = set(Library(folder, HashEncoder(64)).transcript_ids())
+            if operation == "remove":
+                # All of the removal happened, or none of it.
+                assert present in (set(ids), set(ids) - set(ids[:12]))

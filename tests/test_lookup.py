@@ -1,0 +1,61 @@
+"""Who said it: quotes found exact or near, and references shown in context."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.encoder import HashEncoder
+from qa.errors import LibraryError
+from qa.library import Library
+from qa.lookup import best_window, lookup, parse_ref, words
+from tests.conftest import sample_paths
+
+SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
+
+
+def test_parse_ref() -> None:
+    assert parse_ref("17108#u12") == ("17108", 12, 12)
+    assert parse_ref(" abc-1#u14-12 ") == ("abc-1", 12, 14)
+    assert parse_ref("a quote with # in it") is None
+
+
+def test_best_window_tolerates_case_punctuation_and_small_changes() -> None:
+    text = "Now in Karaganda, this enterprise produces a Russian vaccine of the same quality."
+    exact, span = best_window(words("this enterprise produces a Russian vaccine"), text)
+    assert exact == 1.0 and span == "this enterprise produces a Russian vaccine"
+    near, _ = best_window(words("THE enterprise produced a russian vaccine!"), text)
+    assert 0.6 <= near < 1.0
+    unrelated, _ = best_window(words("sanctions against the banking sector"), text)
+    assert unrelated < 0.6
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    lib = Library(tmp_path_factory.mktemp("lookup"), HashEncoder(64))
+    lib.ingest(sample_paths())
+    return lib
+
+
+def test_a_misremembered_quote_finds_its_speaker(library: Library) -> None:
+    matches = lookup(library, "a group of russian doctors stayed by me for ten days")
+    assert matches, "no match"
+    best = matches[0]
+    assert best.transcript_id == SEED and best.utterance.index == 10
+    assert best.utterance.canonical_speaker == "Nursultan Nazarbayev"
+    assert best.similarity < 1.0
+    assert [u.index for u in best.context] == [8, 9, 10, 11, 12]
+
+
+def test_a_quote_nobody_said_finds_nothing(library: Library) -> None:
+    assert lookup(library, "the quarterly revenue of the avocado cartel rose sharply") == []
+    assert lookup(library, "?!") == []
+
+
+def test_a_reference_shows_the_utterance_in_context(library: Library) -> None:
+    [match] = lookup(library, f"{SEED}#u9")
+    assert "Karaganda" in match.utterance.text and match.ref == f"{SEED}#u9"
+    assert len(lookup(library, f"{SEED}#u9-10")) == 2
+    with pytest.raises(LibraryError, match="#u99 is not one of them"):
+        lookup(library, f"{SEED}#u99")
+    with pytest.raises(LibraryError, match="no transcript"):
+        lookup(library, "nope#u1")

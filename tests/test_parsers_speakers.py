@@ -1,0 +1,100 @@
+"""Canonical speaker names (qa.speakers), on labels found in the real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.parsers import read_transcript_file
+from qa.speakers import canonical_speaker, canonical_speakers
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # kremlin.ru: titles before the name are dropped
+        ("President of Russia Vladimir Putin", "Vladimir Putin"),
+        ("President of Russia Vladimir Putin:", "Vladimir Putin"),
+        ("  Vladimir\u00a0 Putin : ", "Vladimir Putin"),
+        ("Prime Minister Dmitry Medvedev", "Dmitry Medvedev"),
+        ("Presidential Press Secretary Dmitry Peskov", "Dmitry Peskov"),
+        ("Deputy Prime Minister Tatyana Golikova", "Tatyana Golikova"),
+        ("Director of the Moscow Variety theatre Gennady Hazanov", "Gennady Hazanov"),
+        ("CEO of French Energy Company Total Patrick Pouyanne", "Patrick Pouyanne"),
+        ("Labour and Social Protection MINISTER MAXIM TOPILIN", "Maxim Topilin"),
+        ("UN Secretary-General Antonio Guterres", "Antonio Guterres"),
+        ("Federal President of Austria Alexander Van der Bellen", "Alexander Van der Bellen"),
+        ("King of Bahrain Hamad Bin Isa Al Khalifa (retranslated)", "Hamad Bin Isa Al Khalifa"),
+        ("President of Syria Bashar al-Assad (re-translated)", "Bashar al-Assad"),
+        ("Sr Lieutenant A. Vedyashchev", "A. Vedyashchev"),
+        ("Olympic ice hockey champion Ilya Kovalchuk", "Ilya Kovalchuk"),
+        ("Yevgeny Rozhkov, reporter at VGTRK", "Yevgeny Rozhkov"),
+        ("CNBC TV anchor Geoff Cutmore, moderator of the plenary session", "Geoff Cutmore"),
+        ("Patriarch Kirill", "Patriarch Kirill"),
+        # remarks in brackets
+        ("Vladimir Putin (responding to remarks by test pilot Magomed Tolboyev)", "Vladimir Putin"),
+        ("Question (retranslated)", "Question"),
+        ("Question from Izhevsk", "Question"),
+        # typing slips in the pages
+        ("VladimirPutin", "Vladimir Putin"),
+        ("VladimirPUTIN", "Vladimir Putin"),
+        ("Dmitry PeskoV", "Dmitry Peskov"),
+        ("Arnold SCHWARZENEGGER", "Arnold Schwarzenegger"),
+        # kept as they are
+        ("Question", "Question"),
+        ("Remark", "Remark"),
+        ("REPLY", "Reply"),
+        ("SPEAKER_00", "SPEAKER_00"),
+        ("PERSON3", "PERSON3"),
+        ("(PERSON3)", "PERSON3"),
+        ("Speaker 2", "Speaker 2"),
+        ("Prime Minister", "Prime Minister"),
+        ("Press Secretary", "Press Secretary"),
+        ("Nursultan Nazarbayev", "Nursultan Nazarbayev"),
+        ("Recep Tayyip Erdogan", "Recep Tayyip Erdogan"),
+        # QMSum roles and parliamentary labels
+        ("Project Manager", "Project Manager"),
+        ("Industrial Designer", "Industrial Designer"),
+        ("Professor E", "Professor E"),
+        ("Grad A", "Grad A"),
+        ("Professor Jean White", "Jean White"),
+        ("Dr David Blaney", "David Blaney"),
+        ("Lynne Neagle AM", "Lynne Neagle"),
+        ("Hon. Bill Blair (Minister of Public Safety and Emergency Preparedness)", "Bill Blair"),
+        ("Right Hon. Justin Trudeau (Prime Minister)", "Justin Trudeau"),
+        ("Mr. Chris d'Entremont (West Nova, CPC)", "Chris d'Entremont"),
+        ("The Chair (Hon. Anthony Rota (NipissingTimiskaming, Lib.))", "Anthony Rota"),
+        ("The Chair", "The Chair"),
+    ],
+)
+def test_canonical_speaker(label: str, expected: str) -> None:
+    assert canonical_speaker(label) == expected
+
+
+@pytest.mark.parametrize("label", [None, "", "   ", ":"])
+def test_no_label_no_speaker(label: str | None) -> None:
+    assert canonical_speaker(label) is None
+
+
+def test_a_transcript_completes_names_from_its_other_labels() -> None:
+    # Alone, the title hides where the name begins; the bare label in the same
+    # transcript shows it.
+    titled = "President of Turkey Recep Tayyip Erdogan (retranslated)"
+    assert canonical_speaker(titled) == "Tayyip Erdogan"
+    names = canonical_speakers([titled, "Recep Tayyip Erdogan", "Vladimir Putin", None])
+    assert names == {
+        titled: "Recep Tayyip Erdogan",
+        "Recep Tayyip Erdogan": "Recep Tayyip Erdogan",
+        "Vladimir Putin": "Vladimir Putin",
+    }
+
+
+def test_real_page_has_one_name_per_person(kremlin_dir: Path) -> None:
+    t = read_transcript_file(kremlin_dir / "52816.html")
+    assert t.speakers == ["Vladimir Putin", "Recep Tayyip Erdogan"]
+    labels = {u.speaker for u in t.utterances if u.canonical_speaker == "Recep Tayyip Erdogan"}
+    assert labels == {
+        "President of Turkey Recep Tayyip Erdogan (retranslated)",
+        "Recep Tayyip Erdogan",
+    }

@@ -1,0 +1,106 @@
+"""Sentence splitting: pysbd boundaries, returned as verbatim spans of the input."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.sentences import sentence_spans, split_sentences
+
+# en.kremlin.ru, meeting with Nursultan Nazarbayev, 2021-06-30 (the seed transcript).
+NAZARBAYEV = (
+    "Thank you, Mr President, for your friendship. I am at such an age already when values do "
+    "not change. I assure you once again of our deepest respect."
+)
+PUTIN = (
+    "Despite the fact that the pandemic has stolen four or five percent from our trade, if I am "
+    "not mistaken, we can see an increase of about 20 percent – over 18 already this year, in the "
+    "first half of the year. This is a good indicator that our relations will develop in the best "
+    "possible way not only in trade but also in other areas."
+)
+# QMSum val, Bed002, turns 1 and 4: tokens spaced as in the corpus, leading space as found.
+QMSUM_TURN = (
+    "OK , we 're on . So just make sure that th your wireless mike is on , if you 're wearing a "
+    "wireless ."
+)
+QMSUM_LEADING_SPACE = " Am I on ? I guess so . Radio two . Hmm . Radio two ."
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_seed_paragraph_splits_into_its_three_sentences() -> None:
+    assert split_sentences(NAZARBAYEV) == [
+        "Thank you, Mr President, for your friendship.",
+        "I am at such an age already when values do not change.",
+        "I assure you once again of our deepest respect.",
+    ]
+
+
+def test_commas_and_dashes_do_not_end_a_sentence() -> None:
+    sentences = split_sentences(PUTIN)
+    assert len(sentences) == 2
+    assert sentences[0].endswith("in the first half of the year.")
+    assert sentences[1].startswith("This is a good indicator")
+
+
+def test_a_decimal_point_does_not_end_a_sentence() -> None:
+    # en.kremlin.ru 17173 (news conference, 2012-12-20).
+    text = (
+        "In approximately 4.5 billion years. As far as I remember, this is because of the life "
+        "cycle of our sun, which is 7 or 14 billion years."
+    )
+    assert split_sentences(text) == [
+        "In approximately 4.5 billion years.",
+        "As far as I remember, this is because of the life cycle of our sun, which is 7 or 14 "
+        "billion years.",
+    ]
+
+
+def test_spaced_corpus_punctuation_still_ends_sentences() -> None:
+    assert split_sentences(QMSUM_TURN) == [
+        "OK , we 're on .",
+        "So just make sure that th your wireless mike is on , if you 're wearing a wireless .",
+    ]
+
+
+def test_spans_index_the_original_text_despite_leading_whitespace() -> None:
+    spans = sentence_spans(QMSUM_LEADING_SPACE)
+    pieces = [QMSUM_LEADING_SPACE[a:b] for a, b in spans]
+    assert pieces == ["Am I on ?", "I guess so .", "Radio two .", "Hmm .", "Radio two ."]
+    assert spans[0][0] == 1
+
+
+def test_the_two_functions_agree() -> None:
+    for text in (NAZARBAYEV, PUTIN, QMSUM_TURN, QMSUM_LEADING_SPACE):
+        assert split_sentences(text) == [text[a:b] for a, b in sentence_spans(text)]
+
+
+def test_blank_text_has_no_sentences() -> None:
+    assert split_sentences("") == []
+    assert sentence_spans(" \n\t ") == []
+
+
+def test_text_without_a_full_stop_is_one_sentence() -> None:
+    text = "Mr Nazarbayev,"
+    assert split_sentences(text) == [text]
+
+
+_ALPHABET = "abcxyzABMr .?!,;'\"–…\n\t\xa0éё0123456789()"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=400))
+def test_spans_are_ordered_trimmed_and_cover_every_visible_character(text: str) -> None:
+    spans = sentence_spans(text)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        piece = text[start:end]
+        assert piece == piece.strip()
+        # Only whitespace lies between sentences.
+        assert not text[previous_end:start].strip()
+        previous_end = end
+    assert not text[previous_end:].strip()
+    assert _squash("".join(text[a:b] for a, b in spans)) == _squash(text)
