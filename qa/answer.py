@@ -11,14 +11,14 @@ import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 import snowballstemmer
 
 from qa.models import Citation, Passage, Utterance
-from qa.retrieval import content_terms
+from qa.retrieval import topic_terms
 from qa.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ _NUMBER = re.compile(
     re.I,
 )
 MAX_PAIR_WORDS = 60
+OFF_TOPIC_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Candidate:
     start: int  # character span of the sentence inside the utterance text
     end: int
     score: float = 0.0
+    overlap: float = 0.0  # share of the question's topic terms in the sentence
 
     @property
     def text(self) -> str:
@@ -141,7 +143,7 @@ def score_candidates(
     """Candidates with scores, best first: dense similarity to the question plus keyword overlap."""
     if not candidates:
         return []
-    terms = content_terms(question)
+    terms = topic_terms(question, speakers)
     wanted = set(speakers)
 
     def pre_score(c: Candidate) -> float:
@@ -154,21 +156,12 @@ def score_candidates(
     vectors = embed([question] + [c.text for c in pool])
     similarity = vectors[1:] @ vectors[0]
     wants_number = bool(_ASKS_FOR_NUMBER.search(question))
-    scored = [
-        Candidate(
-            c.passage_rank,
-            c.passage,
-            c.utterance,
-            c.start,
-            c.end,
-            float(
-                DENSE_WEIGHT * sim
-                + KEYWORD_WEIGHT * keyword_overlap(terms, c.text)
-                + (NUMBER_BONUS if wants_number and _NUMBER.search(c.text) else 0.0)
-            ),
-        )
-        for c, sim in zip(pool, similarity, strict=True)
-    ]
+    scored = []
+    for c, sim in zip(pool, similarity, strict=True):
+        overlap = keyword_overlap(terms, c.text)
+        number = NUMBER_BONUS if wants_number and _NUMBER.search(c.text) else 0.0
+        score = float(DENSE_WEIGHT * sim + KEYWORD_WEIGHT * overlap + number)
+        scored.append(replace(c, score=score, overlap=overlap))
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
@@ -189,6 +182,10 @@ def select_sentences(
             break
         length = len(candidate.text.split())
         if (chosen and words + length > max_words) or any(_overlaps(candidate, c) for c in chosen):
+            continue
+        if chosen and candidate.overlap == 0 and candidate.score < OFF_TOPIC_SHARE * best:
+            # Shares no topic word with the question and is not close to the best: a greeting
+            # or an aside that only sounds like the question.
             continue
         chosen.append(candidate)
         words += length
@@ -236,9 +233,7 @@ def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: i
     start, end = best_word_window(
         candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words
     )
-    return Candidate(
-        candidate.passage_rank, candidate.passage, candidate.utterance, start, end, candidate.score
-    )
+    return replace(candidate, start=start, end=end)
 
 
 def cite(candidate: Candidate, n: int) -> Citation:

@@ -31,10 +31,9 @@ from qa.mentions import (
     enumerate_mentions,
     is_enumeration,
     term_pattern,
-    topic_terms,
 )
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.retrieval import Retrieval, Retriever, content_terms
+from qa.retrieval import Retrieval, Retriever, topic_terms
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 
@@ -212,7 +211,7 @@ class Assistant:
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
-        terms = content_terms(standalone.question)
+        terms = topic_terms(standalone.question, retrieval.filters.speakers)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(

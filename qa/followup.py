@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.models import Filters
-from qa.retrieval import content_terms, detect_dates, detect_speakers
+from qa.retrieval import detect_dates, detect_speakers, topic_terms
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
 # Only singular personal pronouns stand for the previous speaker; "they", "them" and "it" more
@@ -45,8 +45,7 @@ class Standalone:
 
 def topic_of(question: str, speakers: Sequence[str]) -> str:
     """The question's topic words without the names of the speakers it asks about."""
-    names = {part.lower() for name in speakers for part in name.split()}
-    return " ".join(t for t in content_terms(question) if t not in names)
+    return " ".join(topic_terms(question, speakers))
 
 
 def make_standalone(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qa.library import Library
 from qa.models import Filters, Utterance
-from qa.retrieval import content_terms
+from qa.retrieval import topic_terms
 
 _ENUMERATION = re.compile(
     r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"
@@ -73,12 +73,12 @@ def is_enumeration(question: str) -> bool:
     return bool(_ENUMERATION.search(question))
 
 
-def topic_terms(question: str, speakers: Sequence[str]) -> list[str]:
-    names = {part.lower() for name in speakers for part in name.split()}
+def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
+    """The words to count: the topic without speaker names, counting words and years."""
     return [
         t
-        for t in content_terms(question)
-        if t not in names and t not in _COUNTING_WORDS and not re.fullmatch(r"(?:19|20)\d\d", t)
+        for t in topic_terms(question, speakers)
+        if t not in _COUNTING_WORDS and not re.fullmatch(r"(?:19|20)\d\d", t)
     ]
 
 
@@ -97,7 +97,7 @@ def enumerate_mentions(
     library: Library, question: str, filters: Filters, *, related: bool = True
 ) -> Enumeration:
     """Every utterance inside the filters that uses the question's topic words."""
-    terms = topic_terms(question, filters.speakers)
+    terms = counted_terms(question, filters.speakers)
     if not terms:
         return Enumeration((), (), ())
     patterns = [term_pattern(t) for t in terms]

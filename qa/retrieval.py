@@ -286,6 +286,13 @@ def content_terms(question: str) -> list[str]:
     return list(terms)
 
 
+def topic_terms(question: str, speakers: Sequence[str] = ()) -> list[str]:
+    """The content terms without the words of the speakers' names ("What did Putin say about
+    trade?" asks about trade)."""
+    names = {part.lower() for name in speakers for part in name.split()}
+    return [t for t in content_terms(question) if t not in names]
+
+
 def fts_query(question: str) -> str:
     """An FTS5 MATCH expression OR-ing the question's terms, each quoted (no operator injection)."""
     return " OR ".join(f'"{t}"' for t in content_terms(question))
