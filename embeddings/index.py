@@ -7,6 +7,7 @@ excludes negative ids, and the tombstones travel with the index in the same FAIS
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -25,10 +26,16 @@ faiss: Any = _faiss
 KINDS = ("flat", "hnsw")
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
-# An HNSW search filtered to at most this many ids scores them exactly instead: a graph walk
-# restricted to a small subset can miss hits, and scoring a few thousand vectors takes a few ms.
+# Measured recall@10 vs exact on MiniLM embeddings of kremlin.ru sentences (plus mixtures of
+# pairs of them to reach the size): 100k: 0.961 at 64, 0.981 at 128, 0.988 at 256;
+# 1M: 0.901 at 64, 0.948 at 128, 0.977 at 256. Query time stays far below a flat scan.
+HNSW_EF_SEARCH = 256
+# A filtered HNSW search scores the allowed ids exactly when they are at most this many, or
+# fewer than this fraction of the index: a graph walk restricted to a subset misses hits
+# (measured recall@10 at 1M: 0.57 for 2k allowed ids, 0.81 for 100k, 0.91 for 300k), while an
+# exact scan of m allowed vectors costs about m/n of a flat search.
 EXACT_FILTER_MAX = 20_000
+EXACT_FILTER_FRACTION = 0.5
 # Exact scoring of at most this many vectors copies them out and multiplies in NumPy; above it
 # FAISS scans the flat storage skipping non-members (measured crossover: 1k-5k at 100k vectors).
 _GATHER_MAX = 2048
@@ -184,7 +191,8 @@ class VectorIndex:
         allowed, positions = allowed[positions >= 0], positions[positions >= 0]
         if len(positions) == 0:
             return _empty()
-        if self.kind == "flat" or len(positions) <= EXACT_FILTER_MAX:
+        m = len(positions)
+        if self.kind == "flat" or m <= EXACT_FILTER_MAX or m < EXACT_FILTER_FRACTION * len(self):
             return self._search_exact(query, k, positions)
         return self._search_hnsw(query, k, allowed, positions)
 
@@ -286,21 +294,23 @@ class VectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Graph search over live (and allowed) ids; exact when the walk cannot fill k."""
         want = min(k, len(positions))
+        cap = max(_EF_SEARCH_CAP, want)
+        # A walk that skips non-members keeps about m/len(self) of the nodes it visits.
+        ef = min(cap, max(want, math.ceil(self.ef_search * len(self) / len(positions))))
         if allowed is not None:
             selector: Any = faiss.IDSelectorBatch(allowed)
         elif self._tombstones:
             selector = faiss.IDSelectorRange(0, _INT64_MAX)  # live ids are the non-negative ones
         else:
             selector = None
-        ef = max(self.ef_search, want)
         while True:
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
             scores, ids = _hits(*self._index.search(query[None, :], want, params=params))
             if len(ids) >= want:
                 return scores, ids
-            if ef >= _EF_SEARCH_CAP:
+            if ef >= cap:
                 return self._search_exact(query, k, positions)
-            ef = min(ef * _EF_GROWTH, _EF_SEARCH_CAP)
+            ef = min(ef * _EF_GROWTH, cap)
 
 
 def _hits(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

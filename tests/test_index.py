@@ -98,6 +98,8 @@ def test_hnsw_graph_filter_falls_back_to_exact_when_short(
     index = built("hnsw", vectors, ids)
     index.ef_search = 16
     monkeypatch.setattr(index_module, "EXACT_FILTER_MAX", 0)  # force the graph walk
+    monkeypatch.setattr(index_module, "EXACT_FILTER_FRACTION", 0.0)
+    monkeypatch.setattr(index_module, "_EF_SEARCH_CAP", 32)  # and make it come back short
     # A tiny allowed set far from the query: a narrow graph walk finds few of them.
     far = np.argsort(vectors @ queries[0])[:30]
     allowed = ids[far]
@@ -246,7 +248,7 @@ def test_create_rejects_unknown_kind() -> None:
         VectorIndex.create(DIM, "ivf")
 
 
-def test_hnsw_recall_at_10_against_flat() -> None:
+def test_hnsw_recall_at_10_against_flat(monkeypatch: pytest.MonkeyPatch) -> None:
     # Sentence embeddings lie near a low-dimensional subspace; isotropic Gaussians in high
     # dimension are a much harder case than any text corpus (see the report for real vectors).
     rng = np.random.default_rng(0)
@@ -256,10 +258,22 @@ def test_hnsw_recall_at_10_against_flat() -> None:
     ids = np.arange(20_000, dtype=np.int64) + 1
     flat = built("flat", vectors, ids)
     hnsw = built("hnsw", vectors, ids)
-    assert hnsw.ef_search == 64
+    assert hnsw.ef_search == index_module.HNSW_EF_SEARCH
     hits = 0
     for query in queries:
         truth = set(flat.search(query, 10)[1].tolist())
         hits += len(truth & set(hnsw.search(query, 10)[1].tolist()))
     recall = hits / (10 * len(queries))
+    assert recall >= 0.95, recall
+
+    # a filter keeping 60% of the ids walks the graph (here forced: 12k ids would be scored)
+    monkeypatch.setattr(index_module, "EXACT_FILTER_MAX", 0)
+    allowed = rng.choice(ids, size=12_000, replace=False)
+    hits = 0
+    for query in queries[:100]:
+        truth = set(flat.search(query, 10, allowed_ids=allowed)[1].tolist())
+        found = hnsw.search(query, 10, allowed_ids=allowed)[1]
+        assert np.isin(found, allowed).all()
+        hits += len(truth & set(found.tolist()))
+    recall = hits / (10 * 100)
     assert recall >= 0.95, recall
