@@ -23,7 +23,7 @@ from qa.answer import (
     trim_quote,
     verified_claims,
 )
-from qa.errors import AnswererError
+from qa.errors import AnswererError, TranscriptQAError
 from qa.followup import Standalone, Turn, make_standalone
 from qa.library import Library
 from qa.mentions import (
@@ -160,6 +160,11 @@ class Assistant:
     ) -> Iterator[AnswerEvent]:
         """Answer events: partial texts (LLM streaming), then one event carrying the Answer."""
         question = question.strip()
+        if not any(ch.isalnum() for ch in question):
+            # Without a word there is nothing to search for; any "answer" would be made up.
+            raise TranscriptQAError(
+                f"the question {question!r} has no words to search the transcripts for"
+            )
         started = time.perf_counter()
         standalone, retrieval = self.retrieve(question, history, filters, k=k, mode=mode)
         retrieved = time.perf_counter()

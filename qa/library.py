@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from embeddings.index import VectorIndex, choose_kind
 from qa.chunking import ChunkerSettings, chunk_transcript
 from qa.errors import LibraryError, LibraryLockedError, TranscriptFormatError, TranscriptQAError
 from qa.models import Chunk, Filters, Transcript, Utterance
-from qa.parsers import EXTENSIONS, read_transcript_file
+from qa.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
 
 SCHEMA_VERSION = 1
 DB_NAME = "library.sqlite"
@@ -218,6 +219,8 @@ class Library:
         self.max_file_bytes = max_file_bytes
         self._index: VectorIndex | None = None
         self._index_generation = -1
+        # The UI's threads share this connection: one read transaction at a time on it.
+        self._snapshot_lock = threading.RLock()
         self.folder.mkdir(parents=True, exist_ok=True)
         self._db = self._connect()
 
@@ -363,13 +366,17 @@ class Library:
         ]
 
     def transcript(self, transcript_id: str) -> Transcript:
-        row = self._db.execute(
-            "SELECT id, title, date, time, place, lead, source_path, format, metadata_json "
-            "FROM transcripts WHERE id=?",
-            (transcript_id,),
-        ).fetchone()
-        if row is None:
-            raise LibraryError(f"no transcript {transcript_id!r} in the library at {self.folder}")
+        with self._snapshot():  # the row and its utterances from one committed state
+            row = self._db.execute(
+                "SELECT id, title, date, time, place, lead, source_path, format, metadata_json "
+                "FROM transcripts WHERE id=?",
+                (transcript_id,),
+            ).fetchone()
+            if row is None:
+                raise LibraryError(
+                    f"no transcript {transcript_id!r} in the library at {self.folder}"
+                )
+            utterances = tuple(self.utterances(transcript_id))
         return Transcript(
             id=row[0],
             title=row[1],
@@ -380,7 +387,7 @@ class Library:
             source_path=row[6],
             format=row[7],
             metadata=json.loads(row[8]),
-            utterances=tuple(self.utterances(transcript_id)),
+            utterances=utterances,
         )
 
     def utterances(
@@ -468,20 +475,35 @@ class Library:
         row = self._db.execute("SELECT min(date), max(date) FROM transcripts").fetchone()
         return row[0], row[1]
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads inside one read transaction: one committed state of the library, even when
+        another process commits between them (WAL keeps the snapshot)."""
+        with self._snapshot_lock:
+            if self._db.in_transaction:
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
+
     def check(self) -> list[str]:
         """Problems with the library's consistency (empty when sound)."""
         problems: list[str] = []
-        db_ids = {r[0] for r in self._db.execute("SELECT id FROM chunks")}
-        index_ids = {int(i) for i in self.index().ids()}
+        with self._snapshot():
+            db_ids = {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+            index_ids = {int(i) for i in self.index().ids()}
+            bad = self._db.execute(
+                "SELECT t.id FROM transcripts t WHERE t.utterance_count != "
+                "(SELECT count(*) FROM utterances u WHERE u.transcript_id = t.id) "
+                "OR NOT EXISTS (SELECT 1 FROM chunks c WHERE c.transcript_id = t.id)"
+            ).fetchall()
         if db_ids - index_ids:
             problems.append(f"{len(db_ids - index_ids)} chunks have no vector")
         if index_ids - db_ids:
             problems.append(f"{len(index_ids - db_ids)} vectors have no chunk")
-        bad = self._db.execute(
-            "SELECT t.id FROM transcripts t WHERE t.utterance_count != "
-            "(SELECT count(*) FROM utterances u WHERE u.transcript_id = t.id) "
-            "OR NOT EXISTS (SELECT 1 FROM chunks c WHERE c.transcript_id = t.id)"
-        ).fetchall()
         problems.extend(f"transcript {r[0]} is incomplete" for r in bad)
         return problems
 
@@ -519,11 +541,12 @@ class Library:
     ) -> FileResult:
         result = FileResult(path=str(path), status="failed")
         try:
-            data = path.read_bytes() if path.is_file() else None
-            if data is None:
+            if not path.is_file():
                 raise TranscriptFormatError(str(path), "no such file")
+            # One bounded read: a file over max_file_bytes is refused before it is read.
+            data = read_file_bytes(path, max_bytes=self.max_file_bytes)
             digest = file_hash(data + (format or "").encode())
-            transcript = read_transcript_file(path, format=format, max_bytes=self.max_file_bytes)
+            transcript = transcript_from_bytes(data, path, format=format)
         except TranscriptQAError as exc:
             result.error = str(exc)
             return result

@@ -8,6 +8,7 @@ on are written as numeric entities, so the same string is inert as HTML and as M
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
@@ -45,7 +46,7 @@ def esc(text: object) -> str:
 
 def format_time(seconds: float | None) -> str:
     """`1:02:03` or `2:03` for a start time; empty when unknown."""
-    if seconds is None or seconds < 0:
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return ""
     total = int(seconds)
     hours, rest = divmod(total, 3600)

@@ -7,7 +7,7 @@ Units are in the names (`_tokens`, `_s`, `_mb`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from qa.errors import SettingsError
@@ -49,7 +49,7 @@ class Settings:
     abstain_threshold: float = 0.2
     llm_base_url: str = ""
     llm_model: str = ""
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
     llm_timeout_s: float = 60.0
     upload_max_mb: int = 50
     max_file_mb: int = 100

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from qa.errors import TranscriptFormatError
 from qa.models import Transcript
@@ -27,7 +29,9 @@ __all__ = [
     "decode_bytes",
     "detect_format",
     "parse_text",
+    "read_file_bytes",
     "read_transcript_file",
+    "transcript_from_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1a\x45\xdf\xa3", "a Matroska/WebM video; transcribe it first"),
 )
 _NUL_SCAN_BYTES = 8192
+_HIGH_RUN_RE = re.compile(rb"[\x80-\xff]+")
+_READ_BLOCK = 1 << 20
 # A UTF-8 file with a few stray bytes (one real kremlin.ru page has one) is read with U+FFFD in
 # their place and a warning; more than this is a file in another encoding and is refused.
 _MAX_BAD_BYTES = 3
@@ -93,6 +99,11 @@ def _binary_kind(data: bytes) -> str | None:
 def _encoding_hint(data: bytes) -> str:
     """A guess for the message only; the bytes are never decoded with it."""
     high = [b for b in data if b >= 0x80]
+    runs = _HIGH_RUN_RE.findall(data)
+    # Accented letters of Western European text stand alone inside ASCII words ("café",
+    # "Müller"); Cyrillic letters of Windows-1251 text come in runs, whole words.
+    if runs and sum(len(r) == 1 for r in runs) / len(runs) > 0.6:
+        return " (it looks like Latin-1/Windows-1252 text)"
     if high and sum(b >= 0xC0 for b in high) / len(high) > 0.6:
         try:
             sample = data.decode("cp1251")
@@ -237,14 +248,29 @@ def parse_text(
     return _PARSERS[fmt](text, source=source, transcript_id=tid)
 
 
-def read_transcript_file(
-    path: Path,
-    *,
-    format: str | None = None,
-    transcript_id: str | None = None,
-    max_bytes: int | None = None,
-) -> Transcript:
-    """Read, decode and parse one transcript file; every failure is a TranscriptFormatError."""
+def _read_bounded(handle: BinaryIO, size: int, max_bytes: int | None) -> bytes:
+    """The file's bytes, at most max_bytes + 1 of them even when it grew after the size check.
+
+    read(n) allocates n bytes before reading, so the first read asks for the size the file
+    reported (plus one byte, to notice growth), never for the limit.
+    """
+    expected = size if max_bytes is None else min(size, max_bytes)
+    data = handle.read(expected + 1)
+    if len(data) <= expected:
+        return data
+    parts = [data]
+    total = len(data)
+    while max_bytes is None or total <= max_bytes:
+        block = handle.read(_READ_BLOCK)
+        if not block:
+            break
+        parts.append(block)
+        total += len(block)
+    return b"".join(parts)
+
+
+def read_file_bytes(path: Path, *, max_bytes: int | None = None) -> bytes:
+    """The bytes of a file, never more than max_bytes: a larger file is refused unread."""
     path = Path(path)
     source = str(path)
     if max_bytes is not None and max_bytes <= 0:
@@ -252,18 +278,36 @@ def read_transcript_file(
     try:
         if path.is_dir():
             raise TranscriptFormatError(source, "is a directory, not a transcript file")
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise TranscriptFormatError(
-                source, f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes"
-            )
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if max_bytes is not None and size > max_bytes:
+                raise TranscriptFormatError(
+                    source, f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes"
+                )
+            data = _read_bounded(handle, size, max_bytes)
     except FileNotFoundError as exc:
         raise TranscriptFormatError(source, "file not found") from exc
     except OSError as exc:
         raise TranscriptFormatError(source, f"cannot read the file: {exc.strerror or exc}") from exc
+    if max_bytes is not None and len(data) > max_bytes:
+        raise TranscriptFormatError(
+            source, f"file is over the limit of {max_bytes:,} bytes (it grew while read)"
+        )
     if not data:
         raise TranscriptFormatError(source, "empty file (0 bytes)")
+    return data
+
+
+def transcript_from_bytes(
+    data: bytes,
+    path: Path,
+    *,
+    format: str | None = None,
+    transcript_id: str | None = None,
+) -> Transcript:
+    """Decode and parse the bytes read from path; every failure is a TranscriptFormatError."""
+    path = Path(path)
+    source = str(path)
     text, warnings = _decode(data, source)
     transcript = parse_text(
         text, source=source, format=format, transcript_id=transcript_id or path.stem
@@ -272,3 +316,15 @@ def read_transcript_file(
     if warnings:
         metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
     return replace(transcript, source_path=source, metadata=metadata)
+
+
+def read_transcript_file(
+    path: Path,
+    *,
+    format: str | None = None,
+    transcript_id: str | None = None,
+    max_bytes: int | None = None,
+) -> Transcript:
+    """Read, decode and parse one transcript file; every failure is a TranscriptFormatError."""
+    data = read_file_bytes(path, max_bytes=max_bytes)
+    return transcript_from_bytes(data, path, format=format, transcript_id=transcript_id)

@@ -13,8 +13,11 @@ from qa.errors import TranscriptFormatError
 from qa.models import Transcript, Utterance
 from qa.speakers import canonical_speakers
 
-# Invisible characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen.
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen,
+# and the control characters that are not whitespace (a NUL past the binary sniff, "\u0000" in
+# JSON): stored, they would hide inside words and break exports.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_INVISIBLE_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Only real HTML/subtitle tag names, so "a <b> c" in prose is the one rare casualty.
 _TAG_RE = re.compile(
@@ -26,6 +29,11 @@ _TAG_RE = re.compile(
 # Tags that break a line become a space; inline ones ("<i>again</i>,") vanish.
 _BLOCK_TAG_RE = re.compile(r"blockquote|br|center|div|h[1-6]|hr|li|ol|p|table|td|th|tr|ul", re.I)
 _ELISION_RE = re.compile(r"^[<\[(]\s*(?:…|\.\.\.)\s*[>\])]$")
+
+
+def drop_controls(text: str) -> str:
+    """Text without control characters other than whitespace (NUL, ESC, DEL, ...)."""
+    return _CONTROL_RE.sub("", text)
 
 
 def collapse_ws(text: str) -> str:

@@ -57,8 +57,15 @@ _AUXILIARIES = _words(
 _ABBREV_RE = re.compile(r"^(?:[A-Z]|Mr|Mrs|Ms|Dr|Hon|St|Sr|Jr|Lt|Gen|Col|Prof|Rt|Mt)\.$")
 
 
+def _initial(word: str) -> bool:
+    """Whether a word opens like a name: a capital, or a letter of a script without case
+    (Arabic, Hebrew, CJK...), where a name cannot be told from a word by its first letter."""
+    first = word[:1]
+    return first.isupper() or (first.isalpha() and not first.islower())
+
+
 def _capitalised(word: str) -> bool:
-    return word[:1].isupper() or bool(_NAME_PREFIX_RE.match(word))
+    return _initial(word) or bool(_NAME_PREFIX_RE.match(word))
 
 
 def split_timestamp(line: str) -> tuple[str | None, str]:
@@ -80,7 +87,7 @@ def is_label(candidate: str, *, max_words: int, max_chars: int, allow_single: bo
     words = base.replace(",", " ").split()
     if not words or len(words) > max_words:
         return False
-    if not words[0][0].isupper():
+    if not _initial(words[0]):
         return False
     if re.search(r"[?!;\"“”«»<>{}|=/\\]|https?|www\.", base):
         return False
@@ -100,7 +107,7 @@ def is_label(candidate: str, *, max_words: int, max_chars: int, allow_single: bo
         # "VladimirPutin" (a lost space) and "PUTIN" are names even where single words are not.
         return allow_single or (word.isupper() and len(word) > 1) or bool(_CAMEL_RE.match(word))
     lower = [w for w in words if not _capitalised(w) and w.lower() not in _JOINERS]
-    caps = [w for w in words if w[0].isupper()]
+    caps = [w for w in words if _initial(w)]
     if words[0].lower() in _NOT_LABELS and len(words) <= 2:
         return False
     if len(words) == 2:

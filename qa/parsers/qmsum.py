@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from qa.errors import TranscriptFormatError
 from qa.models import Transcript
-from qa.parsers._common import Turn, load_json, make_transcript
+from qa.parsers._common import Turn, drop_controls, load_json, make_transcript
 
 FORMAT = "qmsum"
 
 
 def _ws(text: str) -> str:
-    """Whitespace normalisation only: the corpus text is otherwise kept as it is."""
-    return " ".join(text.split())
+    """Whitespace normalisation (and no control characters): the corpus text is otherwise kept
+    as it is."""
+    return " ".join(drop_controls(text).split())
 
 
 def parse_qmsum(text: str, *, source: str, transcript_id: str) -> Transcript:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from qa.errors import TranscriptFormatError
@@ -22,7 +23,13 @@ def segments_of(data: Any) -> list[Any] | None:
 def _seconds(value: Any, *, source: str, i: int, key: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # JSON admits NaN and Infinity (and Python's json reads them): no time of a segment.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise TranscriptFormatError(
             source, f"segments[{i}].{key} should be a number of seconds, got {value!r}"
         )
