@@ -17,7 +17,10 @@ from qa.retrieval import (
     detect_speakers,
     fts_query,
     merge_adjacent,
+    min_max,
+    neighbour_boost,
     reciprocal_rank_fusion,
+    score_fusion,
 )
 from tests.conftest import sample_paths
 
@@ -30,6 +33,30 @@ def test_reciprocal_rank_fusion_by_hand() -> None:
     assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
     assert fused[2] == pytest.approx(1 / 62)
     assert [i for i, _ in reciprocal_rank_fusion([[1, 2, 3], [3, 1]], k=60)] == [1, 3, 2]
+
+
+def test_score_fusion_by_hand() -> None:
+    dense = [(1, 0.9), (2, 0.5), (3, 0.1)]
+    keyword = [(3, 12.0), (4, 4.0)]
+    assert min_max(dense) == {1: 1.0, 2: 0.5, 3: 0.0}
+    fused = score_fusion([dense, keyword], [0.5, 0.5])
+    # 1: 0.5*1; 3: 0.5*0 + 0.5*1; 2: 0.5*0.5; 4: the keyword list's last, 0.
+    assert fused == [(1, 0.5), (3, 0.5), (2, 0.25), (4, 0.0)]
+    assert score_fusion([[(7, 2.0), (8, 2.0)]]) == [(7, 1.0), (8, 1.0)]
+    assert score_fusion([[], keyword]) == [(3, 0.5), (4, 0.0)]
+    with pytest.raises(ValueError, match="one weight per ranking"):
+        score_fusion([dense, keyword], [1.0])
+
+
+def test_neighbour_boost_lifts_a_hit_inside_a_run_of_hits() -> None:
+    scores = {10: 0.8, 11: 0.6, 12: 0.7, 20: 0.75}
+    places = {10: ("t1", 0), 11: ("t1", 1), 12: ("t1", 5), 20: ("t2", 1)}
+    boosted = dict(neighbour_boost(scores, places, weight=0.5))
+    assert boosted[10] == pytest.approx(0.8 + 0.5 * 0.6 / 2)
+    assert boosted[11] == pytest.approx(0.6 + 0.5 * 0.8 / 2)
+    assert boosted[12] == 0.7 and boosted[20] == 0.75  # no scored neighbour in its transcript
+    # 11 was below the isolated 12 and 20; next to the best hit it now comes before them.
+    assert [cid for cid, _ in neighbour_boost(scores, places)] == [10, 11, 20, 12]
 
 
 def _stored(cid: int, tid: str, ordinal: int) -> StoredChunk:
@@ -74,6 +101,51 @@ def test_detect_speakers() -> None:
     assert detect_speakers("What did Vlaidmir Putin say?", [*KNOWN, "Vlaidmir Putin"]) == [
         "Vlaidmir Putin"
     ]
+
+
+# Speakers as QMSum meetings name them: roles, roles with a letter, and people.
+MEETING = [
+    "Project Manager",
+    "Marketing",
+    "Industrial Designer",
+    "User Interface",
+    "Professor C",
+    "Grad E",
+    "PhD A",
+    "Suzy Davies",
+    "Huw Irranca-Davies",
+]
+
+
+def test_detect_speakers_named_by_role_or_with_a_hyphen() -> None:
+    # The whole hyphenated name wins over another speaker's surname ("Davies").
+    assert detect_speakers("What did Huw Irranca-Davies think about the pilots?", MEETING) == [
+        "Huw Irranca-Davies"
+    ]
+    assert detect_speakers("What did Davies say?", MEETING) == ["Suzy Davies"]
+    assert detect_speakers("What did Grad E contribute on storage disks?", MEETING) == ["Grad E"]
+    assert detect_speakers("What did PhD A think about the results?", MEETING) == ["PhD A"]
+    assert detect_speakers("What did the Professor think about the results?", MEETING) == [
+        "Professor C"
+    ]
+    assert detect_speakers("What did Project Manager think of the design?", MEETING) == [
+        "Project Manager"
+    ]
+    assert detect_speakers("Why did the Marketing disagree with the Project Manager?", MEETING) == [
+        "Marketing"
+    ]
+
+
+def test_ambiguous_roles_do_not_become_filters() -> None:
+    # Two professors: "the Professor" could be either.
+    assert detect_speakers("What did the Professor think?", [*MEETING, "Professor B"]) == []
+    # A one-word role is a speaker only where the question has someone speaking.
+    assert detect_speakers("What is the conclusion about Marketing strategy?", MEETING) == []
+    assert detect_speakers("What did the Marketing think of buttons?", MEETING) == ["Marketing"]
+    assert detect_speakers("What is Marketing's presentation about?", MEETING) == ["Marketing"]
+    assert detect_speakers("What about the LCD suggested by Marketing?", MEETING) == ["Marketing"]
+    assert detect_speakers("Summarize the user interface discussion", MEETING) == []
+    assert detect_speakers("Grad students and the budget", MEETING) == []
 
 
 def test_detect_dates() -> None:
@@ -133,6 +205,27 @@ def test_question_naming_a_speaker_becomes_a_filter(hash_library: Library) -> No
     user_choice = Filters(speakers=("Vladimir Putin",))
     kept = Retriever(hash_library).retrieve("What did Shoigu say?", 5, user_choice)
     assert kept.filters.speakers == ("Vladimir Putin",) and not kept.detected.speakers
+
+
+def test_a_speaker_outside_the_scope_does_not_empty_it(hash_library: Library) -> None:
+    # Shoigu speaks only in 63754: inside 58748 his name is a word, not a filter.
+    scoped = Filters(transcripts=("58748",))
+    result = Retriever(hash_library).retrieve("What did Shoigu say about the navy?", 5, scoped)
+    assert result.detected.speakers == () and result.filters.speakers == ()
+    assert result.passages and {p.transcript_id for p in result.passages} == {"58748"}
+    inside = Filters(transcripts=("63754",))
+    found = Retriever(hash_library).retrieve("What did Shoigu say about the navy?", 5, inside)
+    assert found.detected.speakers == ("Sergei Shoigu",)
+
+
+def test_both_fusions_rank_the_keyword_and_dense_evidence(hash_library: Library) -> None:
+    question = "Karaganda vaccine enterprise"
+    for fusion in ("scores", "rrf"):
+        top = Retriever(hash_library, fusion=fusion).retrieve(question, 3).passages[0]
+        assert "Karaganda" in top.text
+        assert top.dense_rank is not None and top.keyword_rank == 1
+    with pytest.raises(ValueError, match="fusion must be one of"):
+        Retriever(hash_library, fusion="max")
 
 
 def test_date_and_transcript_filters(hash_library: Library) -> None:
