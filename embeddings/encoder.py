@@ -19,6 +19,8 @@ import numpy as np
 from qa.errors import SettingsError
 
 BUNDLED_PREFIX = "bundled:"
+BUNDLED_INT8_PREFIX = "bundled-int8:"
+INT8_PREFIX = "int8:"
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL = BUNDLED_PREFIX + BUNDLED_MODEL
 HASH_DEFAULT_DIMENSION = 64
@@ -52,9 +54,19 @@ def content_hash(text: str, model_name: str) -> str:
 
 
 def load_encoder(model: str, *, batch_size: int = 32) -> Encoder:
-    """The encoder a setting names: "bundled:all-MiniLM-L6-v2", "hash[:dim]" or a local folder."""
+    """The encoder a setting names: "bundled:all-MiniLM-L6-v2", "hash[:dim]" or a local folder.
+
+    Prefixed "bundled-int8:" or "int8:", the model runs as int8 ONNX (embeddings/onnx_encoder).
+    """
     if model == "hash" or model.startswith("hash:"):
         return HashEncoder(_hash_dimension(model))
+    # "bundled-int8:all-MiniLM-L6-v2" or "int8:/folder": the same model as int8 ONNX.
+    for int8_prefix, plain_prefix in ((BUNDLED_INT8_PREFIX, BUNDLED_PREFIX), (INT8_PREFIX, "")):
+        if model.startswith(int8_prefix):
+            from embeddings.onnx_encoder import OnnxInt8Encoder
+
+            name, path = _resolve_model(plain_prefix + model.removeprefix(int8_prefix))
+            return OnnxInt8Encoder(path, name, batch_size=batch_size)
     return SentenceTransformerEncoder(model, batch_size=batch_size)
 
 

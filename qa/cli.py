@@ -340,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tqa", description="Ask questions of speech transcripts, with cited answers."
     )
     parser.add_argument("--library", help="library folder (default ./library or $TQA_LIBRARY)")
-    parser.add_argument("--model", help="embedding model: bundled or a local folder")
+    parser.add_argument(
+        "--model", help="embedding model: bundled:all-MiniLM-L6-v2, bundled-int8:…, or a folder"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add transcript files or folders to the library")

@@ -14,7 +14,7 @@ from qa.errors import SettingsError
 
 HELP: dict[str, str] = {
     "library": "Folder of the library (SQLite, FAISS index, manifest).",
-    "embedding_model": "Sentence-transformers model: bundled:all-MiniLM-L6-v2 or a local folder.",
+    "embedding_model": "bundled:all-MiniLM-L6-v2, bundled-int8:… (ONNX int8), or a local folder.",
     "embedding_batch_size": "Texts per encoder batch.",
     "chunk_tokens": "Token budget of a chunk, in cl100k tokens.",
     "index_kind": "FAISS index: flat (exact), hnsw (approximate), or auto (by chunk count).",

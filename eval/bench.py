@@ -1,0 +1,444 @@
+"""Speed benchmarks: ingest, query, large index, cold start, encoder (`make bench`).
+
+Each measurement runs in its own process (`python -m eval.bench --stage NAME`), so one stage's
+caches and memory never flatter another's. Results: a Markdown table on stdout and
+bench-results/bench.json (+ .md). Run `python -m eval.bench --help` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+KREMLIN = REPO.parent / "shared" / "data" / "kremlin" / "html"
+HAND_SUITE = REPO / "eval" / "suites" / "hand.jsonl"
+FP32_MODEL = "bundled:all-MiniLM-L6-v2"
+INT8_MODEL = "bundled-int8:all-MiniLM-L6-v2"
+STAGES = ("encoder", "ingest", "query", "million", "cold_start")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) of values, linear interpolation; nan when empty."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process (or of its waited-for children), in MB."""
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def kremlin_pages(folder: Path, limit: int | None) -> list[Path]:
+    """The corpus pages in natural order, the first `limit` of them when given."""
+    pages = sorted(folder.glob("*.html"), key=lambda p: (len(p.stem), p.stem))
+    if not pages:
+        raise SystemExit(f"no kremlin.ru pages in {folder}")
+    return pages[:limit] if limit else pages
+
+
+def _settings(library: Path, model: str, **extra: object) -> Any:
+    from qa.settings import load_settings
+
+    return load_settings().with_overrides(library=str(library), embedding_model=model, **extra)
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any]:
+    """Fresh ingest of pages, again unchanged, again with one file changed (copies in work)."""
+    from qa.runtime import open_library
+
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        shutil.copyfile(page, corpus / page.name)
+    copies = sorted(corpus.iterdir())
+    library = open_library(_settings(work / "library", model))
+    encoder = library.encoder
+    runs: dict[str, dict[str, Any]] = {}
+    for label in ("first", "unchanged", "one_changed"):
+        if label == "one_changed":
+            _change_one_file(copies[len(copies) // 2])
+        started = time.perf_counter()
+        report = library.ingest(copies)
+        wall = time.perf_counter() - started
+        runs[label] = {
+            "wall_s": round(wall, 3),
+            "embedded_chunks": report.embedded,
+            "added": report.count("added"),
+            "replaced": report.count("replaced"),
+            "skipped": report.count("skipped"),
+            "failed": report.count("failed"),
+        }
+    words = 0
+    for info in library.transcripts():
+        words += sum(len(u.text.split()) for u in library.transcript(info.id).utterances)
+    ids = [int(i) for i in library.index().ids()]
+    chunks = library.chunks(ids)
+    pieces = [encoder.count_tokens(c.chunk.text) + 2 for c in chunks.values()]  # [CLS], [SEP]
+    embedded_pieces = sum(min(p, encoder.max_tokens) for p in pieces)
+    first = runs["first"]["wall_s"]
+    library.close()
+    return {
+        "model": model,
+        "encoder_name": encoder.name,
+        "pages": len(pages),
+        "transcript_words": words,
+        "chunks": len(chunks),
+        "word_pieces": sum(pieces),
+        "word_pieces_embedded": embedded_pieces,
+        "chunks_over_model_limit": sum(1 for p in pieces if p > encoder.max_tokens),
+        "share_embedded": round(embedded_pieces / max(sum(pieces), 1), 4),
+        "chunks_per_s": round(len(chunks) / first, 2),
+        "words_per_s": round(words / first, 1),
+        "word_pieces_per_s": round(embedded_pieces / first, 1),
+        "runs": runs,
+        "unchanged_ratio": round(runs["unchanged"]["wall_s"] / first, 4),
+        "one_changed_ratio": round(runs["one_changed"]["wall_s"] / first, 4),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def _change_one_file(path: Path) -> None:
+    """Add a sentence to a middle paragraph of a page copy (never the shared original)."""
+    text = path.read_text(encoding="utf-8")
+    starts = [m.end() for m in re.finditer(r"<p>", text)]
+    addition = "The benchmark added this sentence to change the file. "
+    at = starts[len(starts) // 2] if starts else len(text)
+    path.write_text(text[:at] + addition + text[at:], encoding="utf-8")
+
+
+def make_questions(library: Any, n: int, hand_suite: Path = HAND_SUITE) -> list[str]:
+    """n questions from the corpus: the hand suite's, then "What did S say about T?" ones."""
+    questions: list[str] = []
+    if hand_suite.is_file():
+        for line in hand_suite.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                questions.append(json.loads(line)["question"])
+    speakers = [name for name, _ in library.speakers()[:20]]
+    topics: Counter[str] = Counter()
+    for info in library.transcripts():
+        metadata = library.transcript(info.id).metadata
+        for key, values in metadata.items():
+            if "topic" in key.lower():
+                topics.update(v for v in values if v)
+    if not topics:  # transcripts without topic metadata: frequent title words instead
+        for info in library.transcripts():
+            topics.update(w.lower() for w in re.findall(r"[A-Za-z]{6,}", info.title))
+    topic_list = [t for t, _ in topics.most_common(40)]
+    generated = [
+        f"What did {speaker} say about {topic}?"
+        for i, topic in enumerate(topic_list)
+        for speaker in speakers[i % max(len(speakers), 1) :][:3] or ["the speakers"]
+    ]
+    questions += generated
+    while questions and len(questions) < n:
+        questions += questions[: n - len(questions)]
+    return questions[:n]
+
+
+def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -> dict[str, Any]:
+    """Retrieval and full-answer latency over n questions in one warm process."""
+    from qa.runtime import build_assistant
+
+    assistant = build_assistant(_settings(library_dir, model))
+    questions = make_questions(assistant.library, n_questions)
+    assistant.ask(questions[0])  # warm: index load, caches, lazy imports
+    retrieval: list[float] = []
+    answer: list[float] = []
+    abstained = 0
+    for question in questions:
+        r_times, a_times = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            assistant.retrieve(question)
+            r_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            result = assistant.ask(question)
+            a_times.append(time.perf_counter() - started)
+        abstained += int(not result.citations)
+        retrieval.append(statistics.median(r_times) * 1000)
+        answer.append(statistics.median(a_times) * 1000)
+    return {
+        "model": model,
+        "questions": len(questions),
+        "repeats": repeats,
+        "chunks": assistant.library.chunk_count(),
+        "index_kind": assistant.library.index().kind,
+        "retrieval_ms_p50": round(percentile(retrieval, 50), 2),
+        "retrieval_ms_p95": round(percentile(retrieval, 95), 2),
+        "answer_ms_p50": round(percentile(answer, 50), 2),
+        "answer_ms_p95": round(percentile(answer, 95), 2),
+        "answers_without_citations": abstained,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def synthetic_vectors(real: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """count unit vectors, each a normalised convex mixture of two random real vectors."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, real.shape[1]), dtype=np.float32)
+    step = 100_000
+    for start in range(0, count, step):
+        n = min(step, count - start)
+        a = real[rng.integers(0, len(real), n)]
+        b = real[rng.integers(0, len(real), n)]
+        w = rng.uniform(0.0, 1.0, (n, 1)).astype(np.float32)
+        mixed = w * a + (1 - w) * b
+        out[start : start + n] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+    return out
+
+
+def bench_million(
+    library_dir: Path, model: str, size: int, n_queries: int, hnsw: bool = True
+) -> dict[str, Any]:
+    """Exact vs HNSW search at `size` vectors (real chunks + synthetic mixtures)."""
+    from embeddings.index import VectorIndex
+    from qa.runtime import open_library
+
+    library = open_library(_settings(library_dir, model))
+    index = library.index()
+    ids = index.ids()
+    real = index.vectors(ids)
+    questions = make_questions(library, n_queries)
+    queries = library.encoder.encode(questions)
+    library.close()
+    vectors = np.vstack([real, synthetic_vectors(real, max(size - len(real), 0))])
+    all_ids = np.arange(len(vectors), dtype=np.int64)
+    result: dict[str, Any] = {
+        "model": model,
+        "vectors": len(vectors),
+        "real_vectors": len(real),
+        "synthetic": "convex mixtures of two random real chunk vectors, renormalised",
+        "queries": len(queries),
+    }
+    found: dict[str, list[np.ndarray]] = {}
+    kinds = ("flat", "hnsw") if hnsw else ("flat",)
+    for kind in kinds:
+        started = time.perf_counter()
+        vindex = VectorIndex.create(vectors.shape[1], kind)
+        for start in range(0, len(vectors), 50_000):
+            vindex.add(all_ids[start : start + 50_000], vectors[start : start + 50_000])
+        result[f"{kind}_build_s"] = round(time.perf_counter() - started, 1)
+        times, hits = [], []
+        for query in queries:
+            started = time.perf_counter()
+            _, got = vindex.search(query, 10)
+            times.append((time.perf_counter() - started) * 1000)
+            hits.append(got)
+        found[kind] = hits
+        result[f"{kind}_ms_p50"] = round(percentile(times, 50), 3)
+        result[f"{kind}_ms_p95"] = round(percentile(times, 95), 3)
+        del vindex
+    if hnsw:
+        recalls = [
+            len(set(h.tolist()) & set(e.tolist())) / max(len(e), 1)
+            for h, e in zip(found["hnsw"], found["flat"], strict=True)
+        ]
+        result["hnsw_recall_at_10"] = round(float(np.mean(recalls)), 4)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return result
+
+
+def bench_cold_start(library_dir: Path, model: str, question: str) -> dict[str, Any]:
+    """Wall time from process start to the first answer of `tqa ask`, and its peak memory."""
+    tqa = Path(sys.executable).parent / "tqa"
+    command = [str(tqa), "--library", str(library_dir), "--model", model, "ask", question]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - started
+    return {
+        "model": model,
+        "command": "tqa ask",
+        "returncode": done.returncode,
+        "wall_s": round(wall, 3),
+        # This stage's process starts only this child, so the children's peak is the child's.
+        "peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
+        "stderr_tail": done.stderr[-300:] if done.returncode else "",
+    }
+
+
+def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) -> dict[str, Any]:
+    """Texts/s of chunk-sized passages (~150 word pieces) for each model, in this one process."""
+    from embeddings.encoder import load_encoder
+    from qa.chunking import ChunkerSettings, chunk_transcript
+    from qa.parsers import read_transcript_file
+
+    encoders = {m: load_encoder(m) for m in models}
+    first = encoders[models[0]]
+    texts: list[str] = []
+    settings = ChunkerSettings(max_model_tokens=first.max_tokens)
+    for page in pages:
+        transcript = read_transcript_file(page)
+        for chunk in chunk_transcript(transcript, settings, first.count_tokens):
+            if 120 <= first.count_tokens(chunk.text) <= 190:
+                texts.append(chunk.text)
+        if len(texts) >= 128:
+            break
+    texts = texts[:128]
+    result: dict[str, Any] = {
+        "texts": len(texts),
+        "median_word_pieces": statistics.median(first.count_tokens(t) for t in texts),
+        "repeats": repeats,
+    }
+    reference = first.encode(texts)
+    for model, encoder in encoders.items():
+        rates = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            vectors = encoder.encode(texts)
+            rates.append(len(texts) / (time.perf_counter() - started))
+        cosines = np.sum(reference * vectors, axis=1)
+        result[model] = {
+            "encoder_name": encoder.name,
+            "texts_per_s_runs": [round(r, 2) for r in rates],
+            "texts_per_s": round(statistics.median(rates), 2),
+            "cosine_to_first_median": round(float(np.median(cosines)), 4),
+            "cosine_to_first_min": round(float(cosines.min()), 4),
+        }
+    base = result[models[0]]["texts_per_s"]
+    for model in models[1:]:
+        result[model]["speedup_vs_first"] = round(result[model]["texts_per_s"] / base, 2)
+    return result
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one stage in this process."""
+    pages = kremlin_pages(Path(args.kremlin), args.pages)
+    work = Path(args.work)
+    if stage == "encoder":
+        models = [FP32_MODEL, INT8_MODEL] if args.model == FP32_MODEL else [FP32_MODEL, args.model]
+        return bench_encoder(pages, models, args.repeats)
+    if stage == "ingest":
+        return bench_ingest(pages, args.model, work / "ingest")
+    library = work / "ingest" / "library"
+    if stage == "query":
+        return bench_query(library, args.model, args.questions, args.repeats)
+    if stage == "million":
+        return bench_million(library, args.model, args.million_size, args.million_queries)
+    if stage == "cold_start":
+        return bench_cold_start(library, args.model, "What did Putin say about vaccines?")
+    raise SystemExit(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    """Every requested stage in its own subprocess; the results in one dict."""
+    stages = [s for s in STAGES if not (s == "million" and args.skip_million)]
+    if args.stages:
+        stages = [s for s in args.stages.split(",") if s]
+    results: dict[str, Any] = {
+        "conditions": {
+            "model": args.model,
+            "pages": args.pages or "all",
+            "cores": os.cpu_count(),
+            "load_average_start": list(os.getloadavg()),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    }
+    for stage in stages:
+        out = Path(args.work) / f"{stage}.json"
+        command = [sys.executable, "-m", "eval.bench", "--stage", stage, "--stage-out", str(out)]
+        command += _forwarded(args)
+        print(f"[bench] {stage} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=REPO, check=False)
+        if done.returncode != 0:
+            results[stage] = {"error": f"exit code {done.returncode}"}
+            continue
+        results[stage] = json.loads(out.read_text(encoding="utf-8"))
+        results[stage]["stage_process_s"] = round(time.perf_counter() - started, 1)
+    results["conditions"]["load_average_end"] = list(os.getloadavg())
+    return results
+
+
+def _forwarded(args: argparse.Namespace) -> list[str]:
+    out = ["--model", args.model, "--kremlin", args.kremlin, "--work", args.work]
+    out += ["--questions", str(args.questions), "--repeats", str(args.repeats)]
+    out += ["--million-size", str(args.million_size)]
+    out += ["--million-queries", str(args.million_queries)]
+    if args.pages:
+        out += ["--pages", str(args.pages)]
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as a Markdown table of (stage, figure, value)."""
+    lines = ["| stage | figure | value |", "|---|---|---|"]
+    for stage, figures in results.items():
+        for key, value in _flatten(figures):
+            lines.append(f"| {stage} | {key} | {value} |")
+    return "\n".join(lines) + "\n"
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if not isinstance(data, dict):
+        return [(prefix, data)]
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    return out
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__)
+    parser.add_argument("--pages", type=int, default=0, help="first N kremlin pages (0: all)")
+    parser.add_argument("--model", default=FP32_MODEL, help=f"embedding model ({INT8_MODEL})")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="repeats per timing (median)")
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--million-size", type=int, default=1_000_000)
+    parser.add_argument("--million-queries", type=int, default=200)
+    parser.add_argument("--stages", default="", help=f"comma-separated subset of {STAGES}")
+    parser.add_argument("--kremlin", default=str(KREMLIN))
+    parser.add_argument("--work", default="", help="scratch folder (default: a temp folder)")
+    parser.add_argument("--out", default=str(REPO / "bench-results"))
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--stage-out", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if args.stage:
+        result = run_stage(args.stage, args)
+        Path(args.stage_out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="tqa-bench-") as tmp:
+        args.work = args.work or tmp
+        results = run_all(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = markdown(results)
+    (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (out / "bench.md").write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
