@@ -182,7 +182,10 @@ def test_an_uploaded_transcript_can_be_asked_about(page: Page, tmp_path: Path) -
     )
     page.get_by_role("tab", name="Library").click()
     page.set_input_files("#upload input[type=file]", str(upload))
-    expect(page.locator("#upload")).to_contain_text("harbour-meeting.txt")
+    # Gradio shows the name as separate stem and extension spans; the cell's accessible name
+    # is the whole file name whatever the layout.
+    attached = page.locator("#upload").get_by_role("cell", name="harbour-meeting.txt")
+    expect(attached).to_be_visible()
     page.locator("#add-files").click()
     result = page.locator("#ingest-result li.added")
     expect(result).to_contain_text("harbour-meeting.txt", timeout=WAIT_MS)
