@@ -72,37 +72,34 @@ def served(library: Library, settings: Settings) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served_process(settings: Settings, log: Path, timeout_s: float = 180.0) -> Iterator[str]:
-    """`python app.py` over settings.library on settings.port in a subprocess; yields its URL."""
+def app_process(
+    args: list[str], env: dict[str, str], log: Path, timeout_s: float = 180.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python app.py ARGS` until its port answers on 127.0.0.1; terminated afterwards."""
     import httpx
 
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    command = [
-        sys.executable,
-        str(repo / "app.py"),
-        "--library",
-        settings.library,
-        "--host",
-        settings.host,
-        "--port",
-        str(settings.port),
-    ]
-    url = f"http://{settings.host}:{settings.port}"
+    port = int(args[args.index("--port") + 1])
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, str(repo / "app.py"), *args],
+            cwd=repo,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/config", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/config", timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"app.py did not start in {timeout_s} s:\n{log.read_text()}")
             time.sleep(0.5)
-        yield url
+        yield process
     finally:
         process.terminate()
         try:
@@ -110,3 +107,12 @@ def served_process(settings: Settings, log: Path, timeout_s: float = 180.0) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def served_process(settings: Settings, log: Path, timeout_s: float = 180.0) -> Iterator[str]:
+    """`python app.py` over settings.library on settings.port in a subprocess; yields its URL."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    args = ["--library", settings.library, "--host", settings.host, "--port", str(settings.port)]
+    with app_process(args, env, log, timeout_s):
+        yield f"http://{settings.host}:{settings.port}"

@@ -3,16 +3,11 @@ the HTML, prompt injection through transcripts, and the LLM key kept out of ever
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import logging
 import os
 import re
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,8 +25,7 @@ from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.parsers import EXTENSIONS
 from qa.runtime import build_assistant
 from qa.settings import Settings, load_settings
-from tests.browser_conftest import free_port, served
-from tests.conftest import REPO
+from tests.browser_conftest import app_process, free_port, served
 from tests.fake_llm_server import FakeLLMServer, echo_responder, fenced_blocks, passage_text
 
 # ------------------------------------------------------------------------------ a small library
@@ -89,42 +83,6 @@ def listening_addresses(port: int) -> set[str]:
             words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
             found.add(str(ipaddress.IPv6Address(words) if v6 else ipaddress.IPv4Address(words)))
     return found
-
-
-@contextlib.contextmanager
-def app_process(
-    args: list[str], env: dict[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`python app.py ARGS` until its port answers; terminated afterwards."""
-    import httpx
-
-    port = int(args[args.index("--port") + 1])
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO / "app.py"), *args],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/config", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_the_app_binds_only_the_loopback_address_by_default(
