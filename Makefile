@@ -1,6 +1,7 @@
 # transcript-qa task runner. `make run` sets up and starts the chat UI; `make test` checks all.
 SHELL := /bin/bash
 VENV ?= .venv
+BENCH_VENV ?= .venv-llamaindex
 PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data
 # The first run ingests the seed and a sample of kremlin.ru pages (see README); override with
@@ -14,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run ingest-sample serve test lint typecheck pytest bench clean
+.PHONY: help setup run ingest-sample serve test lint typecheck pytest bench bench-env clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,8 +58,16 @@ typecheck: setup
 pytest: setup
 	$(VENV)/bin/pytest
 
-bench: setup  ## speed and quality benchmarks (prints figures and ratios)
-	$(PY) -m eval.bench
+bench: setup  ## speed benchmarks, ours and LlamaIndex's if `make bench-env` ran (figures, ratios)
+	$(PY) -m eval.bench --llamaindex-python $(BENCH_VENV)/bin/python
+
+bench-env: $(BENCH_VENV)/.installed  ## separate venv with LlamaIndex for `make bench` (not a dependency)
+
+$(BENCH_VENV)/.installed: eval/requirements-llamaindex.txt
+	python3.11 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install torch==2.13.0
+	$(BENCH_VENV)/bin/pip install -r eval/requirements-llamaindex.txt
+	touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

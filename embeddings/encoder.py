@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,20 +55,36 @@ def content_hash(text: str, model_name: str) -> str:
     return hashlib.sha256(f"{model_name}\x00{text}".encode()).hexdigest()
 
 
-def load_encoder(model: str, *, batch_size: int = 32) -> Encoder:
+RUNTIMES = ("onnx", "torch")
+
+
+def load_encoder(model: str, *, batch_size: int = 32, runtime: str = "onnx") -> Encoder:
     """The encoder a setting names: "bundled:all-MiniLM-L6-v2", "hash[:dim]" or a local folder.
 
     Prefixed "bundled-int8:" or "int8:", the model runs as int8 ONNX (embeddings/onnx_encoder).
+    Otherwise `runtime` says how: "onnx" runs the exported model with ONNX Runtime (same vectors
+    as torch, and neither torch nor transformers is imported: a cold start of seconds, not ten);
+    a model ONNX cannot run (not Transformer + mean pooling) falls back to sentence-transformers.
     """
+    if runtime not in RUNTIMES:
+        raise SettingsError(
+            f"embedding runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}"
+        )
     if model == "hash" or model.startswith("hash:"):
         return HashEncoder(_hash_dimension(model))
     # "bundled-int8:all-MiniLM-L6-v2" or "int8:/folder": the same model as int8 ONNX.
     for int8_prefix, plain_prefix in ((BUNDLED_INT8_PREFIX, BUNDLED_PREFIX), (INT8_PREFIX, "")):
         if model.startswith(int8_prefix):
-            from embeddings.onnx_encoder import OnnxInt8Encoder
+            from embeddings.onnx_encoder import OnnxEncoder
 
             name, path = _resolve_model(plain_prefix + model.removeprefix(int8_prefix))
-            return OnnxInt8Encoder(path, name, batch_size=batch_size)
+            return OnnxEncoder(path, name, int8=True, batch_size=batch_size)
+    if runtime == "onnx":
+        from embeddings.onnx_encoder import OnnxEncoder, supports_onnx
+
+        name, path = _resolve_model(model)
+        if supports_onnx(path):
+            return OnnxEncoder(path, name, batch_size=batch_size)
     return SentenceTransformerEncoder(model, batch_size=batch_size)
 
 
@@ -113,6 +131,63 @@ class SentenceTransformerEncoder:
         # verbose=False: counting a text longer than the model's limit is the point, not an error.
         encoded = self._tokenizer(text, add_special_tokens=False, verbose=False)
         return len(encoded["input_ids"])
+
+
+class RememberingEncoder:
+    """An encoder that keeps the vectors of the texts it encoded last (least recently used out).
+
+    Questions repeat and follow-ups retrieve the same passages, so the answerer meets the same
+    sentences again; their vectors come from here instead of the model. Safe across threads.
+    """
+
+    def __init__(self, encoder: Encoder, capacity: int = 20_000) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be a positive integer, got {capacity}")
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.max_tokens = encoder.max_tokens
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
+        texts = _checked_texts(texts)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for row, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(row)
+                else:
+                    self._vectors.move_to_end(text)
+                    out[row] = vector
+            self.hits += len(texts) - sum(len(rows) for rows in missing.values())
+            self.misses += len(missing)
+        if missing:
+            # Encoded outside the lock: other conversations keep reading the cache meanwhile.
+            fresh = self.encoder.encode(list(missing), show_progress=show_progress)
+            with self._lock:
+                for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+                    out[rows] = vector
+                    self._vectors[text] = vector
+                    self._vectors.move_to_end(text)
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of text without special tokens, with the model's own tokenizer."""
+        return self.encoder.count_tokens(text)
+
+    def clear(self) -> None:
+        """Forget every remembered vector (benchmarks measure answers from a cold cache)."""
+        with self._lock:
+            self._vectors.clear()
 
 
 class HashEncoder:

@@ -1,9 +1,10 @@
-"""A sentence-transformers model run by ONNX Runtime with dynamically int8-quantised weights.
+"""A sentence-transformers model run by ONNX Runtime, as exported (fp32) or with int8 weights.
 
 The model is exported from torch once (`torch.onnx.export`, TorchScript exporter, which needs
-only the `onnx` package), quantised with `onnxruntime.quantization.quantize_dynamic` (8-bit
-weights with per-channel scales, activations quantised at run time) and cached
-under a key of the model folder and the library versions. Tokenisation is the model's own
+only the `onnx` package), for int8 quantised with `onnxruntime.quantization.quantize_dynamic`
+(8-bit weights with per-channel scales, activations quantised at run time), and cached under a
+key of the model folder and the library versions. Afterwards neither torch nor transformers is
+imported: that is most of a cold start. Tokenisation is the model's own
 tokenizer; mean pooling over the attention mask and L2 normalisation run in NumPy, as in the
 sentence-transformers pipeline (Transformer -> mean Pooling -> Normalize) this replaces.
 """
@@ -38,14 +39,19 @@ _SUPPORTED_MODULES = (
 )
 
 
-class OnnxInt8Encoder:
-    """A mean-pooled sentence-transformers model folder, run as int8 ONNX on the CPU."""
+class OnnxEncoder:
+    """A mean-pooled sentence-transformers model folder, run by ONNX Runtime on the CPU.
+
+    fp32 gives the torch model's vectors (to float rounding), so it keeps the model's name and a
+    library embedded with torch stays valid; int8 vectors differ a little and are named apart.
+    """
 
     def __init__(
         self,
         path: Path,
         base_name: str,
         *,
+        int8: bool = False,
         batch_size: int = 32,
         cache_dir: Path | None = None,
         threads: int | None = None,
@@ -53,13 +59,15 @@ class OnnxInt8Encoder:
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         self.path = Path(path)
-        self.name = base_name + INT8_SUFFIX
+        self.int8 = int8
+        self.name = base_name + INT8_SUFFIX if int8 else base_name
         self.batch_size = batch_size
         self.max_tokens, self.dimension = _check_model_folder(self.path)
-        self._tokenizer = _load_tokenizer(self.path)
+        self._tokenizer = WordPieces(self.path, self.max_tokens)
         self.cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
         self.model_file = (
-            self.cache_dir / f"{_slug(self.path.name)}-{cache_key(self.path)}.int8.onnx"
+            self.cache_dir
+            / f"{_slug(self.path.name)}-{cache_key(self.path)}.{'int8' if int8 else 'fp32'}.onnx"
         )
         self.export_seconds: float | None = None  # set when this construction exported
         self._session = self._open_session(threads or _cores())
@@ -73,9 +81,7 @@ class OnnxInt8Encoder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        ids: list[list[int]] = self._tokenizer(
-            texts, truncation=True, max_length=self.max_tokens, verbose=False
-        )["input_ids"]
+        ids = self._tokenizer.ids(texts)
         # Longest first, by word pieces, so a batch pads to a length close to its own.
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
         with _progress(show_progress and len(texts) >= 256, len(texts)) as advance:
@@ -87,12 +93,11 @@ class OnnxInt8Encoder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of text without special tokens, with the model's own tokenizer."""
-        encoded = self._tokenizer(text, add_special_tokens=False, verbose=False)
-        return len(encoded["input_ids"])
+        return self._tokenizer.count(text)
 
     def _encode_ids(self, rows: list[list[int]]) -> np.ndarray:
         width = max(len(r) for r in rows)
-        input_ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+        input_ids = np.full((len(rows), width), self._tokenizer.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for i, row in enumerate(rows):
             input_ids[i, : len(row)] = row
@@ -103,11 +108,6 @@ class OnnxInt8Encoder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
-
-    @property
-    def _pad_id(self) -> int:
-        pad = self._tokenizer.pad_token_id
-        return int(pad) if pad is not None else 0
 
     def _open_session(self, threads: int) -> Any:
         import onnxruntime as ort
@@ -125,7 +125,7 @@ class OnnxInt8Encoder:
             # any of them means the cached file is unusable and is rebuilt below.
             except Exception:
                 pass
-        self.export_seconds = export_int8(self.path, self.model_file)
+        self.export_seconds = export_model(self.path, self.model_file, int8=self.int8)
         return ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]
         )
@@ -148,8 +148,8 @@ def cache_key(path: Path) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
-def export_int8(model_path: Path, target: Path) -> float:
-    """Export the folder's transformer to ONNX, quantise it to int8 and write target atomically.
+def export_model(model_path: Path, target: Path, *, int8: bool) -> float:
+    """Export the folder's transformer to ONNX (quantised to int8 if asked), written atomically.
 
     Returns the seconds taken.
     """
@@ -160,6 +160,9 @@ def export_int8(model_path: Path, target: Path) -> float:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
         fp32 = Path(tmp) / "model.onnx"
         _export_fp32(model_path, fp32)
+        if not int8:
+            os.replace(fp32, target)
+            return time.perf_counter() - started
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantised = Path(tmp) / "model.int8.onnx"
@@ -227,6 +230,15 @@ def _export_fp32(model_path: Path, target: Path) -> None:
         )
 
 
+def supports_onnx(path: Path) -> bool:
+    """Whether the folder is a model this module can run (Transformer + mean pooling)."""
+    try:
+        _check_model_folder(path)
+    except SettingsError:
+        return False
+    return True
+
+
 def _check_model_folder(path: Path) -> tuple[int, int]:
     """(max_tokens, dimension) of a Transformer + mean Pooling (+ Normalize) model folder."""
     if not path.is_dir():
@@ -247,15 +259,55 @@ def _check_model_folder(path: Path) -> tuple[int, int]:
     return max_tokens, int(pooling["word_embedding_dimension"])
 
 
-def _load_tokenizer(path: Path) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoTokenizer
+class WordPieces:
+    """The model's tokenizer: from its tokenizer.json with the `tokenizers` library when there is
+    one (no transformers or torch import, which is most of a cold start), else transformers'."""
 
-    try:
-        return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot load the tokenizer of {path}: {exc}") from exc
+    def __init__(self, path: Path, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        file = path / "tokenizer.json"
+        self._fast: Any = None  # truncates to the model's limit, as the model sees a text
+        self._counter: Any = None  # does not: counting past the limit is its point
+        self._slow: Any = None
+        if file.is_file():
+            from tokenizers import Tokenizer
+
+            try:
+                self._fast = Tokenizer.from_file(str(file))
+                self._counter = Tokenizer.from_file(str(file))
+            except Exception as exc:  # the Rust library raises a bare Exception for a bad file
+                raise SettingsError(f"cannot load the tokenizer of {path}: {exc}") from exc
+            # The file's own padding and truncation (128 for MiniLM) are not the model's limit.
+            for tokenizer in (self._fast, self._counter):
+                tokenizer.no_padding()
+            self._fast.enable_truncation(max_length=max_tokens)
+            self._counter.no_truncation()
+            pad = _read_json(path / "tokenizer_config.json").get("pad_token", "[PAD]")
+            pad_id = self._fast.token_to_id(pad if isinstance(pad, str) else "[PAD]")
+        else:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from transformers import AutoTokenizer
+
+            try:
+                self._slow = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            except (OSError, ValueError) as exc:
+                raise SettingsError(f"cannot load the tokenizer of {path}: {exc}") from exc
+            pad_id = self._slow.pad_token_id
+        self.pad_id = int(pad_id) if pad_id is not None else 0
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """Word-piece ids of each text with the special tokens, cut to the model's limit."""
+        if self._slow is not None:
+            encoded = self._slow(texts, truncation=True, max_length=self.max_tokens, verbose=False)
+            return [list(row) for row in encoded["input_ids"]]
+        return [list(e.ids) for e in self._fast.encode_batch(texts, add_special_tokens=True)]
+
+    def count(self, text: str) -> int:
+        """Word pieces of text without special tokens."""
+        if self._slow is not None:
+            return len(self._slow(text, add_special_tokens=False, verbose=False)["input_ids"])
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
 
 def _read_json(path: Path) -> Any:

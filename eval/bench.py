@@ -30,7 +30,9 @@ KREMLIN = REPO.parent / "shared" / "data" / "kremlin" / "html"
 HAND_SUITE = REPO / "eval" / "suites" / "hand.jsonl"
 FP32_MODEL = "bundled:all-MiniLM-L6-v2"
 INT8_MODEL = "bundled-int8:all-MiniLM-L6-v2"
-STAGES = ("encoder", "ingest", "query", "million", "cold_start")
+STAGES = ("encoder", "ingest", "query", "million", "cold_start", "serve", "llamaindex")
+LLAMAINDEX_PYTHON = REPO / ".venv-llamaindex" / "bin" / "python"  # `make bench-env`
+LLAMAINDEX_SCRIPT = REPO / "eval" / "bench_llamaindex.py"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -57,6 +59,7 @@ def kremlin_pages(folder: Path, limit: int | None) -> list[Path]:
 def _settings(library: Path, model: str, **extra: object) -> Any:
     from qa.settings import load_settings
 
+    # The environment's TQA_* settings apply (--sentence-vectors sets TQA_SENTENCE_VECTORS).
     return load_settings().with_overrides(library=str(library), embedding_model=model, **extra)
 
 
@@ -66,6 +69,7 @@ def _settings(library: Path, model: str, **extra: object) -> Any:
 def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any]:
     """Fresh ingest of pages, again unchanged, again with one file changed (copies in work)."""
     from qa.runtime import open_library
+    from qa.sentences import is_quotable
 
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
@@ -84,23 +88,35 @@ def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any
         runs[label] = {
             "wall_s": round(wall, 3),
             "embedded_chunks": report.embedded,
+            "embedded_sentences": report.sentences_embedded,
             "added": report.count("added"),
             "replaced": report.count("replaced"),
             "skipped": report.count("skipped"),
             "failed": report.count("failed"),
         }
     words = 0
+    sentence_pieces = 0
     for info in library.transcripts():
-        words += sum(len(u.text.split()) for u in library.transcript(info.id).utterances)
+        utterances = library.transcript(info.id).utterances
+        words += sum(len(u.text.split()) for u in utterances)
+        stored = library.sentence_spans(info.id, 0, len(utterances))
+        sentence_pieces += sum(
+            encoder.count_tokens(u.text[a:b]) + 2
+            for u in utterances
+            for a, b in stored.get(u.index, [])
+            if is_quotable(u.text[a:b])
+        )
     ids = [int(i) for i in library.index().ids()]
     chunks = library.chunks(ids)
     pieces = [encoder.count_tokens(c.chunk.text) + 2 for c in chunks.values()]  # [CLS], [SEP]
     embedded_pieces = sum(min(p, encoder.max_tokens) for p in pieces)
     first = runs["first"]["wall_s"]
+    sentence_vectors = library.sentence_vectors
     library.close()
     return {
         "model": model,
         "encoder_name": encoder.name,
+        "sentence_vectors": sentence_vectors,
         "pages": len(pages),
         "transcript_words": words,
         "chunks": len(chunks),
@@ -111,6 +127,9 @@ def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any
         "chunks_per_s": round(len(chunks) / first, 2),
         "words_per_s": round(words / first, 1),
         "word_pieces_per_s": round(embedded_pieces / first, 1),
+        # Chunks and the sentences embedded for the answerer: all the encoder's work.
+        "sentence_word_pieces": sentence_pieces,
+        "all_word_pieces_per_s": round((embedded_pieces + sentence_pieces) / first, 1),
         "runs": runs,
         "unchanged_ratio": round(runs["unchanged"]["wall_s"] / first, 4),
         "one_changed_ratio": round(runs["one_changed"]["wall_s"] / first, 4),
@@ -129,11 +148,7 @@ def _change_one_file(path: Path) -> None:
 
 def make_questions(library: Any, n: int, hand_suite: Path = HAND_SUITE) -> list[str]:
     """n questions from the corpus: the hand suite's, then "What did S say about T?" ones."""
-    questions: list[str] = []
-    if hand_suite.is_file():
-        for line in hand_suite.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                questions.append(json.loads(line)["question"])
+    questions = hand_questions(hand_suite)
     speakers = [name for name, _ in library.speakers()[:20]]
     topics: Counter[str] = Counter()
     for info in library.transcripts():
@@ -157,7 +172,12 @@ def make_questions(library: Any, n: int, hand_suite: Path = HAND_SUITE) -> list[
 
 
 def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -> dict[str, Any]:
-    """Retrieval and full-answer latency over n questions in one warm process."""
+    """Retrieval and full-answer latency over n questions in one warm process.
+
+    The assistant remembers the vectors it computed; it forgets them before every timed call, so
+    each question is measured as if asked for the first time. A repeat of the same question
+    (the remembered case: follow-ups over the same passages) is reported apart.
+    """
     from qa.runtime import build_assistant
 
     assistant = build_assistant(_settings(library_dir, model))
@@ -165,16 +185,22 @@ def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -
     assistant.ask(questions[0])  # warm: index load, caches, lazy imports
     retrieval: list[float] = []
     answer: list[float] = []
+    repeated: list[float] = []
     abstained = 0
     for question in questions:
         r_times, a_times = [], []
         for _ in range(repeats):
+            assistant.encoder.clear()
             started = time.perf_counter()
             assistant.retrieve(question)
             r_times.append(time.perf_counter() - started)
+            assistant.encoder.clear()
             started = time.perf_counter()
             result = assistant.ask(question)
             a_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assistant.ask(question)
+        repeated.append((time.perf_counter() - started) * 1000)
         abstained += int(not result.citations)
         retrieval.append(statistics.median(r_times) * 1000)
         answer.append(statistics.median(a_times) * 1000)
@@ -188,6 +214,8 @@ def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -
         "retrieval_ms_p95": round(percentile(retrieval, 95), 2),
         "answer_ms_p50": round(percentile(answer, 50), 2),
         "answer_ms_p95": round(percentile(answer, 95), 2),
+        "answer_repeated_ms_p50": round(percentile(repeated, 50), 2),
+        "answer_repeated_ms_p95": round(percentile(repeated, 95), 2),
         "answers_without_citations": abstained,
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -278,6 +306,52 @@ def bench_cold_start(library_dir: Path, model: str, question: str) -> dict[str, 
     }
 
 
+def bench_serve(
+    library_dir: Path, model: str, question: str, work: Path, timeout_s: float = 300.0
+) -> dict[str, Any]:
+    """The UI server (app.py) over the library: start to first answer through its /ask API, and
+    the serving process's peak memory (VmHWM) after a few more answers."""
+    import socket
+
+    from gradio_client import Client
+
+    from eval.serving import app_process
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env["TQA_EMBEDDING_MODEL"] = model
+    args = ["--library", str(library_dir), "--port", str(port)]
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with app_process(args, env, work / "serve.log", timeout_s) as process:
+        listening = time.perf_counter() - started
+        client = Client(f"http://127.0.0.1:{port}", verbose=False)
+        client.predict(question, api_name="/ask")
+        first_answer = time.perf_counter() - started
+        more = hand_questions()[:20]
+        for extra in more:
+            client.predict(extra, api_name="/ask")
+        status = Path(f"/proc/{process.pid}/status").read_text(encoding="utf-8")
+    memory = dict(re.findall(r"^(VmHWM|VmRSS):\s+(\d+) kB", status, re.M))
+    return {
+        "model": model,
+        "command": "python app.py",
+        "listening_s": round(listening, 3),
+        "first_answer_s": round(first_answer, 3),
+        "answers": 1 + len(more),
+        "peak_rss_mb": round(int(memory.get("VmHWM", 0)) / 1024, 1),
+        "rss_mb": round(int(memory.get("VmRSS", 0)) / 1024, 1),
+    }
+
+
+def hand_questions(hand_suite: Path = HAND_SUITE) -> list[str]:
+    """The hand suite's questions (none when the suite is missing)."""
+    lines = hand_suite.read_text(encoding="utf-8").splitlines() if hand_suite.is_file() else []
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
 def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) -> dict[str, Any]:
     """Texts/s of chunk-sized passages (~150 word pieces) for each model, in this one process."""
     from embeddings.encoder import load_encoder
@@ -322,6 +396,79 @@ def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) ->
     return result
 
 
+def bench_llamaindex(
+    pages: Sequence[Path], library_dir: Path, model: str, work: Path, python: Path, repeats: int
+) -> dict[str, Any]:
+    """LlamaIndex's defaults on the same pages, in its own environment (eval/bench_llamaindex.py).
+
+    Its documents are our parser's utterances as "Speaker: text" lines, so both sides embed the
+    same transcript text; its questions are the query stage's.
+    """
+    from qa.chunking import speaker_prefix
+    from qa.parsers import read_transcript_file
+    from qa.runtime import open_library
+
+    if not python.is_file():
+        return {
+            "skipped": f"no LlamaIndex environment at {python}; build it with `make bench-env` "
+            "(see eval/requirements-llamaindex.txt) or pass --llamaindex-python"
+        }
+    work.mkdir(parents=True, exist_ok=True)
+    docs = work / "docs.jsonl"
+    with open(docs, "w", encoding="utf-8") as handle:
+        for page in pages:
+            transcript = read_transcript_file(page)
+            lines = [speaker_prefix(u) + u.text for u in transcript.utterances]
+            words = sum(len(u.text.split()) for u in transcript.utterances)
+            record = {"id": transcript.id, "title": transcript.title, "text": "\n".join(lines)}
+            handle.write(json.dumps({**record, "words": words}, ensure_ascii=False) + "\n")
+    library = open_library(_settings(library_dir, model))
+    questions = make_questions(library, 200)
+    library.close()
+    (work / "questions.json").write_text(json.dumps(questions), encoding="utf-8")
+    out = work / "llamaindex.json"
+    command = [str(python), str(LLAMAINDEX_SCRIPT), "--docs", str(docs)]
+    command += ["--questions", str(work / "questions.json"), "--repeats", str(repeats)]
+    command += ["--out", str(out)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": f"exit code {done.returncode}", "stderr_tail": done.stderr[-600:]}
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def comparison(
+    ours_ingest: dict[str, Any], ours_query: dict[str, Any], theirs: dict[str, Any]
+) -> dict[str, Any]:
+    """Our/their ratios of the figures both sides measure (ingest excludes model loading)."""
+    retrieval = theirs.get("retrieval_ms", {})
+    pairs = {
+        "ingest_wall_s": (ours_ingest["runs"]["first"]["wall_s"], theirs.get("ingest_s")),
+        "chunks": (ours_ingest["chunks"], theirs.get("chunks")),
+        "chunks_over_model_limit": (
+            ours_ingest["chunks_over_model_limit"],
+            theirs.get("chunks_over_model_limit"),
+        ),
+        "share_embedded": (ours_ingest["share_embedded"], theirs.get("share_embedded")),
+        "word_pieces_embedded": (
+            ours_ingest["word_pieces_embedded"],
+            theirs.get("word_pieces_embedded"),
+        ),
+        "word_pieces_embedded_per_s": (
+            ours_ingest["word_pieces_per_s"],
+            theirs.get("word_pieces_per_s"),
+        ),
+        "retrieval_ms_p50": (ours_query.get("retrieval_ms_p50"), retrieval.get("p50")),
+        "retrieval_ms_p95": (ours_query.get("retrieval_ms_p95"), retrieval.get("p95")),
+    }
+    table: dict[str, Any] = {}
+    for name, (ours, their) in pairs.items():
+        ratio = round(ours / their, 3) if ours is not None and their else None
+        table[name] = {"ours": ours, "theirs": their, "ours_over_theirs": ratio}
+    return table
+
+
 # ----------------------------------------------------------------------------- driver
 
 
@@ -341,6 +488,14 @@ def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
         return bench_million(library, args.model, args.million_size, args.million_queries)
     if stage == "cold_start":
         return bench_cold_start(library, args.model, "What did Putin say about vaccines?")
+    if stage == "serve":
+        question = "What did Putin say about vaccines?"
+        return bench_serve(library, args.model, question, work / "serve")
+    if stage == "llamaindex":
+        python = Path(args.llamaindex_python)
+        return bench_llamaindex(
+            pages, library, args.model, work / "llamaindex", python, args.repeats
+        )
     raise SystemExit(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 
 
@@ -371,6 +526,9 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         results[stage] = json.loads(out.read_text(encoding="utf-8"))
         results[stage]["stage_process_s"] = round(time.perf_counter() - started, 1)
     results["conditions"]["load_average_end"] = list(os.getloadavg())
+    ingest, query, theirs = (results.get(k, {}) for k in ("ingest", "query", "llamaindex"))
+    if "runs" in ingest and "ingest_s" in theirs:
+        results["ours_vs_llamaindex"] = comparison(ingest, query, theirs)
     return results
 
 
@@ -379,6 +537,7 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
     out += ["--questions", str(args.questions), "--repeats", str(args.repeats)]
     out += ["--million-size", str(args.million_size)]
     out += ["--million-queries", str(args.million_queries)]
+    out += ["--llamaindex-python", args.llamaindex_python]
     if args.pages:
         out += ["--pages", str(args.pages)]
     return out
@@ -411,6 +570,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--million-size", type=int, default=1_000_000)
     parser.add_argument("--million-queries", type=int, default=200)
+    parser.add_argument(
+        "--llamaindex-python",
+        default=str(LLAMAINDEX_PYTHON),
+        help="python of the LlamaIndex bench environment (eval/requirements-llamaindex.txt)",
+    )
+    parser.add_argument(
+        "--sentence-vectors",
+        choices=("0", "1"),
+        help="override the sentence_vectors setting for every stage",
+    )
     parser.add_argument("--stages", default="", help=f"comma-separated subset of {STAGES}")
     parser.add_argument("--kremlin", default=str(KREMLIN))
     parser.add_argument("--work", default="", help="scratch folder (default: a temp folder)")
@@ -424,6 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if args.sentence_vectors is not None:  # read by load_settings in every stage process
+        os.environ["TQA_SENTENCE_VECTORS"] = args.sentence_vectors
     if args.stage:
         result = run_stage(args.stage, args)
         Path(args.stage_out).write_text(json.dumps(result, indent=2), encoding="utf-8")

@@ -19,7 +19,7 @@ import snowballstemmer
 
 from qa.models import Citation, Passage, Utterance
 from qa.retrieval import topic_terms
-from qa.sentences import sentence_spans
+from qa.sentences import is_quotable, sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,13 @@ ABSTAIN_TEXT = "The transcripts don't seem to cover this."
 # and rescues names and numbers the small model blurs.
 DENSE_WEIGHT = 0.75
 KEYWORD_WEIGHT = 0.25
-MIN_SENTENCE_WORDS = 4
-# At most this many sentences are embedded per question: the rest are pruned by a cheap
-# keyword-and-rank pre-score (keeps the answer latency flat as k grows).
+# At most this many sentences are scored per question: the rest are pruned by a cheap
+# keyword-and-rank pre-score (keeps the answer latency flat as k grows). Their vectors are
+# usually stored at ingest already (Library.sentence_vectors).
 MAX_SCORED_SENTENCES = 48
+# Sentence pairs are never stored, so each costs a model call: only the pairs holding one of the
+# best-scoring sentences are embedded.
+MAX_SCORED_PAIRS = 12
 REDUNDANT_SIMILARITY = 0.85
 # A question asking for a quantity or a time is answered by a sentence with a number in it.
 NUMBER_BONUS = 0.1
@@ -45,7 +48,6 @@ _NUMBER = re.compile(
     r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half)\b",
     re.I,
 )
-MAX_PAIR_WORDS = 60
 OFF_TOPIC_SHARE = 0.9
 
 
@@ -60,6 +62,7 @@ class Candidate:
     end: int
     score: float = 0.0
     overlap: float = 0.0  # share of the question's topic terms in the sentence
+    pair: bool = False  # two consecutive sentences of the utterance, quoted together
 
     @property
     def text(self) -> str:
@@ -113,24 +116,35 @@ def keyword_overlap(question_terms: Sequence[str], sentence: str) -> float:
 
 
 def candidate_sentences(
-    passages: Sequence[Passage], utterances_of: Callable[[Passage], Sequence[Utterance]]
+    passages: Sequence[Passage],
+    utterances_of: Callable[[Passage], Sequence[Utterance]],
+    spans_of: Callable[[str, Utterance], Sequence[tuple[int, int]]] | None = None,
 ) -> list[Candidate]:
-    """Every sentence of at least four words in the passages' utterances, with its position."""
+    """Every quotable sentence in the passages' utterances, and every quotable pair of them.
+
+    spans_of(transcript id, utterance) gives an utterance's sentence spans (stored at ingest);
+    by default they are split here.
+    """
     found: list[Candidate] = []
     seen: set[tuple[str, int, int, int]] = set()
     for rank, passage in enumerate(passages):
         for utterance in utterances_of(passage):
-            spans = sentence_spans(utterance.text)
+            if spans_of is None:
+                spans = sentence_spans(utterance.text)
+            else:
+                spans = list(spans_of(passage.transcript_id, utterance))
             # A sentence and, as its own candidate, the sentence with the one before it: "I
             # think last year it grew by 19.7 percent" needs "Our trade is on the upsurge".
-            pairs = [(a[0], b[1]) for a, b in itertools.pairwise(spans)]
-            for start, end in [*spans, *pairs]:
+            singles = [(span, False) for span in spans]
+            pairs = [((a[0], b[1]), True) for a, b in itertools.pairwise(spans)]
+            for (start, end), pair in [*singles, *pairs]:
+                if not is_quotable(utterance.text[start:end]):
+                    continue
                 key = (passage.transcript_id, utterance.index, start, end)
-                words = len(utterance.text[start:end].split())
-                if key in seen or words < MIN_SENTENCE_WORDS or words > MAX_PAIR_WORDS:
+                if key in seen:
                     continue
                 seen.add(key)
-                found.append(Candidate(rank, passage, utterance, start, end))
+                found.append(Candidate(rank, passage, utterance, start, end, pair=pair))
     return found
 
 
@@ -140,7 +154,11 @@ def score_candidates(
     embed: Callable[[list[str]], np.ndarray],
     speakers: Sequence[str] = (),
 ) -> list[Candidate]:
-    """Candidates with scores, best first: dense similarity to the question plus keyword overlap."""
+    """Candidates with scores, best first: dense similarity to the question plus keyword overlap.
+
+    Sentences first (the best MAX_SCORED_SENTENCES by a keyword-and-rank pre-score), then the
+    pairs that hold one of the best-scoring sentences.
+    """
     if not candidates:
         return []
     terms = topic_terms(question, speakers)
@@ -149,10 +167,40 @@ def score_candidates(
     def pre_score(c: Candidate) -> float:
         return keyword_overlap(terms, c.text) + 0.5 / (1 + c.passage_rank)
 
-    pool = sorted(candidates, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES]
-    if wanted:
+    def speakers_own(pool: list[Candidate]) -> list[Candidate]:
         # A speaker filter means the user wants that person's words, not the interviewer's.
-        pool = [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
+        if not wanted:
+            return pool
+        return [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
+
+    singles = [c for c in candidates if not c.pair]
+    singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
+    scored = _scored(question, singles, embed, terms)
+    best = {(c.passage.transcript_id, c.utterance.index, c.start, c.end): c.score for c in scored}
+
+    def prior(pair: Candidate) -> float:
+        where = (pair.passage.transcript_id, pair.utterance.index)
+        halves = [
+            score
+            for (tid, index, start, end), score in best.items()
+            if (tid, index) == where and (start == pair.start or end == pair.end)
+        ]
+        return max(halves, default=-1.0)
+
+    pairs = speakers_own([c for c in candidates if c.pair and prior(c) > -1.0])
+    pairs = sorted(pairs, key=prior, reverse=True)[:MAX_SCORED_PAIRS]
+    scored += _scored(question, pairs, embed, terms)
+    return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _scored(
+    question: str,
+    pool: Sequence[Candidate],
+    embed: Callable[[list[str]], np.ndarray],
+    terms: Sequence[str],
+) -> list[Candidate]:
+    if not pool:
+        return []
     vectors = embed([question] + [c.text for c in pool])
     similarity = vectors[1:] @ vectors[0]
     wants_number = bool(_ASKS_FOR_NUMBER.search(question))
@@ -162,7 +210,7 @@ def score_candidates(
         number = NUMBER_BONUS if wants_number and _NUMBER.search(c.text) else 0.0
         score = float(DENSE_WEIGHT * sim + KEYWORD_WEIGHT * overlap + number)
         scored.append(replace(c, score=score, overlap=overlap))
-    return sorted(scored, key=lambda c: c.score, reverse=True)
+    return scored
 
 
 def select_sentences(

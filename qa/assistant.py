@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from embeddings.encoder import RememberingEncoder
 from qa.answer import (
     ABSTAIN_TEXT,
     Claim,
@@ -25,7 +26,7 @@ from qa.answer import (
 )
 from qa.errors import AnswererError, TranscriptQAError
 from qa.followup import Standalone, Turn, make_standalone
-from qa.library import Library
+from qa.library import Library, StoredFirstEncoder
 from qa.mentions import (
     Enumeration,
     enumerate_mentions,
@@ -87,7 +88,11 @@ class Assistant:
     def __init__(self, library: Library, settings: Settings, llm: object | None = None) -> None:
         self.library = library
         self.settings = settings
-        self.retriever = Retriever(library, mode=settings.retriever)
+        # One encoder for questions and answer sentences: sentence vectors stored at ingest come
+        # from the library, and what it had to embed it remembers (the answerer meets the
+        # question again, and follow-ups meet the same passages).
+        self.encoder = RememberingEncoder(StoredFirstEncoder(library))
+        self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
         self.llm = llm  # a qa.llm.LLMClient when an endpoint is configured
         self.last_timings = Timings()
 
@@ -190,12 +195,27 @@ class Assistant:
     # --------------------------------------------------------------------- extractive answerer
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return self.library.encoder.encode(texts)
+        return self.encoder.encode(texts)
 
     def passage_utterances(self, passage: Passage) -> list[Utterance]:
         return self.library.utterances(
             passage.transcript_id, passage.utterance_start, passage.utterance_end
         )
+
+    def stored_spans(
+        self, passages: Sequence[Passage]
+    ) -> Callable[[str, Utterance], list[tuple[int, int]]]:
+        """Sentence spans of the passages' utterances: stored at ingest, else split now."""
+        stored: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        for p in passages:
+            spans = self.library.sentence_spans(p.transcript_id, p.utterance_start, p.utterance_end)
+            stored.update(((p.transcript_id, index), s) for index, s in spans.items())
+
+        def spans_of(transcript_id: str, utterance: Utterance) -> list[tuple[int, int]]:
+            found = stored.get((transcript_id, utterance.index))
+            return sentence_spans(utterance.text) if found is None else found
+
+        return spans_of
 
     def citation_utterances(self, citation: Citation) -> list[Utterance]:
         return self.library.utterances(
@@ -206,7 +226,9 @@ class Assistant:
         self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
     ) -> Answer:
         passages = retrieval.passages
-        candidates = candidate_sentences(passages, self.passage_utterances)
+        candidates = candidate_sentences(
+            passages, self.passage_utterances, self.stored_spans(passages)
+        )
         scored = score_candidates(
             standalone.question, candidates, self._embed, retrieval.filters.speakers
         )

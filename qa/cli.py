@@ -85,7 +85,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"{report.count('added')} added, {report.count('replaced')} replaced, "
             f"{report.count('skipped')} unchanged, {report.count('failed')} failed; "
-            f"{report.embedded} chunks embedded in {report.seconds:.1f} s "
+            f"{report.embedded} chunks and {report.sentences_embedded} sentences embedded in "
+            f"{report.seconds:.1f} s "
             f"(library: {settings.library})"
         )
     return 1 if report.count("failed") else 0

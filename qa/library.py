@@ -34,6 +34,7 @@ from qa.chunking import ChunkerSettings, chunk_transcript
 from qa.errors import LibraryError, LibraryLockedError, TranscriptFormatError, TranscriptQAError
 from qa.models import Chunk, Filters, Transcript, Utterance
 from qa.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
+from qa.sentences import is_quotable, sentence_spans
 
 SCHEMA_VERSION = 1
 DB_NAME = "library.sqlite"
@@ -42,6 +43,9 @@ LOCK_NAME = "write.lock"
 # Files per transaction during a batch ingest: a kill loses at most this much work (the
 # embedding cache is committed separately, so even that is not re-embedded).
 FILES_PER_COMMIT = 25
+
+# Sentence spans of utterances, by (transcript id, utterance index).
+Sentences = dict[tuple[str, int], list[tuple[int, int]]]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,6 +80,10 @@ CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
 CREATE TABLE IF NOT EXISTS embedding_cache(hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sentences(
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, spans_json TEXT NOT NULL,
+    PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
 """
 
 
@@ -125,6 +133,7 @@ class FileResult:
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     embedded: int = 0  # chunk texts sent to the encoder (cache misses)
+    sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
     seconds: float = 0.0
 
     def count(self, status: str) -> int:
@@ -138,6 +147,7 @@ class IngestReport:
             "skipped": self.count("skipped"),
             "failed": self.count("failed"),
             "embedded": self.embedded,
+            "sentences_embedded": self.sentences_embedded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -208,6 +218,7 @@ class Library:
         index_kind: str = "auto",
         index_auto_threshold: int = 200_000,
         max_file_bytes: int | None = None,
+        sentence_vectors: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self.encoder = encoder
@@ -217,6 +228,9 @@ class Library:
         self.index_kind_setting = index_kind
         self.index_auto_threshold = index_auto_threshold
         self.max_file_bytes = max_file_bytes
+        # Embedding every quotable sentence at ingest (into the embedding cache) spares the
+        # answerer the model calls that were most of an answer's time.
+        self.sentence_vectors = sentence_vectors
         self._index: VectorIndex | None = None
         self._index_generation = -1
         # The UI's threads share this connection: one read transaction at a time on it.
@@ -403,6 +417,17 @@ class Library:
         ).fetchall()
         return [Utterance(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
+    def sentence_spans(
+        self, transcript_id: str, start: int, end: int
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Sentence spans stored at ingest for utterances start..end, by utterance index (empty
+        for a library ingested without them)."""
+        rows = self._db.execute(
+            "SELECT idx, spans_json FROM sentences WHERE transcript_id=? AND idx BETWEEN ? AND ?",
+            (transcript_id, start, end),
+        ).fetchall()
+        return {r[0]: [(a, b) for a, b in json.loads(r[1])] for r in rows}
+
     def speakers(self) -> list[tuple[str, int]]:
         """Canonical speakers with the number of chunks they appear in, most frequent first."""
         rows = self._db.execute(
@@ -527,12 +552,12 @@ class Library:
                 result = self._prepare(path, format, pending)
                 report.files.append(result)
                 if len(pending) >= FILES_PER_COMMIT:
-                    report.embedded += self._commit(pending, progress)
+                    self._commit(pending, report, progress)
                     pending = []
                 if progress:
                     progress("parse", done, len(files))
             if pending:
-                report.embedded += self._commit(pending, progress)
+                self._commit(pending, report, progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -576,7 +601,9 @@ class Library:
     def _chunk(self, transcript: Transcript) -> list[Chunk]:
         return chunk_transcript(transcript, self.chunker, self.encoder.count_tokens)
 
-    def _embed(self, texts: Sequence[str], progress: Progress | None) -> tuple[np.ndarray, int]:
+    def _embed(
+        self, texts: Sequence[str], progress: Progress | None, stage: str = "embed"
+    ) -> tuple[np.ndarray, int]:
         """Vectors for texts, from the cache where possible; (vectors, how many were encoded)."""
         hashes = [content_hash(t, self.encoder.name) for t in texts]
         cached = self._cached_vectors(hashes)
@@ -599,7 +626,7 @@ class Library:
             for (h, _), v in zip(part, vectors, strict=True):
                 cached[h] = v
             if progress:
-                progress("embed", start + len(part), len(missing))
+                progress(stage, start + len(part), len(missing))
         matrix = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
         for i, h in enumerate(hashes):
             matrix[i] = cached[h]
@@ -617,13 +644,49 @@ class Library:
                 found[h] = np.frombuffer(blob, dtype=np.float32)
         return found
 
-    def _commit(
-        self, pending: list[tuple[Transcript, str, FileResult]], progress: Progress | None
+    def _split_sentences(self, transcripts: Sequence[Transcript]) -> Sentences:
+        """Each utterance's sentence spans by (transcript id, utterance index), when stored."""
+        if not self.sentence_vectors:
+            return {}
+        return {(t.id, u.index): sentence_spans(u.text) for t in transcripts for u in t.utterances}
+
+    def _embed_sentences(
+        self, transcripts: Sequence[Transcript], sentences: Sentences, progress: Progress | None
     ) -> int:
+        """Put the vectors of the transcripts' quotable sentences in the embedding cache."""
+        texts = {
+            u.text[start:end]: None
+            for t in transcripts
+            for u in t.utterances
+            for start, end in sentences.get((t.id, u.index), [])
+            if is_quotable(u.text[start:end])
+        }
+        encoded = 0
+        # In slices: the vectors are only cached here, never held for a whole batch of files.
+        unique = list(texts)
+        for start in range(0, len(unique), 2048):
+            encoded += self._embed(unique[start : start + 2048], progress, "sentences")[1]
+        return encoded
+
+    def stored_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors of those texts the embedding cache holds for this library's model."""
+        hashes = {content_hash(t, self.encoder.name): t for t in texts}
+        return {hashes[h]: v for h, v in self._cached_vectors(list(hashes)).items()}
+
+    def _commit(
+        self,
+        pending: list[tuple[Transcript, str, FileResult]],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
         """Chunk, embed and store transcripts in one transaction with a new index generation."""
         chunked = [(t, d, r, self._chunk(t)) for t, d, r in pending]
         texts = [c.text for _, _, _, chunks in chunked for c in chunks]
         vectors, encoded = self._embed(texts, progress)
+        report.embedded += encoded
+        transcripts = [t for t, _, _ in pending]
+        sentences = self._split_sentences(transcripts)
+        report.sentences_embedded += self._embed_sentences(transcripts, sentences, progress)
         index = self._copy_of_index()
         replaced = [t.id for t, _, r, _ in chunked if r.status == "replaced"]
         db = self._db
@@ -633,7 +696,7 @@ class Library:
             index.remove(old_ids)
             new_ids: list[int] = []
             for transcript, digest, result, chunks in chunked:
-                self._insert_transcript(transcript, digest)
+                self._insert_transcript(transcript, digest, sentences)
                 for chunk in chunks:
                     new_ids.append(self._insert_chunk(chunk))
                 result.chunks = len(chunks)
@@ -645,7 +708,6 @@ class Library:
             db.execute("ROLLBACK")
             raise
         self._after_commit()
-        return encoded
 
     def _copy_of_index(self) -> VectorIndex:
         current = self.index()
@@ -707,10 +769,11 @@ class Library:
             )
             self._db.execute("DELETE FROM chunks WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM utterances WHERE transcript_id=?", (tid,))
+            self._db.execute("DELETE FROM sentences WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM transcripts WHERE id=?", (tid,))
         return chunk_ids
 
-    def _insert_transcript(self, t: Transcript, digest: str) -> None:
+    def _insert_transcript(self, t: Transcript, digest: str, sentences: Sentences) -> None:
         self._db.execute(
             "INSERT INTO transcripts(id, title, date, time, place, lead, source_path, format, "
             "metadata_json, content_hash, utterance_count, speakers_json, ingested_at) "
@@ -737,6 +800,14 @@ class Library:
             [
                 (t.id, u.index, u.speaker, u.canonical_speaker, u.text, u.start_s, u.end_s, u.part)
                 for u in t.utterances
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO sentences(transcript_id, idx, spans_json) VALUES (?,?,?)",
+            [
+                (t.id, u.index, json.dumps(sentences[(t.id, u.index)]))
+                for u in t.utterances
+                if (t.id, u.index) in sentences
             ],
         )
 
@@ -790,6 +861,8 @@ class Library:
             chunked = [(t, self._chunk(t)) for t in transcripts]
             texts = [c.text for _, chunks in chunked for c in chunks]
             vectors, _ = self._embed(texts, progress)
+            sentences = self._split_sentences(transcripts)
+            self._embed_sentences(transcripts, sentences, progress)
             kind = choose_kind(self.index_kind_setting, len(texts), self.index_auto_threshold)
             index = VectorIndex.create(self.encoder.dimension, kind)
             self._db.execute("BEGIN IMMEDIATE")
@@ -797,7 +870,7 @@ class Library:
                 self._delete_transcripts([t.id for t in transcripts])
                 new_ids: list[int] = []
                 for transcript, chunks in chunked:
-                    self._insert_transcript(transcript, digests[transcript.id])
+                    self._insert_transcript(transcript, digests[transcript.id], sentences)
                     new_ids.extend(self._insert_chunk(c) for c in chunks)
                 if new_ids:
                     index.add(np.asarray(new_ids, dtype=np.int64), vectors)
@@ -807,6 +880,33 @@ class Library:
                 raise
             self._after_commit()
             return len(texts)
+
+
+class StoredFirstEncoder:
+    """The library's encoder, answering from the vectors stored at ingest where it can (the
+    quotable sentences; see Library.sentence_vectors) and from the model for the rest."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.name = library.encoder.name
+        self.dimension = library.encoder.dimension
+        self.max_tokens = library.encoder.max_tokens
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
+        found = self.library.stored_vectors(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            encoded = self.library.encoder.encode(missing, show_progress=show_progress)
+            found.update(zip(missing, encoded, strict=True))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = found[text]
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of text without special tokens, with the model's own tokenizer."""
+        return self.library.encoder.count_tokens(text)
 
 
 def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list[object]]:

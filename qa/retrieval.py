@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from embeddings.encoder import Encoder
 from qa.library import Library, StoredChunk
 from qa.models import Filters, Passage, Utterance
 
@@ -593,6 +594,7 @@ class Retriever:
         candidates: int = 60,
         fusion: str = "scores",
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
+        encoder: Encoder | None = None,
     ) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}, got {mode!r}")
@@ -607,6 +609,8 @@ class Retriever:
         self.candidates = candidates
         self.fusion = fusion
         self.neighbour_weight = neighbour_weight
+        # The question's encoder: the library's, or one that remembers (see the Assistant).
+        self.encoder = encoder or library.encoder
 
     def detect_filters(self, question: str, given: Filters) -> Filters:
         """Filters named in the question that the user did not set; only ones that exist.
@@ -700,7 +704,7 @@ class Retriever:
         allowed = self.library.filtered_chunk_ids(filters)
         if allowed is not None and len(allowed) == 0:
             return []
-        query = self.library.encoder.encode([question])[0]
+        query = self.encoder.encode([question])[0]
         scores, ids = self.library.index().search(query, depth, allowed_ids=allowed)
         return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 

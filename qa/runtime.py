@@ -13,7 +13,11 @@ def open_library(settings: Settings) -> Library:
     """The library folder of the settings, with the encoder they name (loaded once here)."""
     from embeddings.encoder import load_encoder
 
-    encoder = load_encoder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    encoder = load_encoder(
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        runtime=settings.embedding_runtime,
+    )
     return Library(
         settings.library_path,
         encoder,
@@ -21,6 +25,7 @@ def open_library(settings: Settings) -> Library:
         index_kind=settings.index_kind,
         index_auto_threshold=settings.index_auto_threshold,
         max_file_bytes=settings.max_file_mb * MB,
+        sentence_vectors=bool(settings.sentence_vectors),
     )
 
 

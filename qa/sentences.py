@@ -6,7 +6,12 @@ from functools import lru_cache
 
 import pysbd
 
-__all__ = ["sentence_spans", "split_sentences"]
+__all__ = ["is_quotable", "quotable_sentences", "sentence_spans", "split_sentences"]
+
+# A sentence an answer may quote on its own: shorter ones are greetings and interjections,
+# longer ones would take the whole answer.
+MIN_QUOTE_WORDS = 4
+MAX_QUOTE_WORDS = 60
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +51,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of text, each a verbatim substring of it (surrounding whitespace removed)."""
     return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def is_quotable(text: str) -> bool:
+    """Whether an answer may quote text on its own: 4 to 60 words."""
+    return MIN_QUOTE_WORDS <= len(text.split()) <= MAX_QUOTE_WORDS
+
+
+def quotable_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of text an answer may quote on their own."""
+    return [(start, end) for start, end in sentence_spans(text) if is_quotable(text[start:end])]

@@ -15,8 +15,10 @@ from qa.errors import SettingsError
 HELP: dict[str, str] = {
     "library": "Folder of the library (SQLite, FAISS index, manifest).",
     "embedding_model": "bundled:all-MiniLM-L6-v2, bundled-int8:… (ONNX int8), or a local folder.",
+    "embedding_runtime": "onnx (ONNX Runtime, exported once; no torch at start-up) or torch.",
     "embedding_batch_size": "Texts per encoder batch.",
     "chunk_tokens": "Token budget of a chunk, in cl100k tokens.",
+    "sentence_vectors": "1: embed every quotable sentence at ingest (faster answers); 0: not.",
     "index_kind": "FAISS index: flat (exact), hnsw (approximate), or auto (by chunk count).",
     "index_auto_threshold": "Chunk count above which `auto` builds HNSW instead of flat.",
     "retriever": "Retriever: hybrid, dense or keyword.",
@@ -39,8 +41,10 @@ HELP: dict[str, str] = {
 class Settings:
     library: str = "library"
     embedding_model: str = "bundled:all-MiniLM-L6-v2"
+    embedding_runtime: str = "onnx"
     embedding_batch_size: int = 32
     chunk_tokens: int = 200
+    sentence_vectors: int = 1
     index_kind: str = "auto"
     index_auto_threshold: int = 200_000
     retriever: str = "hybrid"
@@ -107,6 +111,10 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError(
             f"embedding_batch_size must be a positive integer, got {s.embedding_batch_size}"
         )
+    if s.sentence_vectors not in (0, 1):
+        raise SettingsError(f"sentence_vectors must be 0 or 1, got {s.sentence_vectors}")
+    if s.embedding_runtime not in ("onnx", "torch"):
+        raise SettingsError(f"embedding_runtime must be onnx or torch, got {s.embedding_runtime!r}")
     if s.retriever not in ("hybrid", "dense", "keyword"):
         raise SettingsError(f"retriever must be hybrid, dense or keyword, got {s.retriever!r}")
     if s.index_kind not in ("auto", "flat", "hnsw"):

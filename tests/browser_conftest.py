@@ -9,15 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from embeddings.encoder import Encoder
+from eval.serving import app_process
 from qa.library import Library
 from qa.settings import Settings
 
@@ -69,44 +67,6 @@ def served(library: Library, settings: Settings) -> Iterator[str]:
         yield url.rstrip("/")
     finally:
         demo.close()
-
-
-@contextlib.contextmanager
-def app_process(
-    args: list[str], env: dict[str, str], log: Path, timeout_s: float = 180.0
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`python app.py ARGS` until its port answers on 127.0.0.1; terminated afterwards."""
-    import httpx
-
-    repo = Path(__file__).resolve().parents[1]
-    port = int(args[args.index("--port") + 1])
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(repo / "app.py"), *args],
-            cwd=repo,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/config", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not start in {timeout_s} s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextlib.contextmanager

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from qa.answer import ABSTAIN_TEXT, verify_citation
+import qa.answer as answer_module
+from embeddings.encoder import HashEncoder
+from qa.answer import (
+    ABSTAIN_TEXT,
+    candidate_sentences,
+    score_candidates,
+    verify_citation,
+)
 from qa.assistant import Assistant, Conversation
 from qa.library import Library
-from qa.models import Answer, Citation, Filters, Utterance
+from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.settings import Settings
 from tests.fake_llm_server import FakeLLMServer, unused_port
 
@@ -30,6 +38,48 @@ STORED = [
         1, "Nursultan Nazarbayev", "Now in Karaganda, this enterprise produces a Russian vaccine."
     ),
 ]
+
+
+# Nazarbayev's long turn in the seed transcript (kremlin.ru, 2021-06-30), sentence by sentence.
+LONG_TURN = (
+    "Thank you, Mr President. I will never forget many things. When I fell ill, a group of "
+    "Russian doctors stood by me for ten days. Now in Karaganda, this enterprise produces a "
+    "Russian vaccine of the same quality and in large quantities. Our trade is on the upsurge "
+    "again this year. Despite the pandemic, we can see an increase of about 20 percent. The "
+    "Eurasian Economic Union is working. I continue to do this work as its honorary chairman. "
+    "Our people are close, and this dialogue yields good results. I wish you success."
+)
+
+
+def test_pairs_are_scored_only_around_the_best_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answer_module, "MAX_SCORED_PAIRS", 4)
+    utterance = Utterance(3, "Nursultan Nazarbayev", "Nursultan Nazarbayev", LONG_TURN)
+    passage = Passage(SEED, "Meeting", "2021-06-30", 3, 3, ("Nursultan Nazarbayev",), "", 1.0)
+    candidates = candidate_sentences([passage], lambda p: [utterance])
+    singles = [c for c in candidates if not c.pair]
+    pairs = [c for c in candidates if c.pair]
+    assert len(singles) == 10 and len(pairs) == 9
+    assert all(c.pair == (c.text.count(". ") == 1) for c in candidates)
+
+    embedded: list[str] = []
+    encoder = HashEncoder(64)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        embedded.extend(texts[1:])
+        return encoder.encode(texts)
+
+    scored = score_candidates("How much has trade grown this year?", candidates, embed)
+    scored_pairs = [c for c in scored if c.pair]
+    assert len(scored_pairs) == answer_module.MAX_SCORED_PAIRS
+    assert {c.text for c in singles} <= set(embedded)
+    assert len(embedded) == len(singles) + answer_module.MAX_SCORED_PAIRS
+    # The two pairs left out are those around the sentences that scored worst.
+    single_score = {c.text: c.score for c in scored if not c.pair}
+    left_out = [c for c in pairs if c.text not in embedded]
+    best_half = {c.text: max(s for t, s in single_score.items() if t in c.text) for c in pairs}
+    assert max(best_half[c.text] for c in left_out) <= min(best_half[c.text] for c in scored_pairs)
+    assert scored == sorted(scored, key=lambda c: c.score, reverse=True)
+    assert "20 percent" in scored[0].text
 
 
 def test_verify_citation_accepts_a_verbatim_quote_of_the_right_speaker() -> None:

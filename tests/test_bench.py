@@ -35,6 +35,10 @@ def test_stages_on_three_pages(kremlin_dir: Path, tmp_path: Path) -> None:
     assert ingest["chunks_over_model_limit"] == 0
     assert ingest["share_embedded"] == 1.0
     assert ingest["transcript_words"] > 1000
+    assert ingest["sentence_vectors"] is True
+    assert ingest["runs"]["first"]["embedded_sentences"] > ingest["chunks"]
+    assert ingest["sentence_word_pieces"] > 0
+    assert ingest["all_word_pieces_per_s"] > ingest["word_pieces_per_s"]
     # The pages under ../shared are copied, never edited.
     assert all(not p.is_relative_to(tmp_path) for p in bench.kremlin_pages(kremlin_dir, 3))
 
@@ -42,6 +46,7 @@ def test_stages_on_three_pages(kremlin_dir: Path, tmp_path: Path) -> None:
     assert query["questions"] == 12
     assert 0 < query["retrieval_ms_p50"] <= query["retrieval_ms_p95"]
     assert 0 < query["answer_ms_p50"] <= query["answer_ms_p95"]
+    assert 0 < query["answer_repeated_ms_p50"] <= query["answer_repeated_ms_p95"]
 
     million = bench.run_stage("million", args)
     assert million["vectors"] == 3000
@@ -63,6 +68,42 @@ def test_synthetic_vectors_are_unit_mixtures() -> None:
     # A mixture of unit vectors a, b is at least sqrt((1 + a.b) / 2) close to one of them.
     floor = np.sqrt((1 + (real @ real.T).min()) / 2)
     assert np.all((mixed @ real.T).max(axis=1) >= floor - 1e-5)
+
+
+def test_llamaindex_stage_without_its_environment_says_how_to_build_it(
+    kremlin_dir: Path, tmp_path: Path
+) -> None:
+    args = _args(kremlin_dir, tmp_path)
+    args.llamaindex_python = str(tmp_path / "no-such-venv" / "python")
+    result = bench.run_stage("llamaindex", args)
+    assert "eval/requirements-llamaindex.txt" in result["skipped"]
+
+
+def test_comparison_divides_ours_by_theirs() -> None:
+    ours_ingest = {
+        "runs": {"first": {"wall_s": 30.0}},
+        "chunks": 120,
+        "chunks_over_model_limit": 0,
+        "share_embedded": 1.0,
+        "word_pieces_embedded": 18000,
+        "word_pieces_per_s": 600.0,
+    }
+    theirs = {
+        "ingest_s": 10.0,
+        "chunks": 20,
+        "chunks_over_model_limit": 20,
+        "share_embedded": 0.25,
+        "word_pieces_embedded": 5000,
+        "word_pieces_per_s": 500.0,
+        "retrieval_ms": {"p50": 20.0, "p95": 40.0},
+    }
+    table = bench.comparison(ours_ingest, {"retrieval_ms_p50": 5.0}, theirs)
+    assert table["ingest_wall_s"] == {"ours": 30.0, "theirs": 10.0, "ours_over_theirs": 3.0}
+    assert table["share_embedded"]["ours_over_theirs"] == 4.0
+    assert table["word_pieces_embedded_per_s"]["ours_over_theirs"] == 1.2
+    assert table["retrieval_ms_p50"]["ours_over_theirs"] == 0.25
+    assert table["retrieval_ms_p95"]["ours_over_theirs"] is None  # ours not measured
+    assert table["chunks_over_model_limit"]["ours_over_theirs"] == 0.0
 
 
 def test_percentile() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from embeddings import (
     DEFAULT_MODEL,
     Encoder,
     HashEncoder,
+    RememberingEncoder,
     SentenceTransformerEncoder,
     content_hash,
     load_encoder,
@@ -82,6 +84,62 @@ def test_encode_rejects_a_single_string() -> None:
 # -- load_encoder, content_hash ------------------------------------------------------------------
 
 
+class CountingEncoder(HashEncoder):
+    """The hash encoder, counting the texts that reach it."""
+
+    def __init__(self) -> None:
+        super().__init__(32)
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        self.seen += list(texts)
+        return super().encode(texts)
+
+
+def test_remembering_encoder_encodes_each_text_once_and_keeps_order() -> None:
+    inner = CountingEncoder()
+    remembering = RememberingEncoder(inner)
+    first = remembering.encode([VACCINE, TRADE])
+    again = remembering.encode([TRADE, THANKS, VACCINE, THANKS])
+    assert inner.seen == [VACCINE, TRADE, THANKS]  # THANKS twice in one call: encoded once
+    np.testing.assert_array_equal(again, inner.encode([TRADE, THANKS, VACCINE, THANKS]))
+    np.testing.assert_array_equal(first, again[[2, 0]])
+    assert (remembering.hits, remembering.misses) == (2, 3)  # rows found, texts encoded
+
+
+def test_remembering_encoder_forgets_the_least_recently_used() -> None:
+    inner = CountingEncoder()
+    remembering = RememberingEncoder(inner, capacity=2)
+    remembering.encode([VACCINE, TRADE])
+    remembering.encode([VACCINE])  # now TRADE is the oldest
+    remembering.encode([THANKS])
+    inner.seen.clear()
+    remembering.encode([VACCINE, THANKS, TRADE])
+    assert inner.seen == [TRADE]
+    remembering.clear()
+    remembering.encode([VACCINE])
+    assert inner.seen == [TRADE, VACCINE]
+
+
+def test_remembering_encoder_describes_the_model_it_wraps() -> None:
+    inner = HashEncoder(48, max_tokens=128)
+    remembering = RememberingEncoder(inner)
+    assert isinstance(remembering, Encoder)
+    assert (remembering.name, remembering.dimension, remembering.max_tokens) == (
+        "hash-48",
+        48,
+        128,
+    )
+    assert remembering.count_tokens("one two three") == 3
+    with pytest.raises(ValueError, match="capacity"):
+        RememberingEncoder(inner, capacity=0)
+
+
+def test_load_encoder_rejects_an_unknown_runtime() -> None:
+    with pytest.raises(SettingsError, match="runtime"):
+        load_encoder("hash", runtime="tensorflow")
+
+
 def test_load_encoder_hash_with_dimension() -> None:
     encoder = load_encoder("hash:32")
     assert isinstance(encoder, HashEncoder)
@@ -117,7 +175,7 @@ def test_content_hash_depends_on_model_and_text() -> None:
 
 @pytest.fixture(scope="session")
 def minilm() -> Encoder:
-    return load_encoder(DEFAULT_MODEL)
+    return load_encoder(DEFAULT_MODEL, runtime="torch")
 
 
 @pytest.fixture(scope="session")

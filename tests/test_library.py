@@ -16,8 +16,9 @@ import pytest
 
 from embeddings.encoder import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
-from qa.library import Library
+from qa.library import Library, StoredFirstEncoder
 from qa.models import Filters
+from qa.sentences import quotable_sentences, sentence_spans
 from tests.conftest import REPO, require_shared, sample_paths
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -87,11 +88,51 @@ def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_cop
     encoded = encoder.texts_encoded
     report = library.ingest([sample_copy])
     assert [f.status for f in report.files].count("replaced") == 1
-    # Only the chunk whose text changed is embedded again; the rest come from the cache.
-    assert encoder.texts_encoded - encoded == 1
+    # Only the chunk and the sentence whose text changed are embedded again; the rest come
+    # from the cache.
+    assert (report.embedded, report.sentences_embedded) == (1, 1)
+    assert encoder.texts_encoded - encoded == 2
     after = set(library.index().ids().tolist())
     assert before != after and library.check() == []
     assert "luck" in " ".join(u.text for u in library.transcript(SEED_ID).utterances)
+
+
+def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_copy: Path) -> None:
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder)
+    report = library.ingest([sample_copy])
+    seed = library.transcript(SEED_ID)
+    sentences = [u.text[a:b] for u in seed.utterances for a, b in quotable_sentences(u.text)]
+    assert report.sentences_embedded >= len(set(sentences)) > 20
+    assert encoder.texts_encoded == report.embedded + report.sentences_embedded
+    stored = library.stored_vectors([*sentences, "A sentence no transcript says."])
+    assert set(stored) == set(sentences)
+    np.testing.assert_allclose(stored[sentences[0]], encoder.encode(sentences[:1])[0], atol=1e-6)
+    # The answerer's encoder reads them instead of calling the model, and embeds only the rest.
+    first = encoder.texts_encoded
+    answering = StoredFirstEncoder(library)
+    vectors = answering.encode([sentences[3], "Something new.", sentences[3]])
+    assert encoder.texts_encoded == first + 1
+    np.testing.assert_allclose(
+        vectors, encoder.encode([sentences[3], "Something new.", sentences[3]]), atol=1e-6
+    )
+    assert library.ingest([sample_copy]).sentences_embedded == 0
+    # The sentence spans are stored too, so answers need not split sentences again.
+    stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
+    assert stored_spans == {u.index: sentence_spans(u.text) for u in seed.utterances}
+    library.remove([SEED_ID])
+    assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
+
+
+def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -> None:
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder, sentence_vectors=False)
+    report = library.ingest([sample_copy])
+    assert report.sentences_embedded == 0
+    assert encoder.texts_encoded == report.embedded == library.chunk_count()
+    seed = library.transcript(SEED_ID)
+    assert library.stored_vectors([u.text for u in seed.utterances]) == {}
+    assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
 
 def test_remove_deletes_rows_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
@@ -163,7 +204,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from embeddings.encoder import HashEncoder
-from qa.library import Library
+from qa.library import Library, StoredFirstEncoder
 import qa.library
 qa.library.FILES_PER_COMMIT = 3
 library = Library(Path(sys.argv[2]), HashEncoder(64))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import DEFAULT_MODEL, Encoder, _resolve_model, load_encoder
-from embeddings.onnx_encoder import INT8_SUFFIX, OnnxInt8Encoder, cache_key
+from embeddings.onnx_encoder import INT8_SUFFIX, OnnxEncoder, WordPieces, cache_key, supports_onnx
 from qa.chunking import ChunkerSettings, chunk_transcript
 from qa.parsers import read_transcript_file
 from tests.conftest import sample_paths
@@ -23,9 +23,9 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def int8_encoder(onnx_cache: Path) -> OnnxInt8Encoder:
+def int8_encoder(onnx_cache: Path) -> OnnxEncoder:
     name, path = _resolve_model(DEFAULT_MODEL)
-    return OnnxInt8Encoder(path, name, cache_dir=onnx_cache)
+    return OnnxEncoder(path, name, int8=True, cache_dir=onnx_cache)
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +40,52 @@ def real_texts(real_encoder: Encoder) -> list[str]:
     return texts
 
 
+@pytest.fixture(scope="session")
+def torch_encoder() -> Encoder:
+    return load_encoder(DEFAULT_MODEL, runtime="torch")
+
+
+def test_fp32_onnx_gives_the_torch_vectors_under_the_same_name(
+    onnx_cache: Path, torch_encoder: Encoder, real_texts: list[str]
+) -> None:
+    # Same vectors, so a library embedded with either runtime stays valid under the other.
+    name, path = _resolve_model(DEFAULT_MODEL)
+    fp32 = OnnxEncoder(path, name, cache_dir=onnx_cache)
+    assert fp32.model_file.name.endswith(".fp32.onnx")
+    texts = [*real_texts, "Thank you.", "Vladimir Putin: Good afternoon, Mr Nazarbayev."]
+    cosines = np.sum(fp32.encode(texts) * torch_encoder.encode(texts), axis=1)
+    assert float(cosines.min()) > 0.99999, cosines
+    assert (fp32.name, fp32.dimension, fp32.max_tokens) == (
+        torch_encoder.name,
+        torch_encoder.dimension,
+        torch_encoder.max_tokens,
+    )
+
+
+def test_default_runtime_is_onnx_and_falls_back_for_other_poolings(
+    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TQA_ONNX_CACHE", str(onnx_cache))
+    assert isinstance(load_encoder(DEFAULT_MODEL), OnnxEncoder)
+    _, path = _resolve_model(DEFAULT_MODEL)
+    cls_pooled = tmp_path / "cls-model"
+    shutil.copytree(path, cls_pooled)
+    pooling = cls_pooled / "1_Pooling" / "config.json"
+    config = pooling.read_text(encoding="utf-8")
+    pooling.write_text(
+        config.replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true').replace(
+            '"pooling_mode_mean_tokens": true', '"pooling_mode_mean_tokens": false'
+        ),
+        encoding="utf-8",
+    )
+    assert supports_onnx(path) and not supports_onnx(cls_pooled)
+    fallback = load_encoder(str(cls_pooled))
+    assert not isinstance(fallback, OnnxEncoder)
+    assert fallback.encode(["Thank you."]).shape == (1, 384)
+
+
 def test_vectors_close_to_the_fp32_model(
-    int8_encoder: OnnxInt8Encoder, real_encoder: Encoder, real_texts: list[str]
+    int8_encoder: OnnxEncoder, real_encoder: Encoder, real_texts: list[str]
 ) -> None:
     assert len(real_texts) >= 12
     fp32 = real_encoder.encode(real_texts)
@@ -51,7 +95,7 @@ def test_vectors_close_to_the_fp32_model(
     assert float(cosines.min()) >= 0.95, cosines
 
 
-def test_shape_and_unit_norm(int8_encoder: OnnxInt8Encoder, real_texts: list[str]) -> None:
+def test_shape_and_unit_norm(int8_encoder: OnnxEncoder, real_texts: list[str]) -> None:
     vectors = int8_encoder.encode(real_texts[:5])
     assert vectors.shape == (5, 384)
     assert vectors.dtype == np.float32
@@ -59,7 +103,7 @@ def test_shape_and_unit_norm(int8_encoder: OnnxInt8Encoder, real_texts: list[str
 
 
 def test_input_order_kept_despite_length_sorting(
-    int8_encoder: OnnxInt8Encoder, real_texts: list[str]
+    int8_encoder: OnnxEncoder, real_texts: list[str]
 ) -> None:
     # Lengths differ a lot, so the encoder reorders them internally; rows must come back in order.
     texts = [real_texts[0], "Thank you.", real_texts[1], "Good afternoon, colleagues."]
@@ -72,49 +116,67 @@ def test_input_order_kept_despite_length_sorting(
     assert np.all(np.diag(similarity) > 0.9), similarity
 
 
-def test_empty_input(int8_encoder: OnnxInt8Encoder) -> None:
+def test_empty_input(int8_encoder: OnnxEncoder) -> None:
     assert int8_encoder.encode([]).shape == (0, 384)
     with pytest.raises(TypeError):
         int8_encoder.encode("a single string")
 
 
 def test_counts_tokens_like_the_fp32_tokenizer(
-    int8_encoder: OnnxInt8Encoder, real_encoder: Encoder, real_texts: list[str]
+    int8_encoder: OnnxEncoder, real_encoder: Encoder, real_texts: list[str]
 ) -> None:
     for text in [*real_texts[:10], "Vladimir Putin: Mr Nazarbayev, friend!"]:
         assert int8_encoder.count_tokens(text) == real_encoder.count_tokens(text)
     assert int8_encoder.max_tokens == real_encoder.max_tokens == 256
 
 
-def test_name_differs_from_the_fp32_model(
-    int8_encoder: OnnxInt8Encoder, real_encoder: Encoder
-) -> None:
+def test_word_pieces_match_the_transformers_tokenizer(real_texts: list[str]) -> None:
+    # The tokenizers-only path skips importing transformers (and torch) at start-up; the ids it
+    # feeds the model must be exactly those of the model's own tokenizer, truncation included.
+    from transformers import AutoTokenizer
+
+    _, path = _resolve_model(DEFAULT_MODEL)
+    reference = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    pieces = WordPieces(path, 256)
+    long_text = " ".join(real_texts)  # far past 256 word pieces: cut, closing [SEP] kept
+    texts = [*real_texts, long_text, "", "Ünïcödé “quotes” — 20% of 1,000", "مرحبا 😀\x00"]
+    expected = reference(texts, truncation=True, max_length=256, verbose=False)["input_ids"]
+    assert pieces.ids(texts) == [list(row) for row in expected]
+    assert len(pieces.ids([long_text])[0]) == 256
+    for text in texts:
+        counted = reference(text, add_special_tokens=False, verbose=False)["input_ids"]
+        assert pieces.count(text) == len(counted)
+    assert pieces.pad_id == reference.pad_token_id
+
+
+def test_name_differs_from_the_fp32_model(int8_encoder: OnnxEncoder, real_encoder: Encoder) -> None:
     assert int8_encoder.name == real_encoder.name + INT8_SUFFIX
     assert int8_encoder.dimension == real_encoder.dimension
 
 
 def test_second_construction_reuses_the_cached_model(
-    int8_encoder: OnnxInt8Encoder, onnx_cache: Path
+    int8_encoder: OnnxEncoder, onnx_cache: Path
 ) -> None:
     assert int8_encoder.model_file.parent == onnx_cache
     assert int8_encoder.model_file.is_file()
     before = int8_encoder.model_file.stat().st_mtime_ns
-    again = OnnxInt8Encoder(int8_encoder.path, "all-MiniLM-L6-v2", cache_dir=onnx_cache)
+    again = OnnxEncoder(int8_encoder.path, "all-MiniLM-L6-v2", int8=True, cache_dir=onnx_cache)
     assert again.export_seconds is None
     assert again.model_file == int8_encoder.model_file
     assert again.model_file.stat().st_mtime_ns == before
-    # No temporary export folders left behind.
-    assert sorted(p.name for p in onnx_cache.iterdir()) == [int8_encoder.model_file.name]
+    # No temporary export folders left behind (the fp32 export of another test may sit beside).
+    left = {p.name for p in onnx_cache.iterdir()} - {int8_encoder.model_file.name}
+    assert all(name.endswith(".fp32.onnx") for name in left), left
 
 
 def test_corrupt_cache_file_is_rebuilt(
-    int8_encoder: OnnxInt8Encoder, tmp_path: Path, real_texts: list[str]
+    int8_encoder: OnnxEncoder, tmp_path: Path, real_texts: list[str]
 ) -> None:
     broken = tmp_path / int8_encoder.model_file.name
     shutil.copyfile(int8_encoder.model_file, broken)
     with broken.open("r+b") as handle:
         handle.truncate(broken.stat().st_size // 3)
-    rebuilt = OnnxInt8Encoder(int8_encoder.path, "all-MiniLM-L6-v2", cache_dir=tmp_path)
+    rebuilt = OnnxEncoder(int8_encoder.path, "all-MiniLM-L6-v2", int8=True, cache_dir=tmp_path)
     assert rebuilt.export_seconds is not None
     truncated = int8_encoder.model_file.stat().st_size // 3
     assert broken.stat().st_size > truncated
@@ -134,10 +196,10 @@ def test_cache_key_depends_on_the_model_folder(tmp_path: Path) -> None:
 def test_load_encoder_names(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TQA_ONNX_CACHE", str(onnx_cache))
     bundled = load_encoder("bundled-int8:all-MiniLM-L6-v2")
-    assert isinstance(bundled, OnnxInt8Encoder)
+    assert isinstance(bundled, OnnxEncoder)
     assert bundled.export_seconds is None  # the session fixture exported into this cache
     _, path = _resolve_model(DEFAULT_MODEL)
     local = load_encoder(f"int8:{path}")
-    assert isinstance(local, OnnxInt8Encoder)
+    assert isinstance(local, OnnxEncoder)
     assert local.name == str(path.resolve()) + INT8_SUFFIX
     assert local.export_seconds is None  # keyed by the folder, not by the name given to it

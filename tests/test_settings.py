@@ -24,6 +24,8 @@ def test_environment_then_overrides() -> None:
         ({"TQA_RETRIEVER": "bm25"}, "retriever must be hybrid, dense or keyword, got 'bm25'"),
         ({"TQA_AUTH": "nopassword"}, "auth must be user:password"),
         ({"TQA_CHUNK_TOKENS": "4"}, "chunk_tokens must be at least 16, got 4"),
+        ({"TQA_SENTENCE_VECTORS": "2"}, "sentence_vectors must be 0 or 1, got 2"),
+        ({"TQA_EMBEDDING_RUNTIME": "tf"}, "embedding_runtime must be onnx or torch, got 'tf'"),
     ],
 )
 def test_bad_values_are_refused_with_the_value(env: dict[str, str], message: str) -> None:
