@@ -115,6 +115,9 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle worker threads would otherwise spin after each call, taking a core from the
+        # keyword search and SQLite reads that follow a query's embedding.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if self.model_file.is_file():
             try:

@@ -34,7 +34,7 @@ KEYWORD_WEIGHT = 0.25
 MAX_SCORED_SENTENCES = 48
 # Sentence pairs are never stored, so each costs a model call: only the pairs holding one of the
 # best-scoring sentences are embedded.
-MAX_SCORED_PAIRS = 12
+MAX_SCORED_PAIRS = 10
 REDUNDANT_SIMILARITY = 0.85
 # A question asking for a quantity or a time is answered by a sentence with a number in it.
 NUMBER_BONUS = 0.1
@@ -176,16 +176,14 @@ def score_candidates(
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
     scored = _scored(question, singles, embed, terms)
-    best = {(c.passage.transcript_id, c.utterance.index, c.start, c.end): c.score for c in scored}
+    # A pair starts where its first sentence starts and ends where its second ends.
+    by_start = {(c.passage.transcript_id, c.utterance.index, c.start): c.score for c in scored}
+    by_end = {(c.passage.transcript_id, c.utterance.index, c.end): c.score for c in scored}
 
     def prior(pair: Candidate) -> float:
         where = (pair.passage.transcript_id, pair.utterance.index)
-        halves = [
-            score
-            for (tid, index, start, end), score in best.items()
-            if (tid, index) == where and (start == pair.start or end == pair.end)
-        ]
-        return max(halves, default=-1.0)
+        halves = (by_start.get((*where, pair.start)), by_end.get((*where, pair.end)))
+        return max((h for h in halves if h is not None), default=-1.0)
 
     pairs = speakers_own([c for c in candidates if c.pair and prior(c) > -1.0])
     pairs = sorted(pairs, key=prior, reverse=True)[:MAX_SCORED_PAIRS]

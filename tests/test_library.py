@@ -284,3 +284,32 @@ def test_killed_writes_leave_a_library_that_opens_and_answers(tmp_path: Path) ->
             if operation == "remove":
                 # All of the removal happened, or none of it.
                 assert present in (set(ids), set(ids) - set(ids[:12]))
+
+
+def test_filters_in_memory_match_the_sql_filters(tmp_path: Path, sample_copy: Path) -> None:
+    from qa.library import filter_sql
+
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    library.ingest([sample_copy])
+    cases = [
+        Filters(speakers=("Vladimir Putin",)),
+        Filters(speakers=("Nursultan Nazarbayev", "Recep Tayyip Erdogan")),
+        Filters(speakers=("Nobody At All",)),
+        Filters(transcripts=(SEED_ID,)),
+        Filters(transcripts=(SEED_ID, "62966"), speakers=("Vladimir Putin",)),
+        Filters(since="2021-01-01"),
+        Filters(until="2020-12-31", speakers=("Vladimir Putin",)),
+        Filters(since="2030-01-01"),
+    ]
+    for filters in cases:
+        where, params = filter_sql(filters)
+        rows = library._db.execute(f"SELECT c.id FROM chunks c WHERE {where}", params)
+        expected = sorted(r[0] for r in rows)
+        found = library.filtered_chunk_ids(filters)
+        assert found is not None and found.tolist() == expected, filters
+    # A change to the library is seen at once.
+    before = library.filtered_chunk_ids(Filters(transcripts=(SEED_ID,)))
+    assert before is not None and len(before) > 0
+    library.remove([SEED_ID])
+    after = library.filtered_chunk_ids(Filters(transcripts=(SEED_ID,)))
+    assert after is not None and len(after) == 0

@@ -88,6 +88,10 @@ def test_query_terms_drop_framing_and_cannot_inject_fts_syntax() -> None:
     query = fts_query('NEAR(putin OR "crimea"*) AND -sanctions')
     assert query == '"near" OR "putin" OR "crimea" OR "sanctions"'
     assert fts_query("?!") == ""
+    # A speaker the search is filtered to is not searched for as a word, unless nothing is left.
+    putin = ("Vladimir Putin",)
+    assert fts_query("What did Putin say about Crimea?", putin) == '"crimea"'
+    assert fts_query("What did Vladimir Putin say?", putin) == '"vladimir" OR "putin"'
 
 
 def test_detect_speakers() -> None:
