@@ -56,6 +56,11 @@ def kremlin_pages(folder: Path, limit: int | None) -> list[Path]:
     return pages[:limit] if limit else pages
 
 
+def _offline_env() -> dict[str, str]:
+    """This process's environment with the model hubs told to stay offline (for subprocesses)."""
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
 def _settings(library: Path, model: str, **extra: object) -> Any:
     from qa.settings import load_settings
 
@@ -291,7 +296,7 @@ def bench_cold_start(library_dir: Path, model: str, question: str) -> dict[str, 
     """Wall time from process start to the first answer of `tqa ask`, and its peak memory."""
     tqa = Path(sys.executable).parent / "tqa"
     command = [str(tqa), "--library", str(library_dir), "--model", model, "ask", question]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = _offline_env()
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - started
@@ -320,7 +325,7 @@ def bench_serve(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = _offline_env()
     env["TQA_EMBEDDING_MODEL"] = model
     args = ["--library", str(library_dir), "--port", str(port)]
     work.mkdir(parents=True, exist_ok=True)
@@ -430,7 +435,7 @@ def bench_llamaindex(
     command = [str(python), str(LLAMAINDEX_SCRIPT), "--docs", str(docs)]
     command += ["--questions", str(work / "questions.json"), "--repeats", str(repeats)]
     command += ["--out", str(out)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = _offline_env()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": f"exit code {done.returncode}", "stderr_tail": done.stderr[-600:]}

@@ -173,9 +173,11 @@ def score_candidates(
             return pool
         return [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
 
+    query = embed([question])[0]
+    wants_number = bool(_ASKS_FOR_NUMBER.search(question))
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
-    scored = _scored(question, singles, embed, terms)
+    scored = _scored(query, singles, embed, terms, wants_number)
     # A pair starts where its first sentence starts and ends where its second ends.
     by_start = {(c.passage.transcript_id, c.utterance.index, c.start): c.score for c in scored}
     by_end = {(c.passage.transcript_id, c.utterance.index, c.end): c.score for c in scored}
@@ -187,21 +189,20 @@ def score_candidates(
 
     pairs = speakers_own([c for c in candidates if c.pair and prior(c) > -1.0])
     pairs = sorted(pairs, key=prior, reverse=True)[:MAX_SCORED_PAIRS]
-    scored += _scored(question, pairs, embed, terms)
+    scored += _scored(query, pairs, embed, terms, wants_number)
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
 def _scored(
-    question: str,
+    query: np.ndarray,
     pool: Sequence[Candidate],
     embed: Callable[[list[str]], np.ndarray],
     terms: Sequence[str],
+    wants_number: bool,
 ) -> list[Candidate]:
     if not pool:
         return []
-    vectors = embed([question] + [c.text for c in pool])
-    similarity = vectors[1:] @ vectors[0]
-    wants_number = bool(_ASKS_FOR_NUMBER.search(question))
+    similarity = embed([c.text for c in pool]) @ query
     scored = []
     for c, sim in zip(pool, similarity, strict=True):
         overlap = keyword_overlap(terms, c.text)

@@ -65,10 +65,11 @@ def test_pairs_are_scored_only_around_the_best_sentences(monkeypatch: pytest.Mon
     encoder = HashEncoder(64)
 
     def embed(texts: list[str]) -> np.ndarray:
-        embedded.extend(texts[1:])
+        embedded.extend(t for t in texts if t != question)
         return encoder.encode(texts)
 
-    scored = score_candidates("How much has trade grown this year?", candidates, embed)
+    question = "How much has trade grown this year?"
+    scored = score_candidates(question, candidates, embed)
     scored_pairs = [c for c in scored if c.pair]
     assert len(scored_pairs) == answer_module.MAX_SCORED_PAIRS
     assert {c.text for c in singles} <= set(embedded)
