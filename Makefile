@@ -59,14 +59,14 @@ pytest: setup
 	$(VENV)/bin/pytest
 
 bench: setup  ## speed benchmarks, ours and LlamaIndex's if `make bench-env` ran (figures, ratios)
-	$(PY) -m eval.bench --llamaindex-python $(BENCH_VENV)/bin/python
+	$(PY) -m benchmarks.bench --llamaindex-python $(BENCH_VENV)/bin/python
 
 bench-env: $(BENCH_VENV)/.installed  ## separate venv with LlamaIndex for `make bench` (not a dependency)
 
-$(BENCH_VENV)/.installed: eval/requirements-llamaindex.txt
+$(BENCH_VENV)/.installed: benchmarks/requirements-llamaindex.txt
 	python3.11 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install torch==2.13.0
-	$(BENCH_VENV)/bin/pip install -r eval/requirements-llamaindex.txt
+	$(BENCH_VENV)/bin/pip install -r benchmarks/requirements-llamaindex.txt
 	touch $@
 
 clean:

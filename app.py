@@ -26,15 +26,15 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import gradio as gr
 
-from qa import present
-from qa.assistant import Assistant, Conversation
+from qa.answer.assistant import Assistant, Conversation
+from qa.answer.lookup import lookup
 from qa.errors import TranscriptQAError
-from qa.library import FileResult, Library
-from qa.lookup import lookup
+from qa.ingest.parsers import EXTENSIONS
 from qa.models import Answer, Filters
-from qa.parsers import EXTENSIONS
 from qa.serialize import answer_json, utterance_json
 from qa.settings import Settings, load_settings
+from qa.store.library import FileResult, Library
+from ui import present
 
 log = logging.getLogger("tqa.app")
 

@@ -75,12 +75,12 @@ def load_encoder(model: str, *, batch_size: int = 32, runtime: str = "onnx") -> 
     # "bundled-int8:all-MiniLM-L6-v2" or "int8:/folder": the same model as int8 ONNX.
     for int8_prefix, plain_prefix in ((BUNDLED_INT8_PREFIX, BUNDLED_PREFIX), (INT8_PREFIX, "")):
         if model.startswith(int8_prefix):
-            from embeddings.onnx_encoder import OnnxEncoder
+            from embeddings.onnx import OnnxEncoder
 
             name, path = _resolve_model(plain_prefix + model.removeprefix(int8_prefix))
             return OnnxEncoder(path, name, int8=True, batch_size=batch_size)
     if runtime == "onnx":
-        from embeddings.onnx_encoder import OnnxEncoder, supports_onnx
+        from embeddings.onnx import OnnxEncoder, supports_onnx
 
         name, path = _resolve_model(model)
         if supports_onnx(path):

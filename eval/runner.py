@@ -9,10 +9,10 @@ from typing import Any
 from eval.judges import Judge
 from eval.report import question_metrics
 from eval.suite import SuiteQuestion, question_to_json
-from qa.answer import verify_citation
-from qa.assistant import Assistant, turn_of
-from qa.followup import Turn
+from qa.answer.assistant import Assistant, turn_of
+from qa.answer.extractive import verify_citation
 from qa.models import Answer, Filters
+from qa.retrieve.followup import Turn
 from qa.serialize import answer_json, passages_json
 
 # Passages kept per question in results.jsonl: enough to fill the largest budget (2,000

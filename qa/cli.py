@@ -16,8 +16,8 @@ from qa.models import Filters
 from qa.settings import Settings, load_settings, settings_table
 
 if TYPE_CHECKING:
-    from qa.assistant import Assistant
-    from qa.library import Library
+    from qa.answer.assistant import Assistant
+    from qa.store.library import Library
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -146,7 +146,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.retrieval import Retriever
+    from qa.retrieve.retriever import Retriever
     from qa.serialize import passages_json
 
     library = _library(settings)
@@ -186,7 +186,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.assistant import Conversation
+    from qa.answer.assistant import Conversation
 
     assistant = _assistant(settings)
     conversation = Conversation()
@@ -209,7 +209,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.lookup import lookup
+    from qa.answer.lookup import lookup
     from qa.serialize import utterance_json
 
     matches = lookup(_library(settings), args.quote, limit=args.k)

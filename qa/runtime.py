@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from qa.assistant import Assistant
-from qa.library import Library
+from qa.answer.assistant import Assistant
 from qa.settings import Settings
+from qa.store.library import Library
 
 MB = 1024 * 1024
 
@@ -34,7 +34,7 @@ def build_assistant(settings: Settings, library: Library | None = None) -> Assis
     library = library or open_library(settings)
     llm = None
     if settings.llm_base_url:
-        from qa.llm import LLMClient, LLMConfig
+        from qa.answer.llm import LLMClient, LLMConfig
 
         llm = LLMClient(
             LLMConfig(

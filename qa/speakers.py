@@ -10,7 +10,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-__all__ = ["canonical_speaker", "canonical_speakers"]
+__all__ = ["GENERIC_SPEAKERS", "canonical_speaker", "canonical_speakers"]
+
+# Speaker labels that are roles, not people: never turned into a filter from a question.
+GENERIC_SPEAKERS = frozenset({"question", "remark", "answer", "reply", "response", "voice"})
 
 # Anonymised or diarised labels: kept exactly as written.
 _ID_RE = re.compile(r"(?i)(?:speaker|spk|person|participant|spkr)[ _-]?\d+|speaker [a-z]")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.serving import app_process
 from embeddings.encoder import Encoder
-from eval.serving import app_process
-from qa.library import Library
 from qa.settings import Settings
+from qa.store.library import Library
 
 # A transcript whose text, speaker label and title try to become markup, Markdown or script.
 XSS_TRANSCRIPT = """\

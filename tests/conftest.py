@@ -65,7 +65,7 @@ def real_encoder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def real_library(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: ignore[no-untyped-def]
     """A library of the sample transcripts embedded with the real model (built once)."""
-    from qa.library import Library
+    from qa.store.library import Library
 
     library = Library(tmp_path_factory.mktemp("real-library"), real_encoder)
     report = library.ingest(sample_paths())

@@ -12,8 +12,8 @@ Use it as a context manager or through the `fake_llm` fixture::
 `data: [DONE]`). `GET .../models` lists the one model. Everything else is a 404.
 
 What the reply says comes from `responder(messages) -> str`; the default, `echo_responder`,
-answers prompts built by `qa.llm`: it quotes the first sentence of passage 1 and cites it, and
-hands a follow-up question back unchanged as its own standalone form.
+answers prompts built by `qa.answer.llm`: it quotes the first sentence of passage 1 and cites it,
+and hands a follow-up question back unchanged as its own standalone form.
 
 Every attribute may be changed between requests (`server.status = 500`):
 - `delay_s`: wait before the response headers (to provoke a client timeout);
@@ -45,7 +45,7 @@ from typing import Any
 
 import pytest
 
-from qa.llm import REFUSAL
+from qa.answer.llm import REFUSAL
 
 Responder = Callable[[list[dict[str, str]]], str]
 
@@ -72,7 +72,7 @@ def passage_text(block: str) -> str:
 
 
 def echo_responder(messages: list[dict[str, str]]) -> str:
-    """A deterministic answerer for prompts from qa.llm.
+    """A deterministic answerer for prompts from qa.answer.llm.
 
     Answer prompts: `The transcript says "<first sentence of passage 1>" [1].`
     Rewrite prompts: the follow-up question unchanged. Anything else: NOT_IN_TRANSCRIPTS.

@@ -7,18 +7,18 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-import qa.answer as answer_module
+import qa.answer.extractive as answer_module
 from embeddings.encoder import HashEncoder
-from qa.answer import (
+from qa.answer.assistant import Assistant, Conversation
+from qa.answer.extractive import (
     ABSTAIN_TEXT,
     candidate_sentences,
     score_candidates,
     verify_citation,
 )
-from qa.assistant import Assistant, Conversation
-from qa.library import Library
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.settings import Settings
+from qa.store.library import Library
 from tests.fake_llm_server import FakeLLMServer, unused_port
 
 SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -217,7 +217,7 @@ def llm_server() -> Iterator[FakeLLMServer]:
 
 
 def _llm_assistant(library: Library, base_url: str, timeout_s: float = 5.0) -> Assistant:
-    from qa.llm import LLMClient, LLMConfig
+    from qa.answer.llm import LLMClient, LLMConfig
 
     settings = Settings(llm_base_url=base_url, llm_model="fake", llm_timeout_s=timeout_s)
     client = LLMClient(LLMConfig(base_url=base_url, model="fake", timeout_s=timeout_s))

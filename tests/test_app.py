@@ -14,9 +14,9 @@ import pytest
 
 from app import ChatSession, Handlers, build_app, main
 from embeddings.encoder import Encoder, HashEncoder
-from qa.library import Library
 from qa.runtime import build_assistant
 from qa.settings import Settings
+from qa.store.library import Library
 from tests.browser_conftest import (  # noqa: F401  (minilm is a fixture)
     XSS_TRANSCRIPT,
     build_library,

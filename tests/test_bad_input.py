@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import HashEncoder
-from qa.library import FileResult, Library
-from qa.retrieval import Retriever
+from qa.retrieve.retriever import Retriever
+from qa.store.library import FileResult, Library
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
 MB = 1024 * 1024

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval import bench
+from benchmarks import bench
 
 
 def _args(kremlin_dir: Path, work: Path) -> argparse.Namespace:
@@ -76,7 +76,7 @@ def test_llamaindex_stage_without_its_environment_says_how_to_build_it(
     args = _args(kremlin_dir, tmp_path)
     args.llamaindex_python = str(tmp_path / "no-such-venv" / "python")
     result = bench.run_stage("llamaindex", args)
-    assert "eval/requirements-llamaindex.txt" in result["skipped"]
+    assert "benchmarks/requirements-llamaindex.txt" in result["skipped"]
 
 
 def test_comparison_divides_ours_by_theirs() -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import HashEncoder
-from eval.bench_retrieval import (
+from benchmarks.bench_retrieval import (
     Ranking,
     comparisons,
     library_folder,
@@ -19,10 +18,11 @@ from eval.bench_retrieval import (
     opening_retriever,
     run_benchmark,
 )
+from embeddings.encoder import HashEncoder
 from eval.importers import import_qmsum
 from eval.metrics import PassageRecord
 from eval.suite import SuiteQuestion
-from qa.library import Library
+from qa.store.library import Library
 
 MEETINGS = ("TS3010a", "IS1006a")  # two short AMI meetings
 

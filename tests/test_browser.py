@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import Encoder
-from qa.library import Library
 from qa.runtime import build_assistant
 from qa.settings import Settings
+from qa.store.library import Library
 from tests.browser_conftest import (  # noqa: F401  (minilm is a fixture)
     XSS_TRANSCRIPT,
     build_library,

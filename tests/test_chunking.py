@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
 from qa.errors import SettingsError
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
 from qa.models import Chunk, Transcript, Utterance
 from qa.sentences import split_sentences
 from qa.tokens import count_tokens

@@ -1,5 +1,5 @@
 """Concurrency: two processes on one library (one writer at a time, readers unharmed while a
-writer commits) and the served app under load from a second process (eval/load_test.py)."""
+writer commits) and the served app under load from a second process (benchmarks/load_test.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 
 from embeddings.encoder import Encoder, HashEncoder
 from qa.errors import LibraryLockedError
-from qa.library import Library
-from qa.retrieval import Retriever
+from qa.retrieve.retriever import Retriever
 from qa.settings import Settings
+from qa.store.library import Library
 from tests.browser_conftest import build_library, free_port, served
 from tests.conftest import REPO, require_shared, sample_paths
 
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from embeddings.encoder import HashEncoder
-from qa.library import Library
+from qa.store.library import Library
 library = Library(Path(sys.argv[1]), HashEncoder(64))
 with library.write_lock():
     print("locked", flush=True)
@@ -39,10 +39,10 @@ _WRITER = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-import qa.library
+import qa.store.library
 from embeddings.encoder import HashEncoder
-from qa.library import Library
-qa.library.FILES_PER_COMMIT = 2  # many commits for the reader to run into
+from qa.store.library import Library
+qa.store.library.FILES_PER_COMMIT = 2  # many commits for the reader to run into
 library = Library(Path(sys.argv[1]), HashEncoder(64))
 print("started", flush=True)
 report = library.ingest([Path(p) for p in sys.argv[2:]])
@@ -195,7 +195,7 @@ def test_twenty_conversations_under_load_with_an_upload_stay_apart(
         command = [
             sys.executable,
             "-m",
-            "eval.load_test",
+            "benchmarks.load_test",
             "--url",
             url,
             "--conversations",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.followup import Turn, make_standalone
 from qa.models import Filters
+from qa.retrieve.followup import Turn, make_standalone
 
 KNOWN = ["Vladimir Putin", "Nursultan Nazarbayev", "Dmitry Peskov"]
 

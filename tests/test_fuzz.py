@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embeddings.encoder import HashEncoder
-from qa.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
 from qa.errors import SettingsError, TranscriptFormatError
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
+from qa.ingest.parsers import FORMATS, decode_bytes, parse_text, transcript_from_bytes
 from qa.models import Transcript, Utterance
-from qa.parsers import FORMATS, decode_bytes, parse_text, transcript_from_bytes
 from qa.tokens import count_tokens
 
 LONG_RUN = int(os.environ.get("TQA_FUZZ_EXAMPLES", "0"))

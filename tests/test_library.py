@@ -16,9 +16,9 @@ import pytest
 
 from embeddings.encoder import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
-from qa.library import Library, StoredFirstEncoder
 from qa.models import Filters
 from qa.sentences import quotable_sentences, sentence_spans
+from qa.store.library import Library, StoredFirstEncoder
 from tests.conftest import REPO, require_shared, sample_paths
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -136,7 +136,7 @@ def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -
 
 
 def test_remove_deletes_rows_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
-    from qa.retrieval import Retriever
+    from qa.retrieve.retriever import Retriever
 
     library = Library(tmp_path / "lib", HashEncoder(64))
     library.ingest([sample_copy])
@@ -204,9 +204,9 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from embeddings.encoder import HashEncoder
-from qa.library import Library, StoredFirstEncoder
-import qa.library
-qa.library.FILES_PER_COMMIT = 3
+from qa.store.library import Library, StoredFirstEncoder
+import qa.store.library
+qa.store.library.FILES_PER_COMMIT = 3
 library = Library(Path(sys.argv[2]), HashEncoder(64))
 if sys.argv[1] == "ingest":
     library.ingest([Path(p) for p in sys.argv[3:]])
@@ -287,7 +287,7 @@ def test_killed_writes_leave_a_library_that_opens_and_answers(tmp_path: Path) ->
 
 
 def test_filters_in_memory_match_the_sql_filters(tmp_path: Path, sample_copy: Path) -> None:
-    from qa.library import filter_sql
+    from qa.store.library import filter_sql
 
     library = Library(tmp_path / "lib", HashEncoder(64))
     library.ingest([sample_copy])

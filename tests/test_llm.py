@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from qa.errors import AnswererError, SettingsError
-from qa.llm import (
+from qa.answer.llm import (
     REFUSAL,
     LLMClient,
     LLMConfig,
@@ -20,6 +19,7 @@ from qa.llm import (
     split_marked_sentences,
     standalone_from_reply,
 )
+from qa.errors import AnswererError, SettingsError
 from qa.models import Passage
 from tests.fake_llm_server import (
     FakeLLMServer,

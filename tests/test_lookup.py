@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from embeddings.encoder import HashEncoder
+from qa.answer.lookup import best_window, lookup, parse_ref, words
 from qa.errors import LibraryError
-from qa.library import Library
-from qa.lookup import best_window, lookup, parse_ref, words
+from qa.store.library import Library
 from tests.conftest import sample_paths
 
 SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import DEFAULT_MODEL, Encoder, _resolve_model, load_encoder
-from embeddings.onnx_encoder import INT8_SUFFIX, OnnxEncoder, WordPieces, cache_key, supports_onnx
-from qa.chunking import ChunkerSettings, chunk_transcript
-from qa.parsers import read_transcript_file
+from embeddings.onnx import INT8_SUFFIX, OnnxEncoder, WordPieces, cache_key, supports_onnx
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript
+from qa.ingest.parsers import read_transcript_file
 from tests.conftest import sample_paths
 
 pytestmark = pytest.mark.slow

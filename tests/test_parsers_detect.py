@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import TranscriptFormatError
-from qa.parsers import (
+from qa.ingest.parsers import (
     EXTENSIONS,
     FORMATS,
     decode_bytes,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from qa.errors import TranscriptFormatError
+from qa.ingest.parsers import parse_text, read_transcript_file
 from qa.models import Transcript
-from qa.parsers import parse_text, read_transcript_file
 
 # --- QMSum -----------------------------------------------------------------------------------
 

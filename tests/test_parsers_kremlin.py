@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 import pytest
 
+from qa.ingest.parsers import parse_text, read_transcript_file
 from qa.models import Transcript
-from qa.parsers import parse_text, read_transcript_file
 
 # Two pages in the set hold no speaker turns at all: a list of instructions ("Deadline: ...")
 # and a list of appointments ("Interior Minister: Vladimir Kolokoltsev."), with no bold labels.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.parsers import read_transcript_file
+from qa.ingest.parsers import read_transcript_file
 from qa.speakers import canonical_speaker, canonical_speakers
 
 

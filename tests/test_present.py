@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from qa.library import FileResult, TranscriptInfo
-from qa.lookup import QuoteMatch
+from qa.answer.lookup import QuoteMatch
+from qa.ingest.parsers import EXTENSIONS
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.parsers import EXTENSIONS
-from qa.present import (
+from qa.store.library import FileResult, TranscriptInfo
+from ui.present import (
     InputError,
     answer_html,
     esc,

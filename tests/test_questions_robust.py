@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import Encoder
-from qa.assistant import Assistant, turn_of
+from qa.answer.assistant import Assistant, turn_of
 from qa.errors import TranscriptQAError
-from qa.library import Library
 from qa.models import Answer, Filters
 from qa.settings import Settings
+from qa.store.library import Library
 
 pytestmark = pytest.mark.slow
 

@@ -7,21 +7,19 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import HashEncoder
-from qa.library import Library, StoredChunk
 from qa.models import Chunk, Filters
-from qa.retrieval import (
+from qa.retrieve.fusion import (
     Hit,
-    Retriever,
-    content_terms,
-    detect_dates,
-    detect_speakers,
-    fts_query,
     merge_adjacent,
     min_max,
     neighbour_boost,
     reciprocal_rank_fusion,
     score_fusion,
 )
+from qa.retrieve.query import detect_dates, detect_speakers, fts_query
+from qa.retrieve.retriever import Retriever
+from qa.store.library import Library, StoredChunk
+from qa.text import content_terms
 from tests.conftest import sample_paths
 
 KNOWN = ["Vladimir Putin", "Nursultan Nazarbayev", "Dmitry Peskov", "Question", "Sergei Shoigu"]

@@ -15,18 +15,18 @@ import pytest
 
 from app import Handlers
 from embeddings.encoder import HashEncoder
-from qa import present
-from qa.assistant import Assistant, turn_of
+from qa.answer.assistant import Assistant, turn_of
+from qa.answer.llm import answer_messages
+from qa.answer.lookup import lookup
 from qa.errors import TranscriptQAError
-from qa.library import FileResult, Library, TranscriptInfo
-from qa.llm import answer_messages
-from qa.lookup import lookup
+from qa.ingest.parsers import EXTENSIONS
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.parsers import EXTENSIONS
 from qa.runtime import build_assistant
 from qa.settings import Settings, load_settings
+from qa.store.library import FileResult, Library, TranscriptInfo
 from tests.browser_conftest import app_process, free_port, served
 from tests.fake_llm_server import FakeLLMServer, echo_responder, fenced_blocks, passage_text
+from ui import present
 
 # ------------------------------------------------------------------------------ a small library
 
@@ -358,7 +358,7 @@ def payload_objects(payload: str) -> dict[str, str]:
     def fetch(tid: str, start: int, end: int) -> list[Utterance]:
         return [u for u in utterances if start <= u.index <= end]
 
-    from qa.lookup import QuoteMatch
+    from qa.answer.lookup import QuoteMatch
 
     match = QuoteMatch(payload, payload, payload, utterances[0], 0.8, payload, tuple(utterances))
     return {

@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.library import Library
 from qa.models import Filters, Utterance
-from qa.retrieval import topic_terms
+from qa.store.library import Library
+from qa.text import topic_terms
 
 _ENUMERATION = re.compile(
     r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"

@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from qa.ingest.parsers._common import (
+    Turn,
+    is_elision,
+    make_transcript,
+    normalize_text,
+    strip_elisions,
+)
+from qa.ingest.parsers._labels import ROLE_LABELS, merge_split_labels, split_label
 from qa.models import Transcript
-from qa.parsers._common import Turn, is_elision, make_transcript, normalize_text, strip_elisions
-from qa.parsers._labels import ROLE_LABELS, merge_split_labels, split_label
 
 FORMAT = "kremlin-text"
 

@@ -1,8 +1,8 @@
 """Speed benchmarks: ingest, query, large index, cold start, encoder (`make bench`).
 
-Each measurement runs in its own process (`python -m eval.bench --stage NAME`), so one stage's
+Each measurement runs in its own process (`python -m benchmarks.bench --stage NAME`), so one stage's
 caches and memory never flatter another's. Results: a Markdown table on stdout and
-bench-results/bench.json (+ .md). Run `python -m eval.bench --help` for the options.
+bench-results/bench.json (+ .md). Run `python -m benchmarks.bench --help` for the options.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def bench_serve(
 
     from gradio_client import Client
 
-    from eval.serving import app_process
+    from benchmarks.serving import app_process
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -360,8 +360,8 @@ def hand_questions(hand_suite: Path = HAND_SUITE) -> list[str]:
 def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) -> dict[str, Any]:
     """Texts/s of chunk-sized passages (~150 word pieces) for each model, in this one process."""
     from embeddings.encoder import load_encoder
-    from qa.chunking import ChunkerSettings, chunk_transcript
-    from qa.parsers import read_transcript_file
+    from qa.ingest.chunking import ChunkerSettings, chunk_transcript
+    from qa.ingest.parsers import read_transcript_file
 
     encoders = {m: load_encoder(m) for m in models}
     first = encoders[models[0]]
@@ -404,19 +404,20 @@ def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) ->
 def bench_llamaindex(
     pages: Sequence[Path], library_dir: Path, model: str, work: Path, python: Path, repeats: int
 ) -> dict[str, Any]:
-    """LlamaIndex's defaults on the same pages, in its own environment (eval/bench_llamaindex.py).
+    """LlamaIndex's defaults on the same pages, in its own environment
+    (benchmarks/bench_llamaindex.py).
 
     Its documents are our parser's utterances as "Speaker: text" lines, so both sides embed the
     same transcript text; its questions are the query stage's.
     """
-    from qa.chunking import speaker_prefix
-    from qa.parsers import read_transcript_file
+    from qa.ingest.chunking import speaker_prefix
+    from qa.ingest.parsers import read_transcript_file
     from qa.runtime import open_library
 
     if not python.is_file():
         return {
             "skipped": f"no LlamaIndex environment at {python}; build it with `make bench-env` "
-            "(see eval/requirements-llamaindex.txt) or pass --llamaindex-python"
+            "(see benchmarks/requirements-llamaindex.txt) or pass --llamaindex-python"
         }
     work.mkdir(parents=True, exist_ok=True)
     docs = work / "docs.jsonl"
@@ -520,7 +521,15 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     }
     for stage in stages:
         out = Path(args.work) / f"{stage}.json"
-        command = [sys.executable, "-m", "eval.bench", "--stage", stage, "--stage-out", str(out)]
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--stage",
+            stage,
+            "--stage-out",
+            str(out),
+        ]
         command += _forwarded(args)
         print(f"[bench] {stage} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
@@ -567,7 +576,7 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
     parser.add_argument("--pages", type=int, default=0, help="first N kremlin pages (0: all)")
     parser.add_argument("--model", default=FP32_MODEL, help=f"embedding model ({INT8_MODEL})")
     parser.add_argument("--questions", type=int, default=200)
@@ -578,7 +587,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--llamaindex-python",
         default=str(LLAMAINDEX_PYTHON),
-        help="python of the LlamaIndex bench environment (eval/requirements-llamaindex.txt)",
+        help="python of the LlamaIndex bench environment (benchmarks/requirements-llamaindex.txt)",
     )
     parser.add_argument(
         "--sentence-vectors",

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from qa.errors import LibraryError
-from qa.library import Library
 from qa.models import Filters, Utterance
+from qa.store.library import Library
 
 _REF = re.compile(r"^\s*(?P<tid>[^\s#]+)#u(?P<start>\d+)(?:-(?P<end>\d+))?\s*$")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)

@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from qa.errors import TranscriptFormatError
+from qa.ingest.parsers._common import Turn, collapse_ws, load_json, make_transcript, normalize_text
 from qa.models import Transcript
-from qa.parsers._common import Turn, collapse_ws, load_json, make_transcript, normalize_text
 
 FORMAT = "whisper"
 

@@ -11,20 +11,21 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from qa.answer import (
+from qa.answer.extractive import (
     Candidate,
     candidate_sentences,
     cite,
     keyword_overlap,
     verify_citation,
 )
-from qa.llm import answer_messages, is_refusal, split_marked_sentences
+from qa.answer.llm import answer_messages, is_refusal, split_marked_sentences
 from qa.models import Answer, Citation, Passage, Utterance
-from qa.retrieval import Retrieval, content_terms
+from qa.retrieve.retriever import Retrieval
+from qa.text import content_terms
 
 if TYPE_CHECKING:
-    from qa.assistant import Assistant
-    from qa.followup import Standalone
+    from qa.answer.assistant import Assistant
+    from qa.retrieve.followup import Standalone
 
 log = logging.getLogger(__name__)
 

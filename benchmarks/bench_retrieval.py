@@ -1,6 +1,6 @@
 """Retrieval-quality benchmark on the 35 QMSum val meetings (issue 3's quality target).
 
-    python -m eval.bench_retrieval [--retriever dense keyword hybrid] [--chunk-tokens 200]
+    python -m benchmarks.bench_retrieval [--retriever dense keyword hybrid] [--chunk-tokens 200]
                                    [--library-cache DIR] [--out FILE.json] [--baseline OLD.json]
 
 Each specific query is retrieved inside its own meeting; the ranked passages are scored with
@@ -213,7 +213,7 @@ def library_folder(cache_dir: Path, encoder_name: str, chunk_tokens: int) -> Pat
 def open_library(folder: Path, encoder: Any, chunk_tokens: int, files: Sequence[Path]) -> Any:
     """A library of the files at folder, built or brought up to date (unchanged files are
     skipped, so a cached library embeds nothing)."""
-    from qa.library import Library
+    from qa.store.library import Library
 
     library = Library(folder, encoder, chunk_tokens=chunk_tokens)
     library.require_current()
@@ -233,10 +233,10 @@ def library_retriever(
     fill: int = max(BUDGETS),
     **options: Any,
 ) -> RetrieveFn:
-    """A qa.retrieval.Retriever in one mode (options: its fusion, neighbour_weight...), scoped
+    """A Retriever in one mode (options: its fusion, neighbour_weight...), scoped
     to each question's transcripts, asking for more passages (k doubled) until they hold `fill`
     tokens or the meeting runs out."""
-    from qa.retrieval import Retriever
+    from qa.retrieve.retriever import Retriever
 
     if k < 1:
         raise ValueError(f"k must be greater than 0, got {k}")
@@ -347,7 +347,7 @@ def markdown_report(result: Mapping[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m eval.bench_retrieval", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench_retrieval", description=__doc__)
     p.add_argument("--retriever", nargs="+", choices=MODES, default=["dense", "keyword", "hybrid"])
     p.add_argument(
         "--chunk-tokens", type=int, default=None, help="default: the chunk_tokens setting"
@@ -370,7 +370,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark from the command line; prints the Markdown report."""
     from embeddings.encoder import load_encoder
-    from qa.retrieval import NEIGHBOUR_WEIGHT
+    from qa.retrieve.fusion import NEIGHBOUR_WEIGHT
     from qa.settings import load_settings
 
     args = _parser().parse_args(argv)

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qa.errors import TranscriptFormatError
-from qa.models import Transcript
-from qa.parsers._common import (
+from qa.ingest.parsers._common import (
     Turn,
     collapse_ws,
     is_elision,
@@ -17,6 +16,7 @@ from qa.parsers._common import (
     normalize_text,
     strip_elisions,
 )
+from qa.models import Transcript
 
 FORMAT = "kremlin-html"
 

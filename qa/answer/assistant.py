@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.encoder import RememberingEncoder
-from qa.answer import (
+from qa.answer.counting import (
+    Enumeration,
+    enumerate_mentions,
+    is_enumeration,
+    term_pattern,
+)
+from qa.answer.extractive import (
     ABSTAIN_TEXT,
     Claim,
     answer_text,
@@ -25,18 +31,13 @@ from qa.answer import (
     verified_claims,
 )
 from qa.errors import AnswererError, TranscriptQAError
-from qa.followup import Standalone, Turn, make_standalone
-from qa.library import Library, StoredFirstEncoder
-from qa.mentions import (
-    Enumeration,
-    enumerate_mentions,
-    is_enumeration,
-    term_pattern,
-)
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.retrieval import Retrieval, Retriever, topic_terms
+from qa.retrieve.followup import Standalone, Turn, make_standalone
+from qa.retrieve.retriever import Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
+from qa.store.library import Library, StoredFirstEncoder
+from qa.text import topic_terms
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class Assistant:
         # question again, and follow-ups meet the same passages).
         self.encoder = RememberingEncoder(StoredFirstEncoder(library))
         self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
-        self.llm = llm  # a qa.llm.LLMClient when an endpoint is configured
+        self.llm = llm  # a qa.answer.llm.LLMClient when an endpoint is configured
         self.last_timings = Timings()
 
     # -------------------------------------------------------------------------------- asking
@@ -104,7 +105,7 @@ class Assistant:
         offline = make_standalone(question, history, known)
         if self.llm is None or not history:
             return offline
-        from qa.llm import rewrite_messages, standalone_from_reply
+        from qa.answer.llm import rewrite_messages, standalone_from_reply
 
         pairs = [(t.question, t.answer) for t in history]
         try:
@@ -370,7 +371,7 @@ class Assistant:
     def _llm_stream(
         self, question: str, standalone: Standalone, retrieval: Retrieval
     ) -> Iterator[str | Answer]:
-        from qa.llm_answer import llm_answer_stream
+        from qa.answer.llm_answer import llm_answer_stream
 
         yield from llm_answer_stream(self, question, standalone, retrieval)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from qa.ingest.parsers._common import Turn, make_transcript, normalize_text, parse_clock
+from qa.ingest.parsers._labels import merge_split_labels, split_label, split_timestamp
 from qa.models import Transcript
-from qa.parsers._common import Turn, make_transcript, normalize_text, parse_clock
-from qa.parsers._labels import merge_split_labels, split_label, split_timestamp
 
 FORMAT = "plain"
 

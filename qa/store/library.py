@@ -30,10 +30,10 @@ import numpy as np
 
 from embeddings.encoder import Encoder, content_hash
 from embeddings.index import VectorIndex, choose_kind
-from qa.chunking import ChunkerSettings, chunk_transcript
 from qa.errors import LibraryError, LibraryLockedError, TranscriptFormatError, TranscriptQAError
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript
+from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
 from qa.models import Chunk, Filters, Transcript, Utterance
-from qa.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
 from qa.sentences import is_quotable, sentence_spans
 
 SCHEMA_VERSION = 1

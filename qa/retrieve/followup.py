@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.models import Filters
-from qa.retrieval import detect_dates, detect_speakers, topic_terms
+from qa.retrieve.query import detect_dates, detect_speakers
+from qa.text import topic_terms
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
 # Only singular personal pronouns stand for the previous speaker; "they", "them" and "it" more

@@ -18,8 +18,8 @@ import numpy as np
 import snowballstemmer
 
 from qa.models import Citation, Passage, Utterance
-from qa.retrieval import topic_terms
 from qa.sentences import is_quotable, sentence_spans
+from qa.text import topic_terms
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from qa.errors import TranscriptFormatError
+from qa.ingest.parsers._common import load_json
+from qa.ingest.parsers.kremlin_html import parse_kremlin_html
+from qa.ingest.parsers.kremlin_text import looks_like_kremlin_text, parse_kremlin_text
+from qa.ingest.parsers.plain import label_lines, parse_plain
+from qa.ingest.parsers.qmsum import parse_qmsum
+from qa.ingest.parsers.subtitles import parse_srt, parse_vtt
+from qa.ingest.parsers.whisper import parse_whisper, segments_of
 from qa.models import Transcript
-from qa.parsers._common import load_json
-from qa.parsers.kremlin_html import parse_kremlin_html
-from qa.parsers.kremlin_text import looks_like_kremlin_text, parse_kremlin_text
-from qa.parsers.plain import label_lines, parse_plain
-from qa.parsers.qmsum import parse_qmsum
-from qa.parsers.subtitles import parse_srt, parse_vtt
-from qa.parsers.whisper import parse_whisper, segments_of
 
 __all__ = [
     "EXTENSIONS",

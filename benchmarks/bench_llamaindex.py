@@ -5,11 +5,11 @@ imports nothing from this project (no `qa`, `embeddings`, `eval`). Build that ve
 first and pinned (an unpinned torch pulls a multi-GB CUDA build):
 
     make bench-env    # = python3.11 -m venv .venv-llamaindex, torch==2.13.0, then
-                      #   .venv-llamaindex/bin/pip install -r eval/requirements-llamaindex.txt
+                      #   .venv-llamaindex/bin/pip install -r benchmarks/requirements-llamaindex.txt
 
 Run (our side writes the inputs; the model defaults to the bundled all-MiniLM-L6-v2):
 
-    HF_HUB_OFFLINE=1 .venv-llamaindex/bin/python eval/bench_llamaindex.py \
+    HF_HUB_OFFLINE=1 .venv-llamaindex/bin/python benchmarks/bench_llamaindex.py \
         --docs docs.jsonl --questions questions.json --repeats 5 --out llamaindex.json
 
 --docs: one JSON object a line, {"id", "title", "text"} (text: "Speaker: utterance" lines;

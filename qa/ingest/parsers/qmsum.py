@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from qa.errors import TranscriptFormatError
+from qa.ingest.parsers._common import Turn, drop_controls, load_json, make_transcript
 from qa.models import Transcript
-from qa.parsers._common import Turn, drop_controls, load_json, make_transcript
 
 FORMAT = "qmsum"
 

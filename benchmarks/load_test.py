@@ -1,6 +1,6 @@
 """Load test of the served UI from another process: many conversations at once, for a while.
 
-    python -m eval.load_test --url http://127.0.0.1:7860 --conversations 20 --seconds 60 \
+    python -m benchmarks.load_test --url http://127.0.0.1:7860 --conversations 20 --seconds 60 \
         [--upload FILE] [--auth user:password] [--json]
 
 Each conversation is its own `gradio_client.Client`, so its own server session, like a browser
@@ -224,7 +224,7 @@ def follow_up_turns(session: Session, speaker: str, round_: int) -> None:
 
 def upload_turn(session: Session, path: Path) -> None:
     """Upload a transcript half way through, then ask about it within it."""
-    from qa.parsers import read_transcript_file
+    from qa.ingest.parsers import read_transcript_file
 
     result = session.upload(path)
     status = re.search(r'<li class="(\w+)">', result)

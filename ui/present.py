@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 
+from qa.answer.lookup import QuoteMatch
 from qa.errors import TranscriptQAError
-from qa.library import FileResult, TranscriptInfo
-from qa.lookup import QuoteMatch
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.retrieval import GENERIC_SPEAKERS
+from qa.speakers import GENERIC_SPEAKERS
+from qa.store.library import FileResult, TranscriptInfo
 
 # Characters HTML, Markdown, GFM autolinks or KaTeX give a meaning to.
 _SPECIAL = "&<>\"'`\\*_{}[]()#+-.!|~$:@=^%"

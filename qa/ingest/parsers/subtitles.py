@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from qa.errors import TranscriptFormatError
+from qa.ingest.parsers._common import Turn, make_transcript, normalize_text, parse_clock
+from qa.ingest.parsers._labels import split_label
 from qa.models import Transcript
-from qa.parsers._common import Turn, make_transcript, normalize_text, parse_clock
-from qa.parsers._labels import split_label
 
 VTT = "vtt"
 SRT = "srt"
