@@ -31,7 +31,7 @@ from qa.answer.lookup import lookup
 from qa.errors import TranscriptQAError
 from qa.ingest.parsers import EXTENSIONS
 from qa.models import Answer, Filters
-from qa.serialize import answer_json, utterance_json
+from qa.serialize import answer_json, quote_match_json
 from qa.settings import Settings, load_settings
 from qa.store.library import FileResult, Library
 from ui import present
@@ -491,20 +491,7 @@ class Handlers:
             raise gr.Error(str(exc)) from None
         return {
             "query": text,
-            "matches": [
-                {
-                    "transcript_id": m.transcript_id,
-                    "title": m.title,
-                    "date": m.date,
-                    "ref": m.ref,
-                    "speaker": m.utterance.canonical_speaker or m.utterance.speaker,
-                    "similarity": m.similarity,
-                    "matched_text": m.matched_text,
-                    "utterance": utterance_json(m.utterance),
-                    "context": [utterance_json(u) for u in m.context],
-                }
-                for m in matches
-            ],
+            "matches": [quote_match_json(m) for m in matches],
         }
 
 

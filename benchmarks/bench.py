@@ -359,7 +359,7 @@ def hand_questions(hand_suite: Path = HAND_SUITE) -> list[str]:
 
 def bench_encoder(pages: Sequence[Path], models: Sequence[str], repeats: int) -> dict[str, Any]:
     """Texts/s of chunk-sized passages (~150 word pieces) for each model, in this one process."""
-    from embeddings.encoder import load_encoder
+    from embeddings.loading import load_encoder
     from qa.ingest.chunking import ChunkerSettings, chunk_transcript
     from qa.ingest.parsers import read_transcript_file
 

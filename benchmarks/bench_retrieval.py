@@ -213,12 +213,13 @@ def library_folder(cache_dir: Path, encoder_name: str, chunk_tokens: int) -> Pat
 def open_library(folder: Path, encoder: Any, chunk_tokens: int, files: Sequence[Path]) -> Any:
     """A library of the files at folder, built or brought up to date (unchanged files are
     skipped, so a cached library embeds nothing)."""
+    from qa.serialize import file_result_json
     from qa.store.library import Library
 
     library = Library(folder, encoder, chunk_tokens=chunk_tokens)
     library.require_current()
     report = library.ingest(list(files))
-    failed = [f.to_json() for f in report.files if f.status == "failed"]
+    failed = [file_result_json(f) for f in report.files if f.status == "failed"]
     if failed:
         raise RuntimeError(f"could not ingest {len(failed)} meeting files: {failed}")
     return library
@@ -369,7 +370,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark from the command line; prints the Markdown report."""
-    from embeddings.encoder import load_encoder
+    from embeddings.loading import load_encoder
     from qa.retrieve.fusion import NEIGHBOUR_WEIGHT
     from qa.settings import load_settings
 

@@ -17,7 +17,7 @@ from typing import Any
 import faiss as _faiss
 import numpy as np
 
-from qa.errors import LibraryError, SettingsError
+from embeddings.errors import IndexFileError
 
 # faiss ships an incomplete __init__.pyi (no SearchParametersHNSW, no callback IO, base-class
 # return types), so it is used untyped here.
@@ -52,7 +52,7 @@ def choose_kind(setting: str, n_vectors: int, auto_threshold: int) -> str:
     if setting == "auto":
         return "hnsw" if n_vectors > auto_threshold else "flat"
     if setting not in KINDS:
-        raise SettingsError(f"index_kind must be auto, flat or hnsw, got {setting!r}")
+        raise ValueError(f"index_kind must be auto, flat or hnsw, got {setting!r}")
     return setting
 
 
@@ -217,23 +217,23 @@ class VectorIndex:
         """Read an index written by save()."""
         path = Path(path)
         if not path.is_file():
-            raise LibraryError(f"vector index not found: {path}")
+            raise IndexFileError(f"vector index not found: {path}")
         try:
             with open(path, "rb") as f:
                 index = faiss.read_index(faiss.PyCallbackIOReader(f.read))
         except RuntimeError as exc:
-            raise LibraryError(f"{path}: not a readable FAISS index ({exc})") from exc
+            raise IndexFileError(f"{path}: not a readable FAISS index ({exc})") from exc
         if not isinstance(index, faiss.IndexIDMap2):
-            raise LibraryError(f"{path}: expected an IndexIDMap2, got {type(index).__name__}")
+            raise IndexFileError(f"{path}: expected an IndexIDMap2, got {type(index).__name__}")
         inner = faiss.downcast_index(index.index)
         if inner.metric_type != faiss.METRIC_INNER_PRODUCT:
-            raise LibraryError(f"{path}: expected an inner-product index")
+            raise IndexFileError(f"{path}: expected an inner-product index")
         if isinstance(inner, faiss.IndexHNSWFlat):
             kind = "hnsw"
         elif isinstance(inner, faiss.IndexFlat):
             kind = "flat"
         else:
-            raise LibraryError(f"{path}: unsupported inner index {type(inner).__name__}")
+            raise IndexFileError(f"{path}: unsupported inner index {type(inner).__name__}")
         return cls(index, kind)
 
     # -- internals ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.errors import SettingsError
+from embeddings.base import PROGRESS_MIN_TEXTS, checked_texts, progress_bar
+from embeddings.errors import ModelError
 
 INT8_SUFFIX = "+onnx-int8"
 CACHE_ENV = "TQA_ONNX_CACHE"
@@ -75,16 +76,16 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
-        from embeddings.encoder import _checked_texts, _progress
-
-        texts = _checked_texts(texts)
+        texts = checked_texts(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         ids = self._tokenizer.ids(texts)
         # Longest first, by word pieces, so a batch pads to a length close to its own.
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
-        with _progress(show_progress and len(texts) >= 256, len(texts)) as advance:
+        with progress_bar(
+            show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
+        ) as advance:
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 out[batch] = self._encode_ids([ids[i] for i in batch])
@@ -200,7 +201,7 @@ def _export_fp32(model_path: Path, target: Path) -> None:
             str(model_path), local_files_only=True, attn_implementation="eager"
         ).eval()
     except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot load embedding model from {model_path}: {exc}") from exc
+        raise ModelError(f"cannot load embedding model from {model_path}: {exc}") from exc
 
     class _LastHidden(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
@@ -237,7 +238,7 @@ def supports_onnx(path: Path) -> bool:
     """Whether the folder is a model this module can run (Transformer + mean pooling)."""
     try:
         _check_model_folder(path)
-    except SettingsError:
+    except ModelError:
         return False
     return True
 
@@ -245,18 +246,18 @@ def supports_onnx(path: Path) -> bool:
 def _check_model_folder(path: Path) -> tuple[int, int]:
     """(max_tokens, dimension) of a Transformer + mean Pooling (+ Normalize) model folder."""
     if not path.is_dir():
-        raise SettingsError(f"embedding model folder not found: {path}")
+        raise ModelError(f"embedding model folder not found: {path}")
     modules = _read_json(path / "modules.json")
     kinds = [m.get("type") for m in modules] if isinstance(modules, list) else None
     if not kinds or kinds[0] != _SUPPORTED_MODULES[0] or not set(kinds) <= set(_SUPPORTED_MODULES):
-        raise SettingsError(
+        raise ModelError(
             f"int8 ONNX supports Transformer + Pooling (+ Normalize) models; {path} has {kinds}"
         )
     pooling_dir = next(m["path"] for m in modules if m["type"] == _SUPPORTED_MODULES[1])
     pooling = _read_json(path / pooling_dir / "config.json")
     modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
     if modes != ["pooling_mode_mean_tokens"]:
-        raise SettingsError(f"int8 ONNX supports mean pooling only; {path} pools by {modes}")
+        raise ModelError(f"int8 ONNX supports mean pooling only; {path} pools by {modes}")
     config = _read_json(path / "sentence_bert_config.json")
     max_tokens = int(config.get("max_seq_length") or 512)
     return max_tokens, int(pooling["word_embedding_dimension"])
@@ -279,7 +280,7 @@ class WordPieces:
                 self._fast = Tokenizer.from_file(str(file))
                 self._counter = Tokenizer.from_file(str(file))
             except Exception as exc:  # the Rust library raises a bare Exception for a bad file
-                raise SettingsError(f"cannot load the tokenizer of {path}: {exc}") from exc
+                raise ModelError(f"cannot load the tokenizer of {path}: {exc}") from exc
             # The file's own padding and truncation (128 for MiniLM) are not the model's limit.
             for tokenizer in (self._fast, self._counter):
                 tokenizer.no_padding()
@@ -295,7 +296,7 @@ class WordPieces:
             try:
                 self._slow = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             except (OSError, ValueError) as exc:
-                raise SettingsError(f"cannot load the tokenizer of {path}: {exc}") from exc
+                raise ModelError(f"cannot load the tokenizer of {path}: {exc}") from exc
             pad_id = self._slow.pad_token_id
         self.pad_id = int(pad_id) if pad_id is not None else 0
 
@@ -317,7 +318,7 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SettingsError(f"cannot read {path}: {exc}") from exc
+        raise ModelError(f"cannot read {path}: {exc}") from exc
 
 
 def _version(package: str) -> str:

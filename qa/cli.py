@@ -51,6 +51,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from qa.runtime import open_library
+    from qa.serialize import ingest_report_json
 
     library = open_library(settings)
     paths = [Path(p) for p in args.paths]
@@ -72,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
         report = library.ingest(paths, format=args.format, progress=progress)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(ingest_report_json(report))
     else:
         for f in report.files:
             if f.status == "failed":
@@ -93,10 +94,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.serialize import transcript_info_json
+
     library = _library(settings)
     infos = library.transcripts()
     if args.json:
-        _print_json([i.to_json() for i in infos])
+        _print_json([transcript_info_json(i) for i in infos])
         return 0
     if not infos:
         print(
@@ -147,21 +150,14 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     from qa.retrieve.retriever import Retriever
-    from qa.serialize import passages_json
+    from qa.serialize import retrieval_json
 
     library = _library(settings)
     result = Retriever(library, mode=args.retriever or settings.retriever).retrieve(
         args.query, args.k, _filters(args)
     )
     if args.json:
-        _print_json(
-            {
-                "query": args.query,
-                "filters": result.filters.to_json(),
-                "detected_filters": result.detected.to_json(),
-                "passages": passages_json(result.passages),
-            }
-        )
+        _print_json(retrieval_json(result))
         return 0
     _print_filters(result.filters)
     for rank, p in enumerate(result.passages, 1):
@@ -210,26 +206,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
     from qa.answer.lookup import lookup
-    from qa.serialize import utterance_json
+    from qa.serialize import quote_match_json
 
     matches = lookup(_library(settings), args.quote, limit=args.k)
     if args.json:
-        _print_json(
-            [
-                {
-                    "ref": m.ref,
-                    "transcript_id": m.transcript_id,
-                    "title": m.title,
-                    "date": m.date,
-                    "speaker": m.utterance.canonical_speaker,
-                    "similarity": m.similarity,
-                    "matched_text": m.matched_text,
-                    "utterance": utterance_json(m.utterance),
-                    "context": [utterance_json(u) for u in m.context],
-                }
-                for m in matches
-            ]
-        )
+        _print_json([quote_match_json(m) for m in matches])
         return 0 if matches else 1
     if not matches:
         print("No utterance in the library says that.")

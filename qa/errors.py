@@ -28,5 +28,9 @@ class SettingsError(TranscriptQAError):
     """A setting has a value that cannot be used."""
 
 
+class InputError(TranscriptQAError):
+    """A value a user typed (a date, a file name, a question) cannot be used as it is."""
+
+
 class AnswererError(TranscriptQAError):
     """An LLM endpoint failed; callers fall back to the extractive answer."""

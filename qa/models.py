@@ -67,14 +67,6 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.speakers or self.transcripts or self.since or self.until)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "speakers": list(self.speakers),
-            "transcripts": list(self.transcripts),
-            "since": self.since,
-            "until": self.until,
-        }
-
 
 @dataclass(frozen=True)
 class Passage:

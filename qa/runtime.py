@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from embeddings.errors import ModelError
 from qa.answer.assistant import Assistant
+from qa.errors import SettingsError
 from qa.settings import Settings
 from qa.store.library import Library
 
@@ -11,13 +13,16 @@ MB = 1024 * 1024
 
 def open_library(settings: Settings) -> Library:
     """The library folder of the settings, with the encoder they name (loaded once here)."""
-    from embeddings.encoder import load_encoder
+    from embeddings.loading import load_encoder
 
-    encoder = load_encoder(
-        settings.embedding_model,
-        batch_size=settings.embedding_batch_size,
-        runtime=settings.embedding_runtime,
-    )
+    try:
+        encoder = load_encoder(
+            settings.embedding_model,
+            batch_size=settings.embedding_batch_size,
+            runtime=settings.embedding_runtime,
+        )
+    except ModelError as exc:
+        raise SettingsError(str(exc)) from exc
     return Library(
         settings.library_path,
         encoder,

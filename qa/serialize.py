@@ -1,10 +1,23 @@
-"""The JSON shapes scripts rely on (`--json` outputs, results.jsonl). Add keys; never rename."""
+"""The JSON shapes scripts rely on (`--json` outputs, the UI's API, results.jsonl): every one is
+built here and nowhere else. Add keys; never rename."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.models import Answer, Citation, Passage, Transcript, Utterance
+from qa.answer.lookup import QuoteMatch
+from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
+from qa.retrieve.retriever import Retrieval
+from qa.store.library import FileResult, IngestReport, TranscriptInfo
+
+
+def filters_json(f: Filters) -> dict[str, object]:
+    return {
+        "speakers": list(f.speakers),
+        "transcripts": list(f.transcripts),
+        "since": f.since,
+        "until": f.until,
+    }
 
 
 def utterance_json(u: Utterance) -> dict[str, object]:
@@ -76,8 +89,74 @@ def answer_json(a: Answer) -> dict[str, object]:
         "standalone_question": a.standalone_question,
         "answer": a.text,
         "abstained": a.abstained,
-        "filters": a.filters.to_json(),
+        "filters": filters_json(a.filters),
         "citations": [citation_json(c) for c in a.citations],
         "passages": passages_json(a.passages),
         "notices": list(a.notices),
+    }
+
+
+def retrieval_json(r: Retrieval) -> dict[str, object]:
+    """The `tqa retrieve --json` object."""
+    return {
+        "query": r.query,
+        "filters": filters_json(r.filters),
+        "detected_filters": filters_json(r.detected),
+        "passages": passages_json(r.passages),
+    }
+
+
+def file_result_json(f: FileResult) -> dict[str, object]:
+    return {
+        "path": f.path,
+        "status": f.status,
+        "transcript_id": f.transcript_id,
+        "utterances": f.utterances,
+        "chunks": f.chunks,
+        "error": f.error,
+    }
+
+
+def ingest_report_json(r: IngestReport) -> dict[str, object]:
+    """The `tqa ingest --json` object."""
+    return {
+        "files": [file_result_json(f) for f in r.files],
+        "added": r.count("added"),
+        "replaced": r.count("replaced"),
+        "skipped": r.count("skipped"),
+        "failed": r.count("failed"),
+        "embedded": r.embedded,
+        "sentences_embedded": r.sentences_embedded,
+        "seconds": round(r.seconds, 3),
+    }
+
+
+def transcript_info_json(i: TranscriptInfo) -> dict[str, object]:
+    """One row of `tqa list --json`."""
+    return {
+        "id": i.id,
+        "title": i.title,
+        "date": i.date,
+        "time": i.time,
+        "place": i.place,
+        "format": i.format,
+        "source_path": i.source_path,
+        "utterances": i.utterance_count,
+        "chunks": i.chunk_count,
+        "speakers": list(i.speakers),
+    }
+
+
+def quote_match_json(m: QuoteMatch) -> dict[str, object]:
+    """One match of `tqa lookup --json` and of the UI's lookup API."""
+    return {
+        "ref": m.ref,
+        "transcript_id": m.transcript_id,
+        "title": m.title,
+        "date": m.date,
+        "speaker": m.utterance.canonical_speaker or m.utterance.speaker,
+        "similarity": m.similarity,
+        "matched_text": m.matched_text,
+        "utterance": utterance_json(m.utterance),
+        "context": [utterance_json(u) for u in m.context],
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.serving import app_process
-from embeddings.encoder import Encoder
+from embeddings.base import Encoder
 from qa.settings import Settings
 from qa.store.library import Library
 
@@ -35,7 +35,7 @@ Trent: Thank you, Mallory. The pineapple growers of the valley will be pleased.
 @pytest.fixture(scope="session")
 def minilm() -> Encoder:
     """The bundled all-MiniLM-L6-v2, loaded once for the session."""
-    from embeddings.encoder import load_encoder
+    from embeddings.loading import load_encoder
 
     return load_encoder(Settings().embedding_model)
 

@@ -57,7 +57,7 @@ def sample_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def real_encoder():  # type: ignore[no-untyped-def]
     """The bundled all-MiniLM-L6-v2, loaded once per test session."""
-    from embeddings.encoder import load_encoder
+    from embeddings.loading import load_encoder
 
     return load_encoder("bundled:all-MiniLM-L6-v2")
 
@@ -65,9 +65,10 @@ def real_encoder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def real_library(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: ignore[no-untyped-def]
     """A library of the sample transcripts embedded with the real model (built once)."""
+    from qa.serialize import ingest_report_json
     from qa.store.library import Library
 
     library = Library(tmp_path_factory.mktemp("real-library"), real_encoder)
     report = library.ingest(sample_paths())
-    assert report.count("failed") == 0, report.to_json()
+    assert report.count("failed") == 0, ingest_report_json(report)
     return library

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import qa.answer.extractive as answer_module
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,

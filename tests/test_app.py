@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app import ChatSession, Handlers, build_app, main
-from embeddings.encoder import Encoder, HashEncoder
+from embeddings.base import Encoder, HashEncoder
 from qa.runtime import build_assistant
 from qa.settings import Settings
 from qa.store.library import Library

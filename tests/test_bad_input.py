@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.retrieve.retriever import Retriever
+from qa.serialize import file_result_json
 from qa.store.library import FileResult, Library
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -148,7 +149,7 @@ def ingest_with_good(folder: Path, bad: Path, good: Path) -> tuple[Library, File
     library = Library(folder / "library", HashEncoder(64), max_file_bytes=LIMIT)
     report = library.ingest([bad, good])
     results = {Path(f.path): f for f in report.files}
-    assert results[good].status == "added", results[good].to_json()
+    assert results[good].status == "added", file_result_json(results[good])
     assert results[good].transcript_id == SEED_ID
     return library, results[bad]
 
@@ -156,7 +157,7 @@ def ingest_with_good(folder: Path, bad: Path, good: Path) -> tuple[Library, File
 def assert_refused(
     library: Library, result: FileResult, bad: Path, reason: str, good_chunks: int
 ) -> None:
-    assert result.status == "failed", result.to_json()
+    assert result.status == "failed", file_result_json(result)
     error = result.error or ""
     assert "\n" not in error and "Traceback" not in error
     assert error.startswith(f"{bad}: "), error  # names the file first

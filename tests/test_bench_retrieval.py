@@ -18,7 +18,7 @@ from benchmarks.bench_retrieval import (
     opening_retriever,
     run_benchmark,
 )
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from eval.importers import import_qmsum
 from eval.metrics import PassageRecord
 from eval.suite import SuiteQuestion

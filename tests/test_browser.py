@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import Encoder
+from embeddings.base import Encoder
 from qa.runtime import build_assistant
 from qa.settings import Settings
 from qa.store.library import Library

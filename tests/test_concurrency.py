@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import Encoder, HashEncoder
+from embeddings.base import Encoder, HashEncoder
 from qa.errors import LibraryLockedError
 from qa.retrieve.retriever import Retriever
 from qa.settings import Settings
@@ -26,7 +26,7 @@ _HOLDER = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.store.library import Library
 library = Library(Path(sys.argv[1]), HashEncoder(64))
 with library.write_lock():
@@ -40,7 +40,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 import qa.store.library
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.store.library import Library
 qa.store.library.FILES_PER_COMMIT = 2  # many commits for the reader to run into
 library = Library(Path(sys.argv[1]), HashEncoder(64))

@@ -17,7 +17,7 @@ from embeddings import (
     content_hash,
     load_encoder,
 )
-from qa.errors import SettingsError
+from embeddings.errors import ModelError
 
 # Sentences of the seed transcript (kremlin.ru, 2021-06-30).
 VACCINE = (
@@ -136,7 +136,7 @@ def test_remembering_encoder_describes_the_model_it_wraps() -> None:
 
 
 def test_load_encoder_rejects_an_unknown_runtime() -> None:
-    with pytest.raises(SettingsError, match="runtime"):
+    with pytest.raises(ModelError, match="runtime"):
         load_encoder("hash", runtime="tensorflow")
 
 
@@ -150,14 +150,14 @@ def test_load_encoder_hash_with_dimension() -> None:
 
 def test_load_encoder_missing_folder_is_a_settings_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
-    with pytest.raises(SettingsError, match="embedding model folder not found") as info:
+    with pytest.raises(ModelError, match="embedding model folder not found") as info:
         load_encoder(str(missing))
     assert str(missing) in str(info.value)
 
 
 @pytest.mark.parametrize("model", ["hash:abc", "hash:1", "bundled:all-mpnet-base-v2"])
 def test_load_encoder_rejects_bad_names(model: str) -> None:
-    with pytest.raises(SettingsError, match=model):
+    with pytest.raises(ModelError, match=model):
         load_encoder(model)
 
 

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.errors import SettingsError, TranscriptFormatError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
 from qa.ingest.parsers import FORMATS, decode_bytes, parse_text, transcript_from_bytes

@@ -9,7 +9,7 @@ import pytest
 
 import embeddings.index as index_module
 from embeddings import HashEncoder, VectorIndex, choose_kind
-from qa.errors import LibraryError, SettingsError
+from embeddings.errors import IndexFileError
 
 DIM = 48
 KINDS = ["flat", "hnsw"]
@@ -179,11 +179,11 @@ def test_save_and_load_keep_ids_vectors_and_removals(
 
 
 def test_load_reports_missing_and_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(LibraryError, match="not found"):
+    with pytest.raises(IndexFileError, match="not found"):
         VectorIndex.load(tmp_path / "absent.faiss")
     garbage = tmp_path / "garbage.faiss"
     garbage.write_bytes(b"this is not a FAISS index at all")
-    with pytest.raises(LibraryError, match=r"garbage\.faiss"):
+    with pytest.raises(IndexFileError, match=r"garbage\.faiss"):
         VectorIndex.load(garbage)
 
 
@@ -239,7 +239,7 @@ def test_choose_kind() -> None:
     assert choose_kind("auto", 200_001, 200_000) == "hnsw"
     assert choose_kind("flat", 10**7, 200_000) == "flat"
     assert choose_kind("hnsw", 3, 200_000) == "hnsw"
-    with pytest.raises(SettingsError, match="'ivf'"):
+    with pytest.raises(ValueError, match="'ivf'"):
         choose_kind("ivf", 3, 200_000)
 
 

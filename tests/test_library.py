@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
 from qa.models import Filters
 from qa.sentences import quotable_sentences, sentence_spans
@@ -203,7 +203,7 @@ _SCRIPT = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.store.library import Library, StoredFirstEncoder
 import qa.store.library
 qa.store.library.FILES_PER_COMMIT = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.answer.lookup import best_window, lookup, parse_ref, words
 from qa.errors import LibraryError
 from qa.store.library import Library

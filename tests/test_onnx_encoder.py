@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import DEFAULT_MODEL, Encoder, _resolve_model, load_encoder
+from embeddings.base import Encoder
+from embeddings.loading import load_encoder
+from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.onnx import INT8_SUFFIX, OnnxEncoder, WordPieces, cache_key, supports_onnx
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
 from qa.ingest.parsers import read_transcript_file
@@ -24,7 +26,7 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def int8_encoder(onnx_cache: Path) -> OnnxEncoder:
-    name, path = _resolve_model(DEFAULT_MODEL)
+    name, path = resolve_model(DEFAULT_MODEL)
     return OnnxEncoder(path, name, int8=True, cache_dir=onnx_cache)
 
 
@@ -49,7 +51,7 @@ def test_fp32_onnx_gives_the_torch_vectors_under_the_same_name(
     onnx_cache: Path, torch_encoder: Encoder, real_texts: list[str]
 ) -> None:
     # Same vectors, so a library embedded with either runtime stays valid under the other.
-    name, path = _resolve_model(DEFAULT_MODEL)
+    name, path = resolve_model(DEFAULT_MODEL)
     fp32 = OnnxEncoder(path, name, cache_dir=onnx_cache)
     assert fp32.model_file.name.endswith(".fp32.onnx")
     texts = [*real_texts, "Thank you.", "Vladimir Putin: Good afternoon, Mr Nazarbayev."]
@@ -67,7 +69,7 @@ def test_default_runtime_is_onnx_and_falls_back_for_other_poolings(
 ) -> None:
     monkeypatch.setenv("TQA_ONNX_CACHE", str(onnx_cache))
     assert isinstance(load_encoder(DEFAULT_MODEL), OnnxEncoder)
-    _, path = _resolve_model(DEFAULT_MODEL)
+    _, path = resolve_model(DEFAULT_MODEL)
     cls_pooled = tmp_path / "cls-model"
     shutil.copytree(path, cls_pooled)
     pooling = cls_pooled / "1_Pooling" / "config.json"
@@ -135,7 +137,7 @@ def test_word_pieces_match_the_transformers_tokenizer(real_texts: list[str]) -> 
     # feeds the model must be exactly those of the model's own tokenizer, truncation included.
     from transformers import AutoTokenizer
 
-    _, path = _resolve_model(DEFAULT_MODEL)
+    _, path = resolve_model(DEFAULT_MODEL)
     reference = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     pieces = WordPieces(path, 256)
     long_text = " ".join(real_texts)  # far past 256 word pieces: cut, closing [SEP] kept
@@ -186,7 +188,7 @@ def test_corrupt_cache_file_is_rebuilt(
 
 
 def test_cache_key_depends_on_the_model_folder(tmp_path: Path) -> None:
-    _, path = _resolve_model(DEFAULT_MODEL)
+    _, path = resolve_model(DEFAULT_MODEL)
     assert cache_key(path) == cache_key(path)
     copy = tmp_path / "copy"
     copy.mkdir()
@@ -198,7 +200,7 @@ def test_load_encoder_names(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -
     bundled = load_encoder("bundled-int8:all-MiniLM-L6-v2")
     assert isinstance(bundled, OnnxEncoder)
     assert bundled.export_seconds is None  # the session fixture exported into this cache
-    _, path = _resolve_model(DEFAULT_MODEL)
+    _, path = resolve_model(DEFAULT_MODEL)
     local = load_encoder(f"int8:{path}")
     assert isinstance(local, OnnxEncoder)
     assert local.name == str(path.resolve()) + INT8_SUFFIX

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import Encoder
+from embeddings.base import Encoder
 from qa.answer.assistant import Assistant, turn_of
 from qa.errors import TranscriptQAError
 from qa.models import Answer, Filters
@@ -157,7 +157,7 @@ def test_the_cli_answers_or_refuses_in_one_line(
     from qa.cli import main
 
     # The CLI opens the library itself; give it the session's model instead of a second load.
-    monkeypatch.setattr("embeddings.encoder.load_encoder", lambda *a, **k: real_encoder)
+    monkeypatch.setattr("embeddings.loading.load_encoder", lambda *a, **k: real_encoder)
     for key in ("TQA_LIBRARY", "TQA_EMBEDDING_MODEL", "TQA_LLM_BASE_URL"):
         monkeypatch.delenv(key, raising=False)
     folder = str(Path(real_library.folder))

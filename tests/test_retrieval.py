@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.models import Chunk, Filters
 from qa.retrieve.fusion import (
     Hit,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app import Handlers
-from embeddings.encoder import HashEncoder
+from embeddings.base import HashEncoder
 from qa.answer.assistant import Assistant, turn_of
 from qa.answer.llm import answer_messages
 from qa.answer.lookup import lookup
@@ -22,6 +22,7 @@ from qa.errors import TranscriptQAError
 from qa.ingest.parsers import EXTENSIONS
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.runtime import build_assistant
+from qa.serialize import ingest_report_json
 from qa.settings import Settings, load_settings
 from qa.store.library import FileResult, Library, TranscriptInfo
 from tests.browser_conftest import app_process, free_port, served
@@ -53,7 +54,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     (data / "payloads.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     library = Library(tmp_path_factory.mktemp("security-library"), HashEncoder(64))
     report = library.ingest([data / "harbour.txt", data / "payloads.txt"])
-    assert report.count("added") == 2, report.to_json()
+    assert report.count("added") == 2, ingest_report_json(report)
     return library
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 
 from qa.answer.lookup import QuoteMatch
-from qa.errors import TranscriptQAError
+from qa.errors import InputError
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.speakers import GENERIC_SPEAKERS
 from qa.store.library import FileResult, TranscriptInfo
@@ -30,10 +30,6 @@ CONTEXT_WORDS = 45  # neighbouring utterances are cut to this many words
 PASSAGES_SHOWN = 4
 
 UtteranceFetch = Callable[[str, int, int], list[Utterance]]
-
-
-class InputError(TranscriptQAError):
-    """A value typed or uploaded in the UI that cannot be used; the message says why."""
 
 
 # ------------------------------------------------------------------------------- escaping

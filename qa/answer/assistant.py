@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings.encoder import RememberingEncoder
+from embeddings.base import RememberingEncoder
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from embeddings.encoder import Encoder
+from embeddings.base import Encoder
 from qa.models import Filters, Passage
 from qa.retrieve.fusion import (
     DENSE_WEIGHT,

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.encoder import Encoder, content_hash
+from embeddings.base import Encoder, content_hash
+from embeddings.errors import IndexFileError
 from embeddings.index import VectorIndex, choose_kind
 from qa.errors import LibraryError, LibraryLockedError, TranscriptFormatError, TranscriptQAError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
@@ -118,16 +119,6 @@ class FileResult:
     chunks: int = 0
     error: str | None = None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "transcript_id": self.transcript_id,
-            "utterances": self.utterances,
-            "chunks": self.chunks,
-            "error": self.error,
-        }
-
 
 @dataclass
 class IngestReport:
@@ -138,18 +129,6 @@ class IngestReport:
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "files": [f.to_json() for f in self.files],
-            "added": self.count("added"),
-            "replaced": self.count("replaced"),
-            "skipped": self.count("skipped"),
-            "failed": self.count("failed"),
-            "embedded": self.embedded,
-            "sentences_embedded": self.sentences_embedded,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -164,20 +143,6 @@ class TranscriptInfo:
     utterance_count: int
     chunk_count: int
     speakers: tuple[str, ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "date": self.date,
-            "time": self.time,
-            "place": self.place,
-            "format": self.format,
-            "source_path": self.source_path,
-            "utterances": self.utterance_count,
-            "chunks": self.chunk_count,
-            "speakers": list(self.speakers),
-        }
 
 
 @dataclass(frozen=True)
@@ -348,6 +313,8 @@ class Library:
                 return self._index
             try:
                 self._index = VectorIndex.load(self._index_path(generation))
+            except IndexFileError as exc:
+                raise LibraryError(str(exc)) from exc
             except FileNotFoundError:
                 # A writer replaced that generation between our two reads: read again.
                 time.sleep(0.05)

