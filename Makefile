@@ -48,9 +48,10 @@ serve: setup  ## start the chat UI on the library
 
 test: setup lint typecheck pytest  ## ruff, mypy and pytest
 
-lint: setup
+lint: setup  ## ruff, and the layer rule (imports only go down the flow; see pyproject)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -70,4 +71,4 @@ $(BENCH_VENV)/.installed: benchmarks/requirements-llamaindex.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

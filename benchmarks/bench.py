@@ -25,22 +25,26 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.models import BUNDLED_INT8_PREFIX, BUNDLED_MODEL, DEFAULT_MODEL
+from eval.metrics import percentile
+
 REPO = Path(__file__).resolve().parents[1]
 KREMLIN = REPO.parent / "shared" / "data" / "kremlin" / "html"
 HAND_SUITE = REPO / "eval" / "suites" / "hand.jsonl"
-FP32_MODEL = "bundled:all-MiniLM-L6-v2"
-INT8_MODEL = "bundled-int8:all-MiniLM-L6-v2"
+FP32_MODEL = DEFAULT_MODEL
+INT8_MODEL = BUNDLED_INT8_PREFIX + BUNDLED_MODEL
 STAGES = ("encoder", "ingest", "query", "million", "cold_start", "serve", "llamaindex")
 LLAMAINDEX_PYTHON = REPO / ".venv-llamaindex" / "bin" / "python"  # `make bench-env`
-LLAMAINDEX_SCRIPT = REPO / "eval" / "bench_llamaindex.py"
+LLAMAINDEX_SCRIPT = REPO / "benchmarks" / "bench_llamaindex.py"
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) of values, linear interpolation; nan when empty."""
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+def rounded_percentile(values: Sequence[float], q: float, digits: int) -> float | None:
+    """eval.metrics.percentile rounded to `digits`; None (JSON null) when there are no values."""
+    value = percentile(values, q)
+    return None if value is None else round(value, digits)
 
 
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -58,7 +62,9 @@ def kremlin_pages(folder: Path, limit: int | None) -> list[Path]:
 
 def _offline_env() -> dict[str, str]:
     """This process's environment with the model hubs told to stay offline (for subprocesses)."""
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    from embeddings.offline import offline_env
+
+    return offline_env()
 
 
 def _settings(library: Path, model: str, **extra: object) -> Any:
@@ -73,6 +79,7 @@ def _settings(library: Path, model: str, **extra: object) -> Any:
 
 def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any]:
     """Fresh ingest of pages, again unchanged, again with one file changed (copies in work)."""
+    from qa.ingest.pipeline import ingest
     from qa.runtime import open_library
     from qa.sentences import is_quotable
 
@@ -88,7 +95,7 @@ def bench_ingest(pages: Sequence[Path], model: str, work: Path) -> dict[str, Any
         if label == "one_changed":
             _change_one_file(copies[len(copies) // 2])
         started = time.perf_counter()
-        report = library.ingest(copies)
+        report = ingest(library, copies)
         wall = time.perf_counter() - started
         runs[label] = {
             "wall_s": round(wall, 3),
@@ -215,12 +222,12 @@ def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -
         "repeats": repeats,
         "chunks": assistant.library.chunk_count(),
         "index_kind": assistant.library.index().kind,
-        "retrieval_ms_p50": round(percentile(retrieval, 50), 2),
-        "retrieval_ms_p95": round(percentile(retrieval, 95), 2),
-        "answer_ms_p50": round(percentile(answer, 50), 2),
-        "answer_ms_p95": round(percentile(answer, 95), 2),
-        "answer_repeated_ms_p50": round(percentile(repeated, 50), 2),
-        "answer_repeated_ms_p95": round(percentile(repeated, 95), 2),
+        "retrieval_ms_p50": rounded_percentile(retrieval, 50, 2),
+        "retrieval_ms_p95": rounded_percentile(retrieval, 95, 2),
+        "answer_ms_p50": rounded_percentile(answer, 50, 2),
+        "answer_ms_p95": rounded_percentile(answer, 95, 2),
+        "answer_repeated_ms_p50": rounded_percentile(repeated, 50, 2),
+        "answer_repeated_ms_p95": rounded_percentile(repeated, 95, 2),
         "answers_without_citations": abstained,
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -279,8 +286,8 @@ def bench_million(
             times.append((time.perf_counter() - started) * 1000)
             hits.append(got)
         found[kind] = hits
-        result[f"{kind}_ms_p50"] = round(percentile(times, 50), 3)
-        result[f"{kind}_ms_p95"] = round(percentile(times, 95), 3)
+        result[f"{kind}_ms_p50"] = rounded_percentile(times, 50, 3)
+        result[f"{kind}_ms_p95"] = rounded_percentile(times, 95, 3)
         del vindex
     if hnsw:
         recalls = [
@@ -576,6 +583,8 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from qa.settings import SENTENCE_VECTORS
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
     parser.add_argument("--pages", type=int, default=0, help="first N kremlin pages (0: all)")
     parser.add_argument("--model", default=FP32_MODEL, help=f"embedding model ({INT8_MODEL})")
@@ -591,7 +600,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sentence-vectors",
-        choices=("0", "1"),
+        choices=[str(v) for v in SENTENCE_VECTORS],
         help="override the sentence_vectors setting for every stage",
     )
     parser.add_argument("--stages", default="", help=f"comma-separated subset of {STAGES}")
@@ -605,8 +614,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from embeddings.offline import use_offline_hub
+
+    use_offline_hub()
     if args.sentence_vectors is not None:  # read by load_settings in every stage process
         os.environ["TQA_SENTENCE_VECTORS"] = args.sentence_vectors
     if args.stage:

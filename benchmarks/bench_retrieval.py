@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings.models import DEFAULT_MODEL
 from eval.importers import import_qmsum
 from eval.metrics import PassageRecord, RankedPassage, evidence_recall_at, mrr_at
 from eval.stats import paired_bootstrap
 from eval.suite import SuiteQuestion
 from qa.models import Filters
+from qa.settings import RETRIEVERS
 from qa.tokens import count_tokens
 
 __all__ = [
@@ -49,7 +51,7 @@ TARGET_R1000 = 0.43
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_QMSUM = REPO.parent / "shared" / "data" / "qmsum" / "val"
 DEFAULT_EVIDENCE = REPO.parent / "shared" / "data" / "qmsum" / "evidence" / "val"
-MODES = ("dense", "keyword", "hybrid", "opening")
+MODES = (*RETRIEVERS, "opening")
 
 # Issue 3, "Quality target": (R@500, R@1000, R@2000, MRR@10) on the same 237 queries.
 REFERENCE: dict[str, tuple[float, float, float, float]] = {
@@ -213,12 +215,13 @@ def library_folder(cache_dir: Path, encoder_name: str, chunk_tokens: int) -> Pat
 def open_library(folder: Path, encoder: Any, chunk_tokens: int, files: Sequence[Path]) -> Any:
     """A library of the files at folder, built or brought up to date (unchanged files are
     skipped, so a cached library embeds nothing)."""
+    from qa.ingest.pipeline import ingest
     from qa.serialize import file_result_json
     from qa.store.library import Library
 
     library = Library(folder, encoder, chunk_tokens=chunk_tokens)
     library.require_current()
-    report = library.ingest(list(files))
+    report = ingest(library, list(files))
     failed = [file_result_json(f) for f in report.files if f.status == "failed"]
     if failed:
         raise RuntimeError(f"could not ingest {len(failed)} meeting files: {failed}")
@@ -362,7 +365,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--neighbour-weight", type=float, default=None, help="hybrid: neighbours' share of a score"
     )
-    p.add_argument("--encoder", default="bundled:all-MiniLM-L6-v2")
+    p.add_argument("--encoder", default=DEFAULT_MODEL)
     p.add_argument("--qmsum-dir", type=Path, default=DEFAULT_QMSUM)
     p.add_argument("--evidence-dir", type=Path, default=DEFAULT_EVIDENCE)
     return p

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import percentile
+
 TOPICS = ("trade", "vaccines", "cooperation", "the economy", "investment", "health care")
 ROLE_LABELS = frozenset({"question", "remark", "answer", "reply", "response", "voice"})
 _SEARCHED = re.compile(r'<div class="searched">(.*?)</div>', re.S)
@@ -69,13 +71,12 @@ class Stats:
                 self.violations.append(f"conversation {conversation}: {what[:400]}")
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile (share in 0..1) of the values; 0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.4999)))
-    return ordered[rank - 1]
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+def _shown(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.2f} s"
 
 
 def text_of(fragment: str) -> str:
@@ -327,9 +328,10 @@ def run(
         "isolation_checks": stats.checks,
         "isolation_violations": stats.violations,
         "latency_s": {
-            "p50": round(percentile(times, 0.50), 3),
-            "p95": round(percentile(times, 0.95), 3),
-            "max": round(max(times, default=0.0), 3),
+            # Linear interpolation (eval.metrics.percentile); null when no request finished.
+            "p50": _rounded(percentile(times, 50)),
+            "p95": _rounded(percentile(times, 95)),
+            "max": _rounded(max(times, default=None)),
         },
         "upload": stats.upload,
     }
@@ -345,8 +347,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"isolation: {summary['isolation_checks']} checks, "
         f"{len(summary['isolation_violations'])} violations",
         *(f"  {v}" for v in summary["isolation_violations"][:20]),
-        f"latency: p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s, "
-        f"max {latency['max']:.2f} s",
+        f"latency: p50 {_shown(latency['p50'])}, p95 {_shown(latency['p95'])}, "
+        f"max {_shown(latency['max'])}",
     ]
     if summary["upload"]:
         lines.append(f"upload: {summary['upload']}")

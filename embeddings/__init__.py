@@ -1,26 +1,16 @@
-"""Text -> vectors (ONNX Runtime or sentence-transformers, or a hash fake for tests) and the FAISS
-index on disk. The bottom layer: it imports nothing of the application above it."""
+"""Text -> vectors and the FAISS index on disk; the bottom layer, importing nothing of the
+application above it.
 
-from __future__ import annotations
+    base                 the Encoder protocol, the cache key of a vector, RememberingEncoder,
+                         HashEncoder (the deterministic fake of the unit tests)
+    models               what a model setting names (bundled, local folder, hash); no imports
+    loading              load_encoder: ONNX Runtime where it can, sentence-transformers otherwise
+    onnx                 the ONNX Runtime encoder (fp32 or int8), exported once and cached
+    sentence_transformer the sentence-transformers encoder
+    index                VectorIndex (flat or HNSW) and its files
+    offline              the offline Hugging Face environment
+    errors               ModelError, IndexFileError
 
-from embeddings.base import Encoder, HashEncoder, RememberingEncoder, content_hash
-from embeddings.errors import EmbeddingsError, IndexFileError, ModelError
-from embeddings.index import VectorIndex, choose_kind
-from embeddings.loading import load_encoder
-from embeddings.models import DEFAULT_MODEL
-from embeddings.sentence_transformer import SentenceTransformerEncoder
-
-__all__ = [
-    "DEFAULT_MODEL",
-    "EmbeddingsError",
-    "Encoder",
-    "HashEncoder",
-    "IndexFileError",
-    "ModelError",
-    "RememberingEncoder",
-    "SentenceTransformerEncoder",
-    "VectorIndex",
-    "choose_kind",
-    "content_hash",
-    "load_encoder",
-]
+The package itself imports nothing, so a module that needs only names (qa.settings) does not
+load numpy or FAISS.
+"""

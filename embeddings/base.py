@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-HASH_DEFAULT_DIMENSION = 64
+from embeddings.models import HASH_DEFAULT_DIMENSION
+
 # Below this many texts a progress bar would only flash.
 PROGRESS_MIN_TEXTS = 256
 _WORD = re.compile(r"\w+")

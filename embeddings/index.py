@@ -18,12 +18,12 @@ import faiss as _faiss
 import numpy as np
 
 from embeddings.errors import IndexFileError
+from embeddings.models import INDEX_KINDS
 
 # faiss ships an incomplete __init__.pyi (no SearchParametersHNSW, no callback IO, base-class
 # return types), so it is used untyped here.
 faiss: Any = _faiss
 
-KINDS = ("flat", "hnsw")
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 # Measured recall@10 vs exact at 1M vectors: the 11,917 chunk vectors of the 508 kremlin.ru
@@ -51,7 +51,7 @@ def choose_kind(setting: str, n_vectors: int, auto_threshold: int) -> str:
     """The index kind for a setting: "auto" picks hnsw above auto_threshold vectors."""
     if setting == "auto":
         return "hnsw" if n_vectors > auto_threshold else "flat"
-    if setting not in KINDS:
+    if setting not in INDEX_KINDS:
         raise ValueError(f"index_kind must be auto, flat or hnsw, got {setting!r}")
     return setting
 

@@ -9,12 +9,11 @@ from embeddings.models import (
     BUNDLED_INT8_PREFIX,
     BUNDLED_PREFIX,
     INT8_PREFIX,
+    RUNTIMES,
     hash_dimension,
     resolve_model,
 )
 from embeddings.sentence_transformer import SentenceTransformerEncoder
-
-RUNTIMES = ("onnx", "torch")
 
 
 def load_encoder(model: str, *, batch_size: int = 32, runtime: str = "onnx") -> Encoder:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
-from embeddings.base import HASH_DEFAULT_DIMENSION
 from embeddings.errors import ModelError
 
+# How a model runs: ONNX Runtime (exported once) or sentence-transformers on torch.
+Runtime = Literal["onnx", "torch"]
+RUNTIMES: tuple[Runtime, ...] = get_args(Runtime)
+# FAISS index kinds: exact inner product, or HNSW graph search.
+IndexKind = Literal["flat", "hnsw"]
+INDEX_KINDS: tuple[IndexKind, ...] = get_args(IndexKind)
+HASH_DEFAULT_DIMENSION = 64
 BUNDLED_PREFIX = "bundled:"
 BUNDLED_INT8_PREFIX = "bundled-int8:"
 INT8_PREFIX = "int8:"

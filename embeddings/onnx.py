@@ -25,6 +25,7 @@ import numpy as np
 
 from embeddings.base import PROGRESS_MIN_TEXTS, checked_texts, progress_bar
 from embeddings.errors import ModelError
+from embeddings.offline import use_offline_hub
 
 INT8_SUFFIX = "+onnx-int8"
 CACHE_ENV = "TQA_ONNX_CACHE"
@@ -188,8 +189,7 @@ def export_model(model_path: Path, target: Path, *, int8: bool) -> float:
 
 
 def _export_fp32(model_path: Path, target: Path) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    use_offline_hub()
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -289,8 +289,7 @@ class WordPieces:
             pad = _read_json(path / "tokenizer_config.json").get("pad_token", "[PAD]")
             pad_id = self._fast.token_to_id(pad if isinstance(pad, str) else "[PAD]")
         else:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            use_offline_hub()
             from transformers import AutoTokenizer
 
             try:

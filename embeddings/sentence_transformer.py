@@ -6,7 +6,6 @@ this module, and `tqa --help`, stay fast.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 from embeddings.base import PROGRESS_MIN_TEXTS, checked_texts, progress_bar
 from embeddings.errors import ModelError
 from embeddings.models import DEFAULT_MODEL, resolve_model
+from embeddings.offline import use_offline_hub
 
 
 class SentenceTransformerEncoder:
@@ -66,9 +66,7 @@ class SentenceTransformerEncoder:
 
 
 def _load_sentence_transformer(path: Path, device: str) -> Any:
-    # Set before the import: huggingface_hub reads these once, at import time.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    use_offline_hub()  # before the import: huggingface_hub reads it once, at import time
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import SettingsError, TranscriptQAError
-from qa.settings import Settings
+from qa.settings import Settings, setting
 
 USAGE = """tqa eval SUITE... [--retriever R] [--answerer A] [--judge J] [--out DIR]
                 [--fail-under M=V] [--limit N]
@@ -26,7 +26,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tqa eval", usage=USAGE)
     p.add_argument("suites", nargs="+", type=Path)
-    p.add_argument("--retriever", choices=("hybrid", "dense", "keyword"))
+    retriever = setting("retriever")
+    p.add_argument("--retriever", choices=retriever.allowed, help=retriever.help)
     p.add_argument("--answerer", choices=("extractive", "llm"), default="extractive")
     p.add_argument("--judge", default="lexical", help="lexical, nli:MODEL_FOLDER, or llm")
     p.add_argument("--out", type=Path, default=Path("eval-runs/latest"))

@@ -394,7 +394,10 @@ def abstention_scores(
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0-100) with linear interpolation, as numpy's default; None if empty."""
+    """The q-th percentile (0-100) with linear interpolation, as numpy's default; None if empty.
+
+    The project's one percentile: eval reports and the benchmarks (bench, load_test) use it, and
+    each caller decides what an empty sample shows."""
     if not 0 <= q <= 100:
         raise ValueError(f"q must be between 0 and 100, got {q}")
     if not values:

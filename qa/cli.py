@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from embeddings.offline import use_offline_hub
 from qa.errors import TranscriptQAError
 from qa.models import Filters
-from qa.settings import Settings, load_settings, settings_table
+from qa.settings import SETTINGS, Settings, load_settings, setting, settings_markdown
 
 if TYPE_CHECKING:
     from qa.answer.assistant import Assistant
     from qa.store.library import Library
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+use_offline_hub()
 
 
 def _print_json(data: object) -> None:
@@ -50,6 +48,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+    from qa.ingest.pipeline import ingest
     from qa.runtime import open_library
     from qa.serialize import ingest_report_json
 
@@ -71,7 +70,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = library.ingest(paths, format=args.format, progress=progress)
+        report = ingest(library, paths, format=args.format, progress=progress)
     if args.json:
         _print_json(ingest_report_json(report))
     else:
@@ -141,9 +140,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.ingest.pipeline import reindex
     from qa.runtime import open_library
 
-    count = open_library(settings).reindex()
+    count = reindex(open_library(settings))
     print(f"reindexed: {count} chunks with {settings.embedding_model}")
     return 0
 
@@ -153,8 +153,9 @@ def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     from qa.serialize import retrieval_json
 
     library = _library(settings)
+    k = settings.top_k if args.k is None else args.k
     result = Retriever(library, mode=args.retriever or settings.retriever).retrieve(
-        args.query, args.k, _filters(args)
+        args.query, k, _filters(args)
     )
     if args.json:
         _print_json(retrieval_json(result))
@@ -227,16 +228,26 @@ def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from app import serve
+    from ui.server import serve
 
     serve(settings)
     return 0
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    if args.markdown:
+        print(settings_markdown(), end="")
+        return 0
     rows = [
-        {"name": n, "env": env, "default": d, "value": getattr(settings, n), "help": h}
-        for n, d, env, h in settings_table()
+        {
+            "name": s.name,
+            "env": s.env,
+            "default": s.default,
+            "value": getattr(settings, s.name),
+            "help": s.help,
+            "allowed": None if s.allowed is None else list(s.allowed),
+        }
+        for s in SETTINGS
     ]
     for row in rows:
         if row["name"] == "llm_api_key" and row["value"]:
@@ -277,6 +288,13 @@ def _assistant(settings: Settings) -> Assistant:
     library = _library(settings)
     library.require_current()
     return build_assistant(settings, library)
+
+
+def _setting_help(name: str, what: str = "") -> str:
+    """A flag's help, from the settings table: the setting's help, its variable and default."""
+    s = setting(name)
+    default = f"${s.env} if set" if s.default == "" else f"${s.env} or {s.default}"
+    return f"{what}{s.help} Default: {default}.".replace("%", "%%")
 
 
 def _print_filters(filters: Filters) -> None:
@@ -321,10 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tqa", description="Ask questions of speech transcripts, with cited answers."
     )
-    parser.add_argument("--library", help="library folder (default ./library or $TQA_LIBRARY)")
-    parser.add_argument(
-        "--model", help="embedding model: bundled:all-MiniLM-L6-v2, bundled-int8:…, or a folder"
-    )
+    parser.add_argument("--library", help=_setting_help("library"))
+    parser.add_argument("--model", help=_setting_help("embedding_model", "Embedding model: "))
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add transcript files or folders to the library")
@@ -353,15 +369,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retrieve", help="the passages that best match a query")
     p.add_argument("query")
     _add_filter_args(p)
-    p.add_argument("-k", type=int, default=8)
-    p.add_argument("--retriever", choices=("hybrid", "dense", "keyword"))
+    p.add_argument("-k", type=int, help=_setting_help("top_k"))
+    p.add_argument(
+        "--retriever", choices=setting("retriever").allowed, help=_setting_help("retriever")
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_retrieve)
 
     p = sub.add_parser("ask", help="a short answer with citations")
     p.add_argument("question")
     _add_filter_args(p)
-    p.add_argument("--retriever", choices=("hybrid", "dense", "keyword"))
+    p.add_argument(
+        "--retriever", choices=setting("retriever").allowed, help=_setting_help("retriever")
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
@@ -376,13 +396,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lookup)
 
     p = sub.add_parser("serve", help="the chat UI in the browser")
-    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int)
-    p.add_argument("--auth", help="user:password (or TQA_AUTH)")
+    # Also after `serve` (`python app.py --library DIR`); SUPPRESS keeps an absent one from
+    # overriding the global --library.
+    p.add_argument("--library", default=argparse.SUPPRESS, help=_setting_help("library"))
+    p.add_argument("--host", help=_setting_help("host"))
+    p.add_argument("--port", type=int, help=_setting_help("port"))
+    p.add_argument("--auth", help=_setting_help("auth"))
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("settings", help="every setting, its value and environment variable")
-    p.add_argument("--json", action="store_true")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true")
+    shown.add_argument("--markdown", action="store_true", help="the README's table of settings")
     p.set_defaults(func=cmd_settings)
 
     p = sub.add_parser("eval", help="evaluation suites: run, import, compare")

@@ -113,6 +113,5 @@ class Answer:
     passages: tuple[Passage, ...]
     abstained: bool
     filters: Filters
-    notices: tuple[
-        str, ...
-    ] = ()  # e.g. "the LLM endpoint was unreachable; extractive answer shown"
+    # e.g. "the LLM endpoint was unreachable; extractive answer shown"
+    notices: tuple[str, ...] = ()

@@ -39,7 +39,8 @@ def build_assistant(settings: Settings, library: Library | None = None) -> Assis
     library = library or open_library(settings)
     llm = None
     if settings.llm_base_url:
-        from qa.answer.llm import LLMClient, LLMConfig
+        # Imported only with an endpoint: the client module brings in httpx (~0.1 s of start-up).
+        from qa.answer.llm_client import LLMClient, LLMConfig
 
         llm = LLMClient(
             LLMConfig(

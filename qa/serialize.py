@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.answer.lookup import QuoteMatch
+from qa.ingest.pipeline import FileResult, IngestReport
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
 from qa.retrieve.retriever import Retrieval
-from qa.store.library import FileResult, IngestReport, TranscriptInfo
+from qa.store.library import TranscriptInfo
 
 
 def filters_json(f: Filters) -> dict[str, object]:

@@ -1,67 +1,101 @@
-"""Every setting in one table: name, default, environment variable and help.
+"""Every setting declared once: name, type, default, help and, for a mode, its allowed values.
 
 Values come from, in order: an explicit argument (CLI flag), the environment variable, the default.
-Units are in the names (`_tokens`, `_s`, `_mb`).
+Units are in the names (`_tokens`, `_s`, `_mb`). The CLI's flags, `tqa settings` and the README's
+table (`tqa settings --markdown`, checked by tests/test_docs.py) are all made from this table.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args
 
+from embeddings.models import (
+    BUNDLED_INT8_PREFIX,
+    DEFAULT_MODEL,
+    INDEX_KINDS,
+    RUNTIMES,
+    IndexKind,
+    Runtime,
+)
 from qa.errors import SettingsError
 
-HELP: dict[str, str] = {
-    "library": "Folder of the library (SQLite, FAISS index, manifest).",
-    "embedding_model": "bundled:all-MiniLM-L6-v2, bundled-int8:… (ONNX int8), or a local folder.",
-    "embedding_runtime": "onnx (ONNX Runtime, exported once; no torch at start-up) or torch.",
-    "embedding_batch_size": "Texts per encoder batch.",
-    "chunk_tokens": "Token budget of a chunk, in cl100k tokens.",
-    "sentence_vectors": "1: embed every quotable sentence at ingest (faster answers); 0: not.",
-    "index_kind": "FAISS index: flat (exact), hnsw (approximate), or auto (by chunk count).",
-    "index_auto_threshold": "Chunk count above which `auto` builds HNSW instead of flat.",
-    "retriever": "Retriever: hybrid, dense or keyword.",
-    "top_k": "Passages retrieved for an answer.",
-    "answer_max_words": "Length limit of an extractive answer, in words.",
-    "abstain_threshold": "Evidence score below which the answerer abstains (measured: see README).",
-    "llm_base_url": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty: offline.",
-    "llm_model": "Model name at the LLM endpoint.",
-    "llm_api_key": "API key for the LLM endpoint (never logged).",
-    "llm_timeout_s": "Seconds to wait for the LLM endpoint.",
-    "upload_max_mb": "Largest file the UI accepts, in MB.",
-    "max_file_mb": "Largest transcript file ingest reads, in MB.",
-    "host": "Address the UI binds to.",
-    "port": "Port of the UI.",
-    "auth": "user:password required by the UI when set.",
-}
+# The modes, each defined once; flags, validation and help use these.
+Retriever = Literal["hybrid", "dense", "keyword"]
+RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
+SentenceVectors = Literal[0, 1]
+SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
+EMBEDDING_RUNTIMES: tuple[Runtime, ...] = RUNTIMES  # defined with the model names
+IndexSetting = Literal["auto", IndexKind]  # auto: flat or hnsw by chunk count
+INDEX_SETTINGS: tuple[IndexSetting, ...] = ("auto", *INDEX_KINDS)
+
+_T = TypeVar("_T")
+
+
+def one_of(values: Iterable[object]) -> str:
+    """ "a, b or c": allowed values as the help and the error messages name them."""
+    words = [str(v) for v in values]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _setting(
+    default: _T, help: str, *, allowed: tuple[_T, ...] | None = None, repr: bool = True
+) -> _T:
+    """A field of Settings with its help and allowed values (a row of the table)."""
+    return field(default=default, repr=repr, metadata={"help": help, "allowed": allowed})
 
 
 @dataclass(frozen=True)
 class Settings:
-    library: str = "library"
-    embedding_model: str = "bundled:all-MiniLM-L6-v2"
-    embedding_runtime: str = "onnx"
-    embedding_batch_size: int = 32
-    chunk_tokens: int = 200
-    sentence_vectors: int = 1
-    index_kind: str = "auto"
+    library: str = _setting("library", "Folder of the library (SQLite, FAISS index, manifest).")
+    embedding_model: str = _setting(
+        DEFAULT_MODEL, f"{DEFAULT_MODEL}, {BUNDLED_INT8_PREFIX}… (ONNX int8), or a local folder."
+    )
+    embedding_runtime: Runtime = _setting(  # noqa: RUF009
+        "onnx",
+        "onnx (ONNX Runtime, exported once; no torch at start-up) or torch.",
+        allowed=EMBEDDING_RUNTIMES,
+    )
+    embedding_batch_size: int = _setting(32, "Texts per encoder batch.")
+    chunk_tokens: int = _setting(200, "Token budget of a chunk, in cl100k tokens.")
+    # (_setting returns a dataclasses.field, which ruff cannot tell for a Literal-typed field.)
+    sentence_vectors: SentenceVectors = _setting(  # noqa: RUF009
+        1,
+        "1: embed every quotable sentence at ingest (faster answers); 0: not.",
+        allowed=SENTENCE_VECTORS,
+    )
+    index_kind: IndexSetting = _setting(  # noqa: RUF009
+        "auto",
+        "FAISS index: flat (exact), hnsw (approximate), or auto (by chunk count).",
+        allowed=INDEX_SETTINGS,
+    )
     # A flat scan grows by ~0.3 ms per 1,000 vectors here (p95 332 ms at 1M), HNSW stays
     # near 5 ms: at 50k a flat scan is ~17 ms, a third of the retrieval budget.
-    index_auto_threshold: int = 50_000
-    retriever: str = "hybrid"
-    top_k: int = 8
-    answer_max_words: int = 120
-    abstain_threshold: float = 0.2
-    llm_base_url: str = ""
-    llm_model: str = ""
-    llm_api_key: str = field(default="", repr=False)
-    llm_timeout_s: float = 60.0
-    upload_max_mb: int = 50
-    max_file_mb: int = 100
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str = ""
+    index_auto_threshold: int = _setting(
+        50_000, "Chunk count above which `auto` builds HNSW instead of flat."
+    )
+    retriever: Retriever = _setting(  # noqa: RUF009
+        "hybrid", f"Retriever: {one_of(RETRIEVERS)}.", allowed=RETRIEVERS
+    )
+    top_k: int = _setting(8, "Passages retrieved for an answer.")
+    answer_max_words: int = _setting(120, "Length limit of an extractive answer, in words.")
+    abstain_threshold: float = _setting(
+        0.2, "Evidence score below which the answerer abstains (measured: see README)."
+    )
+    llm_base_url: str = _setting(
+        "", "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty: offline."
+    )
+    llm_model: str = _setting("", "Model name at the LLM endpoint.")
+    llm_api_key: str = _setting("", "API key for the LLM endpoint (never logged).", repr=False)
+    llm_timeout_s: float = _setting(60.0, "Seconds to wait for the LLM endpoint.")
+    upload_max_mb: int = _setting(50, "Largest file the UI accepts, in MB.")
+    max_file_mb: int = _setting(100, "Largest transcript file ingest reads, in MB.")
+    host: str = _setting("127.0.0.1", "Address the UI binds to.")
+    port: int = _setting(7860, "Port of the UI.")
+    auth: str = _setting("", "user:password required by the UI when set.")
 
     @property
     def library_path(self) -> Path:
@@ -76,31 +110,68 @@ class Settings:
         return _validated(replace(self, **given))  # type: ignore[arg-type]
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+@dataclass(frozen=True)
+class Setting:
+    """A row of the table: a setting's name, type, default, help and allowed values."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    allowed: tuple[Any, ...] | None = None
+
+    @property
+    def env(self) -> str:
+        """The environment variable: TQA_ + the name in capitals."""
+        return "TQA_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, type(f.default), f.default, f.metadata["help"], f.metadata["allowed"])
+    for f in fields(Settings)
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    """The row of one setting."""
+    return _BY_NAME[name]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from the environment (TQA_*), then explicit overrides."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
-    for name, default, env_name, _help in settings_table():
-        raw = env.get(env_name)
+    for s in SETTINGS:
+        raw = env.get(s.env)
         if raw:
-            values[name] = _coerce(env_name, default, raw)
+            values[s.name] = _coerce(s, raw)
     return Settings(**values).with_overrides(**overrides)  # type: ignore[arg-type]
 
 
 def settings_table() -> list[tuple[str, object, str, str]]:
     """(name, default, environment variable, help) for every setting."""
-    return [(f.name, f.default, "TQA_" + f.name.upper(), HELP[f.name]) for f in fields(Settings)]
+    return [(s.name, s.default, s.env, s.help) for s in SETTINGS]
 
 
-def _coerce(env_name: str, default: object, raw: str) -> object:
-    kind = type(default)
+def settings_markdown() -> str:
+    """The README's table of settings (`tqa settings --markdown`)."""
+    lines = ["| setting | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "(empty)" if s.default == "" else f"`{s.default}`"
+        meaning = s.help.replace("|", "\\|")
+        lines.append(f"| `{s.name}` | {default} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def _coerce(s: Setting, raw: str) -> object:
     try:
-        if kind is int:
+        if s.type is int:
             return int(raw)
-        if kind is float:
+        if s.type is float:
             return float(raw)
     except ValueError:
-        raise SettingsError(f"{env_name} must be a {kind.__name__}, got {raw!r}") from None
+        raise SettingsError(f"{s.env} must be a {s.type.__name__}, got {raw!r}") from None
     return raw
 
 
@@ -113,14 +184,10 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError(
             f"embedding_batch_size must be a positive integer, got {s.embedding_batch_size}"
         )
-    if s.sentence_vectors not in (0, 1):
-        raise SettingsError(f"sentence_vectors must be 0 or 1, got {s.sentence_vectors}")
-    if s.embedding_runtime not in ("onnx", "torch"):
-        raise SettingsError(f"embedding_runtime must be onnx or torch, got {s.embedding_runtime!r}")
-    if s.retriever not in ("hybrid", "dense", "keyword"):
-        raise SettingsError(f"retriever must be hybrid, dense or keyword, got {s.retriever!r}")
-    if s.index_kind not in ("auto", "flat", "hnsw"):
-        raise SettingsError(f"index_kind must be auto, flat or hnsw, got {s.index_kind!r}")
+    for row in SETTINGS:
+        value = getattr(s, row.name)
+        if row.allowed is not None and value not in row.allowed:
+            raise SettingsError(f"{row.name} must be {one_of(row.allowed)}, got {value!r}")
     if s.auth and ":" not in s.auth:
         raise SettingsError("auth must be user:password")
     return s

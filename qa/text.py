@@ -5,6 +5,7 @@ stage earlier in the flow never imports a later one for them."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -301,11 +302,19 @@ def plain_words(text: str) -> list[str]:
     return PLAIN_WORD.findall(text)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+    # One per thread: a Snowball stemmer keeps its state on the instance, and the UI answers
+    # several conversations at once (a shared one raised IndexError under load).
+    stemmer: snowballstemmer.stemmer | None = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The English Snowball stem, so that `vaccines` meets `vaccine` and `talked` meets `talks`."""
     return str(_stemmer().stemWord(word.lower()))

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.offline import use_offline_hub
+
+use_offline_hub()  # before any test imports transformers or sentence-transformers
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TQA_SHARED_DATA", REPO.parent / "shared" / "data"))
 
@@ -58,17 +62,19 @@ def sample_paths() -> list[Path]:
 def real_encoder():  # type: ignore[no-untyped-def]
     """The bundled all-MiniLM-L6-v2, loaded once per test session."""
     from embeddings.loading import load_encoder
+    from embeddings.models import DEFAULT_MODEL
 
-    return load_encoder("bundled:all-MiniLM-L6-v2")
+    return load_encoder(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="session")
 def real_library(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: ignore[no-untyped-def]
     """A library of the sample transcripts embedded with the real model (built once)."""
+    from qa.ingest.pipeline import ingest
     from qa.serialize import ingest_report_json
     from qa.store.library import Library
 
     library = Library(tmp_path_factory.mktemp("real-library"), real_encoder)
-    report = library.ingest(sample_paths())
+    report = ingest(library, sample_paths())
     assert report.count("failed") == 0, ingest_report_json(report)
     return library

@@ -1,6 +1,7 @@
 """A local OpenAI-compatible chat server for tests: real HTTP on 127.0.0.1, scripted replies.
 
-Use it as a context manager or through the `fake_llm` fixture::
+Use it as a context manager or through the `fake_llm` fixture (the client is in
+qa.answer.llm_client)::
 
     with FakeLLMServer() as server:
         client = LLMClient(LLMConfig(base_url=server.base_url, model="fake"))
@@ -23,7 +24,7 @@ Every attribute may be changed between requests (`server.status = 500`):
 - `raw_body`: send this body verbatim with status 200 (malformed responses);
 - `sse_style`: "openai" (one `data:` line per event), "multiline" (each JSON payload spread
   over several `data:` lines, CRLF line ends, `event:` fields) or "glued" (no blank lines
-  between events, as some servers do);
+  between events, against the standard: no event ever ends);
 - `chunk_chars`: characters of reply per stream delta;
 - `fragment_bytes`: write the stream in pieces of this many bytes, so that lines arrive split
   across network reads.

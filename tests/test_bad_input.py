@@ -1,4 +1,5 @@
-"""Bad and strange files through `Library.ingest`, each in a batch with one good real transcript.
+"""Bad and strange files through `qa.ingest.pipeline.ingest`, each in a batch with one good
+real transcript.
 
 A bad file gives one line naming the file and the reason, the good file still lands, and the
 library holds nothing of the bad one. Strange but readable files (UTF-16, NULs deep inside,
@@ -21,9 +22,10 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import HashEncoder
+from qa.ingest.pipeline import FileResult, ingest
 from qa.retrieve.retriever import Retriever
 from qa.serialize import file_result_json
-from qa.store.library import FileResult, Library
+from qa.store.library import Library
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
 MB = 1024 * 1024
@@ -140,14 +142,14 @@ def good(seed_file: Path) -> Path:
 def good_chunks(good: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
     """Chunks of the good transcript alone: what the library holds when the bad file is refused."""
     library = Library(tmp_path_factory.mktemp("good-only"), HashEncoder(64))
-    assert library.ingest([good]).count("added") == 1
+    assert ingest(library, [good]).count("added") == 1
     return library.chunk_count()
 
 
 def ingest_with_good(folder: Path, bad: Path, good: Path) -> tuple[Library, FileResult]:
     """A new library with the bad file ingested in one batch with the good one; and its result."""
     library = Library(folder / "library", HashEncoder(64), max_file_bytes=LIMIT)
-    report = library.ingest([bad, good])
+    report = ingest(library, [bad, good])
     results = {Path(f.path): f for f in report.files}
     assert results[good].status == "added", file_result_json(results[good])
     assert results[good].transcript_id == SEED_ID

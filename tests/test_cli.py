@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from qa.cli import build_parser, main
+from qa.settings import RETRIEVERS, SETTINGS, Settings, settings_markdown
 from tests.conftest import sample_paths
 
 SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -121,3 +124,71 @@ def test_errors_are_one_line_messages(tmp_path: Path, capsys: pytest.CaptureFixt
         str(tmp_path),
     )
     assert code == 2 and "embedding model folder not found" in err
+
+
+def test_retrieve_k_defaults_to_the_top_k_setting(
+    library: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = ["retrieve", "What did the presidents say about vaccines?", "--json"]
+    code, out, _ = run(capsys, *library, *question)
+    assert code == 0 and 1 < len(json.loads(out)["passages"]) <= 8  # top_k's default
+    monkeypatch.setenv("TQA_TOP_K", "1")
+    code, out, _ = run(capsys, *library, *question)
+    assert code == 0 and len(json.loads(out)["passages"]) == 1
+    code, out, _ = run(capsys, *library, *question, "-k", "3")  # -k still wins
+    assert code == 0 and 1 < len(json.loads(out)["passages"]) <= 3
+
+
+def test_settings_json_and_markdown(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TQA_TOP_K", "5")
+    code, out, _ = run(capsys, "settings", "--json")
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert code == 0 and list(rows) == [s.name for s in SETTINGS]
+    assert rows["top_k"] == {
+        "name": "top_k",
+        "env": "TQA_TOP_K",
+        "default": 8,
+        "value": 5,
+        "help": "Passages retrieved for an answer.",
+        "allowed": None,
+    }
+    assert rows["retriever"]["allowed"] == list(RETRIEVERS)
+    code, out, _ = run(capsys, "settings", "--markdown")
+    assert code == 0 and out == settings_markdown()
+
+
+def test_flags_take_their_choices_and_help_from_the_settings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = build_parser().parse_args(["ask", "q", "--retriever", "keyword"])
+    assert args.retriever == "keyword"
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["ask", "q", "--retriever", "bm25"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and all(name in err for name in RETRIEVERS)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["retrieve", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Passages retrieved for an answer. Default: $TQA_TOP_K or 8." in shown
+    assert "Retriever: hybrid, dense or keyword." in shown
+
+
+def test_serve_takes_library_before_or_after_the_subcommand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[Settings] = []
+    fake = types.ModuleType("ui.server")
+    fake.serve = served.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ui.server", fake)
+    monkeypatch.delenv("TQA_LIBRARY", raising=False)
+    for argv, library in [
+        (["serve"], "library"),
+        (["--library", "a", "serve"], "a"),
+        (["serve", "--library", "b", "--port", "8000"], "b"),
+        (["--library", "a", "serve", "--library", "b"], "b"),
+    ]:
+        assert main(argv) == 0
+        assert served.pop().library == library, argv

@@ -16,11 +16,12 @@ import pytest
 
 from embeddings.base import Encoder, HashEncoder
 from qa.errors import LibraryLockedError
+from qa.ingest.pipeline import ingest, reindex
 from qa.retrieve.retriever import Retriever
 from qa.settings import Settings
 from qa.store.library import Library
-from tests.browser_conftest import build_library, free_port, served
 from tests.conftest import REPO, require_shared, sample_paths
+from tests.ui.browser_conftest import build_library, free_port, served
 
 _HOLDER = """
 import sys
@@ -39,13 +40,14 @@ _WRITER = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-import qa.store.library
+import qa.ingest.pipeline
 from embeddings.base import HashEncoder
+from qa.ingest.pipeline import ingest
 from qa.store.library import Library
-qa.store.library.FILES_PER_COMMIT = 2  # many commits for the reader to run into
+qa.ingest.pipeline.FILES_PER_COMMIT = 2  # many commits for the reader to run into
 library = Library(Path(sys.argv[1]), HashEncoder(64))
 print("started", flush=True)
-report = library.ingest([Path(p) for p in sys.argv[2:]])
+report = ingest(library, [Path(p) for p in sys.argv[2:]])
 print("failed", report.count("failed"), flush=True)
 """
 
@@ -66,7 +68,7 @@ def pages() -> list[Path]:
 def holder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """Another process holding the write lock of a library (with the sample transcripts)."""
     folder = tmp_path / "library"
-    Library(folder, HashEncoder(64)).ingest(sample_paths())
+    ingest(Library(folder, HashEncoder(64)), sample_paths())
     process = subprocess.Popen(
         [sys.executable, str(script(tmp_path, "hold.py", _HOLDER)), str(folder)],
         stdin=subprocess.PIPE,
@@ -92,9 +94,9 @@ def test_a_second_writer_process_is_refused_with_a_clear_message(
     note.write_text("Alice: The budget meeting moved to Thursday.\n", encoding="utf-8")
     message = f"the library at {folder} is being written by process {process.pid}; try again"
     for write in (
-        lambda: library.ingest([note]),
+        lambda: ingest(library, [note]),
         lambda: library.remove(before[:1]),
-        lambda: library.reindex(),
+        lambda: reindex(library),
     ):
         with pytest.raises(LibraryLockedError) as refused:
             write()
@@ -106,7 +108,7 @@ def test_a_second_writer_process_is_refused_with_a_clear_message(
     process.stdin.write("\n")
     process.stdin.flush()
     assert process.stdout.readline().strip() == "released"
-    assert library.ingest([note]).count("added") == 1 and library.check() == []
+    assert ingest(library, [note]).count("added") == 1 and library.check() == []
 
 
 def test_a_writer_killed_while_holding_the_lock_does_not_lock_the_library_forever(
@@ -118,7 +120,7 @@ def test_a_writer_killed_while_holding_the_lock_does_not_lock_the_library_foreve
     note = tmp_path / "note.txt"
     note.write_text("Alice: The budget meeting moved to Thursday.\n", encoding="utf-8")
     library = Library(folder, HashEncoder(64))
-    assert library.ingest([note]).count("added") == 1  # the kernel released the dead lock
+    assert ingest(library, [note]).count("added") == 1  # the kernel released the dead lock
     assert library.check() == []
 
 

@@ -513,7 +513,7 @@ def test_fuzz_detect_decode_and_read(
         assert exc.source == name
         return
     parse_or_refuse(decoded, forced, name)
-    # The read path (bytes -> Transcript, as Library.ingest uses it) agrees with the pieces.
+    # The read path (bytes -> Transcript, as the ingest pipeline uses it) agrees with the pieces.
     try:
         read = transcript_from_bytes(raw, Path(name), format=forced)
     except TranscriptFormatError:

@@ -13,21 +13,24 @@ from pathlib import Path
 
 import pytest
 
-from app import Handlers
 from embeddings.base import HashEncoder
 from qa.answer.assistant import Assistant, turn_of
 from qa.answer.llm import answer_messages
 from qa.answer.lookup import lookup
-from qa.errors import TranscriptQAError
+from qa.errors import InputError, TranscriptQAError
 from qa.ingest.parsers import EXTENSIONS
+from qa.ingest.pipeline import FileResult, ingest
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.runtime import build_assistant
 from qa.serialize import ingest_report_json
 from qa.settings import Settings, load_settings
-from qa.store.library import FileResult, Library, TranscriptInfo
-from tests.browser_conftest import app_process, free_port, served
+from qa.store.library import Library, TranscriptInfo
 from tests.fake_llm_server import FakeLLMServer, echo_responder, fenced_blocks, passage_text
+from tests.ui.browser_conftest import app_process, free_port, served
 from ui import present
+from ui.examples import example_questions
+from ui.handlers import Handlers
+from ui.uploads import MAX_NAME_CHARS, safe_upload_name
 
 # ------------------------------------------------------------------------------ a small library
 
@@ -53,7 +56,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
         lines.append(f"Mallory{n}: The pineapple harvest {n} {payload} was the largest.")
     (data / "payloads.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     library = Library(tmp_path_factory.mktemp("security-library"), HashEncoder(64))
-    report = library.ingest([data / "harbour.txt", data / "payloads.txt"])
+    report = ingest(library, [data / "harbour.txt", data / "payloads.txt"])
     assert report.count("added") == 2, ingest_report_json(report)
     return library
 
@@ -170,13 +173,13 @@ def test_an_upload_name_never_leaves_the_uploads_folder(tmp_path: Path, name: st
     uploads = tmp_path / "library" / "uploads"
     uploads.mkdir(parents=True)
     try:
-        safe = present.safe_upload_name(name, sorted(EXTENSIONS))
-    except present.InputError as exc:
+        safe = safe_upload_name(name, sorted(EXTENSIONS))
+    except InputError as exc:
         assert "accepted types are" in str(exc)
         return
     assert "/" not in safe and "\\" not in safe and "\x00" not in safe and "\n" not in safe
     assert not safe.startswith(".") and ".." not in safe
-    assert Path(safe).suffix in EXTENSIONS and len(safe) <= present.MAX_NAME_CHARS
+    assert Path(safe).suffix in EXTENSIONS and len(safe) <= MAX_NAME_CHARS
     assert (uploads / safe).resolve().parent == uploads.resolve()
 
 
@@ -216,7 +219,7 @@ def test_removing_a_transcript_deletes_only_its_own_upload(
     handlers = Handlers(build_assistant(hash_settings(library), library), hash_settings(library))
     own = tmp_path / "ferry.txt"
     own.write_text("Quentin: The ferry timetable changes in May.\n", encoding="utf-8")
-    assert library.ingest([own]).count("added") == 1
+    assert ingest(library, [own]).count("added") == 1
     assert "Removed 1 transcript" in handlers.remove(["ferry"])
     assert own.exists()  # ingested from outside uploads/: the user's file is left alone
 
@@ -389,7 +392,7 @@ def test_xss_payloads_in_text_speakers_and_titles_render_inert(payload: str) -> 
         shown = audit(fragment)
         # Shown as the text it is (not dropped): a reader can see what the transcript says.
         assert payload.replace("\n", "") in shown.replace("\n", ""), view
-    for question in present.example_questions([], [(payload, 3)], [payload]):
+    for question in example_questions([], [(payload, 3)], [payload]):
         audit(present.esc(question))
 
 

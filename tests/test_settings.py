@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from embeddings.loading import RUNTIMES
+from embeddings.models import DEFAULT_MODEL, INDEX_KINDS
 from qa.errors import SettingsError
-from qa.settings import Settings, load_settings, settings_table
+from qa.retrieve import retriever
+from qa.settings import (
+    RETRIEVERS,
+    SETTINGS,
+    Setting,
+    Settings,
+    load_settings,
+    one_of,
+    setting,
+    settings_markdown,
+    settings_table,
+)
 from tests.conftest import REPO
 
 
@@ -26,6 +39,8 @@ def test_environment_then_overrides() -> None:
         ({"TQA_CHUNK_TOKENS": "4"}, "chunk_tokens must be at least 16, got 4"),
         ({"TQA_SENTENCE_VECTORS": "2"}, "sentence_vectors must be 0 or 1, got 2"),
         ({"TQA_EMBEDDING_RUNTIME": "tf"}, "embedding_runtime must be onnx or torch, got 'tf'"),
+        ({"TQA_INDEX_KIND": "ivf"}, "index_kind must be auto, flat or hnsw, got 'ivf'"),
+        ({"TQA_ABSTAIN_THRESHOLD": "high"}, "TQA_ABSTAIN_THRESHOLD must be a float, got 'high'"),
     ],
 )
 def test_bad_values_are_refused_with_the_value(env: dict[str, str], message: str) -> None:
@@ -46,3 +61,34 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert env == "TQA_" + name.upper()
         if default not in ("", None):
             assert f"`{default}`" in readme, f"the README's default for {name} is not {default}"
+
+
+def test_allowed_values_come_from_their_one_definition() -> None:
+    assert setting("retriever").allowed == RETRIEVERS == retriever.RETRIEVERS
+    assert setting("embedding_runtime").allowed == RUNTIMES
+    assert setting("index_kind").allowed == ("auto", *INDEX_KINDS)
+    assert setting("sentence_vectors").allowed == (0, 1)
+    assert Settings().embedding_model == DEFAULT_MODEL
+
+
+@pytest.mark.parametrize("row", [s for s in SETTINGS if s.allowed], ids=lambda s: s.name)
+def test_a_mode_defaults_to_an_allowed_value_and_its_help_names_them_all(row: Setting) -> None:
+    assert row.allowed and row.default in row.allowed
+    for value in row.allowed:
+        assert str(value) in row.help, f"{row.name}'s help does not name {value}"
+
+
+def test_every_allowed_value_is_accepted() -> None:
+    for row in SETTINGS:
+        for value in row.allowed or ():
+            assert getattr(load_settings({row.env: str(value)}), row.name) == value
+
+
+def test_the_table() -> None:
+    assert [s.name for s in SETTINGS] == [name for name, *_ in settings_table()]
+    top_k = setting("top_k")
+    assert (top_k.type, top_k.default, top_k.env) == (int, 8, "TQA_TOP_K")
+    assert one_of(["a"]) == "a" and one_of(["a", "b", "c"]) == "a, b or c"
+    assert "| `top_k` | `8` | Passages retrieved for an answer. |" in settings_markdown()
+    assert "| `auth` | (empty) |" in settings_markdown()
+    assert "secret" not in repr(Settings(llm_api_key="secret"))

@@ -3,29 +3,24 @@
 Pure functions, no gradio. Everything that comes from a transcript (text, speaker names, titles,
 ids) or from a user is data: it is HTML-escaped, and the characters Markdown or autolinking act
 on are written as numeric entities, so the same string is inert as HTML and as Markdown.
+(What users type is checked in ui/filters.py and ui/uploads.py; the examples are ui/examples.py.)
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import PurePosixPath, PureWindowsPath
 
 from qa.answer.lookup import QuoteMatch
-from qa.errors import InputError
+from qa.ingest.pipeline import FileResult
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.speakers import GENERIC_SPEAKERS
-from qa.store.library import FileResult, TranscriptInfo
+from qa.store.library import TranscriptInfo
 
 # Characters HTML, Markdown, GFM autolinks or KaTeX give a meaning to.
 _SPECIAL = "&<>\"'`\\*_{}[]()#+-.!|~$:@=^%"
 _ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in _SPECIAL}
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UNSAFE_NAME_CHARS = re.compile(r"[^\w.-]+")
-MAX_NAME_CHARS = 120
 CONTEXT_WORDS = 45  # neighbouring utterances are cut to this many words
 PASSAGES_SHOWN = 4
 
@@ -56,65 +51,6 @@ def shorten(text: str, max_words: int) -> str:
     if len(words) <= max_words:
         return text
     return " ".join(words[:max_words]) + " …"
-
-
-# ------------------------------------------------------------------------------ validation
-
-
-def parse_date(text: str | None, name: str) -> str | None:
-    """An ISO date (YYYY-MM-DD) from a filter box, None when empty; InputError otherwise."""
-    value = (text or "").strip()
-    if not value:
-        return None
-    if not _ISO_DATE.match(value):
-        raise InputError(f"{name} must be a date like 2021-06-30, got {value!r}")
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{name} is not a real date: {value!r}") from None
-    return value
-
-
-def make_filters(
-    speakers: Sequence[str] | None,
-    transcripts: Sequence[str] | None,
-    since: str | None,
-    until: str | None,
-) -> Filters:
-    """Filters from the UI's controls, with the dates validated."""
-    first = parse_date(since, "Since")
-    last = parse_date(until, "Until")
-    if first and last and first > last:
-        raise InputError(f"Since ({first}) is after Until ({last})")
-    return Filters(
-        speakers=tuple(s for s in speakers or () if s),
-        transcripts=tuple(t for t in transcripts or () if t),
-        since=first,
-        until=last,
-    )
-
-
-def safe_upload_name(name: str, extensions: Sequence[str]) -> str:
-    """A file name safe to create inside the uploads folder, from a client's file name.
-
-    Directories (either slash), drive letters, leading dots and characters outside
-    letters, digits, "._-" are dropped, so the result can never leave the folder it is joined to.
-    """
-    base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
-    cleaned = _UNSAFE_NAME_CHARS.sub("_", base).strip("._-")
-    stem, dot, suffix = cleaned.rpartition(".")
-    if not dot or not stem.strip("._-"):
-        raise InputError(
-            f"{name!r}: no usable file name; accepted types are {', '.join(sorted(extensions))}"
-        )
-    suffix = "." + suffix.lower()
-    if suffix not in extensions:
-        raise InputError(
-            f"{name!r}: {suffix} files are not transcripts; accepted types are "
-            f"{', '.join(sorted(extensions))}"
-        )
-    stem = stem[: MAX_NAME_CHARS - len(suffix)].rstrip("._-") or "upload"
-    return stem + suffix
 
 
 # --------------------------------------------------------------------------------- answers
@@ -422,33 +358,3 @@ def library_stats(transcripts: int, speakers: int, first: str | None, last: str 
     if first and last:
         bits.append(f"{esc(first)} to {esc(last)}" if first != last else esc(first))
     return " · ".join(bits)
-
-
-# ---------------------------------------------------------------------------------- examples
-
-SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
-
-
-def example_questions(
-    transcript_ids: Sequence[str],
-    speakers: Sequence[tuple[str, int]],
-    topics: Sequence[str] = (),
-    limit: int = 4,
-) -> list[str]:
-    """Questions a newcomer can click, built from what the library holds."""
-    named = [
-        s
-        for s, _ in speakers
-        if s.lower() not in GENERIC_SPEAKERS and re.fullmatch(r"[\w .'’-]{2,60}", s)
-    ]
-    questions: list[str] = []
-    if SEED_ID in transcript_ids:
-        questions += ["What did Nazarbayev say about vaccines?", "What did Putin say about trade?"]
-    clean_topics = [t for t in topics if re.fullmatch(r"[\w ,'’-]{3,40}", t)]
-    for i, speaker in enumerate(named[:limit]):
-        if clean_topics:
-            topic = clean_topics[i % len(clean_topics)].lower()
-            questions.append(f"What did {speaker} say about {topic}?")
-        else:
-            questions.append(f"What did {speaker} say?")
-    return list(dict.fromkeys(questions))[:limit]

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,14 +31,20 @@ from qa.answer.extractive import (
     trim_quote,
     verified_claims,
 )
+from qa.answer.llm import rewrite_messages, standalone_from_reply
+from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.retriever import Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
-from qa.store.library import Library, StoredFirstEncoder
+from qa.store.cache import StoredFirstEncoder
+from qa.store.library import Library
 from qa.text import topic_terms
+
+if TYPE_CHECKING:
+    from qa.answer.llm_client import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +93,7 @@ def turn_of(answer: Answer) -> Turn:
 class Assistant:
     """Answers questions over one library; safe to share between conversations (no chat state)."""
 
-    def __init__(self, library: Library, settings: Settings, llm: object | None = None) -> None:
+    def __init__(self, library: Library, settings: Settings, llm: ChatClient | None = None) -> None:
         self.library = library
         self.settings = settings
         # One encoder for questions and answer sentences: sentence vectors stored at ingest come
@@ -94,7 +101,7 @@ class Assistant:
         # question again, and follow-ups meet the same passages).
         self.encoder = RememberingEncoder(StoredFirstEncoder(library))
         self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
-        self.llm = llm  # a qa.answer.llm.LLMClient when an endpoint is configured
+        self.llm = llm  # a qa.answer.llm_client.LLMClient when an endpoint is configured
         self.last_timings = Timings()
 
     # -------------------------------------------------------------------------------- asking
@@ -105,11 +112,9 @@ class Assistant:
         offline = make_standalone(question, history, known)
         if self.llm is None or not history:
             return offline
-        from qa.answer.llm import rewrite_messages, standalone_from_reply
-
         pairs = [(t.question, t.answer) for t in history]
         try:
-            reply = self.llm.chat(rewrite_messages(question, pairs))  # type: ignore[attr-defined]
+            reply = self.llm.chat(rewrite_messages(question, pairs))
         except AnswererError as exc:
             log.warning("LLM rewrite failed, using the offline one: %s", exc)
             return offline
@@ -230,16 +235,17 @@ class Assistant:
         candidates = candidate_sentences(
             passages, self.passage_utterances, self.stored_spans(passages)
         )
+        # The question's topic words, once: for scoring, the evidence gap and the quote windows.
+        terms = topic_terms(standalone.question, retrieval.filters.speakers)
         scored = score_candidates(
-            standalone.question, candidates, self._embed, retrieval.filters.speakers
+            standalone.question, candidates, self._embed, retrieval.filters.speakers, terms=terms
         )
         if not scored or scored[0].score < self.settings.abstain_threshold:
             return self.abstention(question, standalone, retrieval, notices)
-        gap = self.evidence_gap(standalone.question, retrieval)
+        gap = self.evidence_gap(standalone.question, retrieval, terms)
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
-        terms = topic_terms(standalone.question, retrieval.filters.speakers)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
@@ -249,14 +255,18 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
 
-    def evidence_gap(self, question: str, retrieval: Retrieval) -> str | None:
+    def evidence_gap(
+        self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None
+    ) -> str | None:
         """Why the passages cannot answer, measured on the hand suite (see README), or None.
 
-        The question's topic words must occur in the retrieved passages at all, and a name it
-        mentions must occur somewhere in the library: "What did Putin say about TikTok?" has
-        close-sounding passages but no transcript says TikTok.
+        The question's topic words (`terms`, computed here when not given) must occur in the
+        retrieved passages at all, and a name it mentions must occur somewhere in the library:
+        "What did Putin say about TikTok?" has close-sounding passages but no transcript says
+        TikTok.
         """
-        terms = topic_terms(question, retrieval.filters.speakers)
+        if terms is None:
+            terms = topic_terms(question, retrieval.filters.speakers)
         if topic_coverage(terms, [p.text for p in retrieval.passages]) == 0:
             return "None of the closest passages uses the question's words."
         speakers = {part for name in retrieval.filters.speakers for part in name.split()}
@@ -304,13 +314,14 @@ class Assistant:
 
     # ---------------------------------------------------------------------- counting questions
 
-    def enumerate(self, question: str, filters: Filters) -> Enumeration:
+    def count_mentions(self, question: str, filters: Filters) -> Enumeration:
+        """Every utterance inside the filters that uses the question's topic words, counted."""
         return enumerate_mentions(self.library, question, filters)
 
     def _enumeration(
         self, question: str, standalone: Standalone, retrieval: Retrieval
     ) -> Answer | None:
-        found = self.enumerate(standalone.question, retrieval.filters)
+        found = self.count_mentions(standalone.question, retrieval.filters)
         if not found.terms:
             return None
         if not found.mentions:
@@ -371,9 +382,17 @@ class Assistant:
     def _llm_stream(
         self, question: str, standalone: Standalone, retrieval: Retrieval
     ) -> Iterator[str | Answer]:
-        from qa.answer.llm_answer import llm_answer_stream
-
-        yield from llm_answer_stream(self, question, standalone, retrieval)
+        assert self.llm is not None
+        yield from llm_answer_stream(
+            self.llm,
+            question,
+            standalone,
+            retrieval,
+            max_words=self.settings.answer_max_words,
+            utterances_of_passage=self.passage_utterances,
+            utterances_of_citation=self.citation_utterances,
+            abstain=lambda notices: self.abstention(question, standalone, retrieval, notices),
+        )
 
 
 def _date_phrase(filters: Filters) -> str:

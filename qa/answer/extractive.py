@@ -12,14 +12,12 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
-import snowballstemmer
 
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import is_quotable, sentence_spans
-from qa.text import topic_terms
+from qa.text import plain_words, stem, topic_terms
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +79,13 @@ def topic_coverage(terms: Sequence[str], texts: Sequence[str]) -> float:
     """Share of the question's topic terms (stemmed) found anywhere in the texts."""
     if not terms:
         return 1.0
-    words = {stem(w) for text in texts for w in re.findall(r"[^\W_]+", text.lower())}
+    words = {stem(w) for text in texts for w in plain_words(text.lower())}
     return sum(stem(t) in words for t in terms) / len(terms)
 
 
 def proper_names(question: str) -> list[str]:
     """Capitalised words inside the question (not its first word): likely names of things."""
-    tokens = re.findall(r"[^\W_]+", question)
+    tokens = plain_words(question)
     return [t for t in tokens[1:] if t[:1].isupper() and len(t) >= 3 and not t.isupper()]
 
 
@@ -95,22 +93,11 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The English Snowball stem, so that `vaccines` meets `vaccine` and `talked` meets `talks`."""
-    return str(_stemmer().stemWord(word.lower()))
-
-
 def keyword_overlap(question_terms: Sequence[str], sentence: str) -> float:
     """Share of the question's content terms (stemmed) that occur in the sentence."""
     if not question_terms:
         return 0.0
-    words = {stem(w) for w in re.findall(r"[^\W_]+", sentence.lower())}
+    words = {stem(w) for w in plain_words(sentence.lower())}
     stems = {stem(t) for t in question_terms}
     return len(stems & words) / len(stems)
 
@@ -153,15 +140,19 @@ def score_candidates(
     candidates: Sequence[Candidate],
     embed: Callable[[list[str]], np.ndarray],
     speakers: Sequence[str] = (),
+    *,
+    terms: Sequence[str] | None = None,
 ) -> list[Candidate]:
     """Candidates with scores, best first: dense similarity to the question plus keyword overlap.
 
     Sentences first (the best MAX_SCORED_SENTENCES by a keyword-and-rank pre-score), then the
-    pairs that hold one of the best-scoring sentences.
+    pairs that hold one of the best-scoring sentences. `terms` are the question's topic terms
+    (`topic_terms(question, speakers)`) when the caller has them already.
     """
     if not candidates:
         return []
-    terms = topic_terms(question, speakers)
+    if terms is None:
+        terms = topic_terms(question, speakers)
     wanted = set(speakers)
 
     def pre_score(c: Candidate) -> float:
@@ -260,7 +251,7 @@ def best_word_window(
 
     def hits(i: int) -> int:
         window = text[spans[i][0] : spans[i + max_words - 1][1]].lower()
-        return sum(1 for w in re.findall(r"[^\W_]+", window) if stem(w) in stems)
+        return sum(1 for w in plain_words(window) if stem(w) in stems)
 
     best = max(range(len(spans) - max_words + 1), key=lambda i: (hits(i), -i))
     return spans[best][0], spans[best + max_words - 1][1]

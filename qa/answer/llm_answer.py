@@ -24,7 +24,7 @@ from qa.retrieve.retriever import Retrieval
 from qa.text import content_terms
 
 if TYPE_CHECKING:
-    from qa.answer.assistant import Assistant
+    from qa.answer.llm_client import ChatClient
     from qa.retrieve.followup import Standalone
 
 log = logging.getLogger(__name__)
@@ -85,32 +85,33 @@ def cited_answer(
 
 
 def llm_answer_stream(
-    assistant: Assistant, question: str, standalone: Standalone, retrieval: Retrieval
+    llm: ChatClient,
+    question: str,
+    standalone: Standalone,
+    retrieval: Retrieval,
+    *,
+    max_words: int,
+    utterances_of_passage: Callable[[Passage], Sequence[Utterance]],
+    utterances_of_citation: Callable[[Citation], Sequence[Utterance]],
+    abstain: Callable[[tuple[str, ...]], Answer],
 ) -> Iterator[str | Answer]:
-    """Partial texts while the model writes, then the verified Answer (AnswererError on failure)."""
-    llm = assistant.llm
-    assert llm is not None
+    """Partial texts while the model writes, then the verified Answer (AnswererError on failure).
+
+    `abstain(notices)` is the abstention to give when the model refuses or cites nothing that the
+    transcripts support.
+    """
     passages = retrieval.passages
-    messages = answer_messages(
-        standalone.question, passages, max_words=assistant.settings.answer_max_words
-    )
+    messages = answer_messages(standalone.question, passages, max_words=max_words)
     raw = ""
-    for delta in llm.stream_chat(messages):  # type: ignore[attr-defined]
+    for delta in llm.stream_chat(messages):
         raw += delta
         yield raw
     if is_refusal(raw):
-        yield assistant.abstention(question, standalone, retrieval, ())
+        yield abstain(())
         return
-    text, citations = cited_answer(
-        raw, passages, assistant.passage_utterances, assistant.citation_utterances
-    )
+    text, citations = cited_answer(raw, passages, utterances_of_passage, utterances_of_citation)
     if not citations:
-        yield assistant.abstention(
-            question,
-            standalone,
-            retrieval,
-            ("The LLM's answer had no citation that the transcripts support.",),
-        )
+        yield abstain(("The LLM's answer had no citation that the transcripts support.",))
         return
     yield Answer(
         question=question,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+
+from rapidfuzz.distance import Indel
 
 from qa.errors import LibraryError
 from qa.models import Filters, Utterance
 from qa.store.library import Library
+from qa.text import PLAIN_WORD, plain_words
 
 _REF = re.compile(r"^\s*(?P<tid>[^\s#]+)#u(?P<start>\d+)(?:-(?P<end>\d+))?\s*$")
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MIN_SIMILARITY = 0.6
 CONTEXT = 2
 
@@ -42,12 +43,19 @@ def parse_ref(text: str) -> tuple[str, int, int] | None:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _TOKEN.findall(text)]
+    return [w.lower() for w in plain_words(text)]
+
+
+def similarity(a: list[str], b: list[str]) -> float:
+    """2*M/T for word sequences of T words in all, M of them in common and in order (the longest
+    common subsequence): difflib's ratio, whose greedy matching blocks can only find fewer."""
+    total = len(a) + len(b)
+    return (total - Indel.distance(a, b)) / total if total else 1.0
 
 
 def best_window(quote_words: list[str], text: str) -> tuple[float, str]:
     """How closely some span of text matches the quote's words (0..1), and that span."""
-    tokens = list(_TOKEN.finditer(text))
+    tokens = list(PLAIN_WORD.finditer(text))
     if not tokens or not quote_words:
         return 0.0, ""
     lowered = [t.group(0).lower() for t in tokens]
@@ -66,7 +74,7 @@ def best_window(quote_words: list[str], text: str) -> tuple[float, str]:
     for size in {max(1, n - 2), n, n + 2}:
         for start in sorted(anchors):
             window = lowered[start : start + size]
-            ratio = SequenceMatcher(None, quote_words, window, autojunk=False).ratio()
+            ratio = similarity(quote_words, window)
             if ratio > best[0]:
                 best = (ratio, start, min(len(tokens), start + size) - 1)
     ratio, first, last = best

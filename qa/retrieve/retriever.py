@@ -20,9 +20,8 @@ from qa.retrieve.fusion import (
     score_fusion,
 )
 from qa.retrieve.query import detect_dates, detect_speakers, fts_query
+from qa.settings import RETRIEVERS
 from qa.store.library import Library
-
-RETRIEVERS = ("hybrid", "dense", "keyword")
 
 
 @dataclass(frozen=True)

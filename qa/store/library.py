@@ -1,29 +1,32 @@
-"""The library on disk: SQLite for transcripts, utterances and chunks (+ FTS5), a FAISS index.
+"""The library on disk: the store below ingest. SQLite for transcripts, utterances, sentence
+spans and chunks (+ FTS5), a FAISS index of the chunk vectors; reading, filtering, keyword search,
+the write lock, and the one write transaction that changes it (`Library.write`, `remove`).
 
 Layout of the folder:
     library.sqlite          transcripts, utterances, chunks, chunks_fts, embedding cache, meta
-    index-<generation>.faiss the vectors; int64 ids are chunk ids
+                             (qa.store.schema)
+    index-<generation>.faiss the vectors; int64 ids are chunk ids (qa.store.generations)
     manifest.json            a readable copy of the manifest (schema, model, chunker, index)
     write.lock               held by the one process that writes
 
 Atomicity: every change is one SQLite transaction that also records which index generation
-matches it. The new index file is written and fsynced *before* that transaction commits, and old
-generations are deleted only after it commits; a kill at any moment leaves the previous state or
-the new one, and an index file the database does not name is an orphan removed on the next write.
+matches it; the new index file is fsynced before that commit and old ones are deleted after it,
+so a kill at any moment leaves the previous state or the new one (qa.store.generations).
+The store takes transcripts already chunked and embedded (PreparedTranscript); parsing,
+chunking and embedding are qa.ingest.pipeline's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,104 +34,13 @@ import numpy as np
 from embeddings.base import Encoder, content_hash
 from embeddings.errors import IndexFileError
 from embeddings.index import VectorIndex, choose_kind
-from qa.errors import LibraryError, LibraryLockedError, TranscriptFormatError, TranscriptQAError
-from qa.ingest.chunking import ChunkerSettings, chunk_transcript
-from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
+from qa.errors import LibraryError, LibraryLockedError
 from qa.models import Chunk, Filters, Transcript, Utterance
-from qa.sentences import is_quotable, sentence_spans
+from qa.store import generations
+from qa.store.cache import EmbeddingCache
+from qa.store.schema import SCHEMA_VERSION, SQL_IN_BATCH, Manifest, connect
 
-SCHEMA_VERSION = 1
-DB_NAME = "library.sqlite"
-MANIFEST_NAME = "manifest.json"
 LOCK_NAME = "write.lock"
-# Files per transaction during a batch ingest: a kill loses at most this much work (the
-# embedding cache is committed separately, so even that is not re-embedded).
-FILES_PER_COMMIT = 25
-
-# Sentence spans of utterances, by (transcript id, utterance index).
-Sentences = dict[tuple[str, int], list[tuple[int, int]]]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS transcripts(
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT, time TEXT, place TEXT, lead TEXT,
-    source_path TEXT, format TEXT NOT NULL, metadata_json TEXT NOT NULL,
-    content_hash TEXT NOT NULL, utterance_count INTEGER NOT NULL, speakers_json TEXT NOT NULL,
-    ingested_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS utterances(
-    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL, speaker TEXT, canonical_speaker TEXT, text TEXT NOT NULL,
-    start_s REAL, end_s REAL, part INTEGER NOT NULL,
-    PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chunks(
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL, utterance_start INTEGER NOT NULL, utterance_end INTEGER NOT NULL,
-    speakers_json TEXT NOT NULL, text TEXT NOT NULL, token_count INTEGER NOT NULL,
-    start_s REAL, end_s REAL, embed_hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_by_transcript ON chunks(transcript_id, ordinal);
-CREATE TABLE IF NOT EXISTS chunk_speakers(
-    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
-    speaker TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunk_speakers_by_speaker ON chunk_speakers(speaker);
-CREATE INDEX IF NOT EXISTS chunk_speakers_by_chunk ON chunk_speakers(chunk_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, content='chunks', content_rowid='id', tokenize='porter unicode61');
-CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-CREATE TABLE IF NOT EXISTS embedding_cache(hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS sentences(
-    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL, spans_json TEXT NOT NULL,
-    PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
-"""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    schema_version: int
-    embedding_model: str
-    dimension: int
-    chunk_tokens: int
-    max_model_tokens: int
-    index_kind: str
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "schema_version": self.schema_version,
-            "embedding_model": self.embedding_model,
-            "dimension": self.dimension,
-            "chunk_tokens": self.chunk_tokens,
-            "max_model_tokens": self.max_model_tokens,
-            "index_kind": self.index_kind,
-        }
-
-
-@dataclass
-class FileResult:
-    """What ingest did with one file: added, replaced, skipped (unchanged) or failed."""
-
-    path: str
-    status: str
-    transcript_id: str | None = None
-    utterances: int = 0
-    chunks: int = 0
-    error: str | None = None
-
-
-@dataclass
-class IngestReport:
-    files: list[FileResult] = field(default_factory=list)
-    embedded: int = 0  # chunk texts sent to the encoder (cache misses)
-    sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
 
 
 @dataclass(frozen=True)
@@ -153,22 +65,15 @@ class StoredChunk:
     date: str | None
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+@dataclass(frozen=True)
+class PreparedTranscript:
+    """A transcript ready to store: the hash of its source, its chunks, and the sentence spans
+    of its utterances by utterance index (empty when sentences are not stored)."""
 
-
-def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths (recursively) whose suffix ingest reads, sorted per folder."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in EXTENSIONS:
-                    yield child
-        else:
-            yield path
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    transcript: Transcript
+    content_hash: str
+    chunks: Sequence[Chunk]
+    sentences: Mapping[int, Sequence[tuple[int, int]]]
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -201,13 +106,15 @@ class Library:
     ) -> None:
         self.folder = Path(folder)
         self.encoder = encoder
-        self.chunker = ChunkerSettings(
-            budget_tokens=chunk_tokens, max_model_tokens=encoder.max_tokens
-        )
+        # The chunk budget (cl100k tokens) the library's chunks are made with; recorded in the
+        # manifest with the encoder's max_tokens, so a change calls for a reindex.
+        self.chunk_tokens = chunk_tokens
         self.index_kind_setting = index_kind
         self.index_auto_threshold = index_auto_threshold
+        # How the library is written, followed by qa.ingest.pipeline: files larger than this
+        # are refused unread, and
         self.max_file_bytes = max_file_bytes
-        # Embedding every quotable sentence at ingest (into the embedding cache) spares the
+        # embedding every quotable sentence at ingest (into the embedding cache) spares the
         # answerer the model calls that were most of an answer's time.
         self.sentence_vectors = sentence_vectors
         self._index: VectorIndex | None = None
@@ -216,25 +123,10 @@ class Library:
         # The UI's threads share this connection: one read transaction at a time on it.
         self._snapshot_lock = threading.RLock()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._db = self._connect()
+        self._db = connect(self.folder)
+        self.cache = EmbeddingCache(self._db, encoder.name)
 
     # ----------------------------------------------------------------------------- opening
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            db = sqlite3.connect(
-                self.folder / DB_NAME, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            # SQLite's default 2 MB page cache churns on a corpus library (the keyword index and
-            # the stored sentence vectors); 64 MB keeps a question's pages in memory.
-            db.execute("PRAGMA cache_size=-65536")
-            db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"cannot open the library at {self.folder}: {exc}") from exc
-        return db
 
     def close(self) -> None:
         self._db.close()
@@ -261,7 +153,7 @@ class Library:
             schema_version=SCHEMA_VERSION,
             embedding_model=self.encoder.name,
             dimension=self.encoder.dimension,
-            chunk_tokens=self.chunker.budget_tokens,
+            chunk_tokens=self.chunk_tokens,
             max_model_tokens=self.encoder.max_tokens,
             index_kind=index_kind,
         )
@@ -281,10 +173,10 @@ class Library:
                 f"the library was embedded with {manifest.embedding_model!r}, the current "
                 f"model is {self.encoder.name!r}"
             )
-        if manifest.chunk_tokens != self.chunker.budget_tokens:
+        if manifest.chunk_tokens != self.chunk_tokens:
             return (
                 f"the library was chunked at {manifest.chunk_tokens} tokens, the current "
-                f"setting is {self.chunker.budget_tokens}"
+                f"setting is {self.chunk_tokens}"
             )
         return None
 
@@ -298,9 +190,6 @@ class Library:
         raw = self._meta("index_generation")
         return -1 if raw is None else int(raw)
 
-    def _index_path(self, generation: int) -> Path:
-        return self.folder / f"index-{generation}.faiss"
-
     def index(self) -> VectorIndex:
         """The FAISS index matching the committed database, reloaded when another process wrote."""
         for _attempt in range(5):
@@ -312,7 +201,7 @@ class Library:
                 self._index_generation = generation
                 return self._index
             try:
-                self._index = VectorIndex.load(self._index_path(generation))
+                self._index = VectorIndex.load(generations.index_path(self.folder, generation))
             except IndexFileError as exc:
                 raise LibraryError(str(exc)) from exc
             except FileNotFoundError:
@@ -425,8 +314,8 @@ class Library:
     def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Chunks by id (ids not in the library are absent from the result)."""
         found: dict[int, StoredChunk] = {}
-        for start in range(0, len(ids), 500):
-            batch = [int(i) for i in ids[start : start + 500]]
+        for start in range(0, len(ids), SQL_IN_BATCH):
+            batch = [int(i) for i in ids[start : start + SQL_IN_BATCH]]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
                 "SELECT c.id, c.transcript_id, c.ordinal, c.utterance_start, c.utterance_end, "
@@ -554,185 +443,58 @@ class Library:
 
     # ----------------------------------------------------------------------------- writing
 
-    def ingest(
-        self,
-        paths: Sequence[Path],
-        *,
-        format: str | None = None,
-        progress: Progress | None = None,
-    ) -> IngestReport:
-        """Add new files, replace changed ones, skip unchanged ones; report each file."""
-        started = time.perf_counter()
-        report = IngestReport()
-        files = list(iter_transcript_files(paths))
-        with self.write_lock():
-            self.require_current()
-            pending: list[tuple[Transcript, str, FileResult]] = []
-            for done, path in enumerate(files, 1):
-                result = self._prepare(path, format, pending)
-                report.files.append(result)
-                if len(pending) >= FILES_PER_COMMIT:
-                    self._commit(pending, report, progress)
-                    pending = []
-                if progress:
-                    progress("parse", done, len(files))
-            if pending:
-                self._commit(pending, report, progress)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _prepare(
-        self, path: Path, format: str | None, pending: list[tuple[Transcript, str, FileResult]]
-    ) -> FileResult:
-        result = FileResult(path=str(path), status="failed")
-        try:
-            if not path.is_file():
-                raise TranscriptFormatError(str(path), "no such file")
-            # One bounded read: a file over max_file_bytes is refused before it is read.
-            data = read_file_bytes(path, max_bytes=self.max_file_bytes)
-            digest = file_hash(data + (format or "").encode())
-            transcript = transcript_from_bytes(data, path, format=format)
-        except TranscriptQAError as exc:
-            result.error = str(exc)
-            return result
-        except OSError as exc:
-            result.error = f"{path}: cannot read ({exc.strerror or exc})"
-            return result
-        result.transcript_id = transcript.id
-        result.utterances = len(transcript.utterances)
-        if any(t.id == transcript.id for t, _, _ in pending):
-            result.error = f"{path}: another file in this batch has the id {transcript.id!r}"
-            return result
+    def stored_hash(self, transcript_id: str) -> str | None:
+        """The content hash the transcript was stored with, or None when it is not stored."""
         row = self._db.execute(
-            "SELECT content_hash FROM transcripts WHERE id=?", (transcript.id,)
+            "SELECT content_hash FROM transcripts WHERE id=?", (transcript_id,)
         ).fetchone()
-        if row is not None and row[0] == digest:
-            result.status = "skipped"
-            result.chunks = int(
-                self._db.execute(
-                    "SELECT count(*) FROM chunks WHERE transcript_id=?", (transcript.id,)
-                ).fetchone()[0]
-            )
-            return result
-        result.status = "replaced" if row is not None else "added"
-        pending.append((transcript, digest, result))
-        return result
+        return None if row is None else str(row[0])
 
-    def _chunk(self, transcript: Transcript) -> list[Chunk]:
-        return chunk_transcript(transcript, self.chunker, self.encoder.count_tokens)
+    def content_hashes(self) -> dict[str, str]:
+        """Every stored transcript's content hash, by transcript id."""
+        return dict(self._db.execute("SELECT id, content_hash FROM transcripts").fetchall())
 
-    def _embed(
-        self, texts: Sequence[str], progress: Progress | None, stage: str = "embed"
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for texts, from the cache where possible; (vectors, how many were encoded)."""
-        hashes = [content_hash(t, self.encoder.name) for t in texts]
-        cached = self._cached_vectors(hashes)
-        missing = sorted({h: i for i, h in enumerate(hashes) if h not in cached}.items())
-        encoded = 0
-        batch = 256
-        for start in range(0, len(missing), batch):
-            part = missing[start : start + batch]
-            vectors = self.encoder.encode([texts[i] for _, i in part])
-            encoded += len(part)
-            # Committed at once, outside the library transaction: a kill loses no embedding work.
-            with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO embedding_cache(hash, vector) VALUES (?, ?)",
-                    [
-                        (h, v.astype(np.float32).tobytes())
-                        for (h, _), v in zip(part, vectors, strict=True)
-                    ],
-                )
-            for (h, _), v in zip(part, vectors, strict=True):
-                cached[h] = v
-            if progress:
-                progress(stage, start + len(part), len(missing))
-        matrix = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
-        for i, h in enumerate(hashes):
-            matrix[i] = cached[h]
-        return matrix, encoded
+    def transcript_chunk_count(self, transcript_id: str) -> int:
+        return int(
+            self._db.execute(
+                "SELECT count(*) FROM chunks WHERE transcript_id=?", (transcript_id,)
+            ).fetchone()[0]
+        )
 
-    def _cached_vectors(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(hashes))
-        for start in range(0, len(unique), 500):
-            batch = unique[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for h, blob in self._db.execute(
-                f"SELECT hash, vector FROM embedding_cache WHERE hash IN ({marks})", batch
-            ):
-                found[h] = np.frombuffer(blob, dtype=np.float32)
-        return found
+    def index_copy(self) -> VectorIndex:
+        """A copy of the current index, for write() to change (the library's stays as it is)."""
+        current = self.index()
+        copy = VectorIndex.create(current.dimension, current.kind)
+        ids = current.ids()
+        if len(ids):
+            copy.add(ids, current.vectors(ids))
+        return copy
 
-    def _split_sentences(self, transcripts: Sequence[Transcript]) -> Sentences:
-        """Each utterance's sentence spans by (transcript id, utterance index), when stored."""
-        if not self.sentence_vectors:
-            return {}
-        return {(t.id, u.index): sentence_spans(u.text) for t in transcripts for u in t.utterances}
+    def new_index(self) -> VectorIndex:
+        """An empty index for write() to rebuild the library into; its kind is sized by today's
+        chunk count, and write() changes the kind if the new count calls for it."""
+        kind = choose_kind(self.index_kind_setting, self.chunk_count(), self.index_auto_threshold)
+        return VectorIndex.create(self.encoder.dimension, kind)
 
-    def _embed_sentences(
-        self, transcripts: Sequence[Transcript], sentences: Sentences, progress: Progress | None
-    ) -> int:
-        """Put the vectors of the transcripts' quotable sentences in the embedding cache."""
-        texts = {
-            u.text[start:end]: None
-            for t in transcripts
-            for u in t.utterances
-            for start, end in sentences.get((t.id, u.index), [])
-            if is_quotable(u.text[start:end])
-        }
-        encoded = 0
-        # In slices: the vectors are only cached here, never held for a whole batch of files.
-        unique = list(texts)
-        for start in range(0, len(unique), 2048):
-            encoded += self._embed(unique[start : start + 2048], progress, "sentences")[1]
-        return encoded
-
-    def stored_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors of those texts the embedding cache holds for this library's model."""
-        hashes = {content_hash(t, self.encoder.name): t for t in texts}
-        return {hashes[h]: v for h, v in self._cached_vectors(list(hashes)).items()}
-
-    def _commit(
+    def write(
         self,
-        pending: list[tuple[Transcript, str, FileResult]],
-        report: IngestReport,
-        progress: Progress | None,
-    ) -> None:
-        """Store a batch of new and changed transcripts (see _store)."""
-        replaced = [t.id for t, _, r in pending if r.status == "replaced"]
-        items = [(t, digest) for t, digest, _ in pending]
-        counts, encoded, sentences = self._store(items, self._copy_of_index(), replaced, progress)
-        for (_, _, result), count in zip(pending, counts, strict=True):
-            result.chunks = count
-        report.embedded += encoded
-        report.sentences_embedded += sentences
-
-    def _store(
-        self,
-        items: Sequence[tuple[Transcript, str]],
+        prepared: Sequence[PreparedTranscript],
+        vectors: np.ndarray,
         index: VectorIndex,
-        delete: Sequence[str],
-        progress: Progress | None,
-    ) -> tuple[list[int], int, int]:
-        """Chunk and embed transcripts (with their content hashes), then in one transaction
-        delete the transcripts `delete` names, insert these, add their vectors to `index` and
-        publish it as the next generation. Returns (chunks per transcript, chunk texts encoded,
-        sentences encoded)."""
-        chunked = [(t, digest, self._chunk(t)) for t, digest in items]
-        texts = [c.text for _, _, chunks in chunked for c in chunks]
-        vectors, encoded = self._embed(texts, progress)
-        transcripts = [t for t, _ in items]
-        sentences = self._split_sentences(transcripts)
-        sentences_encoded = self._embed_sentences(transcripts, sentences, progress)
+        delete: Sequence[str] = (),
+    ) -> None:
+        """In one transaction: delete the transcripts `delete` names, insert the prepared ones
+        (`vectors`: one row per chunk, in order), add their vectors to `index` (index_copy() or
+        new_index()) and publish it as the next generation. The caller holds write_lock() and
+        has put every vector it embedded in the cache already (the cache commits on its own)."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             index.remove(self._delete_transcripts(delete))
             new_ids: list[int] = []
-            for transcript, digest, chunks in chunked:
-                self._insert_transcript(transcript, digest, sentences)
-                new_ids.extend(self._insert_chunk(c) for c in chunks)
+            for item in prepared:
+                self._insert_transcript(item)
+                new_ids.extend(self._insert_chunk(c) for c in item.chunks)
             if new_ids:
                 index.add(np.asarray(new_ids, dtype=np.int64), vectors)
             self._publish(self._maybe_change_kind(index))
@@ -740,15 +502,23 @@ class Library:
             db.execute("ROLLBACK")
             raise
         self._after_commit()
-        return [len(chunks) for _, _, chunks in chunked], encoded, sentences_encoded
 
-    def _copy_of_index(self) -> VectorIndex:
-        current = self.index()
-        copy = VectorIndex.create(current.dimension, current.kind)
-        ids = current.ids()
-        if len(ids):
-            copy.add(ids, current.vectors(ids))
-        return copy
+    def remove(self, transcript_ids: Sequence[str]) -> list[str]:
+        """Delete transcripts with their chunks and vectors; returns the ids that were present."""
+        with self.write_lock():
+            present = [tid for tid in transcript_ids if tid in set(self.transcript_ids())]
+            if not present:
+                return []
+            index = self.index_copy()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                index.remove(self._delete_transcripts(present))
+                self._publish(index)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._after_commit()
+            return present
 
     def _maybe_change_kind(self, index: VectorIndex) -> VectorIndex:
         kind = choose_kind(self.index_kind_setting, len(index), self.index_auto_threshold)
@@ -761,37 +531,18 @@ class Library:
         return rebuilt
 
     def _publish(self, index: VectorIndex) -> None:
-        """Write the index as the next generation and point the (uncommitted) database at it."""
-        generation = max(self.generation(), self._newest_file_generation()) + 1
-        index.save(self._index_path(generation))
-        self._db.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('index_generation', ?)",
-            (str(generation),),
-        )
-        manifest = self.expected_manifest(index.kind)
-        self._db.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('manifest', ?)",
-            (json.dumps(manifest.to_json()),),
-        )
-        self._db.execute("COMMIT")
+        """Write the index as the next generation, point the open transaction at it, commit."""
+        manifest = self.expected_manifest(index.kind).to_json()
+        generation = generations.publish(self._db, self.folder, index, self.generation(), manifest)
         self._index = index
         self._index_generation = generation
 
-    def _newest_file_generation(self) -> int:
-        gens = [_generation_of(p) for p in self.folder.glob("index-*.faiss")]
-        return max([g for g in gens if g is not None], default=-1)
-
     def _after_commit(self) -> None:
         """Remove index files older than the previous generation, and orphans; refresh manifest."""
-        current = self.generation()
-        for path in self.folder.glob("index-*.faiss*"):
-            gen = _generation_of(path)
-            if gen is None or gen < current - 1 or gen > current:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
         manifest = self.manifest()
-        if manifest is not None:
-            _write_json_atomically(self.folder / MANIFEST_NAME, manifest.to_json())
+        generations.clean_up(
+            self.folder, self.generation(), None if manifest is None else manifest.to_json()
+        )
 
     def _delete_transcripts(self, transcript_ids: Sequence[str]) -> list[int]:
         chunk_ids: list[int] = []
@@ -806,7 +557,8 @@ class Library:
             self._db.execute("DELETE FROM transcripts WHERE id=?", (tid,))
         return chunk_ids
 
-    def _insert_transcript(self, t: Transcript, digest: str, sentences: Sentences) -> None:
+    def _insert_transcript(self, item: PreparedTranscript) -> None:
+        t = item.transcript
         self._db.execute(
             "INSERT INTO transcripts(id, title, date, time, place, lead, source_path, format, "
             "metadata_json, content_hash, utterance_count, speakers_json, ingested_at) "
@@ -821,7 +573,7 @@ class Library:
                 t.source_path,
                 t.format,
                 json.dumps(t.metadata),
-                digest,
+                item.content_hash,
                 len(t.utterances),
                 json.dumps(t.speakers),
                 time.time(),
@@ -838,9 +590,9 @@ class Library:
         self._db.executemany(
             "INSERT INTO sentences(transcript_id, idx, spans_json) VALUES (?,?,?)",
             [
-                (t.id, u.index, json.dumps(sentences[(t.id, u.index)]))
+                (t.id, u.index, json.dumps(item.sentences[u.index]))
                 for u in t.utterances
-                if (t.id, u.index) in sentences
+                if u.index in item.sentences
             ],
         )
 
@@ -869,64 +621,6 @@ class Library:
         )
         return chunk_id
 
-    def remove(self, transcript_ids: Sequence[str]) -> list[str]:
-        """Delete transcripts with their chunks and vectors; returns the ids that were present."""
-        with self.write_lock():
-            present = [tid for tid in transcript_ids if tid in set(self.transcript_ids())]
-            if not present:
-                return []
-            index = self._copy_of_index()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                index.remove(self._delete_transcripts(present))
-                self._publish(index)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._after_commit()
-            return present
-
-    def reindex(self, progress: Progress | None = None) -> int:
-        """Re-chunk and re-embed every transcript with the current settings; returns chunk count."""
-        with self.write_lock():
-            ids = self.transcript_ids()
-            digests = dict(self._db.execute("SELECT id, content_hash FROM transcripts").fetchall())
-            items = [(self.transcript(tid), digests[tid]) for tid in ids]
-            # Sized by today's chunk count; _store changes the kind if the new count calls for it.
-            kind = choose_kind(
-                self.index_kind_setting, self.chunk_count(), self.index_auto_threshold
-            )
-            index = VectorIndex.create(self.encoder.dimension, kind)
-            counts, _, _ = self._store(items, index, ids, progress)
-            return sum(counts)
-
-
-class StoredFirstEncoder:
-    """The library's encoder, answering from the vectors stored at ingest where it can (the
-    quotable sentences; see Library.sentence_vectors) and from the model for the rest."""
-
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        self.name = library.encoder.name
-        self.dimension = library.encoder.dimension
-        self.max_tokens = library.encoder.max_tokens
-
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
-        found = self.library.stored_vectors(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            encoded = self.library.encoder.encode(missing, show_progress=show_progress)
-            found.update(zip(missing, encoded, strict=True))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row] = found[text]
-        return out
-
-    def count_tokens(self, text: str) -> int:
-        """Word pieces of text without special tokens, with the model's own tokenizer."""
-        return self.library.encoder.count_tokens(text)
-
 
 def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list[object]]:
     """A WHERE clause over chunks (aliased) for the filters, with its parameters."""
@@ -950,20 +644,3 @@ def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list[object]]:
         )
         params.extend([filters.since or "0000-00-00", filters.until or "9999-99-99"])
     return " AND ".join(clauses), params
-
-
-def _generation_of(path: Path) -> int | None:
-    stem = path.name.split(".")[0]
-    try:
-        return int(stem.removeprefix("index-"))
-    except ValueError:
-        return None
-
-
-def _write_json_atomically(path: Path, data: object) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

@@ -1,13 +1,12 @@
 """Fixtures shared by the UI tests (tests/test_app.py, tests/test_browser.py).
 
-Import the fixtures into a test module (`from tests.browser_conftest import minilm`); the real
+Import the fixtures into a test module (`from tests.ui.browser_conftest import minilm`); the real
 model is loaded once per session and every library below is built with it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +15,8 @@ import pytest
 
 from benchmarks.serving import app_process
 from embeddings.base import Encoder
+from embeddings.offline import offline_env
+from qa.ingest.pipeline import ingest
 from qa.settings import Settings
 from qa.store.library import Library
 
@@ -43,7 +44,7 @@ def minilm() -> Encoder:
 def build_library(folder: Path, encoder: Encoder, files: Sequence[Path]) -> Library:
     """A library in folder holding the files (every one must ingest)."""
     library = Library(folder, encoder)
-    report = library.ingest(list(files))
+    report = ingest(library, list(files))
     failed = [f.error for f in report.files if f.status == "failed"]
     assert not failed, failed
     return library
@@ -58,8 +59,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def served(library: Library, settings: Settings) -> Iterator[str]:
     """The app over the library, served in this process on settings.port; yields its URL."""
-    from app import build_app, launch
     from qa.runtime import build_assistant
+    from ui.server import build_app, launch
 
     demo = build_app(build_assistant(settings, library), settings)
     url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
@@ -72,7 +73,7 @@ def served(library: Library, settings: Settings) -> Iterator[str]:
 @contextlib.contextmanager
 def served_process(settings: Settings, log: Path, timeout_s: float = 180.0) -> Iterator[str]:
     """`python app.py` over settings.library on settings.port in a subprocess; yields its URL."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = offline_env()
     args = ["--library", settings.library, "--host", settings.host, "--port", str(settings.port)]
     with app_process(args, env, log, timeout_s):
         yield f"http://{settings.host}:{settings.port}"

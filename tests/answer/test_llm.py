@@ -9,16 +9,14 @@ import pytest
 
 from qa.answer.llm import (
     REFUSAL,
-    LLMClient,
-    LLMConfig,
     MarkedSentence,
     answer_messages,
     is_refusal,
-    iter_sse_data,
     rewrite_messages,
     split_marked_sentences,
     standalone_from_reply,
 )
+from qa.answer.llm_client import LLMClient, LLMConfig
 from qa.errors import AnswererError, SettingsError
 from qa.models import Passage
 from tests.fake_llm_server import (
@@ -80,7 +78,7 @@ def client_for(server: FakeLLMServer, *, key: str = "", timeout_s: float = 10.0)
 
 @pytest.mark.parametrize(
     ("sse_style", "fragment_bytes"),
-    [("openai", None), ("multiline", None), ("glued", None), ("openai", 5), ("multiline", 3)],
+    [("openai", None), ("multiline", None), ("openai", 5), ("multiline", 3)],
 )
 def test_streamed_deltas_join_to_the_non_streamed_reply(
     sse_style: str, fragment_bytes: int | None
@@ -98,33 +96,22 @@ def test_streamed_deltas_join_to_the_non_streamed_reply(
     assert all(body["messages"] == messages and body["model"] == "fake-model" for body in sent)
 
 
-def test_sse_data_lines_of_one_event_are_joined_and_other_fields_skipped() -> None:
-    lines = [
-        ": keep-alive",
-        "event: message",
-        'data: {"choices": [{"delta":',
-        'data:  {"content": "Karaganda"}}]}',
-        "id: 7",
-        "",
-        "retry: 1000",
-        'data: {"choices": []}',
-        "",
-        "data: [DONE]",
-        "",
-    ]
-    assert list(iter_sse_data(lines)) == [
-        '{"choices": [{"delta":\n {"content": "Karaganda"}}]}',
-        '{"choices": []}',
-        "[DONE]",
-    ]
+def test_events_glued_without_blank_lines_are_a_failure_not_an_empty_reply() -> None:
+    # Server-sent events end with a blank line; the openai package, like the standard, reads
+    # events sent without one as a single unfinished event, so the reply would be empty.
+    with FakeLLMServer(sse_style="glued") as server:
+        stream = client_for(server).stream_chat(answer_messages(QUESTION, [VACCINE]))
+        with pytest.raises(AnswererError, match="malformed response: the stream carried no"):
+            list(stream)
 
 
-def test_sse_events_glued_without_blank_lines_are_still_separate() -> None:
-    lines = ['data: {"a": 1}', 'data: {"b": 2}', "data: [DONE]"]
-    assert list(iter_sse_data(lines)) == ['{"a": 1}', '{"b": 2}', "[DONE]"]
-
-
-def test_bearer_header_only_with_a_key_and_the_key_nowhere_else(server: FakeLLMServer) -> None:
+def test_bearer_header_only_with_a_key_and_the_key_nowhere_else(
+    server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the openai package would take from the environment is not sent to this endpoint.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-0123456789")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-from-the-environment")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-from-the-environment")
     messages = answer_messages(QUESTION, [VACCINE])
     client_for(server).chat(messages)
     with_key = client_for(server, key=KEY)
@@ -135,6 +122,19 @@ def test_bearer_header_only_with_a_key_and_the_key_nowhere_else(server: FakeLLMS
     assert "authorization" not in anonymous.headers
     assert [r.headers["authorization"] for r in keyed] == [f"Bearer {KEY}"] * 2
     assert all(KEY not in r.everything_but_auth for r in server.requests)
+    sent = "\n".join(f"{r.headers}" for r in server.requests)
+    assert "from-the-environment" not in sent
+
+
+def test_a_local_endpoint_is_not_reached_through_a_proxy_from_the_environment(
+    server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = f"http://127.0.0.1:{unused_port()}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, closed)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert client_for(server).chat(answer_messages(QUESTION, [VACCINE])) == EXPECTED_ECHO
 
 
 @pytest.mark.parametrize("base", ["{root}/v1", "{root}/v1/", "{root}"])
@@ -189,6 +189,7 @@ def test_http_500_names_the_status_and_the_servers_message(server: FakeLLMServer
         assert str(error.value) == (
             f"LLM endpoint {server.base_url} answered HTTP 500: model 'llama3' is still loading"
         )
+    assert len(server.requests) == 2  # no retries: the caller falls back at once
 
 
 def test_the_key_is_in_no_error_message_nor_repr(server: FakeLLMServer) -> None:

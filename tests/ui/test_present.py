@@ -8,26 +8,26 @@ import re
 import pytest
 
 from qa.answer.lookup import QuoteMatch
+from qa.errors import InputError
 from qa.ingest.parsers import EXTENSIONS
+from qa.ingest.pipeline import FileResult
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.store.library import FileResult, TranscriptInfo
+from qa.store.library import TranscriptInfo
+from ui.examples import example_questions
+from ui.filters import make_filters, parse_date
 from ui.present import (
-    InputError,
     answer_html,
     esc,
-    example_questions,
     filters_summary,
     format_time,
     highlight,
     ingest_html,
     library_table,
     lookup_html,
-    make_filters,
-    parse_date,
-    safe_upload_name,
     sources_panel,
     sources_section,
 )
+from ui.uploads import safe_upload_name
 
 SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
 TITLE = "Meeting with Nursultan Nazarbayev"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from embeddings.base import HashEncoder
-from qa.answer.lookup import best_window, lookup, parse_ref, words
+from qa.answer.lookup import best_window, lookup, parse_ref, similarity, words
 from qa.errors import LibraryError
+from qa.ingest.pipeline import ingest
 from qa.store.library import Library
 from tests.conftest import sample_paths
 
@@ -32,7 +33,7 @@ def test_best_window_tolerates_case_punctuation_and_small_changes() -> None:
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     lib = Library(tmp_path_factory.mktemp("lookup"), HashEncoder(64))
-    lib.ingest(sample_paths())
+    ingest(lib, sample_paths())
     return lib
 
 
@@ -59,3 +60,20 @@ def test_a_reference_shows_the_utterance_in_context(library: Library) -> None:
         lookup(library, f"{SEED}#u99")
     with pytest.raises(LibraryError, match="no transcript"):
         lookup(library, "nope#u1")
+
+
+def test_similarity_is_difflibs_ratio_on_the_common_subsequence() -> None:
+    from difflib import SequenceMatcher
+
+    pairs = [
+        ("this enterprise produces a russian vaccine", "the enterprise produced a russian vaccine"),
+        ("a group of russian doctors", "a group of russian doctors"),
+        ("sanctions against the banking sector", "now in karaganda this enterprise"),
+    ]
+    for a, b in pairs:
+        ratio = SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+        assert similarity(a.split(), b.split()) == ratio
+    # difflib's greedy blocks can miss a longer common subsequence ("peace trade"); it counts.
+    a, b = ["war", "peace", "trade"], ["and", "peace", "and", "trade", "peace", "war"]
+    assert SequenceMatcher(None, a, b, autojunk=False).ratio() == pytest.approx(2 / 9)
+    assert similarity(a, b) == pytest.approx(4 / 9)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import HashEncoder
+from qa.ingest.pipeline import ingest
 from qa.models import Chunk, Filters
 from qa.retrieve.fusion import (
     Hit,
@@ -165,7 +166,7 @@ def test_detect_dates() -> None:
 @pytest.fixture(scope="module")
 def hash_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     library = Library(tmp_path_factory.mktemp("retrieval"), HashEncoder(64))
-    library.ingest(sample_paths())
+    ingest(library, sample_paths())
     return library
 
 

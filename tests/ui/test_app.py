@@ -12,19 +12,21 @@ from typing import Any
 
 import pytest
 
-from app import ChatSession, Handlers, build_app, main
+from app import main
 from embeddings.base import Encoder, HashEncoder
 from qa.runtime import build_assistant
 from qa.settings import Settings
 from qa.store.library import Library
-from tests.browser_conftest import (  # noqa: F401  (minilm is a fixture)
+from tests.conftest import require_shared
+from tests.ui.browser_conftest import (  # noqa: F401  (minilm is a fixture)
     XSS_TRANSCRIPT,
     build_library,
     free_port,
     minilm,
     served,
 )
-from tests.conftest import require_shared
+from ui.handlers import ChatSession, Handlers
+from ui.server import build_app
 
 pytestmark = pytest.mark.slow
 SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -254,7 +256,7 @@ def test_a_library_built_with_another_model_shows_a_banner(tmp_path: Path) -> No
 
 def test_the_command_line_refuses_a_bad_auth_value(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--auth", "no-colon", "--library", os.devnull]) == 2
-    assert "auth must be user:password" in capsys.readouterr().out
+    assert "tqa: auth must be user:password" in capsys.readouterr().err  # as `tqa serve` says
 
 
 def test_an_llm_answer_streams_in_pieces(library: Library) -> None:

@@ -20,7 +20,7 @@ from eval.suite import (
     write_suite,
 )
 
-HAND = Path(__file__).resolve().parents[1] / "eval" / "suites" / "hand.jsonl"
+HAND = Path(__file__).resolve().parents[2] / "eval" / "suites" / "hand.jsonl"
 
 
 def test_write_then_load_round_trips_with_extra_keys(tmp_path: Path) -> None:

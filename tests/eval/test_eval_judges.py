@@ -24,7 +24,7 @@ from eval.judges import (
 )
 from qa.errors import AnswererError, SettingsError, TranscriptQAError
 
-LABELS = Path(__file__).resolve().parents[1] / "eval" / "suites" / "judge_labels.jsonl"
+LABELS = Path(__file__).resolve().parents[2] / "eval" / "suites" / "judge_labels.jsonl"
 
 MILLER = (
     "Alexei Miller: Gazprom has sent two formal letters to our Belarusian colleagues but as a "

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import embeddings.index as index_module
-from embeddings import HashEncoder, VectorIndex, choose_kind
+from embeddings.base import HashEncoder
 from embeddings.errors import IndexFileError
+from embeddings.index import VectorIndex, choose_kind
 
 DIM = 48
 KINDS = ["flat", "hnsw"]

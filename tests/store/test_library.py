@@ -16,9 +16,11 @@ import pytest
 
 from embeddings.base import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
+from qa.ingest.pipeline import ingest, reindex
 from qa.models import Filters
 from qa.sentences import quotable_sentences, sentence_spans
-from qa.store.library import Library, StoredFirstEncoder
+from qa.store.cache import StoredFirstEncoder
+from qa.store.library import Library
 from tests.conftest import REPO, require_shared, sample_paths
 
 SEED_ID = "meeting-with-nursultan-nazarbayev-2021-06-30"
@@ -52,7 +54,7 @@ def sample_copy(tmp_path: Path) -> Path:
 
 def test_ingest_adds_every_file_and_stays_consistent(tmp_path: Path, sample_copy: Path) -> None:
     library = Library(tmp_path / "lib", HashEncoder(64))
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     assert report.count("added") == 4 and report.count("failed") == 0
     assert library.check() == []
     ids = library.transcript_ids()
@@ -66,10 +68,10 @@ def test_ingest_adds_every_file_and_stays_consistent(tmp_path: Path, sample_copy
 def test_reingest_of_unchanged_files_embeds_nothing(tmp_path: Path, sample_copy: Path) -> None:
     encoder = CountingEncoder()
     library = Library(tmp_path / "lib", encoder)
-    library.ingest([sample_copy])
+    ingest(library, [sample_copy])
     first = encoder.texts_encoded
     assert first > 0
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     assert report.count("skipped") == 4
     assert encoder.texts_encoded == first
     assert report.embedded == 0
@@ -78,7 +80,7 @@ def test_reingest_of_unchanged_files_embeds_nothing(tmp_path: Path, sample_copy:
 def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
     encoder = CountingEncoder()
     library = Library(tmp_path / "lib", encoder)
-    library.ingest([sample_copy])
+    ingest(library, [sample_copy])
     before = set(library.index().ids().tolist())
     seed_file = next(sample_copy.glob("*.txt"))
     text = seed_file.read_text(encoding="utf-8")
@@ -86,7 +88,7 @@ def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_cop
         text.replace("I sincerely wish you success", "I sincerely wish you luck"), encoding="utf-8"
     )
     encoded = encoder.texts_encoded
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     assert [f.status for f in report.files].count("replaced") == 1
     # Only the chunk and the sentence whose text changed are embedded again; the rest come
     # from the cache.
@@ -100,12 +102,12 @@ def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_cop
 def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_copy: Path) -> None:
     encoder = CountingEncoder()
     library = Library(tmp_path / "lib", encoder)
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     seed = library.transcript(SEED_ID)
     sentences = [u.text[a:b] for u in seed.utterances for a, b in quotable_sentences(u.text)]
     assert report.sentences_embedded >= len(set(sentences)) > 20
     assert encoder.texts_encoded == report.embedded + report.sentences_embedded
-    stored = library.stored_vectors([*sentences, "A sentence no transcript says."])
+    stored = library.cache.vectors([*sentences, "A sentence no transcript says."])
     assert set(stored) == set(sentences)
     np.testing.assert_allclose(stored[sentences[0]], encoder.encode(sentences[:1])[0], atol=1e-6)
     # The answerer's encoder reads them instead of calling the model, and embeds only the rest.
@@ -116,7 +118,7 @@ def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_c
     np.testing.assert_allclose(
         vectors, encoder.encode([sentences[3], "Something new.", sentences[3]]), atol=1e-6
     )
-    assert library.ingest([sample_copy]).sentences_embedded == 0
+    assert ingest(library, [sample_copy]).sentences_embedded == 0
     # The sentence spans are stored too, so answers need not split sentences again.
     stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
     assert stored_spans == {u.index: sentence_spans(u.text) for u in seed.utterances}
@@ -127,11 +129,11 @@ def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_c
 def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -> None:
     encoder = CountingEncoder()
     library = Library(tmp_path / "lib", encoder, sentence_vectors=False)
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     assert report.sentences_embedded == 0
     assert encoder.texts_encoded == report.embedded == library.chunk_count()
     seed = library.transcript(SEED_ID)
-    assert library.stored_vectors([u.text for u in seed.utterances]) == {}
+    assert library.cache.vectors([u.text for u in seed.utterances]) == {}
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
 
@@ -139,7 +141,7 @@ def test_remove_deletes_rows_and_vectors(tmp_path: Path, sample_copy: Path) -> N
     from qa.retrieve.retriever import Retriever
 
     library = Library(tmp_path / "lib", HashEncoder(64))
-    library.ingest([sample_copy])
+    ingest(library, [sample_copy])
     assert library.remove([SEED_ID]) == [SEED_ID]
     assert SEED_ID not in library.transcript_ids()
     assert library.check() == []
@@ -155,7 +157,7 @@ def test_a_bad_file_is_reported_and_the_rest_lands(tmp_path: Path, sample_copy: 
     (sample_copy / "broken.json").write_text('{"not": "a transcript"}', encoding="utf-8")
     (sample_copy / "empty.txt").write_bytes(b"")
     library = Library(tmp_path / "lib", HashEncoder(64))
-    report = library.ingest([sample_copy])
+    report = ingest(library, [sample_copy])
     failed = {Path(f.path).name: f.error for f in report.files if f.status == "failed"}
     assert set(failed) == {"broken.json", "empty.txt"}
     assert all(name in (error or "") for name, error in failed.items())
@@ -163,12 +165,12 @@ def test_a_bad_file_is_reported_and_the_rest_lands(tmp_path: Path, sample_copy: 
 
 
 def test_a_different_model_is_refused_until_reindex(tmp_path: Path, sample_copy: Path) -> None:
-    Library(tmp_path / "lib", HashEncoder(64)).ingest([sample_copy])
+    ingest(Library(tmp_path / "lib", HashEncoder(64)), [sample_copy])
     other = Library(tmp_path / "lib", HashEncoder(32))
     assert "hash-64" in (other.mismatch() or "")
     with pytest.raises(LibraryError, match="reindex"):
-        other.ingest([sample_copy])
-    assert other.reindex() == other.chunk_count()
+        ingest(other, [sample_copy])
+    assert reindex(other) == other.chunk_count()
     assert other.mismatch() is None and other.check() == []
     assert other.index().dimension == 32
 
@@ -178,15 +180,15 @@ def test_one_writer_at_a_time(tmp_path: Path, sample_copy: Path) -> None:
     second = Library(tmp_path / "lib", HashEncoder(64))
     with first.write_lock():
         with pytest.raises(LibraryLockedError, match="being written"):
-            second.ingest([sample_copy])
+            ingest(second, [sample_copy])
         # Readers are not blocked by the writer.
         assert second.transcripts() == []
-    assert second.ingest([sample_copy]).count("added") == 4
+    assert ingest(second, [sample_copy]).count("added") == 4
 
 
 def test_filtered_ids_follow_the_filters(tmp_path: Path, sample_copy: Path) -> None:
     library = Library(tmp_path / "lib", HashEncoder(64))
-    library.ingest([sample_copy])
+    ingest(library, [sample_copy])
     everything = library.filtered_chunk_ids(Filters())
     assert everything is None
     nazarbayev = library.filtered_chunk_ids(Filters(speakers=("Nursultan Nazarbayev",)))
@@ -204,16 +206,17 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from embeddings.base import HashEncoder
-from qa.store.library import Library, StoredFirstEncoder
-import qa.store.library
-qa.store.library.FILES_PER_COMMIT = 3
+from qa.store.library import Library
+import qa.ingest.pipeline
+from qa.ingest.pipeline import ingest, reindex
+qa.ingest.pipeline.FILES_PER_COMMIT = 3
 library = Library(Path(sys.argv[2]), HashEncoder(64))
 if sys.argv[1] == "ingest":
-    library.ingest([Path(p) for p in sys.argv[3:]])
+    ingest(library, [Path(p) for p in sys.argv[3:]])
 elif sys.argv[1] == "remove":
     library.remove(sys.argv[3:])
 else:
-    library.reindex()
+    reindex(library)
 print("done")
 """
 
@@ -269,7 +272,7 @@ def test_killed_writes_leave_a_library_that_opens_and_answers(tmp_path: Path) ->
         kills += _killed_run(script, moment, "ingest", str(folder), *pages)
         _assert_whole(folder, f"after killed ingest {attempts}")
         library = Library(folder, HashEncoder(64))
-        assert library.ingest([Path(p) for p in pages]).count("failed") == 0
+        assert ingest(library, [Path(p) for p in pages]).count("failed") == 0
         assert set(library.transcript_ids()) == {Path(p).stem for p in pages}
         library.close()
 
@@ -290,7 +293,7 @@ def test_filters_in_memory_match_the_sql_filters(tmp_path: Path, sample_copy: Pa
     from qa.store.library import filter_sql
 
     library = Library(tmp_path / "lib", HashEncoder(64))
-    library.ingest([sample_copy])
+    ingest(library, [sample_copy])
     cases = [
         Filters(speakers=("Vladimir Putin",)),
         Filters(speakers=("Nursultan Nazarbayev", "Recep Tayyip Erdogan")),

