@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-
+from qa.answer.llm_client import LLMClient, LLMConfig
 from qa.errors import AnswererError, SettingsError, TranscriptQAError
 from qa.text import STOPWORDS, stem
 
@@ -207,24 +206,12 @@ class LLMJudge:
     """Asks an OpenAI-compatible /chat/completions endpoint for a yes/no support verdict."""
 
     def __init__(
-        self,
-        base_url: str,
-        model: str,
-        api_key: str | None = None,
-        *,
-        timeout_s: float = 60.0,
-        transport: httpx.BaseTransport | None = None,
+        self, base_url: str, model: str, api_key: str | None = None, *, timeout_s: float = 60.0
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise SettingsError(f"LLM judge base_url must start with http(s)://, got {base_url!r}")
         if not model.strip():
             raise SettingsError(f"LLM judge model must be a non-empty name, got {model!r}")
-        if timeout_s <= 0:
-            raise SettingsError(f"timeout_s must be positive, got {timeout_s}")
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model = model
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(timeout=timeout_s, headers=headers, transport=transport)
+        # The answerer's client: base URL and timeout checks, key hiding, errors as AnswererError.
+        self.client = LLMClient(LLMConfig(base_url, model, api_key or "", timeout_s))
 
     @staticmethod
     def prompt(premise: str, claim: str) -> str:
@@ -236,28 +223,22 @@ class LLMJudge:
         )
 
     def supports(self, premise: str, claim: str) -> bool:
-        body = {
-            "model": self.model,
-            "temperature": 0,
-            "max_tokens": 16,
-            "messages": [
-                {"role": "system", "content": _LLM_SYSTEM},
-                {"role": "user", "content": self.prompt(premise, claim)},
-            ],
-        }
+        messages = [
+            {"role": "system", "content": _LLM_SYSTEM},
+            {"role": "user", "content": self.prompt(premise, claim)},
+        ]
+        where = self.client.config.display_url
         try:
-            response = self._client.post(self.url, json=body)
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
-        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-            raise AnswererError(f"LLM judge at {self.url} failed: {exc}") from exc
-        verdict = re.sub(r"[^a-z]", " ", str(content).lower()).split()
+            content = self.client.chat(messages, temperature=0.0, max_tokens=16)
+        except AnswererError as exc:
+            raise AnswererError(f"LLM judge at {where} failed: {exc}") from exc
+        verdict = re.sub(r"[^a-z]", " ", content.lower()).split()
         if verdict and verdict[0] in {"yes", "no"}:
             return verdict[0] == "yes"
-        raise AnswererError(f"LLM judge at {self.url} answered neither yes nor no: {content!r}")
+        raise AnswererError(f"LLM judge at {where} answered neither yes nor no: {content!r}")
 
     def close(self) -> None:
-        self._client.close()
+        self.client.close()
 
 
 # --- agreement on hand labels --------------------------------------------------------------
