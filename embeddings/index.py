@@ -112,6 +112,14 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal) - self._tombstones
 
+    def copy(self, kind: str | None = None) -> VectorIndex:
+        """A new index (of `kind`, by default this one's) holding this one's live vectors."""
+        copied = VectorIndex.create(self.dimension, kind or self.kind)
+        ids = self.ids()
+        if len(ids):
+            copied.add(ids, self.vectors(ids))
+        return copied
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under ids; ids must be new, unique and non-negative."""
         ids = np.asarray(ids)

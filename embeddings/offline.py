@@ -12,7 +12,7 @@ process that has used it forks.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 
 OFFLINE_ENV: Mapping[str, str] = {
     "HF_HUB_OFFLINE": "1",
@@ -21,14 +21,13 @@ OFFLINE_ENV: Mapping[str, str] = {
 }
 
 
-def use_offline_hub(environ: MutableMapping[str, str] | None = None) -> None:
+def use_offline_hub() -> None:
     """Set the offline variables in this process's environment, unless already set.
 
     Call it before huggingface_hub, transformers or sentence_transformers is imported.
     """
-    env = os.environ if environ is None else environ
     for name, value in OFFLINE_ENV.items():
-        env.setdefault(name, value)
+        os.environ.setdefault(name, value)
 
 
 def offline_env(base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from embeddings.errors import ModelError
 from qa.answer.assistant import Assistant
 from qa.errors import SettingsError
-from qa.settings import Settings
+from qa.settings import MB, Settings
 from qa.store.library import Library
-
-MB = 1024 * 1024
 
 
 def open_library(settings: Settings) -> Library:

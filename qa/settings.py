@@ -28,9 +28,10 @@ Retriever = Literal["hybrid", "dense", "keyword"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 SentenceVectors = Literal[0, 1]
 SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
-EMBEDDING_RUNTIMES: tuple[Runtime, ...] = RUNTIMES  # defined with the model names
 IndexSetting = Literal["auto", IndexKind]  # auto: flat or hnsw by chunk count
 INDEX_SETTINGS: tuple[IndexSetting, ...] = ("auto", *INDEX_KINDS)
+
+MB = 1024 * 1024  # the unit of the *_mb settings
 
 _T = TypeVar("_T")
 
@@ -57,7 +58,7 @@ class Settings:
     embedding_runtime: Runtime = _setting(  # noqa: RUF009
         "onnx",
         "onnx (ONNX Runtime, exported once; no torch at start-up) or torch.",
-        allowed=EMBEDDING_RUNTIMES,
+        allowed=RUNTIMES,  # defined with the model names, where the loader checks them
     )
     embedding_batch_size: int = _setting(32, "Texts per encoder batch.")
     chunk_tokens: int = _setting(200, "Token budget of a chunk, in cl100k tokens.")
@@ -147,11 +148,6 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         if raw:
             values[s.name] = _coerce(s, raw)
     return Settings(**values).with_overrides(**overrides)  # type: ignore[arg-type]
-
-
-def settings_table() -> list[tuple[str, object, str, str]]:
-    """(name, default, environment variable, help) for every setting."""
-    return [(s.name, s.default, s.env, s.help) for s in SETTINGS]
 
 
 def settings_markdown() -> str:

@@ -14,8 +14,8 @@ from typing import Any
 from qa.errors import InputError, TranscriptQAError
 from qa.ingest.parsers import EXTENSIONS
 from qa.ingest.pipeline import FileResult
+from qa.settings import MB
 
-MB = 1024 * 1024
 UPLOADS = "uploads"  # the folder inside the library
 MAX_NAME_CHARS = 120
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w.-]+")

@@ -463,12 +463,7 @@ class Library:
 
     def index_copy(self) -> VectorIndex:
         """A copy of the current index, for write() to change (the library's stays as it is)."""
-        current = self.index()
-        copy = VectorIndex.create(current.dimension, current.kind)
-        ids = current.ids()
-        if len(ids):
-            copy.add(ids, current.vectors(ids))
-        return copy
+        return self.index().copy()
 
     def new_index(self) -> VectorIndex:
         """An empty index for write() to rebuild the library into; its kind is sized by today's
@@ -522,13 +517,7 @@ class Library:
 
     def _maybe_change_kind(self, index: VectorIndex) -> VectorIndex:
         kind = choose_kind(self.index_kind_setting, len(index), self.index_auto_threshold)
-        if kind == index.kind:
-            return index
-        rebuilt = VectorIndex.create(index.dimension, kind)
-        ids = index.ids()
-        if len(ids):
-            rebuilt.add(ids, index.vectors(ids))
-        return rebuilt
+        return index if kind == index.kind else index.copy(kind)
 
     def _publish(self, index: VectorIndex) -> None:
         """Write the index as the next generation, point the open transaction at it, commit."""

@@ -278,3 +278,18 @@ def test_hnsw_recall_at_10_against_flat(monkeypatch: pytest.MonkeyPatch) -> None
         hits += len(truth & set(found.tolist()))
     recall = hits / (10 * 100)
     assert recall >= 0.95, recall
+
+
+@pytest.mark.parametrize(("kind", "to"), [("flat", None), ("flat", "hnsw"), ("hnsw", "flat")])
+def test_a_copy_holds_the_live_vectors_and_leaves_the_original(
+    corpus: tuple, kind: str, to: str | None
+) -> None:
+    vectors, ids, _ = corpus
+    index = built(kind, vectors[:200], ids[:200])
+    index.remove(ids[:20].tolist())
+    copied = index.copy(to)
+    assert copied.kind == (to or kind) and copied is not index
+    assert sorted(copied.ids().tolist()) == sorted(ids[20:200].tolist())
+    assert np.array_equal(copied.vectors(ids[20:200]), index.vectors(ids[20:200]))
+    copied.remove(ids[20:30].tolist())
+    assert len(index) == 180 and len(copied) == 170
