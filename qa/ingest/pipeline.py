@@ -4,7 +4,10 @@
 name and why, and the rest of the batch still lands), skips a transcript whose content hash is
 unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and changed transcripts
 and hands them to Library.write, one transaction per batch. `reindex` does the same for every
-stored transcript with the current chunker and model.
+stored transcript with the current chunker and model. `rename_speakers` names a transcript's
+speakers and writes it again the same way; the names users gave are applied to every
+transcript before it is chunked, so a changed file re-ingested keeps them
+(qa.ingest.speaker_names).
 
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from embeddings.index import VectorIndex
 from qa.errors import TranscriptFormatError, TranscriptQAError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
 from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
+from qa.ingest.speaker_names import apply_names, renamed_labels
 from qa.models import Transcript
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
@@ -34,10 +38,12 @@ __all__ = [
     "FileResult",
     "IngestReport",
     "Progress",
+    "RenameReport",
     "file_hash",
     "ingest",
     "iter_transcript_files",
     "reindex",
+    "rename_speakers",
 ]
 
 # Files per transaction during a batch ingest: a kill loses at most this much work (the
@@ -135,6 +141,61 @@ def reindex(library: Library, progress: Progress | None = None) -> int:
         return sum(counts)
 
 
+@dataclass
+class RenameReport:
+    """What a rename did: the names asked for (current -> new), the transcript's chunks after
+    it, and what had to be embedded (chunks whose text carries a renamed label; the sentence
+    vectors hold no label, so they come from the cache)."""
+
+    transcript_id: str
+    renamed: dict[str, str]
+    chunks: int = 0
+    embedded: int = 0
+    sentences_embedded: int = 0
+    seconds: float = 0.0
+
+
+def rename_speakers(
+    library: Library,
+    transcript_id: str,
+    renames: Sequence[tuple[str, str]],
+    progress: Progress | None = None,
+) -> RenameReport:
+    """Name a transcript's speakers ((current name, new name) pairs, applied at once) and
+    rewrite that transcript alone in one transaction: its utterances, its chunks re-labelled
+    (the keyword index follows them), their vectors (only changed chunk texts are encoded)
+    and the stored names. Other transcripts and their vectors stay as they are."""
+    started = time.perf_counter()
+    chunker = _chunker(library)
+    report = RenameReport(transcript_id, dict(renames))
+    with library.write_lock():
+        library.require_current()
+        transcript = library.transcript(transcript_id)  # LibraryError when absent
+        stored = library.speaker_names(transcript_id)
+        names = renamed_labels(transcript, renames, stored)
+        digest = library.stored_hash(transcript_id)
+        assert digest is not None  # the transcript was just read under the lock
+        if names == stored and apply_names(transcript, names) == transcript:
+            report.chunks = library.transcript_chunk_count(transcript_id)
+        else:
+            counts, encoded, sentences = _store(
+                library,
+                chunker,
+                [(transcript, digest)],
+                library.index_copy(),
+                [transcript_id],
+                progress,
+                names={transcript_id: names},
+            )
+            report.chunks, report.embedded, report.sentences_embedded = (
+                counts[0],
+                encoded,
+                sentences,
+            )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def _chunker(library: Library) -> ChunkerSettings:
     """The chunk size the library is written with (SettingsError for an impossible one)."""
     return ChunkerSettings(
@@ -200,11 +261,20 @@ def _store(
     index: VectorIndex,
     delete: Sequence[str],
     progress: Progress | None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[int], int, int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
-    transaction, delete the transcripts `delete` names, insert these, add their vectors to
-    `index` and publish it. Returns (chunks per transcript, chunk texts encoded, sentences
-    encoded)."""
+    transaction, delete the transcripts `delete` names, insert these, store `names` (new
+    speaker names by transcript id), add their vectors to `index` and publish it. Each
+    transcript is first given its speaker names: those of `names`, else those stored. Returns
+    (chunks per transcript, chunk texts encoded, sentences encoded)."""
+    items = [
+        (
+            apply_names(t, names[t.id] if names and t.id in names else library.speaker_names(t.id)),
+            digest,
+        )
+        for t, digest in items
+    ]
     chunked = [
         (t, digest, chunk_transcript(t, chunker, library.encoder.count_tokens))
         for t, digest in items
@@ -227,7 +297,7 @@ def _store(
         )
         for t, digest, chunks in chunked
     ]
-    library.write(prepared, vectors, index, delete)
+    library.write(prepared, vectors, index, delete, speaker_names=names)
     return [len(chunks) for _, _, chunks in chunked], encoded, sentences_encoded
 
 
