@@ -112,7 +112,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from qa.serialize import transcript_json
 
-    transcript = _library(settings).transcript(args.id)
+    library = _library(settings)
+    transcript = library.transcript(args.id)
     if args.json:
         _print_json(transcript_json(transcript))
         return 0
@@ -120,8 +121,12 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         f"{transcript.title}\n"
         f"{transcript.date or ''} {transcript.time or ''} {transcript.place or ''}"
     )
+    # The label as parsed (a wrong guess shows here), after the name a user gave it.
+    named = library.speaker_names(transcript.id)
     for u in transcript.utterances:
         who = u.speaker or "(narration)"
+        if u.speaker in named:
+            who = f"{u.canonical_speaker} ({u.speaker})"
         print(f"[u{u.index}] {who}: {u.text}")
     return 0
 
