@@ -177,7 +177,9 @@ def rename_speakers(
         names = renamed_labels(transcript, renames, stored)
         digest = library.stored_hash(transcript_id)
         assert digest is not None  # the transcript was just read under the lock
-        if names == stored and apply_names(transcript, names) == transcript:
+        if apply_names(transcript, names) == transcript:
+            # Every speaker already has the name asked for: nothing to write (a map entry
+            # that changes no name would change none at re-ingest either).
             report.chunks = library.transcript_chunk_count(transcript_id)
         else:
             # The texts are unchanged, so are their sentences: the stored spans spare pysbd

@@ -154,6 +154,10 @@ def test_renaming_to_an_existing_name_merges_and_renames_compose(library: Librar
     }
     merged = Counter(u.canonical_speaker for u in library.transcript(PODCAST).utterances)
     assert merged["Mark McGrath"] == 60
+    # A rename to the name a speaker has writes nothing.
+    generation = library.generation()
+    unchanged = rename_speakers(library, PODCAST, [("Mark McGrath", "Mark McGrath")])
+    assert library.generation() == generation and unchanged.embedded == 0
     # Several renames apply at once: a swap swaps.
     rename_speakers(library, PODCAST, [("SPEAKER_00", "SPEAKER_01"), ("SPEAKER_01", "SPEAKER_00")])
     swapped = library.transcript(PODCAST).utterances
