@@ -29,7 +29,7 @@ from embeddings.index import VectorIndex
 from qa.errors import TranscriptFormatError, TranscriptQAError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
 from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
-from qa.ingest.speaker_names import apply_names, renamed_labels
+from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
 from qa.models import Transcript
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
@@ -169,7 +169,7 @@ def rename_speakers(
     and the stored names. Other transcripts and their vectors stay as they are."""
     started = time.perf_counter()
     chunker = _chunker(library)
-    report = RenameReport(transcript_id, dict(renames))
+    report = RenameReport(transcript_id, {old: clean_name(new) for old, new in renames})
     with library.write_lock():
         library.require_current()
         transcript = library.transcript(transcript_id)  # LibraryError when absent
