@@ -2,8 +2,8 @@
 
 library.sqlite holds transcripts, utterances, sentence spans, chunks with their speakers, the
 chunks_fts keyword index (FTS5, kept by triggers), the embedding cache and meta (the index
-generation and the manifest). It runs in WAL mode: readers keep one committed state while the
-one writer commits.
+generation and the manifest), and media (recordings kept in media/). It runs in WAL mode:
+readers keep one committed state while the one writer commits.
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS sentences(
     transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL, spans_json TEXT NOT NULL,
     PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
+-- A transcript's recording, a file in <library>/media (qa.store.media). No foreign key: a
+-- transcript re-ingested (deleted and inserted again) keeps its recording.
+CREATE TABLE IF NOT EXISTS media(
+    transcript_id TEXT PRIMARY KEY, file TEXT NOT NULL, original TEXT NOT NULL,
+    added_at REAL NOT NULL);
 """
 
 
