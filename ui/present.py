@@ -403,7 +403,7 @@ def library_table(transcripts: Sequence[TranscriptInfo]) -> str:
         more = f" +{len(t.speakers) - 4} more" if len(t.speakers) > 4 else ""
         body.append(
             f'<tr><td><div class="title">{esc(t.title)}</div>'
-            f'<code class="ref">{esc(t.id)}</code> · {reader_link(t.id, 0, label="Read")}</td>'
+            f'<code class="ref">{esc(t.id)}</code> · {reader_link(t.id, 0, -1, label="Read")}</td>'
             f'<td class="date">{esc(t.date or "—")}</td><td class="num">{t.utterance_count}</td>'
             f"<td>{esc(shown)}{esc(more)}</td></tr>"
         )
@@ -498,7 +498,8 @@ def reader_html(
     utterances = transcript.utterances
     total = len(utterances)
     at = max(0, min(at, total - 1)) if total else 0
-    end = at if end is None else max(at, min(end, total - 1))
+    # end < at (the Library's "Read", paging): nothing is highlighted, `at` is only scrolled to.
+    end = at if end is None else min(end, total - 1)
     start, stop = reader_window(total, at)
     tid = transcript.id
     meta = [esc(b) for b in (transcript.date, transcript.time, transcript.place) if b]
@@ -532,11 +533,10 @@ def reader_html(
         hits_html = f'<div class="reader-hits"><b>{found}</b><ol>{"".join(items)}{more}</ol></div>'
     nav: list[str] = [f"utterances {start}–{max(start, stop - 1)} of {total}"]
     if start > 0:
-        nav.insert(
-            0, reader_link(tid, max(0, start - READER_WINDOW + READER_BEFORE), label="◀ Earlier")
-        )
+        back = max(0, start - READER_WINDOW + READER_BEFORE)
+        nav.insert(0, reader_link(tid, back, -1, label="◀ Earlier"))
     if stop < total:
-        nav.append(reader_link(tid, stop + READER_BEFORE, label="Later ▶"))
+        nav.append(reader_link(tid, stop + READER_BEFORE, -1, label="Later ▶"))
     rows: list[str] = []
     previous: str | None = None
     for u in utterances[start:stop]:
@@ -551,11 +551,16 @@ def reader_html(
             label = f'<div class="r-who">{esc(who) if who else "<i>Narration</i>"}</div>'
         previous = who
         when = format_time(u.start_s)
-        stamp = (
-            f'<a class="play-at" href="#reader-player" data-start="{u.start_s:.3f}">{when}</a>'
-            if when and u.start_s is not None and media is not None and media.source.kind == "file"
-            else (f'<span class="t">{when}</span>' if when else "")
-        )
+        stamp = f'<span class="t">{when}</span>' if when else ""
+        if when and media is not None and media.source.kind == "file":
+            stamp = (
+                f'<a class="play-at" href="#reader-player" data-start="{u.start_s:.3f}">{when}</a>'
+            )
+        elif when and media is not None and media.source.kind == "youtube":
+            stamp = (
+                f'<a href="{html.escape(media.link(u.start_s))}" target="_blank" '
+                f'rel="noopener noreferrer">{when}</a>'
+            )
         rows.append(
             f'{label}<div class="{" ".join(classes)}" id="ru-{u.index}" data-u="{u.index}">'
             f'<span class="r-ref">{stamp}<code>#u{u.index}</code></span>'

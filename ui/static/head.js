@@ -1,6 +1,9 @@
 // Cue a player to a moment and play it. A player not yet loaded seeks once it knows its length.
 function tqaPlayAt(player, start) {
   if (!player || !isFinite(start)) { return; }
+  document.querySelectorAll("audio.media, video.media").forEach(function (other) {
+    if (other !== player && !other.paused) { other.pause(); }
+  });
   var go = function () {
     try { player.currentTime = start; } catch (e) { /* not seekable yet */ }
     var played = player.play();
@@ -28,7 +31,7 @@ function tqaOpenReader(link) {
   box.value = JSON.stringify({
     tid: link.getAttribute("data-tid"),
     u: parseInt(link.getAttribute("data-u") || "0", 10),
-    end: parseInt(link.getAttribute("data-end") || link.getAttribute("data-u") || "0", 10),
+    end: parseInt(link.getAttribute("data-end") || "-1", 10),
     q: keep
   });
   box.dispatchEvent(new Event("input", { bubbles: true }));
