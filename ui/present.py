@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from qa.answer.lookup import QuoteMatch
 from qa.ingest.pipeline import FileResult
@@ -297,7 +298,8 @@ def sources_section(
     markdown: str = "",
 ) -> str:
     """The Sources panel's section for one answer: a card per citation, or for an abstention
-    the closest passages; markdown: the answer with its sources, for "Copy with sources"."""
+    the closest passages; markdown: the answer with its sources, for "Copy with sources" (kept
+    percent-encoded in an attribute: no transcript text in it can act as markup)."""
     media = media or {}
     if answer.citations:
         cards = [
@@ -324,7 +326,7 @@ def sources_section(
         heading = "No sources"
     copy = (
         f'<div class="take-away"><button type="button" class="copy-md" '
-        f'data-md="{html.escape(markdown)}">Copy with sources</button></div>'
+        f'data-md="{quote(markdown, safe="")}">Copy with sources</button></div>'
         if markdown and answer.citations
         else ""
     )

@@ -123,7 +123,7 @@ def test_citation_times_show_in_the_answer_and_the_card_plays_the_recording() ->
     assert 'href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=727s"' in section
     assert 'href="http://en.kremlin.ru/events/president/news/65995"' in section
     assert 'data-tid="talk-dQw4w9WgXcQ" data-u="12" data-end="12"' in section
-    assert 'class="copy-md" data-md="# md"' in section
+    assert 'class="copy-md" data-md="%23%20md"' in section
 
 
 def _long_transcript(n: int) -> Transcript:

@@ -53,7 +53,7 @@ document.addEventListener("click", function (event) {
   var copy = event.target.closest("button.copy-md");
   if (copy) {
     // Links to recordings are served by this page's server: make them whole addresses.
-    var md = (copy.getAttribute("data-md") || "").split("](</gradio_api/")
+    var md = decodeURIComponent(copy.getAttribute("data-md") || "").split("](</gradio_api/")
       .join("](<" + window.location.origin + "/gradio_api/");
     var done = function () {
       copy.textContent = "Copied";
