@@ -27,12 +27,12 @@ from qa.models import Answer, Filters
 from qa.serialize import answer_json, quote_match_json
 from qa.settings import Settings
 from qa.store.library import Library
-from qa.store.media import MediaSource, MediaStore
+from qa.store.media import MEDIA_EXTENSIONS, MediaSource, MediaStore
 from ui import present
 from ui.examples import example_questions
 from ui.filters import make_filters
 from ui.locks import ReadWriteLock
-from ui.uploads import UPLOADS, delete_uploaded, file_path, save_uploads
+from ui.uploads import UPLOADS, delete_uploaded, file_path, save_uploads, upload_stem
 
 log = logging.getLogger("tqa.app")
 
@@ -325,9 +325,11 @@ class Handlers:
     def upload(self, files: Sequence[Any] | None, progress: ProgressFn | None = None) -> str:
         """Ingest uploaded files; the per-file outcome as HTML."""
         paths = [file_path(f) for f in files or ()]
-        if not paths:
+        recordings = [p for p in paths if Path(p).suffix.lower() in MEDIA_EXTENSIONS]
+        paths = [p for p in paths if p not in recordings]
+        if not paths and not recordings:
             return present.message_html("Choose one or more transcript files first.", "hint")
-        saved, results = self.save_uploads(paths)
+        saved, results = self.save_uploads(paths) if paths else ([], [])
         shown = {str(p): p.name for p in saved}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -345,7 +347,44 @@ class Handlers:
                 log.exception("ingest of %s failed", [str(p) for p in saved])
                 return present.message_html(UNEXPECTED, "error") + present.ingest_html(results)
             results = [(shown.get(r.path, Path(r.path).name), r) for r in ingested.files] + results
-        return present.ingest_html(results)
+        return present.ingest_html(results) + self._attach_uploaded(recordings, results)
+
+    def _attach_uploaded(
+        self, recordings: Sequence[str], results: Sequence[tuple[str, FileResult]]
+    ) -> str:
+        """Attach uploaded recordings to the transcripts with their stem (uploaded with them,
+        or already in the library under that id); the outcome as HTML."""
+        if not recordings:
+            return ""
+        by_stem: dict[str, str] = {}
+        for name, r in results:
+            if r.transcript_id and r.status != "failed":
+                stem = Path(name).stem
+                by_stem.setdefault(upload_stem(stem), r.transcript_id)
+                by_stem.setdefault(upload_stem(stem.split(".", 1)[0]), r.transcript_id)
+        outcome: list[tuple[str, str | None, str | None]] = []
+        known = set(self.library.transcript_ids())
+        for raw in recordings:
+            path = Path(raw)
+            stem = upload_stem(path.stem)
+            tid = by_stem.get(stem) or next((t for t in known if upload_stem(t) == stem), None)
+            if tid is None:
+                outcome.append(
+                    (
+                        path.name,
+                        None,
+                        f"no transcript named {path.stem!r} in this upload or the library",
+                    )
+                )
+                continue
+            try:
+                with self.lock.write():
+                    self.media.attach(tid, path)
+            except TranscriptQAError as exc:
+                outcome.append((path.name, tid, str(exc).replace(str(path.parent) + "/", "")))
+                continue
+            outcome.append((path.name, tid, None))
+        return present.recordings_html(outcome)
 
     def remove(self, transcript_ids: Sequence[str] | None) -> str:
         ids = [t for t in transcript_ids or () if t]

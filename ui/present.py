@@ -438,6 +438,23 @@ def ingest_html(results: Sequence[tuple[str, FileResult]]) -> str:
     return '<ul class="ingest">' + "".join(items) + "</ul>"
 
 
+def recordings_html(outcome: Sequence[tuple[str, str | None, str | None]]) -> str:
+    """Uploaded recordings: (file name, the transcript it went to, why it was refused)."""
+    items = []
+    for name, tid, error in outcome:
+        if error:
+            items.append(
+                f'<li class="failed"><span class="status">failed</span> <b>{esc(name)}</b> '
+                f"{esc(error)}</li>"
+            )
+        else:
+            items.append(
+                f'<li class="added"><span class="status">recording</span> <b>{esc(name)}</b> '
+                f"plays with <code>{esc(tid)}</code></li>"
+            )
+    return '<ul class="ingest recordings">' + "".join(items) + "</ul>" if items else ""
+
+
 def library_stats(transcripts: int, speakers: int, first: str | None, last: str | None) -> str:
     """`4 transcripts · 31 speakers · 2012-12-10 to 2021-06-30`."""
     bits = [f"{transcripts} transcript{'s' if transcripts != 1 else ''}"]

@@ -13,7 +13,7 @@ from qa.answer.assistant import Assistant
 from qa.ingest.parsers import EXTENSIONS
 from qa.models import Filters
 from qa.settings import Settings
-from qa.store.media import MEDIA_DIR
+from qa.store.media import MEDIA_DIR, MEDIA_EXTENSIONS
 from ui import present
 from ui.handlers import TITLE, ChatSession, Handlers
 
@@ -125,12 +125,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         '<p class="muted">Accepted: kremlin.ru pages (.html), speaker-labelled '
                         "text (.txt, .md: <code>Name: words</code>), subtitles (.srt, .vtt), "
                         "Whisper or QMSum JSON. A file with the same name replaces the earlier "
-                        "version.</p>"
+                        "version. A recording (.mp3 .m4a .wav .ogg .opus .mp4 .webm) with the "
+                        "name of its transcript plays its quotes.</p>"
                     )
                     files = gr.File(
                         label=f"Add transcripts (up to {settings.upload_max_mb} MB each)",
                         file_count="multiple",
-                        file_types=sorted(EXTENSIONS),
+                        file_types=sorted({*EXTENSIONS, *MEDIA_EXTENSIONS}),
                         type="filepath",
                         elem_id="upload",
                     )
