@@ -86,10 +86,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         data["media_errors"] = media_errors
         _print_json(data)
     else:
-        for tid, name in attached:
-            print(f"media    {tid}  (recording {name})")
-        for error in media_errors:
-            print(f"failed   {error}", file=sys.stderr)
         for f in report.files:
             if f.status == "failed":
                 print(f"failed   {f.error}", file=sys.stderr)
@@ -98,6 +94,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                     f"{f.status:<8} {f.transcript_id}  "
                     f"({f.utterances} utterances, {f.chunks} chunks)"
                 )
+        for tid, name in attached:
+            print(f"media    {tid}  (recording {name})")
+        for error in media_errors:
+            print(f"failed   {error}", file=sys.stderr)
         print(
             f"{report.count('added')} added, {report.count('replaced')} replaced, "
             f"{report.count('skipped')} unchanged, {report.count('failed')} failed; "

@@ -79,6 +79,12 @@ def test_a_kremlin_page_links_to_its_own_address() -> None:
     )
 
 
+def test_only_web_addresses_become_links() -> None:
+    assert url_source("t", None, {"url": ["javascript:alert(1)"]}) is None
+    assert url_source("t", None, {"url": ["file:///etc/passwd"]}) is None
+    assert url_source("t", "notes.txt", {}) is None
+
+
 def test_a_recording_beside_the_transcript_is_found(tmp_path: Path) -> None:
     (tmp_path / "talk.en.vtt").write_text("WEBVTT\n", encoding="utf-8")
     assert find_beside(tmp_path / "talk.en.vtt") is None
