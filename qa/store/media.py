@@ -17,7 +17,6 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from qa.errors import InputError, LibraryError
 from qa.store.library import Library
@@ -26,12 +25,16 @@ from qa.store.schema import connect
 MEDIA_DIR = "media"
 MEDIA_EXTENSIONS = (".mp3", ".m4a", ".wav", ".ogg", ".opus", ".mp4", ".webm")
 VIDEO_EXTENSIONS = (".mp4", ".webm")
-# yt-dlp's old default `%(title)s-%(id)s.%(ext)s` and new `%(title)s [%(id)s].%(ext)s`, with a
-# subtitle language (`.en`, `.en-GB`, `.live_chat`) before the extension.
-_YOUTUBE_NAME = re.compile(
-    r"(?:-|\[)(?P<id>[A-Za-z0-9_-]{11})\]?(?:\.[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)?"
-    r"\.(?:vtt|srt|json|txt|ttml|srv[123]|json3)$"
+# yt-dlp's new default `%(title)s [%(id)s].%(ext)s` and old `%(title)s-%(id)s.%(ext)s`, with a
+# subtitle language (`.en`, `.en-GB`) before the extension.
+_SUBTITLE_TAIL = (
+    r"(?:\.[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)?\.(?:vtt|srt|json|txt|ttml|srv[123]|json3)$"
 )
+_YOUTUBE_BRACKETS = re.compile(r"\[(?P<id>[A-Za-z0-9_-]{11})\]" + _SUBTITLE_TAIL)
+# In the old form the id is only the last 11 characters after a dash, which a person's name for
+# a file ("board-notes12345.en.vtt") can match too: an id must also have a capital letter (a
+# random id lacks one 0.3% of the time, (38/64)^11).
+_YOUTUBE_DASH = re.compile(r"-(?P<id>(?=[^.]*[A-Z])[A-Za-z0-9_-]{11})" + _SUBTITLE_TAIL)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -55,7 +58,8 @@ def youtube_id(source_path: str | None) -> str | None:
     """The video id in a yt-dlp subtitle file name, or None."""
     if not source_path:
         return None
-    match = _YOUTUBE_NAME.search(Path(source_path).name)
+    name = Path(source_path).name
+    match = _YOUTUBE_BRACKETS.search(name) or _YOUTUBE_DASH.search(name)
     return match.group("id") if match else None
 
 
@@ -238,8 +242,3 @@ class MediaStore:
     def file_uri(self, source: MediaSource) -> str:
         """A file:// address of a stored recording (for Markdown read on this machine)."""
         return self.path(source.location).as_uri()
-
-
-def served_url(prefix: str, folder: Path, name: str) -> str:
-    """The address the UI serves a stored recording at (prefix: the server's file route)."""
-    return prefix + quote(str(folder / name))

@@ -57,6 +57,8 @@ def test_youtube_ids_from_yt_dlp_names() -> None:
     assert youtube_id("Some talk [dQw4w9WgXcQ].en-GB.vtt") == "dQw4w9WgXcQ"
     assert youtube_id("medford-council-2013-06-05-first141cues.srt") is None
     assert youtube_id("3b1b-bitcoin.en.srt") is None
+    assert youtube_id("board-notes12345.en.vtt") is None  # 11 characters, but no capital
+    assert youtube_id("huntsville-council-2026-07-10-budget-work-session.captions.vtt") is None
     assert youtube_id(None) is None
 
 
