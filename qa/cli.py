@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from embeddings.offline import use_offline_hub
 from qa.errors import TranscriptQAError
-from qa.models import Filters
+from qa.models import Answer, Filters
 from qa.settings import SETTINGS, Settings, load_settings, setting, settings_markdown
 
 if TYPE_CHECKING:
     from qa.answer.assistant import Assistant
+    from qa.ingest.pipeline import FileResult
     from qa.store.library import Library
 
 use_offline_hub()
@@ -52,8 +53,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from qa.runtime import open_library
     from qa.serialize import ingest_report_json
 
-    library = open_library(settings)
     paths = [Path(p) for p in args.paths]
+    if args.media:
+        from qa.errors import InputError
+        from qa.store.media import check_media_file
+
+        if len(paths) != 1 or paths[0].is_dir():
+            raise InputError("--media goes with one transcript file (got " + str(len(paths)) + ")")
+        check_media_file(Path(args.media))
+    library = open_library(settings)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -71,8 +79,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(tasks[stage], completed=done, total=total)
 
         report = ingest(library, paths, format=args.format, progress=progress)
+    attached, media_errors = _attach_media(library, report.files, args.media)
     if args.json:
-        _print_json(ingest_report_json(report))
+        data = ingest_report_json(report)
+        data["media"] = [{"transcript_id": t, "file": f} for t, f in attached]
+        data["media_errors"] = media_errors
+        _print_json(data)
     else:
         for f in report.files:
             if f.status == "failed":
@@ -82,6 +94,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                     f"{f.status:<8} {f.transcript_id}  "
                     f"({f.utterances} utterances, {f.chunks} chunks)"
                 )
+        for tid, name in attached:
+            print(f"media    {tid}  (recording {name})")
+        for error in media_errors:
+            print(f"failed   {error}", file=sys.stderr)
         print(
             f"{report.count('added')} added, {report.count('replaced')} replaced, "
             f"{report.count('skipped')} unchanged, {report.count('failed')} failed; "
@@ -89,7 +105,37 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.seconds:.1f} s "
             f"(library: {settings.library})"
         )
-    return 1 if report.count("failed") else 0
+    return 1 if report.count("failed") or media_errors else 0
+
+
+def _attach_media(
+    library: Library, files: Sequence[FileResult], media: str | None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Attach recordings to the ingested transcripts: the --media file, else a media file
+    beside each transcript with its stem. ([(transcript id, stored file)], [errors])."""
+    from qa.store.media import MediaSource, MediaStore
+
+    store = MediaStore(library)
+    attached: list[tuple[str, str]] = []
+    errors: list[str] = []
+    try:
+        for f in files:
+            if f.status == "failed" or not f.transcript_id:
+                continue
+            source: MediaSource | None
+            try:
+                if media:
+                    source = store.attach(f.transcript_id, Path(media))
+                else:
+                    source = store.attach_beside(f.transcript_id, Path(f.path))
+            except TranscriptQAError as exc:
+                errors.append(str(exc))
+                continue
+            if source is not None:
+                attached.append((f.transcript_id, source.location))
+    finally:
+        store.close()
+    return attached, errors
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,7 +211,15 @@ def cmd_speakers(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    removed = _library(settings).remove(args.ids)
+    from qa.store.media import MediaStore
+
+    library = _library(settings)
+    removed = library.remove(args.ids)
+    store = MediaStore(library)
+    try:
+        store.detach(removed)
+    finally:
+        store.close()
     missing = [i for i in args.ids if i not in removed]
     if args.json:
         _print_json({"removed": removed, "missing": missing})
@@ -213,11 +267,28 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = _assistant(settings)
     answer = assistant.ask(args.question, filters=_filters(args), mode=args.retriever)
-    if args.json:
+    if args.json or args.format == "json":
         _print_json(answer_json(answer))
+    elif args.format == "markdown":
+        from qa.export import answer_markdown
+
+        print(answer_markdown(answer, _links(assistant.library, answer)), end="")
     else:
-        _print_answer(answer)
+        _print_answer(answer, _links(assistant.library, answer))
     return 0
+
+
+def _links(library: Library, answer: Answer) -> dict[int, str]:
+    """Links to the moments the answer's citations were said (file:// for library files)."""
+    from qa.export import citation_links
+    from qa.store.media import MediaStore
+
+    store = MediaStore(library)
+    try:
+        sources = store.sources([c.transcript_id for c in answer.citations])
+        return citation_links(answer, sources, store.file_uri)
+    finally:
+        store.close()
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -239,7 +310,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: {exc}")
             continue
         conversation.add(answer)
-        _print_answer(answer)
+        _print_answer(answer, _links(assistant.library, answer))
     return 0
 
 
@@ -348,13 +419,17 @@ def _describe_filters(filters: Filters) -> str:
         parts.append("transcript: " + ", ".join(filters.transcripts))
     if filters.since or filters.until:
         parts.append(f"dates: {filters.since or '…'} to {filters.until or '…'}")
+    if filters.from_s is not None or filters.to_s is not None:
+        from qa.retrieve.times import describe_time_range
+
+        parts.append(describe_time_range(filters.from_s, filters.to_s))
     return " · ".join(parts)
 
 
-def _print_answer(answer: object) -> None:
-    from qa.models import Answer
+def _print_answer(answer: Answer, links: dict[int, str] | None = None) -> None:
+    from qa.retrieve.times import clock
 
-    assert isinstance(answer, Answer)
+    links = links or {}
     if answer.standalone_question != answer.question:
         print(f"Searched: {answer.standalone_question}")
     _print_filters(answer.filters)
@@ -362,7 +437,12 @@ def _print_answer(answer: object) -> None:
         print(f"note: {notice}")
     print(f"\n{answer.text}\n")
     for c in answer.citations:
-        print(f"[{c.n}] {c.speaker or '(narration)'} — {c.title} ({c.date or 'undated'}) {c.ref}")
+        when = f" {clock(c.start_s)}" if c.start_s is not None else ""
+        link = f"  {links[c.n]}" if c.n in links else ""
+        print(
+            f"[{c.n}] {c.speaker or '(narration)'} — {c.title} ({c.date or 'undated'})"
+            f"{when} {c.ref}{link}"
+        )
     if answer.abstained and answer.passages:
         print("Closest passages:")
         for rank, p in enumerate(answer.passages[:3], 1):
@@ -384,6 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add transcript files or folders to the library")
     p.add_argument("paths", nargs="+")
     p.add_argument("--format", help="force a format instead of detecting it")
+    p.add_argument(
+        "--media",
+        metavar="RECORDING",
+        help="the recording of the one transcript given (.mp3 .m4a .wav .ogg .opus .mp4 "
+        ".webm), copied into the library; without it a media file beside each transcript "
+        "with the same stem is attached",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
@@ -435,6 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--retriever", choices=setting("retriever").allowed, help=_setting_help("retriever")
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="markdown: the answer with its numbered sources, to paste elsewhere",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="a conversation in the terminal (follow-ups work)")

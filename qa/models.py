@@ -63,9 +63,19 @@ class Filters:
     transcripts: tuple[str, ...] = ()
     since: str | None = None  # ISO date, inclusive
     until: str | None = None  # ISO date, inclusive
+    # Seconds into a recording ("around minute 12"): only utterances with times inside pass.
+    from_s: float | None = None
+    to_s: float | None = None
 
     def is_empty(self) -> bool:
-        return not (self.speakers or self.transcripts or self.since or self.until)
+        return not (
+            self.speakers
+            or self.transcripts
+            or self.since
+            or self.until
+            or self.from_s is not None
+            or self.to_s is not None
+        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ def filters_json(f: Filters) -> dict[str, object]:
         "transcripts": list(f.transcripts),
         "since": f.since,
         "until": f.until,
+        "from_s": f.from_s,
+        "to_s": f.to_s,
     }
 
 

@@ -93,7 +93,14 @@ def test_list_show_and_ask_json(library: list[str], capsys: pytest.CaptureFixtur
     )
     answer = json.loads(out)
     assert code == 0 and set(answer) >= ASK_KEYS
-    assert set(answer["filters"]) == {"speakers", "transcripts", "since", "until"}
+    assert set(answer["filters"]) == {
+        "speakers",
+        "transcripts",
+        "since",
+        "until",
+        "from_s",
+        "to_s",
+    }
     assert answer["filters"]["transcripts"] == [SEED]
     for citation in answer["citations"]:
         assert set(citation) >= CITATION_KEYS

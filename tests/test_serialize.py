@@ -60,6 +60,8 @@ def test_filters_and_utterance() -> None:
         "transcripts": [],
         "since": "2021-01-01",
         "until": "2021-12-31",
+        "from_s": None,
+        "to_s": None,
     }
     assert utterance_json(NAZARBAYEV) == {
         "index": 8,
@@ -135,6 +137,8 @@ def test_retrieval_the_retrieve_contract() -> None:
         "transcripts": [],
         "since": "2021-01-01",
         "until": None,
+        "from_s": None,
+        "to_s": None,
     }
     assert json.loads(json.dumps(shown))["passages"][0]["rank"] == 1
 

@@ -7,28 +7,33 @@ ui/uploads.py.
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
 
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.lookup import lookup
 from qa.errors import InputError, TranscriptQAError
+from qa.export import answer_markdown, citation_links, conversation_json, conversation_markdown
 from qa.ingest.pipeline import FileResult, ingest, rename_speakers
 from qa.ingest.speaker_names import clean_name, speaker_summaries
 from qa.models import Answer, Filters
 from qa.serialize import answer_json, quote_match_json
 from qa.settings import Settings
 from qa.store.library import Library
+from qa.store.media import MEDIA_EXTENSIONS, MediaSource, MediaStore
 from ui import present
 from ui.examples import example_questions
 from ui.filters import make_filters
 from ui.locks import ReadWriteLock
-from ui.uploads import UPLOADS, delete_uploaded, file_path, save_uploads
+from ui.uploads import UPLOADS, delete_uploaded, file_path, save_uploads, upload_stem
 
 log = logging.getLogger("tqa.app")
 
@@ -39,6 +44,9 @@ TAGLINE = (
 )
 UNEXPECTED = "Something went wrong on the server; the details are in its log."
 EMPTY_LIBRARY = "The library is empty: add transcripts in the Library tab first."
+# Gradio's file route: it serves only the folders given to launch() as allowed_paths (the
+# library's media folder, see ui/server.py), with HTTP ranges, so a player can seek.
+FILE_ROUTE = "/gradio_api/file="
 
 
 @dataclass
@@ -47,6 +55,8 @@ class ChatSession:
 
     conversation: Conversation = field(default_factory=Conversation)
     sections: list[str] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)  # for the conversation's export
+    links: list[dict[int, str]] = field(default_factory=list)  # per answer: n -> moment link
 
 
 Message = dict[str, Any]
@@ -73,6 +83,7 @@ class Handlers:
         self.settings = settings
         self.lock = ReadWriteLock()
         self.uploads = self.library.folder / UPLOADS
+        self.media = MediaStore(self.library)
 
     # ------------------------------------------------------------------------------ views
 
@@ -176,9 +187,19 @@ class Handlers:
         turn = len(session.sections)
         history[-1] = assistant_message(present.answer_html(answer, turn, self.titles()))
         with self.lock.read():
-            section = present.sources_section(answer, turn, self.library.utterances)
+            views = self.media_views([c.transcript_id for c in answer.citations])
+            links = citation_links(answer, {t: v.source for t, v in views.items()}, self._src)
+            section = present.sources_section(
+                answer,
+                turn,
+                self.library.utterances,
+                media=views,
+                markdown=answer_markdown(answer, links),
+            )
         session.conversation.add(answer)
         session.sections.append(section)
+        session.answers.append(answer)
+        session.links.append(links)
         yield chat_step(history, session)
 
     def _stream(
@@ -197,6 +218,75 @@ class Handlers:
                 return event.answer
             history[-1] = assistant_message(present.partial_html(event.text))
             yield chat_step(history, session)
+
+    # --------------------------------------------------------------------------- recordings
+
+    def _src(self, source: MediaSource) -> str:
+        """Where the server serves a recording kept in the library (a path inside it only)."""
+        return FILE_ROUTE + quote(str(self.media.path(source.location)))
+
+    def media_views(self, transcript_ids: Sequence[str]) -> dict[str, present.MediaView]:
+        """The recordings of the transcripts that have one, as the UI shows them."""
+        views: dict[str, present.MediaView] = {}
+        for tid, source in self.media.sources(list(transcript_ids)).items():
+            try:
+                src = self._src(source) if source.kind == "file" else ""
+            except TranscriptQAError as exc:
+                log.warning("recording of %s not shown: %s", tid, exc)
+                continue
+            views[tid] = present.MediaView(source, src)
+        return views
+
+    # ------------------------------------------------------------------------------- reader
+
+    def open_reader(self, request: str | None) -> str:
+        """The reader for a request from head.js: JSON {tid, u, end, q}."""
+        try:
+            wanted = json.loads(request or "{}")
+            tid = str(wanted["tid"])
+            at = int(wanted.get("u", 0))
+            end = int(wanted.get("end", at))
+            query = str(wanted.get("q", ""))[:200]
+        except (ValueError, KeyError, TypeError):
+            return present.reader_empty()
+        try:
+            with self.lock.read():
+                transcript = self.library.transcript(tid)
+                media = self.media_views([tid]).get(tid)
+        except TranscriptQAError as exc:
+            return present.message_html(str(exc), "error")
+        return present.reader_html(transcript, at, end, query, media)
+
+    def search_reader(self, query: str | None, request: str | None) -> tuple[str, str]:
+        """Search the open transcript: (reader html, the request now carrying the query)."""
+        try:
+            wanted = json.loads(request or "{}")
+        except ValueError:
+            wanted = {}
+        if not isinstance(wanted, dict) or "tid" not in wanted:
+            return present.reader_empty(), request or ""
+        wanted["q"] = (query or "").strip()
+        updated = json.dumps(wanted)
+        return self.open_reader(updated), updated
+
+    # ------------------------------------------------------------------------------- export
+
+    def export_files(self, session: ChatSession | None, base_url: str = "") -> tuple[str, str]:
+        """The conversation as a Markdown and a JSON file to download (paths)."""
+        session = session or ChatSession()
+        links = [
+            {n: (base_url + url if url.startswith(FILE_ROUTE) else url) for n, url in lk.items()}
+            for lk in session.links
+        ]
+        folder = Path(tempfile.mkdtemp(prefix="tqa-export-"))
+        md = folder / "conversation.md"
+        md.write_text(conversation_markdown(session.answers, links), encoding="utf-8")
+        js = folder / "conversation.json"
+        js.write_text(
+            json.dumps(conversation_json(session.answers, links), ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
+        return str(md), str(js)
 
     def clear_chat(self) -> tuple[list[Message], ChatSession, str]:
         return [], ChatSession(), present.sources_panel([])
@@ -236,9 +326,11 @@ class Handlers:
     def upload(self, files: Sequence[Any] | None, progress: ProgressFn | None = None) -> str:
         """Ingest uploaded files; the per-file outcome as HTML."""
         paths = [file_path(f) for f in files or ()]
-        if not paths:
+        recordings = [p for p in paths if Path(p).suffix.lower() in MEDIA_EXTENSIONS]
+        paths = [p for p in paths if p not in recordings]
+        if not paths and not recordings:
             return present.message_html("Choose one or more transcript files first.", "hint")
-        saved, results = self.save_uploads(paths)
+        saved, results = self.save_uploads(paths) if paths else ([], [])
         shown = {str(p): p.name for p in saved}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -256,7 +348,44 @@ class Handlers:
                 log.exception("ingest of %s failed", [str(p) for p in saved])
                 return present.message_html(UNEXPECTED, "error") + present.ingest_html(results)
             results = [(shown.get(r.path, Path(r.path).name), r) for r in ingested.files] + results
-        return present.ingest_html(results)
+        return present.ingest_html(results) + self._attach_uploaded(recordings, results)
+
+    def _attach_uploaded(
+        self, recordings: Sequence[str], results: Sequence[tuple[str, FileResult]]
+    ) -> str:
+        """Attach uploaded recordings to the transcripts with their stem (uploaded with them,
+        or already in the library under that id); the outcome as HTML."""
+        if not recordings:
+            return ""
+        by_stem: dict[str, str] = {}
+        for name, r in results:
+            if r.transcript_id and r.status != "failed":
+                stem = Path(name).stem
+                by_stem.setdefault(upload_stem(stem), r.transcript_id)
+                by_stem.setdefault(upload_stem(stem.split(".", 1)[0]), r.transcript_id)
+        outcome: list[tuple[str, str | None, str | None]] = []
+        known = set(self.library.transcript_ids())
+        for raw in recordings:
+            path = Path(raw)
+            stem = upload_stem(path.stem)
+            tid = by_stem.get(stem) or next((t for t in known if upload_stem(t) == stem), None)
+            if tid is None:
+                outcome.append(
+                    (
+                        path.name,
+                        None,
+                        f"no transcript named {path.stem!r} in this upload or the library",
+                    )
+                )
+                continue
+            try:
+                with self.lock.write():
+                    self.media.attach(tid, path)
+            except TranscriptQAError as exc:
+                outcome.append((path.name, tid, str(exc).replace(str(path.parent) + "/", "")))
+                continue
+            outcome.append((path.name, tid, None))
+        return present.recordings_html(outcome)
 
     def remove(self, transcript_ids: Sequence[str] | None) -> str:
         ids = [t for t in transcript_ids or () if t]
@@ -266,6 +395,7 @@ class Handlers:
             with self.lock.write():
                 infos = {t.id: t for t in self.library.transcripts()}
                 removed = self.library.remove(ids)
+                self.media.detach(removed)
         except TranscriptQAError as exc:
             return present.message_html(str(exc), "error")
         delete_uploaded((infos[tid].source_path for tid in removed), self.uploads)

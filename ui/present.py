@@ -8,15 +8,21 @@ on are written as numeric entities, so the same string is inert as HTML and as M
 
 from __future__ import annotations
 
+import html
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from qa.answer.lookup import QuoteMatch
 from qa.ingest.pipeline import FileResult
 from qa.ingest.speaker_names import SpeakerSummary
-from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
+from qa.retrieve.times import describe_time_range
 from qa.store.library import TranscriptInfo
+from qa.store.media import MediaSource, link_at
 
 # Characters HTML, Markdown, GFM autolinks or KaTeX give a meaning to.
 _SPECIAL = "&<>\"'`\\*_{}[]()#+-.!|~$:@=^%"
@@ -26,6 +32,22 @@ CONTEXT_WORDS = 45  # neighbouring utterances are cut to this many words
 PASSAGES_SHOWN = 4
 
 UtteranceFetch = Callable[[str, int, int], list[Utterance]]
+# The reader renders this many utterances at a time (a 10,000-utterance hearing stays fast), from
+# a few before the one it opens at.
+READER_WINDOW = 150
+READER_BEFORE = 30
+SEARCH_HITS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class MediaView:
+    """A transcript's recording as the UI offers it: a library file served at src, or a link."""
+
+    source: MediaSource
+    src: str = ""  # where the server serves a library file
+
+    def link(self, start_s: float | None) -> str:
+        return link_at(self.source, start_s, self.src)
 
 
 # ------------------------------------------------------------------------------- escaping
@@ -61,6 +83,7 @@ def answer_html(answer: Answer, turn: int, titles: Mapping[str, str] | None = No
     """The chat message of an answer: escaped text, [n] as links to the source cards, and
     under it what was searched (standalone question and filters) and any notices."""
     numbers = {c.n for c in answer.citations}
+    starts = {c.n: c.start_s for c in answer.citations}
     parts: list[str] = []
     last = 0
     for match in _MARKER.finditer(answer.text):
@@ -68,8 +91,10 @@ def answer_html(answer: Answer, turn: int, titles: Mapping[str, str] | None = No
         if n not in numbers:
             continue
         parts.append(esc(answer.text[last : match.start()]))
+        when = format_time(starts.get(n))
+        shown = f'{n}<span class="when"> {esc(when)}</span>' if when else str(n)
         parts.append(
-            f'<a class="cite" href="#{source_id(turn, n)}" title="Show source {n}">[{n}]</a>'
+            f'<a class="cite" href="#{source_id(turn, n)}" title="Show source {n}">[{shown}]</a>'
         )
         last = match.end()
     parts.append(esc(answer.text[last:]))
@@ -119,6 +144,8 @@ def filter_bits(filters: Filters, titles: Mapping[str, str]) -> list[str]:
         bits.append(f"since {esc(filters.since)}")
     elif filters.until:
         bits.append(f"until {esc(filters.until)}")
+    if filters.from_s is not None or filters.to_s is not None:
+        bits.append(esc(describe_time_range(filters.from_s, filters.to_s)))
     return bits
 
 
@@ -172,9 +199,50 @@ def _meta_line(title: str, date: str | None, ref: str, start_s: float | None = N
     return '<div class="meta">' + " · ".join(bits) + "</div>"
 
 
-def citation_card(turn: int, citation: Citation, context: Sequence[Utterance]) -> str:
+def media_html(media: MediaView | None, start_s: float | None, element_id: str) -> str:
+    """The recording of a source: an embedded player for a library file (cued to start_s by
+    ui/static/head.js when played), or a link to the moment on YouTube or the source page."""
+    if media is None:
+        return ""
+    when = format_time(start_s)
+    start = "" if start_s is None else f"{max(start_s, 0.0):.3f}"
+    if media.source.kind == "file":
+        tag = "video" if media.source.is_video else "audio"
+        play = (
+            f'<a class="play-at" href="#{element_id}" data-start="{start}">▶ Play from {when}</a>'
+            if when
+            else ""
+        )
+        return (
+            f'<div class="player">{play}<{tag} id="{element_id}" class="media" controls '
+            f'preload="metadata" src="{html.escape(media.src)}" data-start="{start}">'
+            f"</{tag}></div>"
+        )
+    label = "YouTube" if media.source.kind == "youtube" else "the source page"
+    at = f" at {esc(when)}" if when and media.source.kind == "youtube" else ""
+    return (
+        f'<div class="player"><a class="media-link" href="{html.escape(media.link(start_s))}" '
+        f'target="_blank" rel="noopener noreferrer">▶ Open on {label}{at}</a></div>'
+    )
+
+
+def reader_link(transcript_id: str, start: int, end: int | None = None, label: str = "") -> str:
+    """A link that opens the transcript reader at utterances start..end (head.js sends it)."""
+    return (
+        f'<a class="open-reader" href="#reader" data-tid="{html.escape(transcript_id)}" '
+        f'data-u="{start}" data-end="{start if end is None else end}">'
+        f"{esc(label) if label else 'Read the transcript'}</a>"
+    )
+
+
+def citation_card(
+    turn: int,
+    citation: Citation,
+    context: Sequence[Utterance],
+    media: MediaView | None = None,
+) -> str:
     """A source card: speaker, transcript, date, reference, time, and the quote highlighted
-    inside its neighbouring utterances."""
+    inside its neighbouring utterances; the recording (player or link) when there is one."""
     rows: list[str] = []
     found_any = False
     for u in context:
@@ -187,12 +255,15 @@ def citation_card(turn: int, citation: Citation, context: Sequence[Utterance]) -
         rows.append(f'<p class="utt{" cited" if cited else ""}">{_speaker_label(u)}{body}</p>')
     quote = "" if found_any else f"<blockquote><mark>{esc(citation.quote)}</mark></blockquote>"
     speaker = esc(citation.speaker) if citation.speaker else "Narration"
+    read = reader_link(citation.transcript_id, citation.utterance_start, citation.utterance_end)
     return (
         f'<article class="src-card" id="{source_id(turn, citation.n)}">'
         f'<header><span class="src-n">{citation.n}</span>'
         f'<span class="speaker">{speaker}</span></header>'
         f"{_meta_line(citation.title, citation.date, citation.ref, citation.start_s)}"
-        f'{quote}<div class="context">{"".join(rows)}</div></article>'
+        f"{media_html(media, citation.start_s, f'player-{turn}-{citation.n}')}"
+        f'{quote}<div class="context">{"".join(rows)}</div>'
+        f"<footer>{read}</footer></article>"
     )
 
 
@@ -219,9 +290,18 @@ def passage_card(turn: int, rank: int, passage: Passage, utterances: Sequence[Ut
     )
 
 
-def sources_section(answer: Answer, turn: int, fetch: UtteranceFetch, around: int = 2) -> str:
+def sources_section(
+    answer: Answer,
+    turn: int,
+    fetch: UtteranceFetch,
+    around: int = 2,
+    media: Mapping[str, MediaView] | None = None,
+    markdown: str = "",
+) -> str:
     """The Sources panel's section for one answer: a card per citation, or for an abstention
-    the closest passages."""
+    the closest passages; markdown: the answer with its sources, for "Copy with sources" (kept
+    percent-encoded in an attribute: no transcript text in it can act as markup)."""
+    media = media or {}
     if answer.citations:
         cards = [
             citation_card(
@@ -230,6 +310,7 @@ def sources_section(answer: Answer, turn: int, fetch: UtteranceFetch, around: in
                 fetch(
                     c.transcript_id, max(0, c.utterance_start - around), c.utterance_end + around
                 ),
+                media.get(c.transcript_id),
             )
             for c in answer.citations
         ]
@@ -244,10 +325,16 @@ def sources_section(answer: Answer, turn: int, fetch: UtteranceFetch, around: in
     else:
         cards = ['<p class="muted">Nothing in the library matched this question.</p>']
         heading = "No sources"
+    copy = (
+        f'<div class="take-away"><button type="button" class="copy-md" '
+        f'data-md="{quote(markdown, safe="")}">Copy with sources</button></div>'
+        if markdown and answer.citations
+        else ""
+    )
     return (
         f'<details class="turn" id="turn-{turn}" open><summary>'
         f'<span class="q">{esc(answer.question)}</span>'
-        f'<span class="count">{heading}</span></summary>{"".join(cards)}</details>'
+        f'<span class="count">{heading}</span></summary>{copy}{"".join(cards)}</details>'
     )
 
 
@@ -319,7 +406,7 @@ def library_table(transcripts: Sequence[TranscriptInfo]) -> str:
         more = f" +{len(t.speakers) - 4} more" if len(t.speakers) > 4 else ""
         body.append(
             f'<tr><td><div class="title">{esc(t.title)}</div>'
-            f'<code class="ref">{esc(t.id)}</code></td>'
+            f'<code class="ref">{esc(t.id)}</code> · {reader_link(t.id, 0, -1, label="Read")}</td>'
             f'<td class="date">{esc(t.date or "—")}</td><td class="num">{t.utterance_count}</td>'
             f"<td>{esc(shown)}{esc(more)}</td></tr>"
         )
@@ -373,6 +460,23 @@ def ingest_html(results: Sequence[tuple[str, FileResult]]) -> str:
     return '<ul class="ingest">' + "".join(items) + "</ul>"
 
 
+def recordings_html(outcome: Sequence[tuple[str, str | None, str | None]]) -> str:
+    """Uploaded recordings: (file name, the transcript it went to, why it was refused)."""
+    items = []
+    for name, tid, error in outcome:
+        if error:
+            items.append(
+                f'<li class="failed"><span class="status">failed</span> <b>{esc(name)}</b> '
+                f"{esc(error)}</li>"
+            )
+        else:
+            items.append(
+                f'<li class="added"><span class="status">recording</span> <b>{esc(name)}</b> '
+                f"plays with <code>{esc(tid)}</code></li>"
+            )
+    return '<ul class="ingest recordings">' + "".join(items) + "</ul>" if items else ""
+
+
 def library_stats(transcripts: int, speakers: int, first: str | None, last: str | None) -> str:
     """`4 transcripts · 31 speakers · 2012-12-10 to 2021-06-30`."""
     bits = [f"{transcripts} transcript{'s' if transcripts != 1 else ''}"]
@@ -380,3 +484,140 @@ def library_stats(transcripts: int, speakers: int, first: str | None, last: str 
     if first and last:
         bits.append(f"{esc(first)} to {esc(last)}" if first != last else esc(first))
     return " · ".join(bits)
+
+
+# ---------------------------------------------------------------------------------- reader
+
+
+def speaker_counts(utterances: Sequence[Utterance]) -> list[tuple[str, int]]:
+    """Speakers of a transcript with their utterance counts, most first (narration apart)."""
+    counts = Counter(u.canonical_speaker or u.speaker or "" for u in utterances)
+    narration = counts.pop("", 0)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [*ranked, ("Narration", narration)] if narration else ranked
+
+
+def search_transcript(utterances: Sequence[Utterance], query: str) -> list[int]:
+    """Indices of the utterances that contain the query (case and spacing ignored)."""
+    words = query.split()
+    if not words:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.I)
+    return [u.index for u in utterances if pattern.search(u.text)]
+
+
+def reader_window(total: int, at: int) -> tuple[int, int]:
+    """The utterances (start, end exclusive) the reader renders to show utterance `at`."""
+    start = max(0, min(at - READER_BEFORE, total - READER_WINDOW))
+    return start, min(total, start + READER_WINDOW)
+
+
+def _marked(text: str, query: str) -> str:
+    words = query.split()
+    if not words:
+        return esc(text)
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.I)
+    out: list[str] = []
+    last = 0
+    for m in pattern.finditer(text):
+        out.append(f"{esc(text[last : m.start()])}<mark>{esc(m.group(0))}</mark>")
+        last = m.end()
+    out.append(esc(text[last:]))
+    return "".join(out)
+
+
+def reader_html(
+    transcript: Transcript,
+    at: int,
+    end: int | None = None,
+    query: str = "",
+    media: MediaView | None = None,
+) -> str:
+    """The whole-transcript reader: header and recording, the speakers with their counts, the
+    search hits, and a window of turns around utterance `at` (utterances at..end highlighted,
+    the first of them marked as the target to scroll to)."""
+    utterances = transcript.utterances
+    total = len(utterances)
+    at = max(0, min(at, total - 1)) if total else 0
+    # end < at (the Library's "Read", paging): nothing is highlighted, `at` is only scrolled to.
+    end = at if end is None else min(end, total - 1)
+    start, stop = reader_window(total, at)
+    tid = transcript.id
+    meta = [esc(b) for b in (transcript.date, transcript.time, transcript.place) if b]
+    meta.append(f'<code class="ref">{esc(tid)}</code>')
+    meta.append(f"{total} utterance{'s' if total != 1 else ''}")
+    first_start = next((u.start_s for u in utterances if u.start_s is not None), None)
+    head = (
+        f'<header class="reader-head"><h2>{esc(transcript.title)}</h2>'
+        f'<div class="meta">{" · ".join(meta)}</div>'
+        f"{media_html(media, utterances[at].start_s if total else first_start, 'reader-player')}"
+        "</header>"
+    )
+    speakers = "".join(
+        f'<li><span class="name">{esc(name)}</span> <span class="n">{count}</span></li>'
+        for name, count in speaker_counts(utterances)
+    )
+    side = f'<div class="reader-speakers"><b>Speakers</b><ul>{speakers}</ul></div>'
+    hits_html = ""
+    if query.strip():
+        hits = search_transcript(utterances, query)
+        items = [
+            f"<li>{reader_link(tid, i, label=f'#u{i}')} {esc(shorten(utterances[i].text, 14))}</li>"
+            for i in hits[:SEARCH_HITS_SHOWN]
+        ]
+        more = (
+            f'<li class="muted">… {len(hits) - SEARCH_HITS_SHOWN} more</li>'
+            if len(hits) > SEARCH_HITS_SHOWN
+            else ""
+        )
+        found = f"{len(hits)} utterance{'s' if len(hits) != 1 else ''} with “{esc(query)}”"
+        hits_html = f'<div class="reader-hits"><b>{found}</b><ol>{"".join(items)}{more}</ol></div>'
+    nav: list[str] = [f"utterances {start}–{max(start, stop - 1)} of {total}"]
+    if start > 0:
+        back = max(0, start - READER_WINDOW + READER_BEFORE)
+        nav.insert(0, reader_link(tid, back, -1, label="◀ Earlier"))
+    if stop < total:
+        nav.append(reader_link(tid, stop + READER_BEFORE, -1, label="Later ▶"))
+    rows: list[str] = []
+    previous: str | None = None
+    for u in utterances[start:stop]:
+        who = u.canonical_speaker or u.speaker or ""
+        classes = ["r-utt"]
+        if at <= u.index <= end:
+            classes.append("cited")
+        if u.index == at:
+            classes.append("target")
+        label = ""
+        if who != previous or u.index == start:
+            label = f'<div class="r-who">{esc(who) if who else "<i>Narration</i>"}</div>'
+        previous = who
+        when = format_time(u.start_s)
+        stamp = f'<span class="t">{when}</span>' if when else ""
+        if when and media is not None and media.source.kind == "file":
+            stamp = (
+                f'<a class="play-at" href="#reader-player" data-start="{u.start_s:.3f}">{when}</a>'
+            )
+        elif when and media is not None and media.source.kind == "youtube":
+            stamp = (
+                f'<a href="{html.escape(media.link(u.start_s))}" target="_blank" '
+                f'rel="noopener noreferrer">{when}</a>'
+            )
+        rows.append(
+            f'{label}<div class="{" ".join(classes)}" id="ru-{u.index}" data-u="{u.index}">'
+            f'<span class="r-ref">{stamp}<code>#u{u.index}</code></span>'
+            f"<p>{_marked(u.text, query)}</p></div>"
+        )
+    return (
+        f'<div class="reader" data-tid="{html.escape(tid)}" data-at="{at}">{head}'
+        f'<div class="reader-cols"><aside>{side}{hits_html}</aside><div class="reader-main">'
+        f'<nav class="reader-nav">{" · ".join(nav)}</nav>'
+        f'<div class="reader-turns">{"".join(rows)}</div>'
+        f'<nav class="reader-nav">{" · ".join(nav)}</nav></div></div></div>'
+    )
+
+
+def reader_empty() -> str:
+    return (
+        '<p class="muted">Open a transcript here from a source card (<i>Read the transcript</i>) '
+        "or from the Library tab (<i>Read</i>).</p>"
+    )

@@ -13,6 +13,7 @@ from qa.answer.assistant import Assistant
 from qa.ingest.parsers import EXTENSIONS
 from qa.models import Filters
 from qa.settings import Settings
+from qa.store.media import MEDIA_DIR, MEDIA_EXTENSIONS
 from ui import present
 from ui.handlers import TITLE, ChatSession, Handlers
 
@@ -42,7 +43,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         header = gr.HTML(h.header_html(), elem_id="tqa-header")
         gr.HTML(h.banner_html(), visible=bool(assistant.library.mismatch()))
         session = gr.State(ChatSession())
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
                     chat = gr.Chatbot(
@@ -106,7 +107,14 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                             clear_filters = gr.Button(
                                 "Clear filters", size="sm", scale=0, min_width=120
                             )
-                    new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+                    with gr.Row():
+                        new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+                        export_md = gr.DownloadButton(
+                            "Export Markdown", size="sm", variant="secondary", elem_id="export-md"
+                        )
+                        export_json = gr.DownloadButton(
+                            "Export JSON", size="sm", variant="secondary", elem_id="export-json"
+                        )
                 with gr.Column(scale=2, min_width=340, elem_id="sources-col"):
                     sources = gr.HTML(present.sources_panel([]), elem_id="sources-panel")
             with gr.Tab("Library", id="library"), gr.Row(equal_height=False):
@@ -143,12 +151,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         '<p class="muted">Accepted: kremlin.ru pages (.html), speaker-labelled '
                         "text (.txt, .md: <code>Name: words</code>), subtitles (.srt, .vtt), "
                         "Whisper or QMSum JSON. A file with the same name replaces the earlier "
-                        "version.</p>"
+                        "version. A recording (.mp3 .m4a .wav .ogg .opus .mp4 .webm) with the "
+                        "name of its transcript plays its quotes.</p>"
                     )
                     files = gr.File(
                         label=f"Add transcripts (up to {settings.upload_max_mb} MB each)",
                         file_count="multiple",
-                        file_types=sorted(EXTENSIONS),
+                        file_types=sorted({*EXTENSIONS, *MEDIA_EXTENSIONS}),
                         type="filepath",
                         elem_id="upload",
                     )
@@ -163,6 +172,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         )
                         remove = gr.Button("Remove selected", variant="stop", size="sm")
                         remove_result = gr.HTML()
+            with gr.Tab("Transcript", id="reader"):
+                reader_search = gr.Textbox(
+                    show_label=False,
+                    placeholder="Search this transcript (Enter)",
+                    elem_id="reader-search",
+                )
+                reader = gr.HTML(present.reader_empty(), elem_id="reader-view")
             with gr.Tab("Who said it", id="lookup"):
                 gr.HTML(
                     '<p class="muted">Paste a quote to find who said it, where and when, even '
@@ -179,13 +195,42 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     find = gr.Button("Find", variant="primary", scale=0, min_width=140)
                 found = gr.HTML(present.lookup_html("", []), elem_id="lookup-result")
 
+        # What a source card's or the library's "Read" link asks for (ui/static/head.js writes
+        # the JSON {tid, u, end, q} here and presses the button).
+        reader_request = gr.Textbox(visible="hidden", elem_id="reader-request")
+        reader_open = gr.Button("Open", visible="hidden", elem_id="reader-open")
+
+        def open_reader(request: str) -> tuple[str, Any]:
+            return h.open_reader(request), gr.Tabs(selected="reader")
+
+        reader_open.click(
+            open_reader, reader_request, [reader, tabs], api_visibility="private"
+        ).then(None, None, None, js="() => window.tqaReaderShown && window.tqaReaderShown()")
+        reader_search.submit(
+            h.search_reader,
+            [reader_search, reader_request],
+            [reader, reader_request],
+            api_visibility="private",
+        ).then(None, None, None, js="() => window.tqaReaderShown && window.tqaReaderShown()")
+
+        def exports(state: ChatSession, request: gr.Request) -> tuple[str, str]:
+            host = request.headers.get("host", "") if request is not None else ""
+            return h.export_files(state, f"http://{host}" if host else "")
+
         chat_inputs = [box, chat, session, speakers, transcripts, since, until]
         chat_outputs = [chat, session, sources, box]
-        box.submit(h.respond, chat_inputs, chat_outputs, api_visibility="private")
-        ask.click(h.respond, chat_inputs, chat_outputs, api_visibility="private")
+        export_outputs = [export_md, export_json]
+        box.submit(h.respond, chat_inputs, chat_outputs, api_visibility="private").then(
+            exports, session, export_outputs, api_visibility="private"
+        )
+        ask.click(h.respond, chat_inputs, chat_outputs, api_visibility="private").then(
+            exports, session, export_outputs, api_visibility="private"
+        )
         examples.click(
             lambda sample: sample[0], examples, box, api_visibility="private", queue=False
-        ).then(h.respond, chat_inputs, chat_outputs, api_visibility="private")
+        ).then(h.respond, chat_inputs, chat_outputs, api_visibility="private").then(
+            exports, session, export_outputs, api_visibility="private"
+        )
         new_chat.click(h.clear_chat, None, [chat, session, sources], api_visibility="private")
         chat.clear(h.clear_chat, None, [chat, session, sources], api_visibility="private")
 
@@ -288,6 +333,9 @@ def launch(
         user, _, password = settings.auth.partition(":")
         auth = (user, password)
     demo.queue(default_concurrency_limit=4)
+    # The only files served besides Gradio's own: the recordings kept inside the library.
+    media = (settings.library_path / MEDIA_DIR).resolve()
+    media.mkdir(parents=True, exist_ok=True)
     _app, url, _share = demo.launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -297,6 +345,7 @@ def launch(
         head=HEAD,
         max_file_size=f"{settings.upload_max_mb}mb",
         show_error=False,
+        allowed_paths=[str(media)],
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
         share=False,

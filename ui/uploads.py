@@ -44,6 +44,11 @@ def safe_upload_name(name: str, extensions: Sequence[str]) -> str:
     return stem + suffix
 
 
+def upload_stem(stem: str) -> str:
+    """A file stem as safe_upload_name leaves it, so a recording and its transcript match."""
+    return _UNSAFE_NAME_CHARS.sub("_", stem).strip("._-").lower()
+
+
 def file_path(item: Any) -> str:
     """The server-side path of an uploaded file, however gradio hands it over."""
     if isinstance(item, (str, os.PathLike)):

@@ -235,14 +235,17 @@ class Assistant:
         candidates = candidate_sentences(
             passages, self.passage_utterances, self.stored_spans(passages)
         )
+        # The question as searched: the standalone one, less a time range it named ("around
+        # minute 12" is a filter, not words to find).
+        searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
-        terms = topic_terms(standalone.question, retrieval.filters.speakers)
+        terms = topic_terms(searched, retrieval.filters.speakers)
         scored = score_candidates(
-            standalone.question, candidates, self._embed, retrieval.filters.speakers, terms=terms
+            searched, candidates, self._embed, retrieval.filters.speakers, terms=terms
         )
         if not scored or scored[0].score < self.settings.abstain_threshold:
             return self.abstention(question, standalone, retrieval, notices)
-        gap = self.evidence_gap(standalone.question, retrieval, terms)
+        gap = self.evidence_gap(searched, retrieval, terms)
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)

@@ -20,6 +20,7 @@ from qa.retrieve.fusion import (
     score_fusion,
 )
 from qa.retrieve.query import detect_dates, detect_speakers, fts_query
+from qa.retrieve.times import clip_to_times, detect_time_range, without_time
 from qa.settings import RETRIEVERS
 from qa.store.library import Library
 
@@ -84,7 +85,19 @@ class Retriever:
                 until=given.until or until,
             )
             speakers = tuple(detect_speakers(question, self.known_speakers(scope)))
-        return Filters(speakers=speakers, since=since, until=until)
+        # A time into the recording ("around minute 12") only where some transcript has times.
+        span = None
+        if given.from_s is None and given.to_s is None:
+            span = detect_time_range(question)
+            if span and not self.library.has_times(given.transcripts):
+                span = None
+        return Filters(
+            speakers=speakers,
+            since=since,
+            until=until,
+            from_s=span.from_s if span else None,
+            to_s=span.to_s if span else None,
+        )
 
     def known_speakers(self, scope: Filters) -> list[str]:
         """Speakers of the transcripts inside the scope's transcripts and dates, most frequent
@@ -125,7 +138,11 @@ class Retriever:
             transcripts=given.transcripts,
             since=given.since or detected.since,
             until=given.until or detected.until,
+            from_s=given.from_s if given.from_s is not None else detected.from_s,
+            to_s=given.to_s if given.to_s is not None else detected.to_s,
         )
+        if detected.from_s is not None or detected.to_s is not None:
+            question = without_time(question, detect_time_range(question))
         depth = max(self.candidates, 4 * k)
         dense = self._dense(question, depth, applied) if mode in ("hybrid", "dense") else []
         # In hybrid mode the keyword side leaves out the names of filtered-to speakers (the dense
@@ -153,6 +170,10 @@ class Retriever:
             if cid in stored
         ]
         passages = merge_adjacent(hits, k)
+        if applied.from_s is not None or applied.to_s is not None:
+            passages = clip_to_times(
+                passages, self.library.utterances, applied.from_s, applied.to_s
+            )
         return Retrieval(question, tuple(passages), applied, detected)
 
     def _dense(self, question: str, depth: int, filters: Filters) -> list[tuple[int, float]]:

@@ -356,7 +356,24 @@ class Library:
         if filters.speakers:
             spoken = [facts.by_speaker.get(name, _NO_IDS) for name in filters.speakers]
             keep &= np.isin(facts.ids, np.concatenate(spoken))
+        if filters.from_s is not None or filters.to_s is not None:
+            keep &= np.isin(facts.ids, self.timed_chunk_ids(filters.from_s, filters.to_s))
         return facts.ids[keep]
+
+    def timed_chunk_ids(self, from_s: float | None, to_s: float | None) -> np.ndarray:
+        """Ids of the chunks whose utterance times overlap from_s..to_s (untimed ones never)."""
+        where, params = _time_sql(from_s, to_s, "chunks")
+        rows = self._db.execute(f"SELECT id FROM chunks WHERE {where}", params).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def has_times(self, transcript_ids: Sequence[str] = ()) -> bool:
+        """Whether any chunk (of these transcripts, or of any) has utterance times."""
+        sql = "SELECT 1 FROM chunks WHERE start_s IS NOT NULL"
+        params: list[str] = []
+        if transcript_ids:
+            sql += f" AND transcript_id IN ({','.join('?' * len(transcript_ids))})"
+            params = list(transcript_ids)
+        return self._db.execute(sql + " LIMIT 1", params).fetchone() is not None
 
     def _chunk_facts(self) -> _ChunkFacts:
         """What the filters look at, for every chunk; read again when the library changes."""
@@ -655,4 +672,20 @@ def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list[object]]:
             "AND t2.date >= ? AND t2.date <= ?)"
         )
         params.extend([filters.since or "0000-00-00", filters.until or "9999-99-99"])
+    if filters.from_s is not None or filters.to_s is not None:
+        where, times = _time_sql(filters.from_s, filters.to_s, alias)
+        clauses.append(where)
+        params.extend(times)
     return " AND ".join(clauses), params
+
+
+def _time_sql(from_s: float | None, to_s: float | None, alias: str) -> tuple[str, list[object]]:
+    """Chunks (aliased) with times overlapping from_s..to_s; a chunk without an end time is
+    taken to end where it starts."""
+    lo = -1.0 if from_s is None else from_s
+    hi = 1e18 if to_s is None else to_s
+    return (
+        f"{alias}.start_s IS NOT NULL AND coalesce({alias}.end_s, {alias}.start_s) >= ? "
+        f"AND {alias}.start_s <= ?",
+        [lo, hi],
+    )

@@ -2,7 +2,8 @@
 
 library.sqlite holds transcripts, utterances, sentence spans, chunks with their speakers, the
 chunks_fts keyword index (FTS5, kept by triggers), the embedding cache, the speaker names users
-gave (speaker_names) and meta (the index generation and the manifest). It runs in WAL mode:
+gave (speaker_names), media (recordings kept in media/) and meta (the index generation and the
+manifest). It runs in WAL mode:
 readers keep one committed state while the one writer commits.
 """
 
@@ -64,6 +65,11 @@ CREATE TABLE IF NOT EXISTS sentences(
 CREATE TABLE IF NOT EXISTS speaker_names(
     transcript_id TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
     PRIMARY KEY(transcript_id, label)) WITHOUT ROWID;
+-- A transcript's recording, a file in <library>/media (qa.store.media). No foreign key: a
+-- transcript re-ingested (deleted and inserted again) keeps its recording.
+CREATE TABLE IF NOT EXISTS media(
+    transcript_id TEXT PRIMARY KEY, file TEXT NOT NULL, original TEXT NOT NULL,
+    added_at REAL NOT NULL);
 """
 
 
