@@ -266,6 +266,7 @@ ALLOWED_TAGS = {
     "article",
     "b",
     "blockquote",
+    "footer",
     "br",
     "code",
     "details",
@@ -285,6 +286,8 @@ ALLOWED_TAGS = {
     "ul",
 }
 _SAFE_ATTR = re.compile(r"^[\w .#-]*$")
+# The reader's and the source cards' data attributes (transcript id, utterance numbers).
+_DATA_ATTRS = {"data-tid", "data-u", "data-end", "data-at"}
 
 
 class MarkupAudit(HTMLParser):
@@ -299,6 +302,10 @@ class MarkupAudit(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
+            if name in _DATA_ATTRS:
+                # Read by head.js as data (dataset.tid -> a JSON request), never as markup: the
+                # parser getting the whole value back shows it could not leave its quotes.
+                continue
             if name.startswith("on") or name not in ("class", "id", "href", "title", "open"):
                 self.problems.append(f"attribute {name}={value!r}")
             elif name == "href" and not (value or "").startswith("#"):
@@ -324,8 +331,12 @@ def audit(fragment: str) -> str:
     assert parser.problems == [], parser.problems
     # Gradio's chat renders Markdown (and KaTeX) over the HTML: none of the characters those act
     # on may appear raw, so no link, image, autolink, math or code span can form.
+    # Our own citation links, with the time said where the transcript has times ([1 12:07]).
     own_links = re.sub(
-        r'<a class="cite" href="#src-\d+-\d+" title="Show source \d+">\[\d+\]</a>', "", fragment
+        r'<a class="cite" href="#src-\d+-\d+" title="Show source \d+">'
+        r'\[\d+(?:<span class="when"> \d+(?:&#58;\d\d)+</span>)?\]</a>',
+        "",
+        fragment,
     )
     raw_text = re.sub(r"<[^<>]*>", "", own_links)
     assert not re.search(r"[\[\]()`$*_\\]|javascript:", raw_text, re.I), raw_text[:200]
