@@ -69,6 +69,8 @@ class Turn:
     start_s: float | None = None
     end_s: float | None = None
     part: int = 0
+    # The source marks a change of speaker here ("- " or ">>" in captions) without naming one.
+    new_turn: bool = False
 
 
 def build_utterances(turns: Iterable[Turn], *, keep_empty: bool = False) -> tuple[Utterance, ...]:
