@@ -8,6 +8,7 @@ are merged into sentence-complete utterances (see merging.py).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -145,9 +146,7 @@ def _read_cues(text: str, *, source: str, fmt: str) -> list[_Cue]:
 
 def _is_rolling(cue_lines: list[list[str]]) -> bool:
     """Whether the captions roll: most cues repeat a line of the cue before (YouTube auto)."""
-    repeats = sum(
-        1 for before, now in zip(cue_lines, cue_lines[1:], strict=False) if now and now[0] in before
-    )
+    repeats = sum(1 for before, now in itertools.pairwise(cue_lines) if now and now[0] in before)
     return len(cue_lines) >= 3 and repeats >= _ROLLING_SHARE * (len(cue_lines) - 1)
 
 
