@@ -27,12 +27,13 @@ _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # Markdown backslash escapes: "\[laughs\]" is "[laughs]".
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
+_MD_LINK_RE = re.compile(r"\[([^\[\]]+)\]\((?:https?://|/|#)[^()\s]*\)")  # [Plan 9](https://..)
 # "**Name:** words", "**[00:01] SPEAKER_00:** words", "**Name**: words".
 _BOLD_LABEL_RE = re.compile(r"^\*\*([^*]{1,80}?)\*\*\s*(.*)$")
 # Otter: "Bryan Robinson  0:02" (as written, or as a Markdown heading).
-_OTTER_RE = re.compile(r"^(?:#{1,6}\s+)?(.+?)\s+(" + _CLOCK + r")$")
+_OTTER_RE = re.compile(r"^(?:#{1,6}\s+)?([^:]+?)\s+(" + _CLOCK + r")$")
 # Rev, Riverside, Descript text: "Speaker 1 (00:01:23):" or "Jane Doe (01:23)".
-_PAREN_TIME_RE = re.compile(r"^(.+?)\s*[(\[](" + _CLOCK + r")[)\]]:?\s*(.*)$")
+_PAREN_TIME_RE = re.compile(r"^([^:]+?)\s*[(\[](" + _CLOCK + r")[)\]]:?\s*(.*)$")
 _BARE_TIME_RE = re.compile(r"^" + _CLOCK + r"$")  # Google Meet: "00:05:00" every 5 minutes
 _INLINE_STAMP_RE = re.compile(r"^\[(" + _CLOCK + r")\]\s*")
 _EMPTY_LABEL_RE = re.compile(r"^:\s*(.*)$")
@@ -48,6 +49,8 @@ def _markdown(line: str) -> str:
     """A Markdown line as plain text: escapes undone, a bold label unwrapped."""
     if "\\" in line:
         line = _MD_ESCAPE_RE.sub(r"\1", line)
+    if "](" in line:
+        line = _MD_LINK_RE.sub(r"\1", line)
     bold = _BOLD_LABEL_RE.match(line)
     if bold and (bold.group(1).rstrip().endswith(":") or bold.group(2).startswith(":")):
         line = f"{bold.group(1).strip()} {bold.group(2).strip()}".replace(" :", ":", 1)

@@ -25,6 +25,8 @@ CORAAL_HEADER = ("Line", "Spkr", "StTime", "Content", "EnTime")
 _PAUSE_RE = re.compile(r"^\(pause\s+[\d.]+\)$", re.I)
 _REDACTION_RE = re.compile(r"/RD-([A-Z]+)(?:-\d+)?/")
 _UNCLEAR_RE = re.compile(r"/\?+/")
+_ANGLE_RE = re.compile(r"^<([\w -]{1,40})>$")
+_EVENT_RE = re.compile(r"<[^<>]{1,40}>")
 _UNSURE_RE = re.compile(r"/([^/]+)/")  # CORAAL: /words/ transcribed with doubt
 
 
@@ -57,7 +59,8 @@ def parse_rev_nlp(text: str, *, source: str, transcript_id: str) -> Transcript:
             raise TranscriptFormatError(
                 source, f"line {line_no} has {len(fields)} fields, expected 8: {line[:60]!r}"
             )
-        token = normalize_text(fields[0])
+        # "<inaudible>" is a token of its own: written as "[inaudible]", never as markup.
+        token = normalize_text(_ANGLE_RE.sub(r"[\1]", fields[0]))
         punct = normalize_text(fields[4])
         if not token and not punct:
             continue
@@ -90,6 +93,8 @@ def _coraal_text(content: str) -> str:
     content = _REDACTION_RE.sub(lambda m: f"[{m.group(1).lower()}]", content)
     content = _UNCLEAR_RE.sub("[unintelligible]", content)
     content = _UNSURE_RE.sub(r"\1", content)
+    # Non-speech events ("<ts>", "<laugh>") are not words said.
+    content = _EVENT_RE.sub(" ", content)
     return normalize_text(content)
 
 
