@@ -144,7 +144,10 @@ def parse_plain(text: str, *, source: str, transcript_id: str, format: str = FOR
                 note("footer", line)
             continue
         if not line:
-            current = None  # a blank line: the next line starts a new utterance
+            # A blank line: the next line starts a new utterance, unless the current one is
+            # only its label so far ("Speaker 1 (00:00:04):", then the words, in .docx files).
+            if current is not None and current.text:
+                current = None
             continue
         if _FOOTER_RE.match(line):
             footer = True
