@@ -74,6 +74,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(ingest_report_json(report))
     else:
+        for s in report.skipped_files:
+            print(f"skipped  {s.path}: {s.reason}", file=sys.stderr)
         for f in report.files:
             if f.status == "failed":
                 print(f"failed   {f.error}", file=sys.stderr)
@@ -84,7 +86,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 )
         print(
             f"{report.count('added')} added, {report.count('replaced')} replaced, "
-            f"{report.count('skipped')} unchanged, {report.count('failed')} failed; "
+            f"{report.count('skipped')} unchanged, {report.count('failed')} failed, "
+            f"{len(report.skipped_files)} other files skipped; "
             f"{report.embedded} chunks and {report.sentences_embedded} sentences embedded in "
             f"{report.seconds:.1f} s "
             f"(library: {settings.library})"

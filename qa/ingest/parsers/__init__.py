@@ -38,6 +38,7 @@ __all__ = [
     "FORMATS",
     "decode_bytes",
     "detect_format",
+    "not_transcript_reason",
     "parse_text",
     "read_file_bytes",
     "read_transcript_file",
@@ -122,6 +123,23 @@ def _binary_kind(data: bytes) -> str | None:
     if data[4:8] == b"ftyp":
         return "an MP4/M4A media file; transcribe it first"
     return None
+
+
+def not_transcript_reason(path: Path) -> str:
+    """Why a file found in a folder is not read as a transcript (its kind, or its extension)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    kind = _binary_kind(head)
+    suffix = path.suffix.lower() or "(none)"
+    if kind:
+        return f"not a transcript: {kind}"
+    return (
+        f"extension {suffix} is not one ingest reads ({', '.join(sorted(EXTENSIONS))}); "
+        "if it is a transcript, rename it or ingest the file itself with --format"
+    )
 
 
 def _encoding_hint(data: bytes) -> str:
