@@ -123,10 +123,23 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         f"{transcript.title}\n"
         f"{transcript.date or ''} {transcript.time or ''} {transcript.place or ''}"
     )
+    # The format it was read as, so a wrong guess shows (then re-ingest with --format).
+    print(f"read as {transcript.format}: {len(transcript.utterances)} utterances")
+    for warning in transcript.metadata.get("warnings", []):
+        print(f"warning: {warning}")
     for u in transcript.utterances:
         who = u.speaker or "(narration)"
-        print(f"[u{u.index}] {who}: {u.text}")
+        at = f" {_clock(u.start_s)}" if u.start_s is not None else ""
+        print(f"[u{u.index}]{at} {who}: {u.text}")
     return 0
+
+
+def _clock(seconds: float) -> str:
+    """83.5 -> '1:23', 3725 -> '1:02:05': an utterance's start as a person reads it."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:

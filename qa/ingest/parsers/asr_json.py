@@ -187,10 +187,12 @@ def parse_rev(text: str, *, source: str, transcript_id: str) -> Transcript:
     monologues = data.get("monologues") if isinstance(data, dict) else None
     if not isinstance(monologues, list):
         raise _refuse(source, 'not Rev JSON: expected {"monologues": [...]}')
-    names: dict[Any, str] = {}
-    for speaker in data.get("speakers") or []:
-        if isinstance(speaker, dict) and isinstance(speaker.get("name"), str):
-            names[speaker.get("id")] = collapse_ws(speaker["name"])
+    names: dict[int | str, str] = {}
+    listed = data.get("speakers")
+    for speaker in listed if isinstance(listed, list) else []:
+        sid = speaker.get("id") if isinstance(speaker, dict) else None
+        if isinstance(sid, int | str) and isinstance(speaker.get("name"), str):
+            names[sid] = collapse_ws(speaker["name"])
     turns: list[Turn] = []
     for mono in monologues:
         if not isinstance(mono, dict):
@@ -209,7 +211,7 @@ def parse_rev(text: str, *, source: str, transcript_id: str) -> Transcript:
         speaker = (
             collapse_ws(mono["speaker_name"])
             if isinstance(mono.get("speaker_name"), str) and mono["speaker_name"].strip()
-            else names.get(sid) or _speaker(sid)
+            else (names.get(sid) if isinstance(sid, int | str) else None) or _speaker(sid)
         )
         turns.append(Turn(speaker, said, start, end))
     return make_transcript(

@@ -57,13 +57,13 @@ def segments_of(data: Any, depth: int = 0) -> list[Any] | None:
     return None
 
 
-def _container_of(data: Any, segments: list[Any]) -> dict[str, Any] | None:
+def _container_of(data: Any, segments: list[Any], depth: int = 0) -> dict[str, Any] | None:
     """The object holding the segment list (for its "language")."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) and depth <= _ENVELOPE_DEPTH:
         if data.get("segments") is segments:
             return data
         for value in data.values():
-            found = _container_of(value, segments)
+            found = _container_of(value, segments, depth + 1)
             if found is not None:
                 return found
     return None
