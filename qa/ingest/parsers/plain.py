@@ -66,8 +66,10 @@ def _timed_label(line: str) -> tuple[str, float, str] | None:
         name = match.group(1).strip().strip("*").strip()
         start = parse_clock(match.group(2))
         words = match.group(3).strip() if regex is _PAREN_TIME_RE else ""
+        # "Dinner 7:30" is not an Otter line: a single word must look like a name there.
+        single = regex is _PAREN_TIME_RE
         if start is not None and is_label(
-            name, max_words=_MAX_WORDS, max_chars=_MAX_CHARS, allow_single=True
+            name, max_words=_MAX_WORDS, max_chars=_MAX_CHARS, allow_single=single
         ):
             return name, start, words
     return None
