@@ -291,3 +291,13 @@ def test_merge_is_bounded() -> None:
     run_on = merge_pieces([piece("and then we", i, i + 1) for i in range(100)])
     assert all(len(m.text.split()) <= HARD_MAX_WORDS + 3 for m in run_on)
     assert run_on[1].start_s == run_on[0].end_s  # each utterance starts where its words start
+
+
+def test_header_fields_are_metadata_but_a_short_first_turn_is_not() -> None:
+    text = "Company: ACME\nQuarter: Q2 2024\n\nOperator: Welcome.\nAnn: Thanks.\nOperator: Next.\n"
+    t = parse_text(text, source="call.md")
+    assert t.metadata == {"company": ["ACME"], "quarter": ["Q2 2024"]}
+    assert [u.speaker for u in t.utterances] == ["Operator", "Ann", "Operator"]
+    text = "Chair: Order, order.\nAnn: Thank you.\nBob: Yes.\nAnn: Good.\n"
+    t = parse_text(text, source="sitting.txt")
+    assert [u.speaker for u in t.utterances] == ["Chair", "Ann", "Bob", "Ann"]

@@ -220,6 +220,7 @@ def parse_plain(text: str, *, source: str, transcript_id: str, format: str = FOR
             and repeated
             and label_counts[split[0]] == 1
             and 0 < len(split[1].split()) <= _HEADER_VALUE_WORDS
+            and not split[1].rstrip().endswith((".", "?", "!", "…"))  # "Chair: Order, order."
         ):
             note(split[0].lower(), split[1])  # "Company: MSFT" above the talk
             continue
