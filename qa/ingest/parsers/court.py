@@ -27,7 +27,10 @@ _LABEL_RE = re.compile(
 _BY_RE = re.compile(r"^\s*BY\s+(.+?):\s*$")
 _QA_RE = re.compile(r"^\s*([QA])\.\s+(.*)$")
 _OF_RE = re.compile(r"\b(?:INTERVIEW|DEPOSITION|TESTIMONY|EXAMINATION)\s+OF:?\s+([A-Z][A-Z .'’-]+)")
-_PAREN_START_RE = re.compile(r"^\s*\(")
+# A centred parenthetical: "                   (A short break was had.)". A "(phonetic)" at
+# the start of a wrapped line of speech is not one.
+_PAREN_START_RE = re.compile(r"^\s{8,}\(")
+_NOTE_LINES = 4  # a note wraps over a few lines at most
 _CENTRED_RE = re.compile(r"^\s{12,}\S")  # centred headings: "EXAMINATION", "I N D E X"
 
 
@@ -64,15 +67,16 @@ def parse_court(text: str, *, source: str, transcript_id: str) -> Transcript:
     current: Turn | None = None
     speaker: str | None = None
     examiner: str | None = None
-    in_note = False
+    note_lines = 0  # lines of an unfinished parenthetical note so far
     for raw in lines[first:]:
         line = normalize_text(raw)
         if not line:
             current = None
             continue
-        if in_note or _PAREN_START_RE.match(raw):
+        if note_lines or _PAREN_START_RE.match(raw):
             notes.append(line)
-            in_note = not line.endswith(")")
+            ended = line.endswith((")", ").")) or note_lines + 1 >= _NOTE_LINES
+            note_lines = 0 if ended else note_lines + 1
             current = None
             continue
         label, by, qa = _LABEL_RE.match(raw), _BY_RE.match(raw), _QA_RE.match(raw)
