@@ -301,3 +301,10 @@ def test_header_fields_are_metadata_but_a_short_first_turn_is_not() -> None:
     text = "Chair: Order, order.\nAnn: Thank you.\nBob: Yes.\nAnn: Good.\n"
     t = parse_text(text, source="sitting.txt")
     assert [u.speaker for u in t.utterances] == ["Chair", "Ann", "Bob", "Ann"]
+
+
+def test_plain_text_with_some_titled_labels_stays_plain() -> None:
+    turns = ["MR. SMITH: Good morning.", "Jane Doe: Morning.", "MS. LEE: Hello."] * 4
+    t = parse_text("\n".join(turns), source="meeting.txt")
+    assert t.format == "plain"
+    assert {u.speaker for u in t.utterances} == {"MR. SMITH", "Jane Doe", "MS. LEE"}

@@ -292,7 +292,7 @@ def test_senate_interview_labels_and_examination(real_dir: Path) -> None:
     assert t.metadata["notes"].count("(A short break was had.)") == 10
     assert len(t.metadata["notes"]) < 60
     assert any("(phonetic) rings a bell" in u.text for u in t.utterances)
-    assert 1000 <= len(t.utterances) <= 2500  # paragraphs of some 600 labelled turns
+    assert 1600 <= len(t.utterances) <= 2500  # paragraphs of 1,626 labelled turns and Q./A.
     assert said(t, len(t.utterances) - 1) == (
         "MR. DAVIS",
         "Nothing further. We're going off the record at 7:04.",

@@ -24,6 +24,8 @@ _LABEL_RE = re.compile(
     r"|THE\s+(?:COURT|WITNESS|CLERK|CHAIRMAN|CHAIR|CHAIRWOMAN|REPORTER|BAILIFF|INTERPRETER"
     r"|VIDEOGRAPHER|SPEAKER|PRESIDENT|DEPONENT))\s*:\s*(.*)$"
 )
+# Any other label at the start of a line, as plain text writes them ("Jane Doe: words").
+_OTHER_LABEL_RE = re.compile(r"^\s*[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}:\s+\S")
 _BY_RE = re.compile(r"^\s*BY\s+(.+?):\s*$")
 _QA_RE = re.compile(r"^\s*([QA])\.\s+(.*)$")
 _OF_RE = re.compile(r"\b(?:INTERVIEW|DEPOSITION|TESTIMONY|EXAMINATION)\s+OF:?\s+([A-Z][A-Z .'’-]+)")
@@ -35,11 +37,19 @@ _CENTRED_RE = re.compile(r"^\s{12,}\S")  # centred headings: "EXAMINATION", "I N
 
 
 def court_score(lines: list[str]) -> int:
-    """How many of the lines look like a court record's turns (labels, BY, Q./A.)."""
+    """How many of the lines look like a court record's turns (labels, BY, Q./A.); 0 when too
+    few, or when other 'Name:' labels are common (plain labelled text with some 'MR. X:')."""
     labels = sum(1 for ln in lines if _LABEL_RE.match(ln))
     by = sum(1 for ln in lines if _BY_RE.match(ln))
     qa = sum(1 for ln in lines if _QA_RE.match(ln))
-    return labels + by + qa if labels >= 3 and (by or qa >= 2 or labels >= 10) else 0
+    others = sum(
+        1
+        for ln in lines
+        if _OTHER_LABEL_RE.match(ln) and not (_LABEL_RE.match(ln) or _BY_RE.match(ln))
+    )
+    if labels < 3 or not (by or qa >= 2 or labels >= 10) or others > labels // 5:
+        return 0
+    return labels + by + qa
 
 
 def _witness(header: list[str], labels: set[str]) -> str:
