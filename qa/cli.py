@@ -115,7 +115,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from qa.serialize import transcript_json
 
-    transcript = _library(settings).transcript(args.id)
+    library = _library(settings)
+    transcript = library.transcript(args.id)
     if args.json:
         _print_json(transcript_json(transcript))
         return 0
@@ -127,8 +128,12 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     print(f"read as {transcript.format}: {len(transcript.utterances)} utterances")
     for warning in transcript.metadata.get("warnings", []):
         print(f"warning: {warning}")
+    # The label as parsed (a wrong guess shows here), after the name a user gave it.
+    named = library.speaker_names(transcript.id)
     for u in transcript.utterances:
         who = u.speaker or "(narration)"
+        if u.speaker in named:
+            who = f"{u.canonical_speaker} ({u.speaker})"
         at = f" {_clock(u.start_s)}" if u.start_s is not None else ""
         print(f"[u{u.index}]{at} {who}: {u.text}")
     return 0
@@ -140,6 +145,39 @@ def _clock(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def cmd_speakers(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.ingest.pipeline import RenameReport, rename_speakers
+    from qa.ingest.speaker_names import parse_rename, speaker_summaries
+    from qa.serialize import speakers_json
+
+    library = _library(settings)
+    report: RenameReport | None = None
+    if args.rename:
+        renames = [parse_rename(text) for text in args.rename]
+        report = rename_speakers(library, args.id, renames)
+    transcript = library.transcript(args.id)
+    speakers = speaker_summaries(transcript)
+    if args.json:
+        _print_json(speakers_json(transcript, speakers, report))
+        return 0
+    if report is not None:
+        for old, new in report.renamed.items():
+            print(f"renamed {old} -> {new}")
+        print(
+            f"{report.chunks} chunks rewritten, {report.embedded} embedded, in "
+            f"{report.seconds:.1f} s\n"
+        )
+    print(f"{transcript.title} ({transcript.id})")
+    if not speakers:
+        print("No named speakers (every utterance is narration).")
+    width = max((len(s.name) for s in speakers), default=0)
+    for s in speakers:
+        written = [label for label in s.labels if label != s.name]
+        also = f"  (written {', '.join(written)})" if written else ""
+        print(f"{s.name:<{width}}  {s.utterances:>5} utt  u{s.sample_index}: {s.sample}{also}")
+    return 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
@@ -373,6 +411,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser(
+        "speakers", help="a transcript's speakers with a line of each; --rename names them"
+    )
+    p.add_argument("id")
+    p.add_argument(
+        "--rename",
+        action="append",
+        metavar="OLD=NEW",
+        help='give a speaker a name, e.g. "SPEAKER_00=Taylor Smith" (repeatable; a name the '
+        "transcript already has merges the two); kept when the file is ingested again",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_speakers)
 
     p = sub.add_parser("remove", help="delete transcripts from the library")
     p.add_argument("ids", nargs="+")

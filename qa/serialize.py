@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.answer.lookup import QuoteMatch
-from qa.ingest.pipeline import FileResult, IngestReport
+from qa.ingest.pipeline import FileResult, IngestReport, RenameReport
+from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
 from qa.retrieve.retriever import Retrieval
 from qa.store.library import TranscriptInfo
@@ -163,3 +164,36 @@ def quote_match_json(m: QuoteMatch) -> dict[str, object]:
         "utterance": utterance_json(m.utterance),
         "context": [utterance_json(u) for u in m.context],
     }
+
+
+def speaker_summary_json(transcript_id: str, s: SpeakerSummary) -> dict[str, object]:
+    """One speaker of `tqa speakers --json`."""
+    return {
+        "name": s.name,
+        "labels": list(s.labels),
+        "utterances": s.utterances,
+        "sample": s.sample,
+        "sample_ref": f"{transcript_id}#u{s.sample_index}",
+    }
+
+
+def speakers_json(
+    transcript: Transcript,
+    speakers: Sequence[SpeakerSummary],
+    rename: RenameReport | None = None,
+) -> dict[str, object]:
+    """The `tqa speakers --json` object; with --rename also what the rename did."""
+    data: dict[str, object] = {
+        "transcript_id": transcript.id,
+        "title": transcript.title,
+        "speakers": [speaker_summary_json(transcript.id, s) for s in speakers],
+    }
+    if rename is not None:
+        data |= {
+            "renamed": dict(rename.renamed),
+            "chunks": rename.chunks,
+            "embedded": rename.embedded,
+            "sentences_embedded": rename.sentences_embedded,
+            "seconds": round(rename.seconds, 3),
+        }
+    return data

@@ -16,7 +16,7 @@ import pytest
 
 from embeddings.base import Encoder, HashEncoder
 from qa.errors import LibraryLockedError
-from qa.ingest.pipeline import ingest, reindex
+from qa.ingest.pipeline import ingest, reindex, rename_speakers
 from qa.retrieve.retriever import Retriever
 from qa.settings import Settings
 from qa.store.library import Library
@@ -97,6 +97,9 @@ def test_a_second_writer_process_is_refused_with_a_clear_message(
         lambda: ingest(library, [note]),
         lambda: library.remove(before[:1]),
         lambda: reindex(library),
+        lambda: rename_speakers(
+            library, "meeting-with-nursultan-nazarbayev-2021-06-30", [("Vladimir Putin", "VVP")]
+        ),
     ):
         with pytest.raises(LibraryLockedError) as refused:
             write()

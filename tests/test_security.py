@@ -20,6 +20,7 @@ from qa.answer.lookup import lookup
 from qa.errors import InputError, TranscriptQAError
 from qa.ingest.parsers import EXTENSIONS
 from qa.ingest.pipeline import FileResult, ingest
+from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.runtime import build_assistant
 from qa.serialize import ingest_report_json
@@ -381,6 +382,9 @@ def payload_objects(payload: str) -> dict[str, str]:
         "lookup_html": present.lookup_html(payload, [match]),
         "lookup_none": present.lookup_html(payload, []),
         "library_table": present.library_table([info]),
+        "speakers_table": present.speakers_table(
+            payload, [SpeakerSummary(payload, (payload + "x",), 2, 0, payload)]
+        ),
         "ingest_html": present.ingest_html([(payload, failed), (payload, added)]),
         "library_stats": present.library_stats(1, 1, payload, payload + "x"),
     }

@@ -18,7 +18,8 @@ import gradio as gr
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.lookup import lookup
 from qa.errors import InputError, TranscriptQAError
-from qa.ingest.pipeline import FileResult, ingest
+from qa.ingest.pipeline import FileResult, ingest, rename_speakers
+from qa.ingest.speaker_names import clean_name, speaker_summaries
 from qa.models import Answer, Filters
 from qa.serialize import answer_json, quote_match_json
 from qa.settings import Settings
@@ -272,6 +273,43 @@ class Handlers:
         return present.message_html(
             f"Removed {len(removed)} transcript{'s' if len(removed) != 1 else ''}: {names}", "hint"
         )
+
+    def speakers_view(self, transcript_id: str | None) -> tuple[str, list[str]]:
+        """A transcript's speakers as HTML (counts, a line of each), and their names for the
+        rename menu."""
+        if not transcript_id:
+            return present.message_html("Choose a transcript to see its speakers.", "hint"), []
+        try:
+            with self.lock.read():
+                transcript = self.library.transcript(transcript_id)
+        except TranscriptQAError as exc:
+            return present.message_html(str(exc), "error"), []
+        speakers = speaker_summaries(transcript)
+        return present.speakers_table(transcript.id, speakers), [s.name for s in speakers]
+
+    def rename_speaker(
+        self, transcript_id: str | None, speaker: str | None, new_name: str | None
+    ) -> tuple[str, bool]:
+        """Give one speaker of a transcript a name (merging with a speaker who has it): the
+        outcome as HTML, and whether the library changed."""
+        if not transcript_id or not speaker:
+            return present.message_html(
+                "Choose a transcript and one of its speakers.", "hint"
+            ), False
+        try:
+            name = clean_name(new_name or "")
+            with self.lock.write():
+                report = rename_speakers(self.library, transcript_id, [(speaker, name)])
+        except TranscriptQAError as exc:
+            return present.message_html(str(exc), "error"), False
+        except Exception:
+            log.exception("renaming %r in %r failed", speaker, transcript_id)
+            return present.message_html(UNEXPECTED, "error"), False
+        message = (
+            f"{speaker} is now {name} in {transcript_id} ({report.chunks} passages updated; "
+            "new answers use the name)."
+        )
+        return present.message_html(message, "hint"), True
 
     # ------------------------------------------------------------------------------- the API
 

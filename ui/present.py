@@ -1,4 +1,4 @@
-"""HTML for the UI: answers, source cards, quote look-ups and the library table.
+"""HTML for the UI: answers, source cards, quote look-ups, the library and speaker tables.
 
 Pure functions, no gradio. Everything that comes from a transcript (text, speaker names, titles,
 ids) or from a user is data: it is HTML-escaped, and the characters Markdown or autolinking act
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from qa.answer.lookup import QuoteMatch
 from qa.ingest.pipeline import FileResult
+from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.store.library import TranscriptInfo
 
@@ -327,6 +328,27 @@ def library_table(transcripts: Sequence[TranscriptInfo]) -> str:
         "<th>Utterances</th><th>Speakers</th></tr></thead><tbody>"
         + "".join(body)
         + "</tbody></table>"
+    )
+
+
+def speakers_table(transcript_id: str, speakers: Sequence[SpeakerSummary]) -> str:
+    """A transcript's speakers as an HTML table: name (and the labels written in the file when
+    they differ), utterances, and a line of theirs with its reference."""
+    if not speakers:
+        return '<p class="muted">No named speakers: every utterance is narration.</p>'
+    body = []
+    for s in speakers:
+        written = [label for label in s.labels if label != s.name]
+        also = f'<div class="muted">written {esc(", ".join(written))}</div>' if written else ""
+        body.append(
+            f'<tr><td><div class="title">{esc(s.name)}</div>{also}</td>'
+            f'<td class="num">{s.utterances}</td>'
+            f"<td>{esc(s.sample)} "
+            f'<code class="ref">{esc(f"{transcript_id}#u{s.sample_index}")}</code></td></tr>'
+        )
+    return (
+        '<table class="lib-table speakers"><thead><tr><th>Speaker</th><th>Utterances</th>'
+        "<th>For example</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>"
     )
 
 

@@ -112,6 +112,32 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             with gr.Tab("Library", id="library"), gr.Row(equal_height=False):
                 with gr.Column(scale=3):
                     table = gr.HTML(h.library_html(), elem_id="library-table")
+                    with gr.Accordion("Speakers", open=True, elem_id="speakers"):
+                        gr.HTML(
+                            '<p class="muted">Name the speakers of a transcript (diarized '
+                            "files say <code>SPEAKER_00</code>): answers, filters and sources "
+                            "then use the name, and it stays when the file is added again. A "
+                            "name the transcript already has merges the two speakers.</p>"
+                        )
+                        speakers_of = gr.Dropdown(
+                            choices=h.transcript_choices(),
+                            value=None,
+                            label="Transcript",
+                            elem_id="speakers-transcript",
+                        )
+                        speakers_table = gr.HTML(elem_id="speakers-table")
+                        with gr.Row(equal_height=True):
+                            rename_from = gr.Dropdown(
+                                choices=[], label="Speaker", elem_id="rename-from", scale=2
+                            )
+                            rename_to = gr.Textbox(
+                                label="New name",
+                                placeholder="e.g. Taylor Smith",
+                                elem_id="rename-to",
+                                scale=3,
+                            )
+                            rename = gr.Button("Rename", variant="primary", scale=1, min_width=100)
+                        rename_result = gr.HTML(elem_id="rename-result")
                 with gr.Column(scale=2, min_width=320):
                     gr.HTML(
                         '<p class="muted">Accepted: kremlin.ru pages (.html), speaker-labelled '
@@ -171,7 +197,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         )
 
         def refresh(
-            chosen_speakers: list[str] | None, chosen_transcripts: list[str] | None
+            chosen_speakers: list[str] | None,
+            chosen_transcripts: list[str] | None,
+            speakers_shown: str | None,
         ) -> tuple[Any, ...]:
             names = h.speaker_choices()
             docs = h.transcript_choices()
@@ -183,10 +211,42 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 gr.Dropdown(choices=docs, value=[t for t in chosen_transcripts or () if t in ids]),
                 gr.Dropdown(choices=docs, value=[]),
                 gr.Dataset(samples=[[q] for q in h.examples()]),
+                gr.Dropdown(choices=docs, value=speakers_shown if speakers_shown in ids else None),
             )
 
-        refresh_inputs = [speakers, transcripts]
-        refresh_outputs = [header, table, speakers, transcripts, to_remove, examples]
+        refresh_inputs = [speakers, transcripts, speakers_of]
+        refresh_outputs = [header, table, speakers, transcripts, to_remove, examples, speakers_of]
+
+        def show_speakers(transcript_id: str | None) -> tuple[str, Any]:
+            shown, names = h.speakers_view(transcript_id)
+            return shown, gr.Dropdown(choices=names, value=None)
+
+        def rename_event(
+            transcript_id: str | None, speaker: str | None, new_name: str | None
+        ) -> tuple[str, str, Any, str]:
+            result, renamed = h.rename_speaker(transcript_id, speaker, new_name)
+            shown, names = h.speakers_view(transcript_id)
+            return (
+                result,
+                shown,
+                gr.Dropdown(choices=names, value=None if renamed else speaker),
+                "" if renamed else (new_name or ""),
+            )
+
+        speakers_of.change(
+            show_speakers, speakers_of, [speakers_table, rename_from], api_visibility="private"
+        )
+        rename_inputs = [speakers_of, rename_from, rename_to]
+        rename_outputs = [rename_result, speakers_table, rename_from, rename_to]
+        for trigger in (rename.click, rename_to.submit):
+            trigger(
+                rename_event,
+                rename_inputs,
+                rename_outputs,
+                api_visibility="private",
+                concurrency_id="library-write",
+                concurrency_limit=1,
+            ).then(refresh, refresh_inputs, refresh_outputs, api_visibility="private")
 
         def upload_event(
             paths: list[str] | None,

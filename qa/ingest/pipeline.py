@@ -4,7 +4,10 @@
 name and why, and the rest of the batch still lands), skips a transcript whose content hash is
 unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and changed transcripts
 and hands them to Library.write, one transaction per batch. `reindex` does the same for every
-stored transcript with the current chunker and model.
+stored transcript with the current chunker and model. `rename_speakers` names a transcript's
+speakers and writes it again the same way; the names users gave are applied to every
+transcript before it is chunked, so a changed file re-ingested keeps them
+(qa.ingest.speaker_names).
 
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from qa.ingest.parsers import (
     read_file_bytes,
     transcript_from_bytes,
 )
+from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
 from qa.models import Transcript
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
@@ -39,11 +43,13 @@ __all__ = [
     "FileResult",
     "IngestReport",
     "Progress",
+    "RenameReport",
     "SkippedFile",
     "file_hash",
     "ingest",
     "iter_transcript_files",
     "reindex",
+    "rename_speakers",
     "scan_paths",
 ]
 
@@ -94,6 +100,8 @@ class IngestReport:
 
 # A parsed transcript waiting for its batch: (transcript, content hash, its result).
 _Pending = tuple[Transcript, str, FileResult]
+# Sentence spans of utterances, by (transcript id, utterance index).
+_Sentences = dict[tuple[str, int], list[tuple[int, int]]]
 
 
 def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -175,6 +183,70 @@ def reindex(library: Library, progress: Progress | None = None) -> int:
         return sum(counts)
 
 
+@dataclass
+class RenameReport:
+    """What a rename did: the names asked for (current -> new), the transcript's chunks after
+    it, and what had to be embedded (chunks whose text carries a renamed label; the sentence
+    vectors hold no label, so they come from the cache)."""
+
+    transcript_id: str
+    renamed: dict[str, str]
+    chunks: int = 0
+    embedded: int = 0
+    sentences_embedded: int = 0
+    seconds: float = 0.0
+
+
+def rename_speakers(
+    library: Library,
+    transcript_id: str,
+    renames: Sequence[tuple[str, str]],
+    progress: Progress | None = None,
+) -> RenameReport:
+    """Name a transcript's speakers ((current name, new name) pairs, applied at once) and
+    rewrite that transcript alone in one transaction: its utterances, its chunks re-labelled
+    (the keyword index follows them), their vectors (only changed chunk texts are encoded)
+    and the stored names. Other transcripts and their vectors stay as they are."""
+    started = time.perf_counter()
+    chunker = _chunker(library)
+    report = RenameReport(transcript_id, {old: clean_name(new) for old, new in renames})
+    with library.write_lock():
+        library.require_current()
+        transcript = library.transcript(transcript_id)  # LibraryError when absent
+        stored = library.speaker_names(transcript_id)
+        names = renamed_labels(transcript, renames, stored)
+        digest = library.stored_hash(transcript_id)
+        assert digest is not None  # the transcript was just read under the lock
+        if apply_names(transcript, names) == transcript:
+            # Every speaker already has the name asked for: nothing to write (a map entry
+            # that changes no name would change none at re-ingest either).
+            report.chunks = library.transcript_chunk_count(transcript_id)
+        else:
+            # The texts are unchanged, so are their sentences: the stored spans spare pysbd
+            # (a third of a rename's time).
+            spans = library.sentence_spans(transcript_id, 0, len(transcript.utterances))
+            known = None
+            if library.sentence_vectors and len(spans) == len(transcript.utterances):
+                known = {(transcript_id, idx): list(s) for idx, s in spans.items()}
+            counts, encoded, sentences = _store(
+                library,
+                chunker,
+                [(transcript, digest)],
+                library.index_copy(),
+                [transcript_id],
+                progress,
+                names={transcript_id: names},
+                sentences=known,
+            )
+            report.chunks, report.embedded, report.sentences_embedded = (
+                counts[0],
+                encoded,
+                sentences,
+            )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def _chunker(library: Library) -> ChunkerSettings:
     """The chunk size the library is written with (SettingsError for an impossible one)."""
     return ChunkerSettings(
@@ -240,11 +312,22 @@ def _store(
     index: VectorIndex,
     delete: Sequence[str],
     progress: Progress | None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+    sentences: _Sentences | None = None,
 ) -> tuple[list[int], int, int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
-    transaction, delete the transcripts `delete` names, insert these, add their vectors to
-    `index` and publish it. Returns (chunks per transcript, chunk texts encoded, sentences
-    encoded)."""
+    transaction, delete the transcripts `delete` names, insert these, store `names` (new
+    speaker names by transcript id), add their vectors to `index` and publish it. Each
+    transcript is first given its speaker names: those of `names`, else those stored. Returns
+    (chunks per transcript, chunk texts encoded, sentences encoded). `sentences`: the
+    utterances' sentence spans when already known."""
+    items = [
+        (
+            apply_names(t, names[t.id] if names and t.id in names else library.speaker_names(t.id)),
+            digest,
+        )
+        for t, digest in items
+    ]
     chunked = [
         (t, digest, chunk_transcript(t, chunker, library.encoder.count_tokens))
         for t, digest in items
@@ -252,7 +335,8 @@ def _store(
     texts = [c.text for _, _, chunks in chunked for c in chunks]
     vectors, encoded = _embed(library, texts, progress)
     transcripts = [t for t, _ in items]
-    sentences = _split_sentences(library, transcripts)
+    if sentences is None:
+        sentences = _split_sentences(library, transcripts)
     sentences_encoded = _embed_sentences(library, transcripts, sentences, progress)
     prepared = [
         PreparedTranscript(
@@ -267,12 +351,8 @@ def _store(
         )
         for t, digest, chunks in chunked
     ]
-    library.write(prepared, vectors, index, delete)
+    library.write(prepared, vectors, index, delete, speaker_names=names)
     return [len(chunks) for _, _, chunks in chunked], encoded, sentences_encoded
-
-
-# Sentence spans of utterances, by (transcript id, utterance index).
-_Sentences = dict[tuple[str, int], list[tuple[int, int]]]
 
 
 def _split_sentences(library: Library, transcripts: Sequence[Transcript]) -> _Sentences:

@@ -302,6 +302,15 @@ class Library:
         ).fetchall()
         return {r[0]: [(a, b) for a, b in json.loads(r[1])] for r in rows}
 
+    def speaker_names(self, transcript_id: str) -> dict[str, str]:
+        """The names users gave the transcript's speakers: label as written -> name (empty when
+        none; kept across a re-ingest of the transcript's file, see qa.ingest.speaker_names)."""
+        rows = self._db.execute(
+            "SELECT label, name FROM speaker_names WHERE transcript_id=? ORDER BY label",
+            (transcript_id,),
+        ).fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
+
     def speakers(self) -> list[tuple[str, int]]:
         """Canonical speakers with the number of chunks they appear in, most frequent first."""
         # Every question asks (twice): counted from the chunk facts, read once per generation.
@@ -477,14 +486,23 @@ class Library:
         vectors: np.ndarray,
         index: VectorIndex,
         delete: Sequence[str] = (),
+        speaker_names: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """In one transaction: delete the transcripts `delete` names, insert the prepared ones
-        (`vectors`: one row per chunk, in order), add their vectors to `index` (index_copy() or
-        new_index()) and publish it as the next generation. The caller holds write_lock() and
-        has put every vector it embedded in the cache already (the cache commits on its own)."""
+        (`vectors`: one row per chunk, in order), set the speaker names of the transcripts
+        `speaker_names` has (transcript id -> label -> name; replacing theirs), add the vectors
+        to `index` (index_copy() or new_index()) and publish it as the next generation. The
+        caller holds write_lock() and has put every vector it embedded in the cache already
+        (the cache commits on its own)."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            for tid, names in (speaker_names or {}).items():
+                db.execute("DELETE FROM speaker_names WHERE transcript_id=?", (tid,))
+                db.executemany(
+                    "INSERT INTO speaker_names(transcript_id, label, name) VALUES (?,?,?)",
+                    [(tid, label, name) for label, name in names.items()],
+                )
             index.remove(self._delete_transcripts(delete))
             new_ids: list[int] = []
             for item in prepared:
@@ -499,7 +517,8 @@ class Library:
         self._after_commit()
 
     def remove(self, transcript_ids: Sequence[str]) -> list[str]:
-        """Delete transcripts with their chunks and vectors; returns the ids that were present."""
+        """Delete transcripts with their chunks, vectors and speaker names; returns the ids that
+        were present."""
         with self.write_lock():
             present = [tid for tid in transcript_ids if tid in set(self.transcript_ids())]
             if not present:
@@ -507,6 +526,10 @@ class Library:
             index = self.index_copy()
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Removing forgets the names too: a file added again later starts afresh.
+                self._db.executemany(
+                    "DELETE FROM speaker_names WHERE transcript_id=?", [(t,) for t in present]
+                )
                 index.remove(self._delete_transcripts(present))
                 self._publish(index)
             except BaseException:

@@ -1,9 +1,9 @@
 """The library database: its tables, the schema version, the manifest it records, opening it.
 
 library.sqlite holds transcripts, utterances, sentence spans, chunks with their speakers, the
-chunks_fts keyword index (FTS5, kept by triggers), the embedding cache and meta (the index
-generation and the manifest). It runs in WAL mode: readers keep one committed state while the
-one writer commits.
+chunks_fts keyword index (FTS5, kept by triggers), the embedding cache, the speaker names users
+gave (speaker_names) and meta (the index generation and the manifest). It runs in WAL mode:
+readers keep one committed state while the one writer commits.
 """
 
 from __future__ import annotations
@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS sentences(
     transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL, spans_json TEXT NOT NULL,
     PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
+-- Names users gave a transcript's speakers (`tqa speakers ID --rename`), by the label as the
+-- source writes it. No foreign key: re-ingesting a changed file deletes and re-inserts its
+-- transcript, and its names must outlive that (they are applied to the new parse); `remove`
+-- deletes them. A new table, so libraries written before it open unchanged.
+CREATE TABLE IF NOT EXISTS speaker_names(
+    transcript_id TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY(transcript_id, label)) WITHOUT ROWID;
 """
 
 

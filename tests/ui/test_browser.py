@@ -261,3 +261,27 @@ def test_example_questions_start_a_conversation(page: Page) -> None:
     example.first.click()
     expect(page.locator("#chat .answer")).to_have_count(1, timeout=WAIT_MS)
     expect(page.locator("#chat a.cite").first).to_be_visible()
+
+
+def test_a_speaker_renamed_in_the_library_tab_is_a_filter_at_once(page: Page) -> None:
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#speakers-transcript input").click()
+    page.get_by_role("option", name=re.compile(r"^Pineapple")).click()
+    table = page.locator("#speakers-table")
+    expect(table).to_contain_text("pineapple growers of the valley", timeout=WAIT_MS)
+    page.locator("#rename-from input").click()
+    page.get_by_role("option", name="Trent", exact=True).click()
+    page.fill("#rename-to textarea", "Trent Walker")
+    page.get_by_role("button", name="Rename", exact=True).click()
+    expect(page.locator("#rename-result")).to_contain_text(
+        "Trent is now Trent Walker", timeout=WAIT_MS
+    )
+    expect(table).to_contain_text("written Trent")
+    shot(page, "speakers-renamed")
+    # The Ask tab's speaker filter offers the name without a reload.
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_text("Filters", exact=True).click()
+    speakers = page.locator("#filter-speakers input")
+    speakers.click()
+    speakers.fill("Trent")
+    expect(page.get_by_role("option", name="Trent Walker", exact=True)).to_be_visible()
