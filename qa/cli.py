@@ -86,6 +86,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         data["media_errors"] = media_errors
         _print_json(data)
     else:
+        for s in report.skipped_files:
+            print(f"skipped  {s.path}: {s.reason}", file=sys.stderr)
         for f in report.files:
             if f.status == "failed":
                 print(f"failed   {f.error}", file=sys.stderr)
@@ -100,7 +102,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"failed   {error}", file=sys.stderr)
         print(
             f"{report.count('added')} added, {report.count('replaced')} replaced, "
-            f"{report.count('skipped')} unchanged, {report.count('failed')} failed; "
+            f"{report.count('skipped')} unchanged, {report.count('failed')} failed, "
+            f"{len(report.skipped_files)} other files skipped; "
             f"{report.embedded} chunks and {report.sentences_embedded} sentences embedded in "
             f"{report.seconds:.1f} s "
             f"(library: {settings.library})"
@@ -167,14 +170,27 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         f"{transcript.title}\n"
         f"{transcript.date or ''} {transcript.time or ''} {transcript.place or ''}"
     )
+    # The format it was read as, so a wrong guess shows (then re-ingest with --format).
+    print(f"read as {transcript.format}: {len(transcript.utterances)} utterances")
+    for warning in transcript.metadata.get("warnings", []):
+        print(f"warning: {warning}")
     # The label as parsed (a wrong guess shows here), after the name a user gave it.
     named = library.speaker_names(transcript.id)
     for u in transcript.utterances:
         who = u.speaker or "(narration)"
         if u.speaker in named:
             who = f"{u.canonical_speaker} ({u.speaker})"
-        print(f"[u{u.index}] {who}: {u.text}")
+        at = f" {_clock(u.start_s)}" if u.start_s is not None else ""
+        print(f"[u{u.index}]{at} {who}: {u.text}")
     return 0
+
+
+def _clock(seconds: float) -> str:
+    """83.5 -> '1:23', 3725 -> '1:02:05': an utterance's start as a person reads it."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def cmd_speakers(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,6 +16,19 @@ class Utterance:
     start_s: float | None = None
     end_s: float | None = None
     part: int = 0  # parts of one event separated by "* * *"
+    # Where the cues or segments merged into this utterance start: (character offset in text,
+    # seconds), after the first. A quote from the middle of a merged utterance is then cited at
+    # the time its own words were said, not at the utterance's start.
+    marks: tuple[tuple[int, float], ...] = ()
+
+    def time_at(self, offset: int) -> float | None:
+        """When the character at offset was said: the start of the piece that holds it."""
+        when = self.start_s
+        for at, start_s in self.marks:
+            if at > offset:
+                break
+            when = start_s
+        return when
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ def ingest_report_json(r: IngestReport) -> dict[str, object]:
     """The `tqa ingest --json` object."""
     return {
         "files": [file_result_json(f) for f in r.files],
+        # files of the folders that are not transcripts (images, PDFs...), with the reason
+        "skipped_files": [{"path": s.path, "reason": s.reason} for s in r.skipped_files],
         "added": r.count("added"),
         "replaced": r.count("replaced"),
         "skipped": r.count("skipped"),

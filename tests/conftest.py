@@ -78,3 +78,9 @@ def real_library(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # typ
     report = ingest(library, sample_paths())
     assert report.count("failed") == 0, ingest_report_json(report)
     return library
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    """../shared/data/real: real transcript exports as people have them (see its MANIFEST.md)."""
+    return require_shared("real")

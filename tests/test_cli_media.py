@@ -48,14 +48,14 @@ def test_ingest_with_media_ask_in_markdown_and_remove(
     assert code == 0
     assert "Karaganda" in out
     kept = (lib / "media" / f"{STEM}.wav").resolve().as_uri()
-    assert f"[1] Nursultan Nazarbayev — *{STEM}*, 0:18 · `{STEM}#u3` · " in out
+    assert f"[1] Nursultan Nazarbayev — *{STEM}*, 0:18 · `{STEM}#u1` · " in out
     assert f"[recording at 0:18](<{kept}#t=18>)" in out
 
     # A time range in the question: only what was said in it, and the answer says so.
     question = "What did Putin say about the future in the first ten seconds?"
     code, out, _ = run(capsys, *base, "ask", question)
     assert code == 0 and "filters: speaker: Vladimir Putin · time 0:00–0:10" in out
-    assert f"0:06 {STEM}#u1" in out and "#u3" not in out
+    assert f"0:06 {STEM}#u0" in out and "#u1" not in out
 
     code, out, _ = run(capsys, *base, "remove", STEM)
     assert code == 0 and not (lib / "media" / f"{STEM}.wav").exists()

@@ -105,7 +105,7 @@ def test_speakers_lists_renames_and_the_names_show_in_answers(
     assert code == 0 and answer["citations"]
     assert {c["speaker"] for c in answer["citations"]} == {"Benjamin Felix"}
     code, out, _ = run(capsys, *library, "show", PODCAST)
-    assert "[u0] Benjamin Felix (SPEAKER_00): This is the Rational" in out
+    assert "[u0] 0:08 Benjamin Felix (SPEAKER_00): This is the Rational" in out
     code, out, _ = run(capsys, *library, "show", PODCAST, "--json")
     first_utterance = json.loads(out)["utterances"][0]
     assert (first_utterance["speaker"], first_utterance["canonical_speaker"]) == (

@@ -205,6 +205,9 @@ def cue_line(vtt: bool) -> st.SearchStrategy[str]:
         said.map(lambda nw: f"{nw[0]}: {nw[1]}"),
         said.map(lambda nw: f"- {nw[0]}: {nw[1]}"),
         said.map(lambda nw: f"[{nw[0].upper()}] {nw[1]}"),
+        said.map(lambda nw: f"[{nw[0]}]: {nw[1]}"),
+        said.map(lambda nw: f">> {nw[0]}: {nw[1]}"),
+        words.map(lambda w: f">> {w}"),
         words.map(lambda w: f"<i>{w}</i>"),
         words.map(lambda w: "{\\an8}" + w),
     ]
@@ -236,8 +239,11 @@ def subtitles(draw: st.DrawFn, vtt: bool) -> str:
         )
         if vtt and draw(st.booleans()):
             timing += " align:start position:10%"
-        ident = str(n) if not vtt else draw(st.sampled_from(["", str(n), f"cue-{n}"]))
+        idents = ["", str(n), f"cue-{n}", f'{n} "{draw(names)}" (1063281152)', f"7a9a/{n}-0"]
+        ident = str(n) if not vtt else draw(st.sampled_from(idents))
         lines = draw(st.lists(cue_line(vtt), max_size=3))
+        if draw(st.integers(0, 3)) == 0:
+            lines.insert(0, " ")  # YouTube: a one-space line after the timing
         blocks.append("\n".join([x for x in (ident, timing) if x] + lines))
         start = end + draw(st.integers(0, 3000))
     return draw(corrupted("\n\n".join(blocks) + "\n"))
@@ -368,10 +374,38 @@ def plain_texts(draw: st.DrawFn) -> str:
     lines: list[str] = []
     if draw(st.booleans()):
         lines += [f"# {draw(words)}", f"Date: {draw(st.sampled_from(['2021-06-30', 'June']))}"]
+    if draw(st.integers(0, 4)) == 0:
+        lines = ["---", f"title: {draw(words)}", f"date: '{draw(words)}'", "---", *lines]
+    if draw(st.integers(0, 4)) == 0:
+        lines += [f"**Company:** {draw(words)}", f"Quarter: {draw(words)}"]
     for _ in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from(["label", "paren", "stamp", "bold", "cont", "blank", "h"]))
+        kind = draw(
+            st.sampled_from(["label", "paren", "stamp", "bold", "cont", "blank", "h", "md"])
+        )
         if kind == "label":
             lines.append(f"{draw(names)}: {draw(words)}")
+        elif kind == "md":
+            lines.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            f"**[{draw(st.sampled_from(['00:01', '1:02:03', '99:99']))}] "
+                            f"{draw(names)}:** {draw(words)}",
+                            f"### {draw(names)}  {draw(st.sampled_from(['0:02', '12:61']))}  ",
+                            f"{draw(names)} (00:01:02):",
+                            f"\\[04:22\\] {draw(words)} \\[laughs\\]",
+                            f"**{draw(names)}**: {draw(words)}",
+                            "[00:22:41]  : " + draw(words),
+                            "00:05:00",
+                            "---",
+                            "] Discussion of " + draw(words),
+                            "--Title page--",
+                            "Transcribed by https://otter.ai",
+                            f"[{draw(words)}](https://example.org/x)",
+                        ]
+                    )
+                )
+            )
         elif kind == "paren":
             lines.append(f"(PERSON{draw(st.integers(0, 99))}) {draw(words)}")
         elif kind == "stamp":
@@ -462,6 +496,199 @@ def test_fuzz_whisper(data: st.DataObject, value: Any) -> None:
     parse_or_refuse(as_json(value, data.draw), "whisper", "asr.json")
 
 
+deepgram_utterance = json_object(
+    {"start": seconds, "end": seconds, "transcript": words, "speaker": st.integers(0, 3)}
+)
+deepgram_word = json_object(
+    {"word": words, "punctuated_word": words, "start": seconds, "end": seconds, "speaker": names}
+)
+deepgram_result = json_object(
+    {
+        "metadata": json_object({"request_id": words}),
+        "results": json_object(
+            {
+                "utterances": st.lists(deepgram_utterance, max_size=6),
+                "channels": st.lists(
+                    json_object(
+                        {
+                            "alternatives": st.lists(
+                                json_object(
+                                    {
+                                        "transcript": words,
+                                        "words": st.lists(deepgram_word, max_size=6),
+                                    }
+                                ),
+                                max_size=2,
+                            )
+                        }
+                    ),
+                    max_size=2,
+                ),
+            }
+        ),
+    }
+)
+assemblyai_item = json_object(
+    {"text": words, "start": st.integers(0, 10**7), "end": st.integers(0, 10**7), "speaker": names}
+)
+assemblyai_result = json_object(
+    {
+        "text": words,
+        "audio_url": words,
+        "utterances": st.one_of(st.none(), st.lists(assemblyai_item, max_size=6)),
+        "words": st.lists(assemblyai_item, max_size=8),
+        "language_code": words,
+    }
+)
+rev_part = json_object(
+    {
+        "type": st.sampled_from(["text", "punct", 0]),
+        "value": words,
+        "ts": seconds,
+        "end_ts": seconds,
+        "endTs": seconds,
+    }
+)
+rev_result = json_object(
+    {
+        "speakers": st.lists(json_object({"id": st.integers(0, 3), "name": names}), max_size=3),
+        "monologues": st.lists(
+            json_object(
+                {
+                    "speaker": st.one_of(st.integers(0, 3), names),
+                    "speaker_name": names,
+                    "startTime": seconds,
+                    "elements": st.lists(rev_part, max_size=6),
+                    "spans": st.lists(rev_part, max_size=6),
+                }
+            ),
+            max_size=6,
+        ),
+    }
+)
+
+
+@fuzz(150)
+@given(data=st.data(), value=st.one_of(deepgram_result, json_values))
+def test_fuzz_deepgram(data: st.DataObject, value: Any) -> None:
+    parse_or_refuse(as_json(value, data.draw), "deepgram", "dg.json")
+
+
+@fuzz(150)
+@given(data=st.data(), value=st.one_of(assemblyai_result, json_values))
+def test_fuzz_assemblyai(data: st.DataObject, value: Any) -> None:
+    parse_or_refuse(as_json(value, data.draw), "assemblyai", "aai.json")
+
+
+@fuzz(150)
+@given(data=st.data(), value=st.one_of(rev_result, json_values))
+def test_fuzz_rev(data: st.DataObject, value: Any) -> None:
+    parse_or_refuse(as_json(value, data.draw), "rev", "rev.json")
+
+
+# -------------------------------------------------------------- tokens, rows, records, XML
+
+cell = st.one_of(words, junk, st.sampled_from(["", "0", "1.5", "-3", "nan", "inf", "1e400"]))
+
+
+@st.composite
+def rev_nlp_files(draw: st.DrawFn) -> str:
+    lines = ["token|speaker|ts|endTs|punctuation|case|tags|wer_tags"]
+    for _ in range(draw(st.integers(0, 20))):
+        token = draw(st.one_of(words, st.sampled_from(["<inaudible>", "Collin", "I"])))
+        speaker = draw(st.sampled_from(["0", "1", "", "x"]))
+        punct = draw(st.sampled_from(["", ".", ",", "?", "|"]))
+        lines.append(f"{token}|{speaker}|{draw(cell)}|{draw(cell)}|{punct}|LC|[]|[]")
+    return draw(corrupted("\r\n".join(lines)))
+
+
+@st.composite
+def coraal_files(draw: st.DrawFn) -> str:
+    lines = ["Line\tSpkr\tStTime\tContent\tEnTime"]
+    for n in range(draw(st.integers(0, 12))):
+        content = draw(
+            st.one_of(
+                words,
+                st.sampled_from(["(pause 0.28)", "[Okay], great.", "/??/", "/RD-NAME-2/", "<ts>"]),
+            )
+        )
+        speaker = draw(st.sampled_from(["ROC_int_01", "ROC_se0_ag3_f_02", ""]))
+        lines.append(f"{n}\t{speaker}\t{draw(cell)}\t{content}\t{draw(cell)}")
+    return draw(corrupted("\n".join(lines)))
+
+
+@st.composite
+def court_records(draw: st.DrawFn) -> str:
+    lines = [draw(words), "INTERVIEW OF:  " + draw(names).upper(), "APPEARANCES:"]
+    for _ in range(draw(st.integers(0, 14))):
+        kind = draw(st.sampled_from(["label", "by", "q", "a", "cont", "para", "note", "head"]))
+        if kind == "label":
+            title = draw(st.sampled_from(["MR.", "MS.", "THE COURT", "SENATOR", "DR."]))
+            name = "" if title == "THE COURT" else " " + draw(names).upper()
+            lines.append(f"      {title}{name}:  {draw(words)}")
+        elif kind == "by":
+            lines.append(f"BY {draw(st.sampled_from(['MS. SAWYER', 'THE WITNESS', 'MR. X']))}:")
+        elif kind in ("q", "a"):
+            lines.append(f"      {kind.upper()}. {draw(words)}")
+        elif kind == "para":
+            lines.append(f"      {draw(words)}")
+        elif kind == "note":
+            lines += [f"                   (Whereupon {draw(words)}", f"   {draw(words)})"]
+        elif kind == "head":
+            lines.append("                    EXAMINATION")
+        else:
+            lines.append(draw(words))
+    return draw(corrupted("\n".join(lines)))
+
+
+@st.composite
+def hansard_sittings(draw: st.DrawFn) -> str:
+    paragraphs = []
+    for n in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["speech", "question", "narration", "col"]))
+        member = f"<member>{draw(names)}</member>"
+        if kind == "speech":
+            body = f"{draw(words)}<lb/>{draw(words)}<col>{n}</col>{draw(words)}"
+            paragraphs.append(f"<p>{member}<membercontribution>: {body}</membercontribution></p>")
+        elif kind == "question":
+            paragraphs.append(f"<p>{n}. {member} asked {draw(words)}</p>")
+        elif kind == "col":
+            paragraphs.append(f"<col>{n}</col><image src='x'/>")
+        else:
+            paragraphs.append(f"<p><i>{draw(words)}</i></p>")
+    body = "".join(paragraphs)
+    date = draw(st.sampled_from(["1976-01-22", "1976-13-45", ""]))
+    page = (
+        f"<housecommons><title>{draw(words)}</title><date format='{date}'>x</date>"
+        f"<debates><section><title>{draw(words)}</title>{body}</section></debates></housecommons>"
+    )
+    return draw(corrupted(page))
+
+
+@fuzz(150)
+@given(text=rev_nlp_files())
+def test_fuzz_rev_nlp(text: str) -> None:
+    parse_or_refuse(text, "rev-nlp", "call.nlp")
+
+
+@fuzz(150)
+@given(text=coraal_files())
+def test_fuzz_coraal(text: str) -> None:
+    parse_or_refuse(text, "coraal", "interview.txt")
+
+
+@fuzz(200)
+@given(text=court_records())
+def test_fuzz_court(text: str) -> None:
+    parse_or_refuse(text, "court", "deposition.txt")
+
+
+@fuzz(150)
+@given(text=hansard_sittings())
+def test_fuzz_hansard(text: str) -> None:
+    parse_or_refuse(text, "hansard", "sitting.xml")
+
+
 # ---------------------------------------------------------------- detection and decoding path
 
 any_document = st.one_of(
@@ -472,6 +699,13 @@ any_document = st.one_of(
     plain_texts(),
     st.builds(json.dumps, qmsum_meeting),
     st.builds(json.dumps, whisper_result),
+    st.builds(json.dumps, deepgram_result),
+    st.builds(json.dumps, assemblyai_result),
+    st.builds(json.dumps, rev_result),
+    rev_nlp_files(),
+    coraal_files(),
+    court_records(),
+    hansard_sittings(),
 )
 ENCODINGS: dict[str, Callable[[str], bytes]] = {
     "utf-8": lambda t: t.encode("utf-8", "surrogatepass"),

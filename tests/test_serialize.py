@@ -178,6 +178,7 @@ def test_ingest_report_and_list_contracts() -> None:
     shown = ingest_report_json(report)
     assert shown == {
         "files": [file_result_json(added), file_result_json(failed)],
+        "skipped_files": [],
         "added": 1,
         "replaced": 0,
         "skipped": 0,

@@ -350,7 +350,7 @@ class Assistant:
                 u.index,
                 u.index,
                 quote,
-                u.start_s,
+                u.time_at(start),
             )
             claims.append(Claim(f"{where}: \u201c{quote}\u201d", citation))
         claims = verified_claims(claims, self.citation_utterances)

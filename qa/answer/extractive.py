@@ -285,7 +285,7 @@ def cite(candidate: Candidate, n: int) -> Citation:
         utterance_start=u.index,
         utterance_end=u.index,
         quote=candidate.text,
-        start_s=u.start_s,
+        start_s=u.time_at(candidate.start),
     )
 
 

@@ -28,22 +28,30 @@ from embeddings.base import content_hash
 from embeddings.index import VectorIndex
 from qa.errors import TranscriptFormatError, TranscriptQAError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
-from qa.ingest.parsers import EXTENSIONS, read_file_bytes, transcript_from_bytes
+from qa.ingest.parsers import (
+    EXTENSIONS,
+    not_transcript_reason,
+    read_file_bytes,
+    transcript_from_bytes,
+)
 from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
 from qa.models import Transcript
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
+from qa.store.media import MEDIA_EXTENSIONS, find_beside
 
 __all__ = [
     "FileResult",
     "IngestReport",
     "Progress",
     "RenameReport",
+    "SkippedFile",
     "file_hash",
     "ingest",
     "iter_transcript_files",
     "reindex",
     "rename_speakers",
+    "scan_paths",
 ]
 
 # Files per transaction during a batch ingest: a kill loses at most this much work (the
@@ -71,9 +79,18 @@ class FileResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file in a folder that is not read as a transcript (an image, a PDF...), and why."""
+
+    path: str
+    reason: str
+
+
 @dataclass
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
+    skipped_files: list[SkippedFile] = field(default_factory=list)  # not transcripts
     embedded: int = 0  # chunk texts sent to the encoder (cache misses)
     sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
     seconds: float = 0.0
@@ -99,6 +116,42 @@ def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def scan_paths(paths: Iterable[Path]) -> tuple[list[Path], list[SkippedFile]]:
+    """The transcript files under the paths (as iter_transcript_files) and the other files of
+    the folders with the reason each is passed over. Hidden files and folders (.git,
+    .DS_Store) are passed over without a word."""
+    files: list[Path] = []
+    others: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for child in sorted(path.rglob("*")):
+            if not child.is_file() or _hidden(child, path):
+                continue
+            (files if child.suffix.lower() in EXTENSIONS else others).append(child)
+    # A recording beside its transcript is attached to it (the report's media), not skipped.
+    recordings = {found for f in files if (found := find_beside(f)) is not None}
+    skipped = [
+        SkippedFile(str(other), _other_file_reason(other))
+        for other in others
+        if other not in recordings
+    ]
+    return files, skipped
+
+
+def _other_file_reason(path: Path) -> str:
+    reason = not_transcript_reason(path)
+    if path.suffix.lower() in MEDIA_EXTENSIONS:
+        # A recording with no transcript of its name beside it: say how to pair it too.
+        reason += "; or attach it to its transcript with `tqa ingest TRANSCRIPT --media FILE`"
+    return reason
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -113,8 +166,8 @@ def ingest(
     """Add new files, replace changed ones, skip unchanged ones; report each file."""
     started = time.perf_counter()
     chunker = _chunker(library)
-    report = IngestReport()
-    files = list(iter_transcript_files(paths))
+    files, skipped = scan_paths(paths)
+    report = IngestReport(skipped_files=skipped)
     with library.write_lock():
         library.require_current()
         pending: list[_Pending] = []

@@ -285,11 +285,16 @@ class Library:
         lo = -1 if start is None else start
         hi = 2**62 if end is None else end
         rows = self._db.execute(
-            "SELECT idx, speaker, canonical_speaker, text, start_s, end_s, part FROM utterances "
-            "WHERE transcript_id=? AND idx BETWEEN ? AND ? ORDER BY idx",
+            "SELECT u.idx, speaker, canonical_speaker, text, start_s, end_s, part, marks_json "
+            "FROM utterances u LEFT JOIN utterance_marks m "
+            "ON m.transcript_id = u.transcript_id AND m.idx = u.idx "
+            "WHERE u.transcript_id=? AND u.idx BETWEEN ? AND ? ORDER BY u.idx",
             (transcript_id, lo, hi),
         ).fetchall()
-        return [Utterance(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        return [
+            Utterance(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _marks(r[7]) if r[7] else ())
+            for r in rows
+        ]
 
     def sentence_spans(
         self, transcript_id: str, start: int, end: int
@@ -582,6 +587,7 @@ class Library:
             )
             self._db.execute("DELETE FROM chunks WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM utterances WHERE transcript_id=?", (tid,))
+            self._db.execute("DELETE FROM utterance_marks WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM sentences WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM transcripts WHERE id=?", (tid,))
         return chunk_ids
@@ -615,6 +621,10 @@ class Library:
                 (t.id, u.index, u.speaker, u.canonical_speaker, u.text, u.start_s, u.end_s, u.part)
                 for u in t.utterances
             ],
+        )
+        self._db.executemany(
+            "INSERT INTO utterance_marks(transcript_id, idx, marks_json) VALUES (?,?,?)",
+            [(t.id, u.index, json.dumps(u.marks)) for u in t.utterances if u.marks],
         )
         self._db.executemany(
             "INSERT INTO sentences(transcript_id, idx, spans_json) VALUES (?,?,?)",
@@ -689,3 +699,7 @@ def _time_sql(from_s: float | None, to_s: float | None, alias: str) -> tuple[str
         f"AND {alias}.start_s <= ?",
         [lo, hi],
     )
+
+
+def _marks(stored: str) -> tuple[tuple[int, float], ...]:
+    return tuple((int(at), float(start_s)) for at, start_s in json.loads(stored))

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS utterances(
     idx INTEGER NOT NULL, speaker TEXT, canonical_speaker TEXT, text TEXT NOT NULL,
     start_s REAL, end_s REAL, part INTEGER NOT NULL,
     PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
+-- Where the pieces merged into an utterance start (Utterance.marks), for utterances that have
+-- them. A table of its own, so libraries written before it open unchanged.
+CREATE TABLE IF NOT EXISTS utterance_marks(
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, marks_json TEXT NOT NULL,
+    PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chunks(
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,

@@ -114,9 +114,10 @@ def test_srt_cues_times_and_speakers(tmp_path: Path) -> None:
     assert (t.format, t.id) == ("srt", "budget-debate")
     got = [(u.speaker, u.text, u.start_s, u.end_s) for u in t.utterances]
     assert got == [
-        ("JOHN", "Good evening, and welcome.", 1.0, 4.2),
-        # a cue without a speaker continues the previous one; markup removed
-        ("JOHN", "Tonight we talk about the budget.", 4.5, 6.0),
+        # a cue without a speaker continues the previous one and merges into its utterance
+        # (start of the first cue, end of the last); markup removed
+        ("JOHN", "Good evening, and welcome. Tonight we talk about the budget.", 1.0, 6.0),
+        # "- " marks a new turn: never merged with the turn before
         ("MARY", "Thank you, John.", 62.1, 65.9),
         ("JOHN", "Let us begin.", 62.1, 65.9),
     ]
@@ -129,8 +130,7 @@ def test_vtt_voice_tags_header_and_notes(tmp_path: Path) -> None:
     assert t.format == "vtt"
     got = [(u.speaker, u.text, u.start_s, u.end_s) for u in t.utterances]
     assert got == [
-        ("Alice Smith", "Hello & welcome to the town hall.", 1.0, 4.0),
-        ("Alice Smith", "We have three items tonight.", 4.5, 6.0),
+        ("Alice Smith", "Hello & welcome to the town hall. We have three items tonight.", 1.0, 6.0),
         ("Bob Jones", "Thank you, Alice.", 6.1, 8.0),
     ]
 

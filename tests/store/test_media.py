@@ -162,3 +162,22 @@ def test_a_time_filter_keeps_only_timed_chunks_in_range(library: Library) -> Non
     starts = library.chunks([int(i) for i in first_minute])
     assert all(s.chunk.start_s is not None and s.chunk.start_s <= 60.0 for s in starts.values())
     assert library.has_times()
+
+
+def test_utterance_marks_are_stored_and_read_back(tmp_path: Path) -> None:
+    from embeddings.base import HashEncoder
+    from qa.ingest.pipeline import ingest
+    from qa.store.library import Library
+
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nWe opened the plant\n\n"
+        "00:00:03.200 --> 00:00:05.000\nin Karaganda last spring.\n",
+        encoding="utf-8",
+    )
+    library = Library(tmp_path / "library", HashEncoder(64))
+    ingest(library, [vtt])
+    (u,) = Library(tmp_path / "library", HashEncoder(64)).utterances("talk")
+    assert u.text == "We opened the plant in Karaganda last spring."
+    assert u.marks == ((20, 3.2),)
+    assert (u.time_at(0), u.time_at(u.text.index("Karaganda"))) == (1.0, 3.2)

@@ -15,11 +15,21 @@ from typing import BinaryIO
 
 from qa.errors import TranscriptFormatError
 from qa.ingest.parsers._common import load_json
+from qa.ingest.parsers.asr_json import json_kind, parse_assemblyai, parse_deepgram, parse_rev
+from qa.ingest.parsers.court import court_score, parse_court
+from qa.ingest.parsers.docx import docx_text, is_docx, parse_docx_text
+from qa.ingest.parsers.hansard import looks_like_hansard, parse_hansard
 from qa.ingest.parsers.kremlin_html import parse_kremlin_html
 from qa.ingest.parsers.kremlin_text import looks_like_kremlin_text, parse_kremlin_text
 from qa.ingest.parsers.plain import label_lines, parse_plain
 from qa.ingest.parsers.qmsum import parse_qmsum
 from qa.ingest.parsers.subtitles import parse_srt, parse_vtt
+from qa.ingest.parsers.tabular import (
+    looks_like_coraal,
+    looks_like_rev_nlp,
+    parse_coraal,
+    parse_rev_nlp,
+)
 from qa.ingest.parsers.whisper import parse_whisper, segments_of
 from qa.models import Transcript
 
@@ -28,6 +38,7 @@ __all__ = [
     "FORMATS",
     "decode_bytes",
     "detect_format",
+    "not_transcript_reason",
     "parse_text",
     "read_file_bytes",
     "read_transcript_file",
@@ -44,8 +55,18 @@ FORMATS: tuple[str, ...] = (
     "vtt",
     "srt",
     "whisper",
+    "deepgram",
+    "assemblyai",
+    "rev",
+    "rev-nlp",
+    "coraal",
+    "court",
+    "hansard",
+    "docx",
 )
-EXTENSIONS: frozenset[str] = frozenset({".html", ".htm", ".txt", ".md", ".json", ".vtt", ".srt"})
+EXTENSIONS: frozenset[str] = frozenset(
+    {".html", ".htm", ".txt", ".md", ".json", ".vtt", ".srt", ".xml", ".nlp", ".tsv", ".docx"}
+)
 
 _PARSERS: dict[str, Callable[..., Transcript]] = {
     "kremlin-html": parse_kremlin_html,
@@ -55,6 +76,14 @@ _PARSERS: dict[str, Callable[..., Transcript]] = {
     "vtt": parse_vtt,
     "srt": parse_srt,
     "whisper": parse_whisper,
+    "deepgram": parse_deepgram,
+    "assemblyai": parse_assemblyai,
+    "rev": parse_rev,
+    "rev-nlp": parse_rev_nlp,
+    "coraal": parse_coraal,
+    "court": parse_court,
+    "hansard": parse_hansard,
+    "docx": parse_docx_text,
 }
 
 _SRT_RE = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
@@ -94,6 +123,23 @@ def _binary_kind(data: bytes) -> str | None:
     if data[4:8] == b"ftyp":
         return "an MP4/M4A media file; transcribe it first"
     return None
+
+
+def not_transcript_reason(path: Path) -> str:
+    """Why a file found in a folder is not read as a transcript (its kind, or its extension)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    kind = _binary_kind(head)
+    suffix = path.suffix.lower() or "(none)"
+    if kind:
+        return f"not a transcript: {kind}"
+    return (
+        f"extension {suffix} is not one ingest reads ({', '.join(sorted(EXTENSIONS))}); "
+        "if it is a transcript, rename it or ingest the file itself with --format"
+    )
 
 
 def _encoding_hint(data: bytes) -> str:
@@ -172,6 +218,9 @@ def _json_format(text: str, source: str) -> str:
     data = load_json(text, source)
     if isinstance(data, dict) and "meeting_transcripts" in data:
         return "qmsum"
+    kind = json_kind(data)
+    if kind is not None:
+        return kind
     segments = segments_of(data)
     if segments is not None and all(isinstance(s, dict) and "text" in s for s in segments[:5]):
         return "whisper"
@@ -183,8 +232,9 @@ def _json_format(text: str, source: str) -> str:
     raise TranscriptFormatError(
         source,
         f"JSON of the wrong shape ({shape}): expected QMSum "
-        '({"meeting_transcripts": [{"speaker", "content"}, ...]}) or Whisper '
-        '({"segments": [{"start", "end", "text"}, ...]})',
+        '({"meeting_transcripts": [{"speaker", "content"}, ...]}), Whisper '
+        '({"segments": [{"start", "end", "text"}, ...]}), Deepgram, AssemblyAI or Rev JSON; '
+        "for another tool's JSON, export it as SRT or WebVTT",
     )
 
 
@@ -199,6 +249,12 @@ def detect_format(text: str, filename: str = "") -> str:
         return _json_format(body, source)
     if body.startswith("WEBVTT"):
         return "vtt"
+    if looks_like_rev_nlp(body):
+        return "rev-nlp"
+    if looks_like_coraal(body):
+        return "coraal"
+    if looks_like_hansard(body):
+        return "hansard"
     if _HTML_RE.match(body) or ext in (".html", ".htm"):
         if "read__in" in text or "kremlin.ru" in text[:50_000]:
             return "kremlin-html"
@@ -214,6 +270,8 @@ def detect_format(text: str, filename: str = "") -> str:
     lines = body.splitlines()
     if looks_like_kremlin_text(lines):
         return "kremlin-text"
+    if court_score(lines[:3000]):
+        return "court"
     labelled = label_lines(body)
     if labelled >= 2 or (labelled == 1 and len([ln for ln in lines if ln.strip()]) <= 3):
         return "plain"
@@ -221,8 +279,9 @@ def detect_format(text: str, filename: str = "") -> str:
         return "plain"  # unlabelled text: read as narration
     raise TranscriptFormatError(
         source,
-        "no transcript format fits: not kremlin.ru HTML, QMSum or Whisper JSON, WebVTT or SRT, "
-        "and no 'Name: words' speaker labels",
+        "no transcript format fits: not WebVTT or SRT, not JSON of a known tool, not Hansard "
+        "XML, and no 'Name: words' speaker labels; name the format with --format, or save it "
+        "as .txt with one 'Name: words' line per turn",
     )
 
 
@@ -308,7 +367,13 @@ def transcript_from_bytes(
     """Decode and parse the bytes read from path; every failure is a TranscriptFormatError."""
     path = Path(path)
     source = str(path)
-    text, warnings = _decode(data, source)
+    warnings: list[str] = []
+    if format in (None, "docx") and is_docx(data):
+        text, format = docx_text(data, source), "docx"
+    elif format == "docx" and data.startswith(b"PK"):
+        raise TranscriptFormatError(source, "not a .docx document (no word/document.xml inside)")
+    else:
+        text, warnings = _decode(data, source)
     transcript = parse_text(
         text, source=source, format=format, transcript_id=transcript_id or path.stem
     )

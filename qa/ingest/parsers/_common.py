@@ -6,7 +6,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qa.errors import TranscriptFormatError
@@ -69,6 +69,10 @@ class Turn:
     start_s: float | None = None
     end_s: float | None = None
     part: int = 0
+    # The source marks a change of speaker here ("- " or ">>" in captions) without naming one.
+    new_turn: bool = False
+    # Pieces merged into this turn: (character offset in text, their start), see Utterance.
+    marks: list[tuple[int, float]] = field(default_factory=list)
 
 
 def build_utterances(turns: Iterable[Turn], *, keep_empty: bool = False) -> tuple[Utterance, ...]:
@@ -84,6 +88,7 @@ def build_utterances(turns: Iterable[Turn], *, keep_empty: bool = False) -> tupl
             start_s=t.start_s,
             end_s=t.end_s,
             part=t.part,
+            marks=tuple(t.marks),
         )
         for i, t in enumerate(kept)
     )

@@ -54,7 +54,9 @@ _AUXILIARIES = _words(
     have has had said says told asked not
     """
 )
-_ABBREV_RE = re.compile(r"^(?:[A-Z]|Mr|Mrs|Ms|Dr|Hon|St|Sr|Jr|Lt|Gen|Col|Prof|Rt|Mt)\.$")
+_ABBREV_RE = re.compile(
+    r"^(?:[A-Z]|Mr|Mrs|Ms|Dr|Hon|St|Sr|Jr|Lt|Gen|Col|Prof|Rt|Mt|MR|MRS|MS|DR|HON|PROF|SEN|REP)\.$"
+)
 
 
 def _initial(word: str) -> bool:
