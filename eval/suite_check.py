@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.metrics import MIN_QUOTE_WORDS, normalize, normalize_answer
-from eval.suite import SuiteQuestion, load_suite
+from eval.suite import Evidence, SuiteQuestion, load_suite
 from qa.errors import TranscriptQAError
 from qa.ingest.parsers import read_transcript_file
 from qa.models import Transcript
@@ -197,6 +197,7 @@ def _check_one(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[Pro
             yield bad(f"evidence names {ev.transcript_id!r}, which is no transcript file")
             continue
         if ev.quote is None:
+            yield from _check_utterance(q, ev.transcript_id, ev.utterance, source)
             continue
         quote = squash(ev.quote)
         if len(normalize(quote).split()) < MIN_QUOTE_WORDS:
@@ -217,10 +218,32 @@ def _check_one(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[Pro
     if q.kind == COUNTING_KIND:
         yield from _check_count(q, sources)
     elif q.kind not in WHO_SAID_KINDS:
-        quotes = " ".join(normalize_answer(ev.quote or "") for ev in q.evidence)
+        quotes = " ".join(normalize_answer(_gold_text(ev, sources)) for ev in q.evidence)
         for answer in q.answers:
             if f" {normalize_answer(answer)} " not in f" {quotes} ":
                 yield bad(f"answer {answer!r} is not in its quote")
+
+
+def _gold_text(ev: Evidence, sources: dict[str, SourceFile]) -> str:
+    """The quote, or the text of the utterance an index-only item points at."""
+    if ev.quote is not None:
+        return ev.quote
+    source = sources.get(ev.transcript_id)
+    parsed = source.parsed if source is not None else None
+    if parsed is None or ev.utterance is None or ev.utterance >= len(parsed.utterances):
+        return ""
+    return parsed.utterances[ev.utterance].text
+
+
+def _check_utterance(
+    q: SuiteQuestion, tid: str, index: int | None, source: SourceFile
+) -> Iterable[Problem]:
+    """An index-only item must point into a transcript that today's parser reads."""
+    parsed = source.parsed
+    if parsed is None:
+        yield Problem(q.id, f"utterance {index} of {tid!r}: the file does not parse today")
+    elif index is None or index >= len(parsed.utterances):
+        yield Problem(q.id, f"utterance {index} is past the end of {tid!r}")
 
 
 def _check_count(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[Problem]:
