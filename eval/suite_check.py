@@ -118,10 +118,15 @@ def source_files(data_root: Path) -> dict[str, Path]:
     return found
 
 
-def count_occurrences(transcript: Transcript, term: str) -> int:
-    """Occurrences of words starting with term in the utterances, as `qa.answer.counting` counts."""
+def count_occurrences(transcript: Transcript, term: str, speaker: str | None = None) -> int:
+    """Occurrences of words starting with term in the utterances, as `qa.answer.counting` counts;
+    with `speaker`, only in utterances whose speaker label contains it."""
     pattern = re.compile(rf"\b{re.escape(term)}\w*", re.I)
-    return sum(len(pattern.findall(u.text)) for u in transcript.utterances)
+    return sum(
+        len(pattern.findall(u.text))
+        for u in transcript.utterances
+        if speaker is None or speaker in (u.speaker or "")
+    )
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,7 @@ def _check_utterance(
 def _check_count(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[Problem]:
     spec = q.extra.get("count")
     if not isinstance(spec, dict) or not isinstance(spec.get("term"), str):
-        yield Problem(q.id, "a counting question needs 'count': {term, transcripts, value}")
+        yield Problem(q.id, "a counting question needs 'count': {term, transcripts, value[, speaker]}")
         return
     total = 0
     for tid in spec.get("transcripts", []):
@@ -258,7 +263,7 @@ def _check_count(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[P
         if parsed is None:
             yield Problem(q.id, f"cannot count in {tid!r}: not parsed")
             return
-        total += count_occurrences(parsed, spec["term"])
+        total += count_occurrences(parsed, spec["term"], spec.get("speaker"))
     if total != spec.get("value"):
         yield Problem(q.id, f"{spec['term']!r} occurs {total} times, the gold says {spec['value']}")
     elif f"{total} times" not in q.answers and f"{total} time" not in q.answers:
