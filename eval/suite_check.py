@@ -16,7 +16,6 @@ import html
 import json
 import re
 import sys
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +87,6 @@ def raw_text(path: Path) -> list[str]:
     inline tag (`<i>…</i>`) or across two paragraphs.
     """
     suffix = path.suffix.lower()
-    if suffix == ".docx":
-        with zipfile.ZipFile(path) as archive:
-            xml = archive.read("word/document.xml").decode("utf-8")
-        xml = re.sub(r"</w:p>", " ", xml)
-        return [squash(_strip_tags(xml, ""))]
     text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
     if suffix in (".html", ".htm", ".xml"):
         return [squash(_strip_tags(text, "")), squash(_strip_tags(text, " "))]
@@ -254,7 +248,9 @@ def _check_utterance(
 def _check_count(q: SuiteQuestion, sources: dict[str, SourceFile]) -> Iterable[Problem]:
     spec = q.extra.get("count")
     if not isinstance(spec, dict) or not isinstance(spec.get("term"), str):
-        yield Problem(q.id, "a counting question needs 'count': {term, transcripts, value[, speaker]}")
+        yield Problem(
+            q.id, "a counting question needs 'count': {term, transcripts, value[, speaker]}"
+        )
         return
     total = 0
     for tid in spec.get("transcripts", []):
