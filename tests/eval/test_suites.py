@@ -1,0 +1,161 @@
+"""The dev and held-out suites: schema, size, the split by transcript, and every gold item
+checked against the real transcript files it was written from."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from eval.suite import Evidence, SuiteQuestion, load_suite
+from eval.suite_check import (
+    COUNTING_KIND,
+    WHO_SAID_KINDS,
+    SourceFile,
+    check_questions,
+    raw_text,
+    source_files,
+)
+
+SUITES = Path(__file__).resolve().parents[2] / "eval" / "suites"
+DEV = SUITES / "dev.jsonl"
+HELDOUT = SUITES / "heldout.jsonl"
+
+KINDS = {
+    "factual",
+    "number",
+    "date",
+    "person",
+    "who-said",
+    "reason",
+    "yes/no",
+    "list",
+    "follow-up",
+    "occasion",
+    "cross-transcript",
+    "counting",
+    "unanswerable",
+}
+
+
+@pytest.fixture(scope="module")
+def dev() -> list[SuiteQuestion]:
+    return load_suite(DEV)
+
+
+@pytest.fixture(scope="module")
+def heldout() -> list[SuiteQuestion]:
+    return load_suite(HELDOUT)
+
+
+def transcripts_of(q: SuiteQuestion) -> set[str]:
+    """Every transcript a question touches: its evidence, scope and near-miss transcripts."""
+    near = q.extra.get("near_transcripts", [])
+    return {e.transcript_id for e in q.evidence} | set(q.transcripts) | set(near)
+
+
+def test_every_question_has_the_shape_its_kind_needs(
+    dev: list[SuiteQuestion], heldout: list[SuiteQuestion]
+) -> None:
+    ids = [q.id for q in dev + heldout]
+    assert len(ids) == len(set(ids)), "a question id is in both suites"
+    for q in dev + heldout:
+        assert q.kind in KINDS, q.id
+        assert transcripts_of(q), f"{q.id}: names no transcript"
+        if q.answerable:
+            assert q.evidence and q.answers, q.id
+            assert all(a.strip() for a in q.answers), q.id
+            assert q.kind != "unanswerable", q.id
+        else:
+            assert q.kind == "unanswerable" and not q.answers and not q.evidence, q.id
+            assert q.extra.get("near_transcripts"), f"{q.id}: a near-miss names its transcript"
+        if q.kind == "follow-up":
+            assert q.history, f"{q.id}: a follow-up needs the previous turn"
+        if q.kind == "cross-transcript":
+            assert len({e.transcript_id for e in q.evidence}) >= 2, q.id
+        if q.kind == COUNTING_KIND:
+            assert isinstance(q.extra.get("count"), dict), q.id
+
+
+def test_size_variety_and_share_of_unanswerable(
+    dev: list[SuiteQuestion], heldout: list[SuiteQuestion]
+) -> None:
+    every = dev + heldout
+    assert len(dev) >= 40 and len(heldout) >= 40
+    assert len(every) >= 150
+    assert len(set().union(*(transcripts_of(q) for q in every))) >= 30
+    share = sum(not q.answerable for q in every) / len(every)
+    assert 0.15 <= share <= 0.3, f"unanswerable share {share:.2f}, about a fifth wanted"
+    kinds = Counter(q.kind for q in every)
+    assert all(kinds[k] >= 2 for k in KINDS), kinds
+
+
+def test_no_transcript_is_in_both_splits(
+    dev: list[SuiteQuestion], heldout: list[SuiteQuestion]
+) -> None:
+    in_dev = set().union(*(transcripts_of(q) for q in dev))
+    in_heldout = set().union(*(transcripts_of(q) for q in heldout))
+    assert not in_dev & in_heldout
+
+
+def test_every_gold_quote_and_answer_checks_out_against_the_real_files(
+    shared_data: Path, dev: list[SuiteQuestion], heldout: list[SuiteQuestion]
+) -> None:
+    files = source_files(shared_data)
+    sources = {tid: SourceFile(path) for tid, path in files.items()}
+    problems = check_questions(dev + heldout, sources)
+    assert not problems, "\n".join(map(str, problems))
+
+
+def test_ids_are_the_ids_the_library_gives_the_files(
+    shared_data: Path, dev: list[SuiteQuestion], heldout: list[SuiteQuestion]
+) -> None:
+    files = source_files(shared_data)
+    for tid in set().union(*(transcripts_of(q) for q in dev + heldout)):
+        assert tid in files, f"{tid}: no file under {shared_data} has this stem"
+        parsed = SourceFile(files[tid]).parsed
+        if parsed is not None:  # some real/ exports do not parse today
+            assert parsed.id == tid
+
+
+def test_the_check_finds_bad_gold(shared_data: Path, dev: list[SuiteQuestion]) -> None:
+    sources = {tid: SourceFile(path) for tid, path in source_files(shared_data).items()}
+    quoted = next(q for q in dev if q.kind == "number" and q.evidence[0].quote)
+    ev = quoted.evidence[0]
+    assert ev.quote is not None
+    bad_quote = dataclasses.replace(
+        quoted, evidence=(Evidence(ev.transcript_id, quote=ev.quote + " and then some"),)
+    )
+    bad_answer = dataclasses.replace(quoted, answers=("a figure nobody said",))
+    who = next(q for q in dev if q.kind in WHO_SAID_KINDS and q.transcripts == ())
+    wrong_speaker = dataclasses.replace(who, answers=("Somebody Else",))
+    count = next(q for q in dev if q.kind == COUNTING_KIND)
+    wrong_count = dataclasses.replace(
+        count,
+        extra={
+            **count.extra,
+            "count": {**count.extra["count"], "value": count.extra["count"]["value"] + 1},
+        },
+    )
+    messages = [
+        str(p)
+        for p in check_questions([bad_quote, bad_answer, wrong_speaker, wrong_count], sources)
+    ]
+    assert any("not in the raw file" in m for m in messages), messages
+    assert any("is not in its quote" in m for m in messages), messages
+    assert any("is not the speaker" in m for m in messages), messages
+    assert any("the gold says" in m for m in messages), messages
+
+
+def test_raw_text_strips_markup_of_each_format(shared_data: Path) -> None:
+    real = shared_data / "real"
+    if not real.is_dir():
+        pytest.skip(f"real exports not found at {real}")
+    vtt = " ".join(raw_text(real / "youtube-chrome64-devtools.en.vtt"))
+    assert "-->" not in vtt and "Performance Monitor" in vtt
+    md = raw_text(real / "gotime-100-rob-pike.md")[-1]
+    assert "**" not in md and "[laughs]" in md
+    page = raw_text(shared_data / "kremlin" / "html" / "62366.html")
+    assert all("<p>" not in reading for reading in page)
