@@ -277,10 +277,17 @@ def test_senate_interview_labels_and_examination(real_dir: Path) -> None:
     # cover pages are metadata, not speakers
     assert not any(n and ("APPEARANCES" in n or "INTERVIEW" in n) for n in names)
     assert "INTERVIEW OF: GLENN SIMPSON" in t.metadata["header"]
-    assert None not in names and "Q" not in names
-    assert said(t, 0)[1].startswith("Good morning. This is the transcribed interview of Glenn")
-    assert said(t, 1) == ("MR. DAVIS", "Would the witness please state your name for the record.")
-    assert said(t, 2) == ("MR. SIMPSON", "Glenn Simpson.")
+    assert "Q" not in names
+    # the cover's one sentence is narration (when and where); its lists stay metadata
+    assert said(t, 0) == (
+        None,
+        "The interview in this matter was held at the Hart Senate Office Building, "
+        "commencing at 9:34 a.m.",
+    )
+    assert [u.index for u in t.utterances if u.speaker is None] == [0]
+    assert said(t, 1)[1].startswith("Good morning. This is the transcribed interview of Glenn")
+    assert said(t, 2) == ("MR. DAVIS", "Would the witness please state your name for the record.")
+    assert said(t, 3) == ("MR. SIMPSON", "Glenn Simpson.")
     # "BY MS. SAWYER:" then Q. (hers) and A. (the witness, named in the header)
     first_q = next(u for u in t.utterances if u.text.startswith("Mr. Simpson, again, I'm Heather"))
     assert first_q.speaker == "MS. SAWYER"

@@ -63,6 +63,29 @@ def _witness(header: list[str], labels: set[str]) -> str:
     return "THE WITNESS"
 
 
+def _prose_line(line: str) -> bool:
+    words = line.split()
+    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
+
+
+def _cover_prose(header: list[str]) -> list[str]:
+    """The sentences of the cover page ("The interview in this matter was held at the Hart
+    Senate Office Building, commencing at 9:34 a.m."): facts people ask about, kept as narration.
+    The rest of the cover (names, lists, the index) stays metadata. A sentence starts on a line
+    of mostly lower-case words and runs, wrapped, to its full stop within three lines."""
+    sentences: list[str] = []
+    run: list[str] = []
+    for line in header:
+        if run or _prose_line(line):
+            run.append(line)
+            if line.endswith("."):
+                sentences.append(" ".join(run))
+                run = []
+            elif len(run) >= 3:
+                run = []
+    return sentences
+
+
 def parse_court(text: str, *, source: str, transcript_id: str) -> Transcript:
     """Parse a deposition, hearing or court transcript in plain text."""
     lines = text.splitlines()
@@ -72,7 +95,7 @@ def parse_court(text: str, *, source: str, transcript_id: str) -> Transcript:
     )
     header = [normalize_text(ln) for ln in lines[:first] if ln.strip()]
     witness = _witness(header, labels)
-    turns: list[Turn] = []
+    turns: list[Turn] = [Turn(None, sentence) for sentence in _cover_prose(header)]
     notes: list[str] = []
     current: Turn | None = None
     speaker: str | None = None
