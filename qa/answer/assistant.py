@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +34,7 @@ from qa.answer.extractive import (
 from qa.answer.llm import rewrite_messages, standalone_from_reply
 from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
-from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.retriever import Retrieval, Retriever
 from qa.sentences import sentence_spans
@@ -54,17 +54,14 @@ MAX_LISTED_MENTIONS = 10
 
 
 @dataclass
-class Timings:
-    retrieval_s: float = 0.0
-    answer_s: float = 0.0
-
-
-@dataclass
 class AnswerEvent:
-    """A step of a streamed answer: partial text while it is written, then the final Answer."""
+    """A step of a streamed answer: partial text while it is written, then the final Answer
+    with the whole ranking it was answered from (`retrieval`, possibly deeper than its passages).
+    """
 
     text: str
     answer: Answer | None = None
+    retrieval: Retrieval | None = None
 
 
 @dataclass
@@ -102,7 +99,6 @@ class Assistant:
         self.encoder = RememberingEncoder(StoredFirstEncoder(library))
         self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
         self.llm = llm  # a qa.answer.llm_client.LLMClient when an endpoint is configured
-        self.last_timings = Timings()
 
     # -------------------------------------------------------------------------------- asking
 
@@ -154,11 +150,24 @@ class Assistant:
         mode: str | None = None,
     ) -> Answer:
         """A cited answer (or an abstention with the closest passages)."""
-        final: Answer | None = None
-        for event in self.stream(question, history, filters, k=k, mode=mode):
-            final = event.answer or final
-        assert final is not None
-        return final
+        return self.ask_ranked(question, history, filters, k=k, mode=mode)[0]
+
+    def ask_ranked(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+        depth: int | None = None,
+    ) -> tuple[Answer, Retrieval]:
+        """The answer from the first k passages of one ranking `depth` passages deep, and that
+        ranking: what an evaluation scores is then exactly what the answer used."""
+        for event in self.stream(question, history, filters, k=k, mode=mode, depth=depth):
+            if event.answer is not None and event.retrieval is not None:
+                return event.answer, event.retrieval
+        raise AssertionError("stream() always ends with the answer")
 
     def stream(
         self,
@@ -168,16 +177,24 @@ class Assistant:
         *,
         k: int | None = None,
         mode: str | None = None,
+        depth: int | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Answer events: partial texts (LLM streaming), then one event carrying the Answer."""
+        """Answer events: partial texts (LLM streaming), then one event carrying the Answer.
+
+        `depth` (at least k) retrieves that many passages once and answers from the first k.
+        """
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             # Without a word there is nothing to search for; any "answer" would be made up.
             raise TranscriptQAError(
                 f"the question {question!r} has no words to search the transcripts for"
             )
+        top_k = k or self.settings.top_k
         started = time.perf_counter()
-        standalone, retrieval = self.retrieve(question, history, filters, k=k, mode=mode)
+        standalone, ranking = self.retrieve(
+            question, history, filters, k=max(top_k, depth or 0), mode=mode
+        )
+        retrieval = replace(ranking, passages=ranking.passages[:top_k])
         retrieved = time.perf_counter()
         notices: list[str] = []
         answer: Answer | None = None
@@ -195,8 +212,9 @@ class Assistant:
             answer = self._enumeration(question, standalone, retrieval)
         if answer is None:
             answer = self._extractive(question, standalone, retrieval, tuple(notices))
-        self.last_timings = Timings(retrieved - started, time.perf_counter() - started)
-        yield AnswerEvent(answer.text, answer)
+        timings = Timings(retrieved - started, time.perf_counter() - started)
+        answer = replace(answer, timings=timings)
+        yield AnswerEvent(answer.text, answer, ranking)
 
     # --------------------------------------------------------------------- extractive answerer
 
