@@ -9,16 +9,20 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
+from qa.answer.answer_types import answer_type, ends_mid_clause, sentence_types
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
     is_enumeration,
+    names_the_speaker,
     term_pattern,
 )
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
+    Candidate,
     Claim,
     answer_text,
     best_word_window,
@@ -41,7 +45,7 @@ from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
 from qa.store.library import Library
-from qa.text import topic_terms
+from qa.text import plain_words, topic_terms
 
 if TYPE_CHECKING:
     from qa.answer.llm_client import ChatClient
@@ -51,6 +55,14 @@ log = logging.getLogger(__name__)
 # Longest quote shown for one sentence; a longer sentence shows its best window.
 MAX_QUOTE_WORDS = 45
 MAX_LISTED_MENTIONS = 10
+# Longest continuation added to a lead quote that ends mid-clause.
+CONTINUATION_WORDS = 30
+# Answer types whose absence from the lead sentence means the evidence lacks the fact: a
+# quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
+TYPES_REQUIRED = frozenset({"number", "date"})
+# How close (rapidfuzz ratio, 0-100) a name must be to a speaker's or a title's word to count as
+# that name misspelt.
+NAME_SIMILARITY = 80
 
 
 @dataclass
@@ -250,14 +262,34 @@ class Assistant:
         self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
     ) -> Answer:
         passages = retrieval.passages
-        candidates = candidate_sentences(
-            passages, self.passage_utterances, self.stored_spans(passages)
-        )
+        # The utterances of the passages and the one before each: a reply's question.
+        known: dict[tuple[str, int], Utterance] = {}
+
+        def utterances_of(passage: Passage) -> list[Utterance]:
+            start = max(0, passage.utterance_start - 1)
+            found = self.library.utterances(passage.transcript_id, start, passage.utterance_end)
+            known.update(((passage.transcript_id, u.index), u) for u in found)
+            return [u for u in found if u.index >= passage.utterance_start]
+
+        candidates = candidate_sentences(passages, utterances_of, self.stored_spans(passages))
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(standalone.question, retrieval.filters.speakers)
         scored = score_candidates(
-            standalone.question, candidates, self._embed, retrieval.filters.speakers, terms=terms
+            standalone.question,
+            candidates,
+            self._embed,
+            retrieval.filters.speakers,
+            terms=terms,
+            previous=lambda c: known.get((c.passage.transcript_id, c.utterance.index - 1)),
         )
+        wanted = answer_type(standalone.question)
+        if wanted in TYPES_REQUIRED:
+            # "How much…" is answered by a sentence with a quantity: the best such sentence
+            # leads; without one the topic is there but the fact is not.
+            typed = [c for c in scored if wanted in sentence_types(c.text)]
+            scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
+            if not typed:
+                return self.abstention(question, standalone, retrieval, notices)
         if not scored or scored[0].score < self.settings.abstain_threshold:
             return self.abstention(question, standalone, retrieval, notices)
         gap = self.evidence_gap(standalone.question, retrieval, terms)
@@ -265,6 +297,8 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
+        if chosen:
+            chosen[0:1] = self.continued(chosen[0], known)
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
             render_claims(chosen, several_transcripts=several), self.citation_utterances
@@ -272,6 +306,33 @@ class Assistant:
         if not claims:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
+
+    def continued(
+        self, lead: Candidate, known: dict[tuple[str, int], Utterance]
+    ) -> list[Candidate]:
+        """The lead quote, finished when it ends mid-clause ("…three parts separated"): grown
+        to the end of its utterance's next sentence, or followed by the start of the speaker's
+        next utterance (an ASR segment or a subtitle cue cut the clause)."""
+        if not ends_mid_clause(lead.text):
+            return [lead]
+        text = lead.utterance.text
+        if text[lead.end :].strip():
+            spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
+            end = spans[0][1] if spans else len(text.rstrip())
+            _, end = best_word_window(text, lead.end, end, (), CONTINUATION_WORDS)
+            return [replace(lead, end=max(end, lead.end))]
+        tid, index = lead.passage.transcript_id, lead.utterance.index + 1
+        following = known.get((tid, index))
+        if following is None:
+            found = self.library.utterances(tid, index, index)
+            following = found[0] if found else None
+        if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
+            return [lead]
+        spans = sentence_spans(following.text)
+        if not spans:
+            return [lead]
+        start, end = best_word_window(following.text, *spans[0], (), CONTINUATION_WORDS)
+        return [lead, replace(lead, utterance=following, start=start, end=end, pair=False)]
 
     def evidence_gap(
         self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None
@@ -291,11 +352,25 @@ class Assistant:
         unknown = [
             name
             for name in proper_names(question)
-            if name not in speakers and self.library.term_count(name) == 0
+            if name not in speakers
+            and self.library.term_count(name) == 0
+            and not self.names_like(name)
         ]
         if unknown:
             return "No transcript in the library mentions " + ", ".join(unknown) + "."
         return None
+
+    def names_like(self, name: str) -> list[str]:
+        """Words of the library's speaker names and titles spelt nearly like `name`: speech
+        transcripts misspell names ("Lengsdorf" for Lengstorf), and so do questions."""
+        words = {
+            w
+            for text in [n for n, _ in self.library.speakers()]
+            + [t.title for t in self.library.transcripts()]
+            for w in plain_words(text)
+            if len(w) >= 4
+        }
+        return [w for w in words if fuzz.ratio(name.lower(), w.lower()) >= NAME_SIMILARITY]
 
     def _answer(
         self,
@@ -339,7 +414,15 @@ class Assistant:
     def _enumeration(
         self, question: str, standalone: Standalone, retrieval: Retrieval
     ) -> Answer | None:
-        found = self.count_mentions(standalone.question, retrieval.filters)
+        filters = retrieval.filters
+        if not names_the_speaker(standalone.question):
+            # "How many times does Docker come up in the episode with Rob Pike?": everyone's.
+            detected = set(retrieval.detected.speakers)
+            filters = replace(
+                filters, speakers=tuple(s for s in filters.speakers if s not in detected)
+            )
+            retrieval = replace(retrieval, filters=filters)
+        found = self.count_mentions(standalone.question, filters)
         if not found.terms:
             return None
         if not found.mentions:
