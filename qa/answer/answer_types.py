@@ -126,6 +126,13 @@ _OPEN_END = re.compile(
 )
 
 
+# The words of _OPEN_END that cannot end an English sentence even before a full stop.
+_OPEN_WORD_END = re.compile(
+    r"\b(and|or|but|the|a|an|of|to|for|with|by|from|than|because|into|my|our|their|your)\s*$",
+    re.I,
+)
+
+
 def answer_type(question: str) -> str:
     """The kind of answer the question asks for: one of ANSWER_TYPES."""
     if _REASON_Q.search(question):
@@ -182,6 +189,10 @@ def ends_mid_clause(text: str) -> bool:
     stripped = text.rstrip().rstrip("\"'\u201d\u2019)]")
     if not stripped:
         return False
-    if stripped[-1] in ".!?…":
+    if stripped[-1] in "!?…":
         return False
+    if stripped[-1] == ".":
+        # ASR puts full stops where the speaker paused: "three parts separated by."
+        body = stripped.rstrip(".").rstrip()
+        return bool(body) and body[-1].isalpha() and bool(_OPEN_WORD_END.search(body))
     return True if _OPEN_END.search(stripped) else stripped[-1].isalnum()

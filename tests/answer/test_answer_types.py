@@ -60,6 +60,8 @@ def test_clauses_cut_short() -> None:
     assert ends_mid_clause("a string made of three parts separated")
     assert ends_mid_clause("The header, the payload and")
     assert not ends_mid_clause("It is made of three parts.")
+    assert ends_mid_clause("so it's a string made of three parts separated by.")
+    assert not ends_mid_clause("That is what it is.")
     assert not ends_mid_clause("Is it?")
 
 
