@@ -25,6 +25,7 @@ __all__ = [
     "PassageRecord",
     "RankedPassage",
     "abstention_scores",
+    "answer_first",
     "answer_recall",
     "budget_context",
     "citation_precision",
@@ -351,6 +352,17 @@ def answer_recall(answer: str, gold_answers: Sequence[str]) -> float | None:
         return None
     padded = f" {normalize_answer(answer)} "
     return sum(f" {g} " in padded for g in golds) / len(golds)
+
+
+def answer_first(first_quote: str | None, gold_answers: Sequence[str]) -> float | None:
+    """1 when a gold answer (SQuAD-normalized, on word boundaries) occurs in the quote of the
+    answer's first citation, the one it leads with; 0 when it does not or nothing is cited.
+    None when there are no gold answers."""
+    if not any(normalize_answer(a) for a in gold_answers):
+        return None
+    if not first_quote:
+        return 0.0
+    return float(bool(answer_recall(first_quote, gold_answers)))
 
 
 def token_f1(answer: str, gold_answers: Sequence[str]) -> float | None:

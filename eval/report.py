@@ -11,6 +11,7 @@ from typing import Any
 from eval.judges import Judge
 from eval.metrics import (
     abstention_scores,
+    answer_first,
     answer_recall,
     citation_precision,
     citation_recall,
@@ -57,6 +58,7 @@ METRIC_NAMES = (
     "answer_recall",
     "token_f1",
     "abstention_correct",
+    "answer_first",
 )
 _KIND_COLUMNS = (
     "evidence_recall@1000",
@@ -64,6 +66,7 @@ _KIND_COLUMNS = (
     "citation_recall",
     "grounded",
     "answer_recall",
+    "answer_first",
     "abstention_correct",
 )
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
@@ -103,6 +106,11 @@ METRIC_LEGEND: dict[str, str] = {
         "normalized answer; unanswerable questions have none."
     ),
     "token_f1": "SQuAD token F1 of the answer against its best gold answer.",
+    "answer_first": (
+        "1 when a gold answer occurs (as for answer_recall) in the quote of the answer's first "
+        "citation, the one it leads with; 0 otherwise, abstentions included; unanswerable "
+        "questions have none."
+    ),
     "abstention_correct": "1 when the system abstained exactly on an unanswerable question.",
     "abstention P/R/F1": (
         "Precision, recall and F1 of abstaining, with unanswerable questions as positives."
@@ -151,6 +159,10 @@ def question_metrics(
     plain = _MARKERS.sub(" ", answer)  # "[1]" is not part of what the answer says
     metrics["answer_recall"] = answer_recall(plain, question.answers)
     metrics["token_f1"] = token_f1(plain, question.answers)
+    first = min(citations, key=lambda c: int(c["n"]), default=None)
+    metrics["answer_first"] = answer_first(
+        None if abstained or first is None else str(first.get("quote") or ""), question.answers
+    )
     metrics["abstention_correct"] = float(abstained != question.answerable)
     return metrics
 

@@ -15,9 +15,11 @@ from qa.models import Answer, Filters
 from qa.retrieve.followup import Turn
 from qa.serialize import answer_json, passages_json
 
-# Passages kept per question in results.jsonl: enough to fill the largest budget (2,000
-# cl100k tokens) with room to spare, so anyone can recompute the retrieval metrics.
-RANKED_DEPTH = 20
+# Passages kept per question in results.jsonl, retrieved once; the answer uses the first top_k
+# of them. Enough to fill the largest budget (2,000 cl100k tokens) for most questions, so anyone
+# can recompute the retrieval metrics; and 15 keeps the retriever's candidate depth at what a
+# plain question (k = 8) uses, max(60, 4k) = 60, so the first 8 are the passages `tqa ask` gets.
+RANKED_DEPTH = 15
 
 Progress = Callable[[int, int], None]
 TurnCache = dict[tuple[tuple[str, ...], tuple[str, ...]], list[Turn]]
@@ -56,10 +58,8 @@ def result_for(
     filters = Filters(transcripts=tuple(question.transcripts))
     try:
         turns = history_turns(assistant, question.history, filters, cache)
-        answer = assistant.ask(question.question, turns, filters, mode=mode)
-        timings = assistant.last_timings
-        _, deep = assistant.retrieve(
-            question.question, turns, filters, k=max(RANKED_DEPTH, len(answer.passages)), mode=mode
+        answer, ranking = assistant.ask_ranked(
+            question.question, turns, filters, mode=mode, depth=RANKED_DEPTH
         )
     except Exception as exc:  # a failed question is recorded and the run goes on
         return {
@@ -71,10 +71,11 @@ def result_for(
         }
     result = {**base, **answer_json(answer)}
     result["answer_passages"] = len(answer.passages)
-    # The answer's passages are the first ones of this deeper ranking (same retrieval, larger k).
-    result["passages"] = passages_json(deep.passages)
+    # The answer's passages are the first ones of this ranking (one retrieval).
+    result["passages"] = passages_json(ranking.passages)
     result["citations"] = _with_verification(assistant, answer)
-    result["latency_s"] = {"retrieval": timings.retrieval_s, "answer": timings.answer_s}
+    t = answer.timings
+    result["latency_s"] = {"retrieval": t.retrieval_s, "answer": t.answer_s}
     result["error"] = None
     result["metrics"] = question_metrics(question, result, judge)
     return result

@@ -128,6 +128,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Timings:
+    """Seconds one answer took: retrieving its passages, and everything up to the answer."""
+
+    retrieval_s: float = 0.0
+    answer_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     standalone_question: str
@@ -138,3 +146,5 @@ class Answer:
     filters: Filters
     # e.g. "the LLM endpoint was unreachable; extractive answer shown"
     notices: tuple[str, ...] = ()
+    # Carried on the answer itself: the UI's concurrent workers share one Assistant.
+    timings: Timings = field(default_factory=Timings)

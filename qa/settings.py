@@ -84,7 +84,8 @@ class Settings:
     top_k: int = _setting(8, "Passages retrieved for an answer.")
     answer_max_words: int = _setting(120, "Length limit of an extractive answer, in words.")
     abstain_threshold: float = _setting(
-        0.2, "Evidence score below which the answerer abstains (measured: see README)."
+        0.04,
+        "Probability (learned sentence scorer) below which the answerer abstains; chosen on dev.",
     )
     llm_base_url: str = _setting(
         "", "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty: offline."

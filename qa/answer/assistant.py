@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
+from qa.answer.answer_types import answer_type, ends_mid_clause, sentence_types
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
     is_enumeration,
+    names_the_speaker,
     term_pattern,
 )
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
+    Candidate,
     Claim,
     answer_text,
     best_word_window,
@@ -34,14 +38,14 @@ from qa.answer.extractive import (
 from qa.answer.llm import rewrite_messages, standalone_from_reply
 from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
-from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.retriever import Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
 from qa.store.library import Library
-from qa.text import topic_terms
+from qa.text import plain_words, topic_terms
 
 if TYPE_CHECKING:
     from qa.answer.llm_client import ChatClient
@@ -51,20 +55,25 @@ log = logging.getLogger(__name__)
 # Longest quote shown for one sentence; a longer sentence shows its best window.
 MAX_QUOTE_WORDS = 45
 MAX_LISTED_MENTIONS = 10
-
-
-@dataclass
-class Timings:
-    retrieval_s: float = 0.0
-    answer_s: float = 0.0
+# Longest continuation added to a lead quote that ends mid-clause.
+CONTINUATION_WORDS = 30
+# Answer types whose absence from the lead sentence means the evidence lacks the fact: a
+# quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
+TYPES_REQUIRED = frozenset({"number", "date"})
+# How close (rapidfuzz ratio, 0-100) a name must be to a speaker's or a title's word to count as
+# that name misspelt.
+NAME_SIMILARITY = 80
 
 
 @dataclass
 class AnswerEvent:
-    """A step of a streamed answer: partial text while it is written, then the final Answer."""
+    """A step of a streamed answer: partial text while it is written, then the final Answer
+    with the whole ranking it was answered from (`retrieval`, possibly deeper than its passages).
+    """
 
     text: str
     answer: Answer | None = None
+    retrieval: Retrieval | None = None
 
 
 @dataclass
@@ -102,7 +111,6 @@ class Assistant:
         self.encoder = RememberingEncoder(StoredFirstEncoder(library))
         self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
         self.llm = llm  # a qa.answer.llm_client.LLMClient when an endpoint is configured
-        self.last_timings = Timings()
 
     # -------------------------------------------------------------------------------- asking
 
@@ -154,11 +162,24 @@ class Assistant:
         mode: str | None = None,
     ) -> Answer:
         """A cited answer (or an abstention with the closest passages)."""
-        final: Answer | None = None
-        for event in self.stream(question, history, filters, k=k, mode=mode):
-            final = event.answer or final
-        assert final is not None
-        return final
+        return self.ask_ranked(question, history, filters, k=k, mode=mode)[0]
+
+    def ask_ranked(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+        depth: int | None = None,
+    ) -> tuple[Answer, Retrieval]:
+        """The answer from the first k passages of one ranking `depth` passages deep, and that
+        ranking: what an evaluation scores is then exactly what the answer used."""
+        for event in self.stream(question, history, filters, k=k, mode=mode, depth=depth):
+            if event.answer is not None and event.retrieval is not None:
+                return event.answer, event.retrieval
+        raise AssertionError("stream() always ends with the answer")
 
     def stream(
         self,
@@ -168,16 +189,24 @@ class Assistant:
         *,
         k: int | None = None,
         mode: str | None = None,
+        depth: int | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Answer events: partial texts (LLM streaming), then one event carrying the Answer."""
+        """Answer events: partial texts (LLM streaming), then one event carrying the Answer.
+
+        `depth` (at least k) retrieves that many passages once and answers from the first k.
+        """
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             # Without a word there is nothing to search for; any "answer" would be made up.
             raise TranscriptQAError(
                 f"the question {question!r} has no words to search the transcripts for"
             )
+        top_k = k or self.settings.top_k
         started = time.perf_counter()
-        standalone, retrieval = self.retrieve(question, history, filters, k=k, mode=mode)
+        standalone, ranking = self.retrieve(
+            question, history, filters, k=max(top_k, depth or 0), mode=mode
+        )
+        retrieval = replace(ranking, passages=ranking.passages[:top_k])
         retrieved = time.perf_counter()
         notices: list[str] = []
         answer: Answer | None = None
@@ -195,8 +224,9 @@ class Assistant:
             answer = self._enumeration(question, standalone, retrieval)
         if answer is None:
             answer = self._extractive(question, standalone, retrieval, tuple(notices))
-        self.last_timings = Timings(retrieved - started, time.perf_counter() - started)
-        yield AnswerEvent(answer.text, answer)
+        timings = Timings(retrieved - started, time.perf_counter() - started)
+        answer = replace(answer, timings=timings)
+        yield AnswerEvent(answer.text, answer, ranking)
 
     # --------------------------------------------------------------------- extractive answerer
 
@@ -232,17 +262,37 @@ class Assistant:
         self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
     ) -> Answer:
         passages = retrieval.passages
-        candidates = candidate_sentences(
-            passages, self.passage_utterances, self.stored_spans(passages)
-        )
+        # The utterances of the passages and the one before each: a reply's question.
+        known: dict[tuple[str, int], Utterance] = {}
+
+        def utterances_of(passage: Passage) -> list[Utterance]:
+            start = max(0, passage.utterance_start - 1)
+            found = self.library.utterances(passage.transcript_id, start, passage.utterance_end)
+            known.update(((passage.transcript_id, u.index), u) for u in found)
+            return [u for u in found if u.index >= passage.utterance_start]
+
+        candidates = candidate_sentences(passages, utterances_of, self.stored_spans(passages))
         # The question as searched: the standalone one, less a time range it named ("around
         # minute 12" is a filter, not words to find).
         searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
         scored = score_candidates(
-            searched, candidates, self._embed, retrieval.filters.speakers, terms=terms
+            searched,
+            candidates,
+            self._embed,
+            retrieval.filters.speakers,
+            terms=terms,
+            previous=lambda c: known.get((c.passage.transcript_id, c.utterance.index - 1)),
         )
+        wanted = answer_type(standalone.question)
+        if wanted in TYPES_REQUIRED:
+            # "How much…" is answered by a sentence with a quantity: the best such sentence
+            # leads; without one the topic is there but the fact is not.
+            typed = [c for c in scored if wanted in sentence_types(c.text)]
+            scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
+            if not typed:
+                return self.abstention(question, standalone, retrieval, notices)
         if not scored or scored[0].score < self.settings.abstain_threshold:
             return self.abstention(question, standalone, retrieval, notices)
         gap = self.evidence_gap(searched, retrieval, terms)
@@ -250,6 +300,8 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
+        if chosen:
+            chosen[0:1] = self.continued(chosen[0], known)
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
             render_claims(chosen, several_transcripts=several), self.citation_utterances
@@ -257,6 +309,33 @@ class Assistant:
         if not claims:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
+
+    def continued(
+        self, lead: Candidate, known: dict[tuple[str, int], Utterance]
+    ) -> list[Candidate]:
+        """The lead quote, finished when it ends mid-clause ("…three parts separated"): grown
+        to the end of its utterance's next sentence, or followed by the start of the speaker's
+        next utterance (an ASR segment or a subtitle cue cut the clause)."""
+        if not ends_mid_clause(lead.text):
+            return [lead]
+        text = lead.utterance.text
+        if text[lead.end :].strip():
+            spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
+            end = spans[0][1] if spans else len(text.rstrip())
+            _, end = best_word_window(text, lead.end, end, (), CONTINUATION_WORDS)
+            return [replace(lead, end=max(end, lead.end))]
+        tid, index = lead.passage.transcript_id, lead.utterance.index + 1
+        following = known.get((tid, index))
+        if following is None:
+            found = self.library.utterances(tid, index, index)
+            following = found[0] if found else None
+        if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
+            return [lead]
+        spans = sentence_spans(following.text)
+        if not spans:
+            return [lead]
+        start, end = best_word_window(following.text, *spans[0], (), CONTINUATION_WORDS)
+        return [lead, replace(lead, utterance=following, start=start, end=end, pair=False)]
 
     def evidence_gap(
         self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None
@@ -276,11 +355,25 @@ class Assistant:
         unknown = [
             name
             for name in proper_names(question)
-            if name not in speakers and self.library.term_count(name) == 0
+            if name not in speakers
+            and self.library.term_count(name) == 0
+            and not self.names_like(name)
         ]
         if unknown:
             return "No transcript in the library mentions " + ", ".join(unknown) + "."
         return None
+
+    def names_like(self, name: str) -> list[str]:
+        """Words of the library's speaker names and titles spelt nearly like `name`: speech
+        transcripts misspell names ("Lengsdorf" for Lengstorf), and so do questions."""
+        words = {
+            w
+            for text in [n for n, _ in self.library.speakers()]
+            + [t.title for t in self.library.transcripts()]
+            for w in plain_words(text)
+            if len(w) >= 4
+        }
+        return [w for w in words if fuzz.ratio(name.lower(), w.lower()) >= NAME_SIMILARITY]
 
     def _answer(
         self,
@@ -324,7 +417,15 @@ class Assistant:
     def _enumeration(
         self, question: str, standalone: Standalone, retrieval: Retrieval
     ) -> Answer | None:
-        found = self.count_mentions(standalone.question, retrieval.filters)
+        filters = retrieval.filters
+        if not names_the_speaker(standalone.question):
+            # "How many times does Docker come up in the episode with Rob Pike?": everyone's.
+            detected = set(retrieval.detected.speakers)
+            filters = replace(
+                filters, speakers=tuple(s for s in filters.speakers if s not in detected)
+            )
+            retrieval = replace(retrieval, filters=filters)
+        found = self.count_mentions(standalone.question, filters)
         if not found.terms:
             return None
         if not found.mentions:

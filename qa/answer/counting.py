@@ -20,6 +20,35 @@ _ENUMERATION = re.compile(
     r"(?:every|each|all\s+the)\s+times?|whenever|list\s+(?:all|every)|count)\b",
     re.I,
 )
+_COUNT_START = (
+    r"^\s*(?:and\s+|so\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|"
+    r"show\s+(?:me\s+)?)?(?:every|each|all\s+the)\s+times?|whenever|count)\s+"
+)
+_MENTION_VERB = (
+    r"(?:mention(?:s|ed)?|say|said|says|use[sd]?|talk(?:s|ed)?\s+about|bring\s+up|"
+    r"brought\s+up|refer(?:s|red)?\s+to|raise[sd]?|discuss(?:es|ed)?|speak\s+(?:of|about)|"
+    r"spoke\s+(?:of|about))"
+)
+_SCOPE = r"(?=\s+(?:in|at|during|on|over|across|throughout|by|within|from)\s|\s*[?.!]?\s*$)"
+# The wordings of one counting question; the group `term` is what is counted:
+# "How many times did Putin mention X (at …)?", "… does X come up (in …)?", "… was X mentioned?"
+_COUNT_WORDINGS = (
+    re.compile(
+        _COUNT_START
+        + r"(?:did|does|do|has|have|had|will|would)\s+(?:.+?\s+)??"
+        + _MENTION_VERB
+        + r"\s+(?:the\s+(?:word|term|name|phrase)\s+)?(?P<term>.+?)"
+        + _SCOPE,
+        re.I,
+    ),
+    re.compile(
+        _COUNT_START + r"(?:did|does|do|has|have|had|is|are|was|were)\s+(?:the\s+(?:word|term|"
+        r"name|phrase)\s+)?(?P<term>.+?)\s+(?:come\s+up|came\s+up|get\s+mentioned|"
+        r"got\s+mentioned|been\s+mentioned|mentioned|said|used|brought\s+up|raised|"
+        r"referred\s+to|discussed|appear(?:s|ed)?|occur(?:s|red)?|crop\s+up)" + _SCOPE,
+        re.I,
+    ),
+)
 _COUNTING_WORDS = frozenset(
     [
         "many",
@@ -68,18 +97,63 @@ class Enumeration:
         return list(dict.fromkeys(m.transcript_id for m in self.mentions))
 
 
+# "Was X mentioned?", "Did the speaker mention X?", "Does X come up?": answered by the count.
+_YES_NO_START = r"^\s*(?:and\s+|so\s+)?"
+_YES_NO_WORDINGS = (
+    re.compile(
+        _YES_NO_START + r"(?:did|does|do|has|have|had)\s+(?:.+?\s+)??(?:ever\s+)?"
+        r"(?:mention(?:ed)?|bring\s+up|brought\s+up|refer(?:red)?\s+to)\s+(?:the\s+(?:word|term|name|phrase)\s+)?"
+        r"(?P<term>.+?)" + _SCOPE,
+        re.I,
+    ),
+    re.compile(
+        _YES_NO_START + r"(?:did|does|do|has|have|had|is|are|was|were)\s+(?:the\s+(?:word|term|"
+        r"name|phrase)\s+)?(?P<term>.+?)\s+(?:ever\s+)?(?:come\s+up|get\s+mentioned|"
+        r"been\s+mentioned|mentioned|brought\s+up|referred\s+to)" + _SCOPE,
+        re.I,
+    ),
+)
+
+
 def is_enumeration(question: str) -> bool:
-    """Whether the question asks to count or list every occurrence."""
-    return bool(_ENUMERATION.search(question))
+    """Whether the question asks to count or list every occurrence, or whether something was
+    mentioned at all."""
+    return bool(_ENUMERATION.search(question)) or any(w.search(question) for w in _YES_NO_WORDINGS)
+
+
+def counted_phrase(question: str) -> str | None:
+    """What a counting question counts, however it is worded ("How many times does Docker come
+    up in …?", "… did the speaker mention Docker?", "… was Docker mentioned?"), or None."""
+    for wording in (*_COUNT_WORDINGS, *_YES_NO_WORDINGS):
+        match = wording.search(question)
+        if match:
+            return match.group("term")
+    return None
+
+
+def names_the_speaker(question: str) -> bool:
+    """Whether the counting question is about what someone said ("did Putin mention X") rather
+    than about the topic ("does X come up with Rob Pike", "was X mentioned at Putin's …"): a
+    name in the latter is the occasion, not a speaker to filter on."""
+    return bool(_COUNT_WORDINGS[0].search(question) or _YES_NO_WORDINGS[0].search(question)) or (
+        counted_phrase(question) is None
+    )
 
 
 def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
-    """The words to count: the topic without speaker names, counting words and years."""
-    return [
-        t
-        for t in topic_terms(question, speakers)
-        if t not in _COUNTING_WORDS and not re.fullmatch(r"(?:19|20)\d\d", t)
-    ]
+    """The words to count: the counted phrase (else the topic) without speaker names, counting
+    words and years."""
+
+    def countable(text: str) -> list[str]:
+        return [
+            t
+            for t in topic_terms(text, speakers)
+            if t not in _COUNTING_WORDS and not re.fullmatch(r"(?:19|20)\d\d", t)
+        ]
+
+    phrase = counted_phrase(question)
+    # "How many times did he mention it?" has nothing to count in its phrase: the topic then.
+    return (countable(phrase) if phrase else []) or countable(question)
 
 
 def term_pattern(term: str) -> re.Pattern[str]:

@@ -1,8 +1,9 @@
 """Answers with verified citations: the offline extractive answerer and citation checks.
 
 The extractive answerer picks the few sentences of the retrieved passages that best answer the
-question (embedding similarity plus keyword overlap), attributes each to its speaker, transcript
-and date, and cites it. Every citation is then verified against the stored utterances.
+question (the learned scorer's probability, qa.answer.scorer), leads with the best one,
+attributes each to its speaker, transcript and date, and cites it. Every citation is then
+verified against the stored utterances.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.answer.answer_types import answer_type, is_question_sentence, is_who_said, sentence_types
+from qa.answer.scorer import (
+    FEATURES,
+    CandidateContext,
+    SentenceScorer,
+    feature_vector,
+    load_scorer,
+    question_sentences,
+)
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import is_quotable, sentence_spans
 from qa.text import plain_words, stem, topic_terms
@@ -22,10 +32,6 @@ from qa.text import plain_words, stem, topic_terms
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The transcripts don't seem to cover this."
-# Weights of the sentence score: embedding similarity dominates, keyword overlap breaks ties
-# and rescues names and numbers the small model blurs.
-DENSE_WEIGHT = 0.75
-KEYWORD_WEIGHT = 0.25
 # At most this many sentences are scored per question: the rest are pruned by a cheap
 # keyword-and-rank pre-score (keeps the answer latency flat as k grows). Their vectors are
 # usually stored at ingest already (Library.sentence_vectors).
@@ -34,19 +40,12 @@ MAX_SCORED_SENTENCES = 48
 # best-scoring sentences are embedded.
 MAX_SCORED_PAIRS = 10
 REDUNDANT_SIMILARITY = 0.85
-# A question asking for a quantity or a time is answered by a sentence with a number in it.
-NUMBER_BONUS = 0.1
-_ASKS_FOR_NUMBER = re.compile(
-    r"\b(how\s+(much|many|long|old|often|far|big|large)|what\s+(percentage|share|volume|"
-    r"amount|number|age|year|date|sum)|at\s+what\s+age|in\s+what\s+year|when)\b",
-    re.I,
-)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half)\b",
-    re.I,
-)
-OFF_TOPIC_SHARE = 0.9
+# Questions of the previous turn compared with the user's (its last few; a long turn of
+# several questions rarely has more than three).
+MAX_REPLY_QUESTIONS = 3
+# A sentence after the first must score this share of the best one's probability: lower
+# admits padding that wanders off (measured on the dev suite, see README).
+KEEP_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -142,33 +141,40 @@ def score_candidates(
     speakers: Sequence[str] = (),
     *,
     terms: Sequence[str] | None = None,
+    previous: Callable[[Candidate], Utterance | None] | None = None,
+    scorer: SentenceScorer | None = None,
 ) -> list[Candidate]:
-    """Candidates with scores, best first: dense similarity to the question plus keyword overlap.
+    """Candidates with scores, best first: the learned scorer's probability that each answers.
 
     Sentences first (the best MAX_SCORED_SENTENCES by a keyword-and-rank pre-score), then the
     pairs that hold one of the best-scoring sentences. `terms` are the question's topic terms
-    (`topic_terms(question, speakers)`) when the caller has them already.
+    (`topic_terms(question, speakers)`) when the caller has them already; `previous(c)` is the
+    utterance before c's (for the question-and-answer structure of interviews), when known.
     """
     if not candidates:
         return []
     if terms is None:
         terms = topic_terms(question, speakers)
     wanted = set(speakers)
+    # "Who said that…?" asks for whoever said it: a name in it is the subject, not the speaker.
+    own_only = bool(wanted) and not is_who_said(question)
 
     def pre_score(c: Candidate) -> float:
         return keyword_overlap(terms, c.text) + 0.5 / (1 + c.passage_rank)
 
     def speakers_own(pool: list[Candidate]) -> list[Candidate]:
         # A speaker filter means the user wants that person's words, not the interviewer's.
-        if not wanted:
+        if not own_only:
             return pool
         return [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
 
     query = embed([question])[0]
-    wants_number = bool(_ASKS_FOR_NUMBER.search(question))
+    context = _ScoringContext(
+        question, query, embed, terms, tuple(speakers), scorer or load_scorer(), previous
+    )
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
-    scored = _scored(query, singles, embed, terms, wants_number)
+    scored = context.scored(singles)
     # A pair starts where its first sentence starts and ends where its second ends.
     by_start = {(c.passage.transcript_id, c.utterance.index, c.start): c.score for c in scored}
     by_end = {(c.passage.transcript_id, c.utterance.index, c.end): c.score for c in scored}
@@ -180,27 +186,167 @@ def score_candidates(
 
     pairs = speakers_own([c for c in candidates if c.pair and prior(c) > -1.0])
     pairs = sorted(pairs, key=prior, reverse=True)[:MAX_SCORED_PAIRS]
-    scored += _scored(query, pairs, embed, terms, wants_number)
+    # A pair is quoted for the context one sentence gives the other ("Our trade is on the
+    # upsurge." + "an increase of about 20 percent"). A half that adds neither a topic word of
+    # the question the other half lacks nor the kind of answer asked for (a number for "how
+    # much") is padding ("When I fell ill…" after the answer): the pair then ranks just below
+    # its best half, so the half alone is quoted.
+    singles_at = {
+        (c.passage.transcript_id, c.utterance.index, edge): c
+        for c in candidates
+        if not c.pair
+        for edge in (("start", c.start), ("end", c.end))
+    }
+    topic_stems = {stem(t) for t in terms}
+    typed = context.wanted_type != "other"
+
+    def adds(half: Candidate, other: Candidate) -> bool:
+        def found(c: Candidate) -> set[str]:
+            return topic_stems & {stem(w) for w in plain_words(c.text.lower())}
+
+        if found(half) - found(other):
+            return True
+        return typed and context.wanted_type in sentence_types(half.text) - sentence_types(
+            other.text
+        )
+
+    def padded(pair: Candidate) -> bool:
+        where = (pair.passage.transcript_id, pair.utterance.index)
+        first = singles_at.get((*where, ("start", pair.start)))
+        second = singles_at.get((*where, ("end", pair.end)))
+        if first is None or second is None:
+            return True
+        return not (adds(first, second) and adds(second, first))
+
+    scored += [
+        replace(c, score=min(c.score, prior(c) - 1e-6)) if padded(c) else c
+        for c in context.scored(pairs)
+    ]
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
-def _scored(
-    query: np.ndarray,
+@dataclass
+class _ScoringContext:
+    """Everything the features of one question's candidates share."""
+
+    question: str
+    query: np.ndarray
+    embed: Callable[[list[str]], np.ndarray]
+    terms: Sequence[str]
+    speakers: tuple[str, ...]
+    scorer: SentenceScorer | None  # None: features only (training)
+    previous: Callable[[Candidate], Utterance | None] | None
+
+    def __post_init__(self) -> None:
+        self.wanted_type = answer_type(self.question)
+
+    def contexts(self, pool: Sequence[Candidate]) -> list[CandidateContext]:
+        out = []
+        for c in pool:
+            before = self.previous(c) if self.previous else None
+            asked = (
+                before.text
+                if before is not None
+                and before.canonical_speaker != c.utterance.canonical_speaker
+                and "?" in before.text
+                else None
+            )
+            out.append(
+                CandidateContext(
+                    c.text,
+                    c.utterance.text,
+                    c.utterance.canonical_speaker,
+                    c.passage_rank,
+                    c.start == _first_start(c.utterance.text),
+                    asked,
+                )
+            )
+        return out
+
+    def reply_similarity(self, contexts: Sequence[CandidateContext]) -> list[float]:
+        """Per candidate: the cosine of the user's question and the closest question of the
+        previous turn (0 without one); each distinct question is embedded once."""
+        asked = {
+            ctx.previous_text: question_sentences(ctx.previous_text)[-MAX_REPLY_QUESTIONS:]
+            for ctx in contexts
+            if ctx.previous_text
+        }
+        texts = list(dict.fromkeys(q for qs in asked.values() for q in qs))
+        if not texts:
+            return [0.0] * len(contexts)
+        cosine = dict(zip(texts, (self.embed(texts) @ self.query).tolist(), strict=True))
+        best = {prev: max((cosine[q] for q in qs), default=0.0) for prev, qs in asked.items()}
+        return [best.get(ctx.previous_text, 0.0) if ctx.previous_text else 0.0 for ctx in contexts]
+
+    def rows(self, pool: Sequence[Candidate]) -> list[list[float]]:
+        """The scorer's feature rows of the pool (eval/train_scorer.py learns from these)."""
+        if not pool:
+            return []
+        similarity = self.embed([c.text for c in pool]) @ self.query
+        contexts = self.contexts(pool)
+        replies = self.reply_similarity(contexts)
+        return [
+            feature_vector(
+                ctx,
+                wanted_type=self.wanted_type,
+                terms=self.terms,
+                speakers=self.speakers,
+                dense=float(sim),
+                reply_dense=reply,
+            )
+            for ctx, sim, reply in zip(contexts, similarity, replies, strict=True)
+        ]
+
+    def scored(self, pool: Sequence[Candidate]) -> list[Candidate]:
+        if self.scorer is None:
+            raise ValueError("scoring candidates needs a scorer")
+        rows = self.rows(pool)
+        probabilities = self.scorer.probabilities(rows)
+        out = []
+        for c, p, row in zip(pool, probabilities, rows, strict=True):
+            # A sentence that asks is never the answer (the question quoted back as its reply).
+            score = 0.0 if is_question_sentence(c.text) else float(p)
+            out.append(replace(c, score=score, overlap=row[FEATURES.index("overlap")]))
+        return out
+
+
+def candidate_features(
+    question: str,
     pool: Sequence[Candidate],
     embed: Callable[[list[str]], np.ndarray],
-    terms: Sequence[str],
-    wants_number: bool,
+    speakers: Sequence[str] = (),
+    *,
+    previous: Callable[[Candidate], Utterance | None] | None = None,
+) -> list[list[float]]:
+    """The scorer's feature rows of candidates, exactly as score_candidates computes them."""
+    context = _ScoringContext(
+        question,
+        embed([question])[0],
+        embed,
+        topic_terms(question, speakers),
+        tuple(speakers),
+        None,
+        previous,
+    )
+    return context.rows(pool)
+
+
+def prune_candidates(
+    question: str, candidates: Sequence[Candidate], speakers: Sequence[str] = ()
 ) -> list[Candidate]:
-    if not pool:
-        return []
-    similarity = embed([c.text for c in pool]) @ query
-    scored = []
-    for c, sim in zip(pool, similarity, strict=True):
-        overlap = keyword_overlap(terms, c.text)
-        number = NUMBER_BONUS if wants_number and _NUMBER.search(c.text) else 0.0
-        score = float(DENSE_WEIGHT * sim + KEYWORD_WEIGHT * overlap + number)
-        scored.append(replace(c, score=score, overlap=overlap))
-    return scored
+    """The sentences score_candidates scores first: the best MAX_SCORED_SENTENCES by the
+    keyword-and-rank pre-score."""
+    terms = topic_terms(question, speakers)
+    singles = [c for c in candidates if not c.pair]
+    return sorted(
+        singles,
+        key=lambda c: keyword_overlap(terms, c.text) + 0.5 / (1 + c.passage_rank),
+        reverse=True,
+    )[:MAX_SCORED_SENTENCES]
+
+
+def _first_start(text: str) -> int:
+    return len(text) - len(text.lstrip())
 
 
 def select_sentences(
@@ -208,22 +354,30 @@ def select_sentences(
     embed: Callable[[list[str]], np.ndarray],
     *,
     max_words: int = 120,
-    max_sentences: int = 4,
+    max_sentences: int = 3,
     min_score: float = 0.0,
+    keep_share: float | None = None,
 ) -> list[Candidate]:
-    """The best non-redundant sentences within the word limit, in document order."""
+    """The best non-redundant sentences within the word limit, best first: the answer leads.
+
+    A sentence after the first must score at least `keep_share` of the best and `min_score`,
+    share a topic word with the question and not repeat a chosen one.
+    """
     chosen: list[Candidate] = []
     words = 0
     best = scored[0].score if scored else 0.0
+    share = KEEP_SHARE if keep_share is None else keep_share
     for candidate in scored:
-        if len(chosen) == max_sentences or candidate.score < max(min_score, 0.75 * best):
+        if len(chosen) == max_sentences or candidate.score < max(min_score, share * best):
+            break
+        if candidate.score <= 0.0:
             break
         length = len(candidate.text.split())
         if (chosen and words + length > max_words) or any(_overlaps(candidate, c) for c in chosen):
             continue
-        if chosen and candidate.overlap == 0 and candidate.score < OFF_TOPIC_SHARE * best:
-            # Shares no topic word with the question and is not close to the best: a greeting
-            # or an aside that only sounds like the question.
+        if chosen and candidate.overlap == 0:
+            # Shares no topic word with the question: a greeting or an aside that only sounds
+            # like the question.
             continue
         chosen.append(candidate)
         words += length
@@ -234,10 +388,7 @@ def select_sentences(
             if all(float(vectors[i] @ vectors[j]) < REDUNDANT_SIMILARITY for j in kept):
                 kept.append(i)
         chosen = [chosen[i] for i in kept]
-    return sorted(
-        chosen,
-        key=lambda c: (c.passage.date or "", c.passage.transcript_id, c.utterance.index, c.start),
-    )
+    return chosen
 
 
 def best_word_window(

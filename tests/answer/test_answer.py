@@ -166,6 +166,20 @@ def test_questions_the_library_does_not_cover_abstain(assistant: Assistant, ques
 
 
 @pytest.mark.slow
+def test_a_deeper_ranking_answers_from_its_first_k_passages(assistant: Assistant) -> None:
+    question = "How much did trade between Russia and Kazakhstan grow last year?"
+    answer, ranking = assistant.ask_ranked(question, k=2, depth=5)
+    assert answer.passages == ranking.passages[:2] and len(ranking.passages) > 2
+    # The timings travel with the answer (no state shared between concurrent questions).
+    assert 0 < answer.timings.retrieval_s <= answer.timings.answer_s
+    # Same candidate depth (max(60, 4k)): the first k are those a plain ask gets.
+    assert (
+        assistant.ask(question, k=2).passages
+        == assistant.ask_ranked(question, k=2, depth=15)[1].passages[:2]
+    )
+
+
+@pytest.mark.slow
 def test_follow_up_retrieves_the_other_speaker(assistant: Assistant) -> None:
     conversation = Conversation()
     first = assistant.ask("What did Nazarbayev say about vaccines?", conversation.turns)

@@ -12,6 +12,7 @@ from eval.judges import LexicalJudge
 from eval.metrics import (
     PassageRecord,
     abstention_scores,
+    answer_first,
     answer_recall,
     budget_context,
     citation_precision,
@@ -308,6 +309,15 @@ def test_answer_recall_by_hand() -> None:
     # Word boundaries: "12" is not found inside "2012".
     assert answer_recall("He did it in 2012.", ["12"]) == 0.0
     assert answer_recall(answer, []) is None
+
+
+def test_answer_first_looks_only_at_the_first_quote() -> None:
+    quote = "Now in Karaganda, this enterprise produces a Russian vaccine."
+    assert answer_first(quote, ["Karaganda"]) == 1.0
+    assert answer_first(quote, ["ten days", "Russian vaccine"]) == 1.0
+    assert answer_first("When I fell ill, doctors stood by me for ten days.", ["Karaganda"]) == 0.0
+    assert answer_first(None, ["Karaganda"]) == 0.0  # abstained or uncited
+    assert answer_first(quote, []) is None
 
 
 def test_token_f1_by_hand() -> None:

@@ -99,7 +99,7 @@ def test_question_metrics_for_a_good_answer() -> None:
     assert m["mrr@10"] == 1.0 and m["ndcg@10"] == 1.0 and m["recall@10"] == 1.0
     assert m["citation_recall"] == 1.0 and m["citation_precision"] == 1.0
     assert m["citations_verified"] == 1.0 and m["grounded"] == 1.0
-    assert m["answer_recall"] == 1.0
+    assert m["answer_recall"] == 1.0 and m["answer_first"] == 1.0
     # markers stripped: "joint enterprise in karaganda produces russian vaccine", 1 of 7 tokens
     assert m["token_f1"] == pytest.approx(2 * (1 / 7) * 1 / (1 / 7 + 1))
     assert m["abstention_correct"] == 1.0
@@ -127,6 +127,7 @@ def test_question_metrics_for_errors_and_abstentions() -> None:
     assert m["abstention_correct"] == 1.0
     assert m["evidence_recall@1000"] is None and m["citation_recall"] is None
     assert m["answer_recall"] is None and m["citations_verified"] is None
+    assert m["answer_first"] is None
 
 
 def _result(

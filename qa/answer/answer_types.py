@@ -1,0 +1,198 @@
+"""What kind of answer a question asks for, and what kinds of answer a sentence can give.
+
+Pure reading of the wording, no model: "How much…" wants a quantity, "When…" a date or time,
+"Who…" a person, "Where…" a place, "Why…" a reason, "Did/Is…" a yes or no, "Which three…" a
+list. A sentence shows a quantity when it has a number, a date when it names a month, a year or a
+day, and so on. The learned sentence scorer uses both (qa.answer.scorer); the answerer abstains
+when no candidate shows the wanted kind.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ANSWER_TYPES",
+    "answer_type",
+    "ends_mid_clause",
+    "is_question_sentence",
+    "is_who_said",
+    "sentence_types",
+]
+
+ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
+
+_NUMBER_Q = re.compile(
+    r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
+    r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
+    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure))\b",
+    re.I,
+)
+# "What was Microsoft's earnings per share…?", "What is Russia's daily oil production…?"
+_QUANTITY_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?what\s+(?:was|is|were|are|will\s+be)\b.*\b(rate|growth|inflation|"
+    r"revenue|revenues|income|earnings|price|cost|budget|salary|wage|production|reserves|deficit|"
+    r"spending|expenditures?|capex|gdp|population|temperature|speed|distance|reward|maximum|"
+    r"minimum|total|number|amount|level|figure)\b",
+    re.I,
+)
+_DATE_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?when\b|\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
+    r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b",
+    re.I,
+)
+_PERSON_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(who|whom|whose)\b|\bwhich\s+(person|man|woman|journalist|minister|"
+    r"leader|businessman|engineer|official|member|speaker|president|reporter|company|people)\b|"
+    r"\baccording\s+to\s+whom\b",
+    re.I,
+)
+_PLACE_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?where\b|\b(what|which)\s+(city|country|place|region|town|location|"
+    r"street|park|state|venue)\b",
+    re.I,
+)
+_REASON_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?why\b|\bwhat\s+(was|is)\s+behind\b|\bhow\s+come\b|"
+    r"\bfor\s+what\s+reason\b|\bwhat\s+(made|caused|led)\b",
+    re.I,
+)
+_YESNO_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
+    r"should)\b",
+    re.I,
+)
+_LIST_Q = re.compile(
+    r"\b(which|what)\s+(?!(?:was|is|does|has|did|do|were|are|kinds?)\b)(?:two|three|four|five|"
+    r"(?:\w+\s+){0,2}(?!(?:does|was|is|has|this|his|its|us)\b)\w+s)\b|\b(list|name)\s+(the|all)\b|"
+    r"\bwhat\s+are\s+the\b",
+    re.I,
+)
+_WHO_SAID = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
+    r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
+    r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up)\b",
+    re.I,
+)
+
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|twice|"
+    r"double|triple|percent)\b",
+    re.I,
+)
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b({_MONTHS})\b|\b(1[89]|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|yesterday|today|tomorrow|tonight|week|weeks|month|months|year|years|"
+    r"decade|century|spring|summer|autumn|fall|winter|morning|evening|o'clock|ago|since|"
+    r"until|during|before|after|\d+(st|nd|rd|th))\b|\b\d{1,2}:\d\d\b",
+    re.I,
+)
+# A capitalised word inside the sentence (not its first word): a name, a place, an organisation.
+_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
+_PERSON_WORDS = re.compile(
+    r"\b(he|she|him|her|mr|mrs|ms|dr|colleague|minister|president|director|friend|wife|"
+    r"husband|team|guy|somebody|someone|people)\b",
+    re.I,
+)
+_PLACE_WORDS = re.compile(
+    r"\b(in|at|near|from|to)\s+(the\s+)?[A-Z]\w+|\b(city|country|region|street|park|building|"
+    r"office|room|here|there|abroad)\b"
+)
+_REASON = re.compile(
+    r"\b(because|since|so\s+that|in\s+order\s+to|due\s+to|the\s+reason|that's\s+why|"
+    r"that\s+is\s+why|therefore|thus|as\s+a\s+result|caused|led\s+to|so\s+we|so\s+i|aim|"
+    r"goal|purpose|to\s+make|to\s+ensure|to\s+avoid|motivat|incentiv)",
+    re.I,
+)
+_YESNO = re.compile(
+    r"^\W*(yes|no|not|never|of\s+course|certainly|absolutely|definitely|sure|indeed|right|"
+    r"exactly|correct|nothing|none)\b|\b(not|never|no)\b",
+    re.I,
+)
+_LIST = re.compile(
+    r"(,[^,]+){2,}|\b\w+,\s+\w+\s+and\b|\b(first|second|third|firstly|secondly)\b", re.I
+)
+# How a clause that goes on ends: a comma, a dash, or a word that needs what follows it.
+_OPEN_END = re.compile(
+    r"(,|;|:|-|–|—|\b(and|or|but|the|a|an|of|to|in|on|at|for|with|by|from|that|which|who|is|"
+    r"are|was|were|be|been|than|as|if|because|so|into|about|like|my|our|their|its|his|her|"
+    r"your|this|these|those))\s*$",
+    re.I,
+)
+
+
+# The words of _OPEN_END that cannot end an English sentence even before a full stop.
+_OPEN_WORD_END = re.compile(
+    r"\b(and|or|but|the|a|an|of|to|for|with|by|from|than|because|into|my|our|their|your)\s*$",
+    re.I,
+)
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer the question asks for: one of ANSWER_TYPES."""
+    if _REASON_Q.search(question):
+        return "reason"
+    if _NUMBER_Q.search(question) or _QUANTITY_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if _PLACE_Q.search(question):
+        return "place"
+    if _PERSON_Q.search(question):
+        return "person"
+    if _LIST_Q.search(question):
+        return "list"
+    if _YESNO_Q.search(question):
+        return "yesno"
+    return "other"
+
+
+def sentence_types(text: str) -> frozenset[str]:
+    """The kinds of answer the sentence could give ("other" always)."""
+    found = {"other"}
+    if _NUMBER.search(text):
+        found.add("number")
+    if _DATE.search(text):
+        found.add("date")
+    names = _NAME.findall(text)
+    if names or _PERSON_WORDS.search(text):
+        found.add("person")
+    if names or _PLACE_WORDS.search(text):
+        found.add("place")
+    if _REASON.search(text):
+        found.add("reason")
+    if _YESNO.search(text):
+        found.add("yesno")
+    if _LIST.search(text):
+        found.add("list")
+    return frozenset(found)
+
+
+def is_question_sentence(text: str) -> bool:
+    """Whether the sentence asks rather than tells (it ends with a question mark)."""
+    return text.rstrip().rstrip("\"'\u201d\u2019)]").endswith("?")
+
+
+def is_who_said(question: str) -> bool:
+    """Whether the question asks who said something ("Who claimed that…?")."""
+    return bool(_WHO_SAID.search(question))
+
+
+def ends_mid_clause(text: str) -> bool:
+    """Whether the quote stops before its clause does: no closing punctuation, or it ends on a
+    comma or a word that needs a continuation ("…three parts separated by")."""
+    stripped = text.rstrip().rstrip("\"'\u201d\u2019)]")
+    if not stripped:
+        return False
+    if stripped[-1] in "!?…":
+        return False
+    if stripped[-1] == ".":
+        # ASR puts full stops where the speaker paused: "three parts separated by."
+        body = stripped.rstrip(".").rstrip()
+        return bool(body) and body[-1].isalpha() and bool(_OPEN_WORD_END.search(body))
+    return True if _OPEN_END.search(stripped) else stripped[-1].isalnum()

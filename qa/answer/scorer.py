@@ -1,0 +1,167 @@
+"""The learned sentence scorer: the probability that a candidate sentence answers the question.
+
+A logistic regression over a few features of the question, the sentence and where it sits
+(`FEATURES`), trained by `eval/train_scorer.py` on QMSum *train* with ETRI's evidence, negatives
+from asking a question against the wrong transcript, and the dev suite. The weights ship as
+`scorer_weights.json` next to this module, with the abstention threshold chosen on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.answer.answer_types import is_question_sentence, sentence_types
+from qa.errors import AnswererError
+from qa.sentences import split_sentences
+from qa.text import plain_words, stem
+
+__all__ = [
+    "FEATURES",
+    "WEIGHTS_PATH",
+    "CandidateContext",
+    "SentenceScorer",
+    "feature_vector",
+    "load_scorer",
+    "question_sentences",
+    "scorer_from_json",
+]
+
+WEIGHTS_PATH = Path(__file__).with_name("scorer_weights.json")
+
+FEATURES = (
+    "dense",  # cosine of the question and the sentence (all-MiniLM-L6-v2)
+    "overlap",  # share of the question's topic terms (stemmed) in the sentence
+    "overlap_all",  # 1 when every topic term is there
+    "type_match",  # the question wants a number/date/person/… and the sentence shows one
+    "type_missing",  # it wants one and the sentence shows none
+    "is_question",  # the sentence asks (ends with "?"): never the answer
+    "has_question",  # some sentence of the quote, or of its utterance, asks
+    "reply_dense",  # the previous turn, by someone else, asks a question like the user's
+    "reply_overlap",
+    "speaker_match",  # the question names the sentence's speaker
+    "rank_prior",  # 1 / (1 + rank of its passage)
+    "first_sentence",  # the sentence opens its utterance
+    "log_words",  # log(1 + words)
+    "narration",  # no speaker
+)
+
+
+@dataclass(frozen=True)
+class CandidateContext:
+    """What the features need to know of one candidate, apart from the dense similarities."""
+
+    text: str
+    utterance_text: str
+    speaker: str | None
+    passage_rank: int
+    first_sentence: bool
+    # The previous utterance when another speaker said it, else None.
+    previous_text: str | None = None
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in plain_words(text.lower())}
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of an utterance that ask (split as ingest splits them, so that their
+    vectors are usually stored already)."""
+    return [
+        sentence
+        for sentence in split_sentences(text)
+        if is_question_sentence(sentence) and len(sentence.split()) >= 3
+    ]
+
+
+def feature_vector(
+    context: CandidateContext,
+    *,
+    wanted_type: str,
+    terms: Sequence[str],
+    speakers: Sequence[str],
+    dense: float,
+    reply_dense: float,
+) -> list[float]:
+    """The FEATURES of one candidate, in order. `reply_dense` is the cosine of the user's
+    question and the previous turn's closest question (0 when there is none)."""
+    term_stems = {stem(t) for t in terms}
+    words = _stems(context.text)
+    overlap = len(term_stems & words) / len(term_stems) if term_stems else 0.0
+    types = sentence_types(context.text)
+    specific = wanted_type != "other"
+    reply_overlap = 0.0
+    if context.previous_text and term_stems and "?" in context.previous_text:
+        asked = _stems(" ".join(question_sentences(context.previous_text)))
+        reply_overlap = len(term_stems & asked) / len(term_stems)
+    return [
+        dense,
+        overlap,
+        float(bool(term_stems) and overlap == 1.0),
+        float(specific and wanted_type in types),
+        float(specific and wanted_type not in types),
+        float(is_question_sentence(context.text)),
+        float("?" in context.text or "?" in context.utterance_text),
+        reply_dense if context.previous_text else 0.0,
+        reply_overlap,
+        float(bool(speakers) and context.speaker in speakers),
+        1.0 / (1 + context.passage_rank),
+        float(context.first_sentence),
+        math.log1p(len(context.text.split())),
+        float(context.speaker is None),
+    ]
+
+
+@dataclass(frozen=True)
+class SentenceScorer:
+    """Logistic regression weights over FEATURES, and the probability below which to abstain."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    features: tuple[str, ...] = FEATURES
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        """P(the sentence answers the question) for each feature row."""
+        if not rows:
+            return np.zeros(0)
+        x = np.asarray(rows, dtype=np.float64)
+        z = x @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def scorer_from_json(data: object, source: str) -> SentenceScorer:
+    """A SentenceScorer from its JSON object; AnswererError names what is wrong."""
+    if not isinstance(data, dict):
+        raise AnswererError(f"{source}: the scorer weights must be a JSON object")
+    names = tuple(data.get("features") or ())
+    if names != FEATURES:
+        raise AnswererError(
+            f"{source}: weights for features {list(names)}, this code computes {list(FEATURES)}; "
+            "retrain with eval/train_scorer.py"
+        )
+    weights = data.get("weights")
+    if not isinstance(weights, list) or len(weights) != len(FEATURES):
+        raise AnswererError(f"{source}: 'weights' must list {len(FEATURES)} numbers")
+    try:
+        return SentenceScorer(
+            tuple(float(w) for w in weights), float(data["bias"]), float(data["threshold"])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnswererError(f"{source}: bad 'bias' or 'threshold' ({exc})") from exc
+
+
+@lru_cache(maxsize=4)
+def load_scorer(path: Path = WEIGHTS_PATH) -> SentenceScorer:
+    """The shipped (or given) weights, read once."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AnswererError(f"{path}: cannot read the sentence scorer's weights ({exc})") from exc
+    return scorer_from_json(data, str(path))

@@ -1,0 +1,94 @@
+"""Answer types, question sentences, clauses cut short, and counting however it is worded."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.answer_types import (
+    answer_type,
+    ends_mid_clause,
+    is_question_sentence,
+    is_who_said,
+    sentence_types,
+)
+from qa.answer.counting import counted_phrase, counted_terms, is_enumeration, names_the_speaker
+from qa.answer.scorer import question_sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did trade between Russia and Kazakhstan grow last year?", "number"),
+        ("What was Microsoft's earnings per share this quarter?", "number"),
+        ("What did Putin tell the FT had happened to the liberal idea?", "other"),
+        ("How long did the Russian doctors stay with Nazarbayev?", "number"),
+        ("When does the aquatic center open?", "date"),
+        ("On what date is the special session on the budget?", "date"),
+        ("Who lent Putin the phone?", "person"),
+        ("Where was Jason working before he joined Gatsby?", "place"),
+        ("Why was the Go programming language created?", "reason"),
+        ("Did Putin admit to ever using a body double?", "yesno"),
+        ("Which version control systems has the Go project used?", "list"),
+    ],
+)
+def test_answer_type_of_questions(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_sentence_types_read_numbers_dates_reasons() -> None:
+    assert "number" in sentence_types("I think last year it grew by 19.7 percent.")
+    assert "number" not in sentence_types("Our trade is on the upsurge again.")
+    assert "date" in sentence_types("It opens the first week in September.")
+    assert "reason" in sentence_types("We built it because builds took 45 minutes.")
+    assert "yesno" in sentence_types("No, I discarded the idea of any doubles.")
+
+
+def test_question_sentences_and_who_said() -> None:
+    assert is_question_sentence("When does the pool open, Mr. President?")
+    assert not is_question_sentence("First week in September.")
+    assert is_who_said("Who said the sanctions hit innocent athletes especially hard?")
+    assert is_who_said(
+        "At Putin's 2019 year-end news conference, who said the sanctions hit athletes?"
+    )
+    assert not is_who_said("Who lent Putin the phone?")
+    assert question_sentences("Thank you. When does the pool open? I ask for my voters.") == [
+        "When does the pool open?"
+    ]
+
+
+def test_clauses_cut_short() -> None:
+    assert ends_mid_clause("a string made of three parts separated")
+    assert ends_mid_clause("The header, the payload and")
+    assert not ends_mid_clause("It is made of three parts.")
+    assert ends_mid_clause("so it's a string made of three parts separated by.")
+    assert not ends_mid_clause("That is what it is.")
+    assert not ends_mid_clause("Is it?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many times does Docker come up in the Go Time episode with Rob Pike?",
+        "How many times did the speaker mention Docker?",
+        "How many times was Docker mentioned?",
+        "How often does Docker come up?",
+        "Was Docker mentioned?",
+        "Did the speaker mention Docker?",
+    ],
+)
+def test_counting_does_not_depend_on_the_wording(question: str) -> None:
+    assert is_enumeration(question)
+    assert counted_phrase(question) == "Docker"
+    assert counted_terms(question, ["Rob Pike"]) == ["docker"]
+
+
+def test_counting_keeps_its_speaker_and_scope_apart() -> None:
+    question = "How many times did Putin mention WADA at his December 2019 annual news conference?"
+    assert counted_terms(question, ["Vladimir Putin"]) == ["wada"]
+    assert counted_terms("Every time Peskov talked about sanctions", ["Dmitry Peskov"]) == [
+        "sanctions"
+    ]
+    assert not is_enumeration("Did Putin talk about trade?")
+    assert names_the_speaker(question)
+    assert not names_the_speaker("How many times did Aeroflot come up at Putin's news conference?")
+    assert not names_the_speaker("How many times does Docker come up in the episode with Rob Pike?")

@@ -1,0 +1,111 @@
+"""The learned sentence scorer: its features, the shipped weights, and the training script."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from embeddings.base import HashEncoder
+from eval.train_scorer import choose_threshold, fit_logistic, train
+from qa.answer.scorer import (
+    FEATURES,
+    WEIGHTS_PATH,
+    CandidateContext,
+    feature_vector,
+    load_scorer,
+    scorer_from_json,
+)
+from qa.errors import AnswererError
+from tests.conftest import require_shared
+
+QUESTION_TURN = "Mr. President, when does the aquatic center open?"
+
+
+def _features(text: str, previous: str | None = None, question: str = "When does it open?") -> dict:
+    context = CandidateContext(text, text, "Tommy Battle", 0, True, previous)
+    row = feature_vector(
+        context,
+        wanted_type="date" if question.startswith("When") else "other",
+        terms=["aquatic", "center", "open"],
+        speakers=(),
+        dense=0.5,
+        reply_dense=0.7,
+    )
+    return dict(zip(FEATURES, row, strict=True))
+
+
+def test_features_read_type_question_and_reply() -> None:
+    reply = _features("First week in September.", previous=QUESTION_TURN)
+    assert reply["type_match"] == 1.0 and reply["type_missing"] == 0.0
+    assert reply["reply_dense"] == 0.7 and reply["reply_overlap"] == 1.0
+    assert reply["is_question"] == 0.0
+    asked = _features(QUESTION_TURN)
+    assert asked["is_question"] == 1.0 and asked["type_missing"] == 1.0
+    assert asked["reply_dense"] == 0.0  # no previous turn
+    assert asked["overlap"] == 1.0 and asked["overlap_all"] == 1.0
+
+
+def test_the_shipped_weights_load_and_rank_a_reply_above_the_question() -> None:
+    scorer = load_scorer()
+    assert scorer.features == FEATURES and len(scorer.weights) == len(FEATURES)
+    assert 0.0 < scorer.threshold < 1.0
+    shipped = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    assert shipped["trained_on"]["qmsum_examples"] > 1000
+    reply = _features("It opens the first week in September.", previous=QUESTION_TURN)
+    other = _features("The center has a pool and a gym and a lot of parking.")
+    p_reply, p_other = scorer.probabilities([list(reply.values()), list(other.values())])
+    assert p_reply > p_other
+
+
+def test_the_abstain_setting_defaults_to_the_threshold_chosen_with_the_weights() -> None:
+    from qa.settings import Settings
+
+    assert Settings().abstain_threshold == load_scorer().threshold
+
+
+def test_weights_for_other_features_are_refused() -> None:
+    with pytest.raises(AnswererError, match="retrain"):
+        scorer_from_json(
+            {"features": ["dense"], "weights": [1.0], "bias": 0, "threshold": 0.5}, "w"
+        )
+    with pytest.raises(AnswererError, match="weights"):
+        scorer_from_json({"features": list(FEATURES), "weights": [1.0]}, "w")
+
+
+def test_logistic_regression_matches_a_separable_toy_by_hand() -> None:
+    x = np.array([[0.0], [0.2], [0.8], [1.0]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    weights, bias = fit_logistic(x, y, np.ones(4), l2=0.1)
+    p = 1 / (1 + np.exp(-(x @ weights + bias)))
+    assert list(p > 0.5) == [False, False, True, True]
+    # Symmetric data: the boundary sits at 0.5.
+    assert -bias / weights[0] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_training_on_a_slice_is_deterministic() -> None:
+    qmsum = require_shared("qmsum", "train")
+    evidence = require_shared("qmsum", "evidence", "train")
+    encoder = HashEncoder(64)
+    first = train(qmsum, evidence, encoder.encode, meetings=2)
+    second = train(qmsum, evidence, HashEncoder(64).encode, meetings=2)
+    assert first == second
+    assert first["trained_on"]["qmsum_positives"] > 0
+    scorer = scorer_from_json(first, "slice")
+    # Overlap with the question's words is evidence of an answer in any meeting.
+    assert scorer.weights[FEATURES.index("overlap")] > 0
+
+
+def test_threshold_is_chosen_for_the_best_abstention_f1() -> None:
+    from eval.train_scorer import DevQuestion
+
+    weights, bias = np.array([10.0]), -5.0  # p = sigmoid(10x - 5)
+    questions = [
+        DevQuestion(True, [[0.9]], [1], [True]),  # p 0.98
+        DevQuestion(True, [[0.6]], [1], [True]),  # p 0.73
+        DevQuestion(False, [[0.3]], [0], [True]),  # p 0.119
+        DevQuestion(False, [[0.9], [0.1]], [0, 0], [False, True]),  # the typed one: p 0.02
+    ]
+    threshold = choose_threshold(questions, weights, bias)
+    assert 0.119 < threshold <= 0.73
