@@ -5,7 +5,8 @@
 and topic are carried forward only when the follow-up leans on them (pronouns, ellipsis such as
 "What about 2018?", or a question with no topic of its own). A follow-up that leans on the last
 answer ("And why did he…?", "So whose … was it?") stays in the transcript that answer cited first
-and favours the exchange it cited (`Standalone.near`, for Retriever.retrieve).
+and favours the exchange it cited (`Standalone.near`, for Retriever.retrieve); any other question
+that names no person or date of its own favours that transcript (`Standalone.favoured`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Standalone:
     question: str
     filters: Filters  # filters carried from the history (the user's own come on top)
     near: tuple[tuple[str, int], ...] = ()  # the exchange the last answer cited, to favour
+    favoured: tuple[str, ...] = ()  # the transcript the last answer cited first, to favour
 
 
 def topic_of(question: str, speakers: Sequence[str]) -> str:
@@ -108,16 +110,22 @@ def make_standalone(
             until=last.filters.until,
         )
     near: tuple[tuple[str, int], ...] = ()
-    if continues and last.cited_transcripts and not carried.transcripts:
+    favoured: tuple[str, ...] = ()
+    if last.cited_transcripts and not (named or since or until):
+        # Any question of a conversation that names no other person or date may continue in
+        # the last answer's transcript ("When was the idea raised?"): it is favoured. One that
+        # clearly continues ("And why did he…?") stays there.
         home = last.cited_transcripts[0]
-        carried = Filters(
-            speakers=carried.speakers,
-            transcripts=(home,),
-            since=carried.since,
-            until=carried.until,
-        )
+        favoured = (home,)
         near = tuple(place for place in last.cited_utterances if place[0] == home)
-    return Standalone(_sentence_case(body), carried, near)
+        if continues and not carried.transcripts:
+            carried = Filters(
+                speakers=carried.speakers,
+                transcripts=(home,),
+                since=carried.since,
+                until=carried.until,
+            )
+    return Standalone(_sentence_case(body), carried, near, favoured)
 
 
 def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> Standalone:

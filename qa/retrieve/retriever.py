@@ -14,8 +14,10 @@ candidates even when the whole library has closer ones.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -39,12 +41,19 @@ from qa.settings import RETRIEVERS
 from qa.store.library import Library, StoredChunk
 from qa.text import STOPWORDS, WORD
 
-# Boosts added to a chunk's fused score (which runs 0 to about 1.5), measured on the dev suite's
-# kremlin.ru questions (see README, Figures):
-DATE_BOOST = 0.5  # the transcript's date lies in the range the question names
-TITLE_BOOST = 0.5  # times the share of the question's word weight in its title, place, date
-SUBJECT_BOOST = 0.15  # a person the question asks about speaks in the chunk
-NEAR_BOOST = 0.3  # the chunk holds, or is next to, an utterance the last answer cited
+
+@dataclass(frozen=True)
+class BoostWeights:
+    """What each boost adds to a chunk's fused score (which runs 0 to about 1.5); the defaults
+    measured on the dev suite's kremlin.ru questions (see README, Figures)."""
+
+    date: float = 0.5  # the transcript's date lies in the range the question hints at
+    title: float = 0.5  # times the share of the question's word weight in title, place, date
+    subject: float = 0.15  # a person the question asks about speaks in the chunk
+    near: float = 0.3  # the chunk holds, or is next to, an utterance the last answer cited
+    favoured: float = 0.2  # the chunk's transcript is the one the last answer cited
+
+
 NEAR_UTTERANCES = 3  # how far from a cited utterance a chunk still counts as its exchange
 # Transcripts whose title carries at least this share of the question are searched on their own.
 TITLE_SCOPE_SHARE = 0.25
@@ -52,7 +61,16 @@ TITLE_SCOPE_TRANSCRIPTS = 3
 # A word in at least this many chunks is a word of the library, never a misspelt name.
 COMMON_WORD_CHUNKS = 2
 
-_porter = snowballstemmer.stemmer("porter")  # FTS5's porter tokenizer, to look words up
+# FTS5's porter tokenizer, to look a word up in the keyword vocabulary. A Snowball stemmer keeps
+# state on the instance and the UI's threads share this module: one at a time.
+_porter = snowballstemmer.stemmer("porter")
+_porter_lock = threading.Lock()
+
+
+@lru_cache(maxsize=65536)
+def _porter_stem(word: str) -> str:
+    with _porter_lock:
+        return str(_porter.stemWord(word))
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class Boosts:
     until: str | None = None
     titles: Mapping[str, float] = field(default_factory=dict)  # transcript -> share of question
     near: tuple[tuple[str, int], ...] = ()  # (transcript, utterance) the last answer cited
+    favoured: tuple[str, ...] = ()  # transcripts a follow-up may well continue in
     # a name as the question writes it -> the library's spellings of it (keyword index terms,
     # title and file-name words), when the library lacks it as written
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -92,6 +111,7 @@ class Retriever:
         fusion: str = "scores",
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
         encoder: Encoder | None = None,
+        weights: BoostWeights | None = None,
     ) -> None:
         if mode not in RETRIEVERS:
             raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}, got {mode!r}")
@@ -106,6 +126,7 @@ class Retriever:
         self.candidates = candidates
         self.fusion = fusion
         self.neighbour_weight = neighbour_weight
+        self.weights = weights or BoostWeights()
         # The question's encoder: the library's, or one that remembers (see the Assistant).
         self.encoder = encoder or library.encoder
         # Per library generation: the transcripts' titles as an index, and the name vocabulary.
@@ -117,7 +138,11 @@ class Retriever:
         return self.read_question(question, given)[0]
 
     def read_question(
-        self, question: str, given: Filters, near: Sequence[tuple[str, int]] = ()
+        self,
+        question: str,
+        given: Filters,
+        near: Sequence[tuple[str, int]] = (),
+        favoured: Sequence[str] = (),
     ) -> tuple[Filters, Boosts]:
         """The filters the question names that the user did not set (only ones that match a
         transcript in scope), and what it favours without filtering.
@@ -158,6 +183,7 @@ class Retriever:
             until=soft_until,
             titles=scored,
             near=tuple(near),
+            favoured=tuple(favoured),
             names=self.name_variants(question, vocabulary),
         )
         return Filters(speakers=speakers, since=since, until=until), boosts
@@ -213,7 +239,7 @@ class Retriever:
             low = word.lower()
             if position == 0 or not word[:1].isupper() or not word.isalpha() or low in STOPWORDS:
                 continue
-            if low in vocabulary or _porter.stemWord(low) in vocabulary:
+            if low in vocabulary or _porter_stem(low) in vocabulary:
                 continue
             found = close_names(low, vocabulary)
             if found.variants:
@@ -246,11 +272,12 @@ class Retriever:
         detect: bool = True,
         mode: str | None = None,
         near: Sequence[tuple[str, int]] = (),
+        favoured: Sequence[str] = (),
     ) -> Retrieval:
         """The k best passages for the question, inside the filters (given + detected).
 
         `near`: (transcript id, utterance index) pairs the previous answer cited; a follow-up
-        favours that exchange (qa.retrieve.followup).
+        favours that exchange, and `favoured` transcripts (qa.retrieve.followup.Standalone).
         """
         if k < 1:
             raise ValueError(f"k must be greater than 0, got {k}")
@@ -259,9 +286,9 @@ class Retriever:
             raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}, got {mode!r}")
         given = filters or Filters()
         if detect:
-            detected, boosts = self.read_question(question, given, near)
+            detected, boosts = self.read_question(question, given, near, favoured)
         else:
-            detected, boosts = Filters(), Boosts(near=tuple(near))
+            detected, boosts = Filters(), Boosts(near=tuple(near), favoured=tuple(favoured))
         applied = Filters(
             speakers=given.speakers or detected.speakers,
             transcripts=given.transcripts,
@@ -326,7 +353,9 @@ class Retriever:
             (tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE),
             key=lambda tid: -boosts.titles[tid],
         )[:TITLE_SCOPE_TRANSCRIPTS]
-        near = tuple(dict.fromkeys(tid for tid, _ in boosts.near))
+        near = tuple(dict.fromkeys([*(tid for tid, _ in boosts.near), *boosts.favoured]))
+        if applied.transcripts:
+            near = tuple(tid for tid in near if tid in applied.transcripts)
         for transcripts in (tuple(titled), near):
             if transcripts and set(transcripts) != set(applied.transcripts):
                 scopes.append(Filters(applied.speakers, transcripts, applied.since, applied.until))
@@ -340,7 +369,14 @@ class Retriever:
         scale: float,
     ) -> list[tuple[int, float]]:
         """The fused scores plus the boosts (scaled to the fusion's range); best first."""
-        if not (boosts.speakers or boosts.since or boosts.until or boosts.titles or boosts.near):
+        if not (
+            boosts.speakers
+            or boosts.since
+            or boosts.until
+            or boosts.titles
+            or boosts.near
+            or boosts.favoured
+        ):
             return list(fused)
         lo, hi = boosts.since or "0000-00-00", boosts.until or "9999-99-99"
         dated = boosts.since is not None or boosts.until is not None
@@ -355,16 +391,19 @@ class Retriever:
                 out.append((cid, score))
                 continue
             c = s.chunk
-            extra = TITLE_BOOST * boosts.titles.get(c.transcript_id, 0.0)
+            w = self.weights
+            extra = w.title * boosts.titles.get(c.transcript_id, 0.0)
             if dated and s.date is not None and lo <= s.date <= hi:
-                extra += DATE_BOOST
+                extra += w.date
             if subjects.intersection(c.speakers):
-                extra += SUBJECT_BOOST
+                extra += w.subject
             if any(
                 c.utterance_start - NEAR_UTTERANCES <= u <= c.utterance_end + NEAR_UTTERANCES
                 for u in near.get(c.transcript_id, ())
             ):
-                extra += NEAR_BOOST
+                extra += w.near
+            if c.transcript_id in boosts.favoured:
+                extra += w.favoured
             out.append((cid, score + scale * extra))
         return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
@@ -401,6 +440,4 @@ def _union(
 
 def _is_common(word: str, vocabulary: Mapping[str, int]) -> bool:
     low = word.lower()
-    return max(vocabulary.get(low, 0), vocabulary.get(_porter.stemWord(low), 0)) >= (
-        COMMON_WORD_CHUNKS
-    )
+    return max(vocabulary.get(low, 0), vocabulary.get(_porter_stem(low), 0)) >= (COMMON_WORD_CHUNKS)

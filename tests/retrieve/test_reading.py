@@ -156,8 +156,11 @@ def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:
     assert why.filters.transcripts == ("62366",) and why.near == (("62366", 120),)
     whose = make_standalone("So whose idea was it?", [last], KNOWN)
     assert whose.filters.transcripts == ("62366",)
+    # No pointer back, no person or date of its own: the transcript is favoured, not imposed.
+    idea = make_standalone("When was the idea raised?", [last], KNOWN)
+    assert idea.filters.is_empty() and idea.favoured == ("62366",)
     fresh = make_standalone("What did Peskov say about gas prices?", [last], KNOWN)
-    assert fresh.filters.is_empty() and fresh.near == ()
+    assert fresh.filters.is_empty() and fresh.near == () and fresh.favoured == ()
 
 
 @pytest.fixture(scope="module")
