@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import snowballstemmer
 
 from embeddings.base import Encoder
@@ -132,6 +133,7 @@ class Retriever:
         # Per library generation: the transcripts' titles as an index, and the name vocabulary.
         self._titled: tuple[int, list[TitledTranscript], OccasionIndex] | None = None
         self._names: tuple[int, dict[str, int]] | None = None
+        self._query_vector: tuple[str, np.ndarray] | None = None
 
     def detect_filters(self, question: str, given: Filters) -> Filters:
         """Filters named in the question that the user did not set; only ones that exist."""
@@ -411,7 +413,13 @@ class Retriever:
         allowed = self.library.filtered_chunk_ids(filters)
         if allowed is not None and len(allowed) == 0:
             return []
-        query = self.encoder.encode([question])[0]
+        # Boosted scopes search again with the same question: its vector is made once (read
+        # into a local: the UI's threads share the Retriever).
+        cached = self._query_vector
+        if cached is None or cached[0] != question:
+            cached = (question, self.encoder.encode([question])[0])
+            self._query_vector = cached
+        query = cached[1]
         scores, ids = self.library.index().search(query, depth, allowed_ids=allowed)
         return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 
