@@ -25,6 +25,7 @@ import snowballstemmer
 from embeddings.base import Encoder
 from qa.models import Filters, Passage
 from qa.retrieve.fusion import (
+    CORPUS_DENSE_WEIGHT,
     DENSE_WEIGHT,
     FUSIONS,
     NEIGHBOUR_WEIGHT,
@@ -309,7 +310,8 @@ class Retriever:
             dense, keyword = _union(dense, more_dense), _union(keyword, more_keyword)
         fuse_scores = mode == "hybrid" and self.fusion == "scores"
         if fuse_scores:
-            fused = score_fusion([dense, keyword], [DENSE_WEIGHT, 1.0 - DENSE_WEIGHT])
+            share = DENSE_WEIGHT if applied.transcripts else CORPUS_DENSE_WEIGHT
+            fused = score_fusion([dense, keyword], [share, 1.0 - share])
         elif mode == "hybrid":
             fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]])
         else:
