@@ -217,7 +217,11 @@ class OccasionIndex:
             words = occasion_terms(f"{t.title} {t.place or ''}")
             words += _date_words(t.date) + _file_words(t.source_path)
             self.docs[t.id] = frozenset(words)
-        df = Counter(w for doc in self.docs.values() for w in doc)
+        self.postings: dict[str, list[str]] = {}  # word -> transcripts holding it
+        for tid, doc in self.docs.items():
+            for word in doc:
+                self.postings.setdefault(word, []).append(tid)
+        df = Counter({w: len(tids) for w, tids in self.postings.items()})
         n = len(self.docs)
         self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
         # A word no title has weighs as much as the rarest title word: the question's topic
@@ -239,8 +243,7 @@ class OccasionIndex:
         weight = {t: self.idf.get(t, self.unseen_idf) for t in terms}
         total = sum(weight.values())
         out: dict[str, float] = {}
-        for tid, doc in self.docs.items():
-            held = sum(w for t, w in weight.items() if t in doc)
-            if held > 0:
-                out[tid] = held / total
+        for term, w in weight.items():
+            for tid in self.postings.get(term, ()):
+                out[tid] = out.get(tid, 0.0) + w / total
         return out

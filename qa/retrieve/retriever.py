@@ -40,7 +40,7 @@ from qa.retrieve.names import close_names
 from qa.retrieve.occasion import OccasionIndex, TitledTranscript, detect_date_mention
 from qa.retrieve.query import fts_query, read_people
 from qa.settings import RETRIEVERS
-from qa.store.library import Library, StoredChunk
+from qa.store.library import Library, StoredChunk, TranscriptInfo
 from qa.text import STOPWORDS, WORD
 
 
@@ -73,6 +73,17 @@ _porter_lock = threading.Lock()
 def _porter_stem(word: str) -> str:
     with _porter_lock:
         return str(_porter.stemWord(word))
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """What the Retriever reads of a library generation once: its transcripts and speakers."""
+
+    generation: int
+    infos: list[TranscriptInfo]
+    titled: list[TitledTranscript]
+    occasions: OccasionIndex
+    speakers: list[str]  # most frequent first
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ class Retriever:
         # The question's encoder: the library's, or one that remembers (see the Assistant).
         self.encoder = encoder or library.encoder
         # Per library generation: the transcripts' titles as an index, and the name vocabulary.
-        self._titled: tuple[int, list[TitledTranscript], OccasionIndex] | None = None
+        self._cached: _Catalogue | None = None
         self._names: tuple[int, dict[str, int]] | None = None
         self._query_vector: tuple[str, np.ndarray] | None = None
 
@@ -200,21 +211,32 @@ class Retriever:
             for info in self._transcripts()
         )
 
-    def _transcripts(self) -> list[TitledTranscript]:
+    def _catalogue(self) -> _Catalogue:
+        # Read once per library generation (every write moves it on): a question used to read
+        # the speakers, and for a dated scope every transcript, from SQLite.
         generation = self.library.generation()
-        if self._titled is None or self._titled[0] != generation:
-            infos = [
-                TitledTranscript(i.id, i.title, i.date, i.place, i.source_path)
-                for i in self.library.transcripts()
+        cached = self._cached
+        if cached is None or cached.generation != generation:
+            infos = self.library.transcripts()
+            titled = [
+                TitledTranscript(i.id, i.title, i.date, i.place, i.source_path) for i in infos
             ]
-            self._titled = (generation, infos, OccasionIndex(infos))
-        return self._titled[1]
+            cached = _Catalogue(
+                generation,
+                infos,
+                titled,
+                OccasionIndex(titled),
+                [name for name, _ in self.library.speakers()],
+            )
+            self._cached = cached
+        return cached
+
+    def _transcripts(self) -> list[TitledTranscript]:
+        return self._catalogue().titled
 
     def occasions(self) -> OccasionIndex:
         """The library's titles, places and dates as a small index (rebuilt when it changes)."""
-        self._transcripts()
-        assert self._titled is not None
-        return self._titled[2]
+        return self._catalogue().occasions
 
     def name_vocabulary(self) -> dict[str, int]:
         """The words a name may be found as: the keyword index's terms and the words of the
@@ -252,11 +274,12 @@ class Retriever:
     def known_speakers(self, scope: Filters) -> list[str]:
         """Speakers of the transcripts inside the scope's transcripts and dates, most frequent
         first (speakers filters are ignored)."""
-        known = [name for name, _ in self.library.speakers()]
+        catalogue = self._catalogue()
+        known = catalogue.speakers
         if not (scope.transcripts or scope.since or scope.until):
-            return known
+            return list(known)
         present: set[str] = set()
-        for info in self.library.transcripts():
+        for info in catalogue.infos:
             if scope.transcripts and info.id not in scope.transcripts:
                 continue
             if scope.since and (info.date is None or info.date < scope.since):
