@@ -93,6 +93,8 @@ OCCASION_NOUNS = frozenset(
         "valdai",
     ]
 )
+# "How many times does Crimea come up in 2014?": a mention dated like "mentioned in 2014".
+_COMING_UP = frozenset(["come", "comes", "came"])
 _BARE_YEAR = re.compile(rf"\b{_YEAR}\b(?!\s*[-–]\s*\d)")
 _YEAR_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I)
 _YEAR_IN = re.compile(rf"\b(?:in|during|throughout)\s+(?:(?:early|late|mid)[- ])?{_YEAR}\b", re.I)
@@ -157,7 +159,7 @@ def detect_date_mention(question: str) -> DateMention | None:
         # the topic, and the interview may be a year later.
         year = m.group(1)
         before = {w.lower() for w in WORD.findall(question[: m.start()])}
-        firm = bool(before & (SAYING | OCCASION_NOUNS))
+        firm = bool(before & (SAYING | OCCASION_NOUNS | _COMING_UP))
         return DateMention(f"{year}-01-01", f"{year}-12-31", firm, m.group(0).strip())
     if m := _YEAR_SINCE.search(question):
         return DateMention(f"{m.group(1)}-01-01", None, True, m.group(0))

@@ -64,6 +64,12 @@ def test_dates_and_occasions_as_questions_write_them() -> None:
         "2014-12-31",
         True,
     )
+    # Counting questions in any wording date the mentions.
+    assert _date("How many times does Crimea come up in 2014?") == (
+        "2014-01-01",
+        "2014-12-31",
+        True,
+    )
     growth = "What was Russia's economic growth in 2018, as Putin told the Financial Times?"
     assert _date(growth) == ("2018-01-01", "2018-12-31", False)
     assert detect_dates(growth) == (None, None)
