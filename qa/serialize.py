@@ -9,7 +9,7 @@ from qa.answer.lookup import QuoteMatch
 from qa.ingest.pipeline import FileResult, IngestReport, RenameReport
 from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
-from qa.retrieve.retriever import Retrieval
+from qa.retrieve.retriever import Boosts, Retrieval
 from qa.store.library import TranscriptInfo
 
 
@@ -107,6 +107,20 @@ def retrieval_json(r: Retrieval) -> dict[str, object]:
         "filters": filters_json(r.filters),
         "detected_filters": filters_json(r.detected),
         "passages": passages_json(r.passages),
+        "boosts": boosts_json(r.boosts),
+    }
+
+
+def boosts_json(b: Boosts) -> dict[str, object]:
+    """What the question favours without filtering: people it asks about, a hinted date range,
+    the transcripts whose title, place or date carry it (best five), names found respelt."""
+    titles = sorted(b.titles.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    return {
+        "speakers": list(b.speakers),
+        "since": b.since,
+        "until": b.until,
+        "titles": {tid: round(share, 4) for tid, share in titles},
+        "names": {name: list(variants) for name, variants in b.names.items()},
     }
 
 

@@ -131,7 +131,7 @@ def test_answer_the_ask_contract() -> None:
 def test_retrieval_the_retrieve_contract() -> None:
     retrieval = Retrieval("vaccines", (PASSAGE,), FILTERS, Filters(since="2021-01-01"))
     shown = retrieval_json(retrieval)
-    assert list(shown) == ["query", "filters", "detected_filters", "passages"]
+    assert list(shown) == ["query", "filters", "detected_filters", "passages", "boosts"]
     assert shown["detected_filters"] == {
         "speakers": [],
         "transcripts": [],
@@ -141,6 +141,13 @@ def test_retrieval_the_retrieve_contract() -> None:
         "to_s": None,
     }
     assert json.loads(json.dumps(shown))["passages"][0]["rank"] == 1
+    assert shown["boosts"] == {
+        "speakers": [],
+        "since": None,
+        "until": None,
+        "titles": {},
+        "names": {},
+    }
 
 
 def test_transcript_the_show_contract() -> None:

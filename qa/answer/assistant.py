@@ -96,6 +96,11 @@ def turn_of(answer: Answer) -> Turn:
         speakers,
         transcripts,
         answer.text,
+        tuple(
+            (c.transcript_id, u)
+            for c in answer.citations
+            for u in range(c.utterance_start, c.utterance_end + 1)
+        ),
     )
 
 
@@ -148,7 +153,12 @@ class Assistant:
             until=user.until or carried.until,
         )
         retrieval = self.retriever.retrieve(
-            standalone.question, k or self.settings.top_k, merged, mode=mode
+            standalone.question,
+            k or self.settings.top_k,
+            merged,
+            mode=mode,
+            near=standalone.near,
+            favoured=standalone.favoured,
         )
         return standalone, retrieval
 
@@ -356,6 +366,8 @@ class Assistant:
             name
             for name in proper_names(question)
             if name not in speakers
+            # the retriever found the library's spellings of a name spelt otherwise
+            and name not in retrieval.boosts.names
             and self.library.term_count(name) == 0
             and not self.names_like(name)
         ]

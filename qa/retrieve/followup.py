@@ -3,7 +3,10 @@
 "And what did he say about trade?" after "What did Nazarbayev say about vaccines?" becomes
 "What did Nursultan Nazarbayev say about trade?". The previous turn's speaker, transcripts, dates
 and topic are carried forward only when the follow-up leans on them (pronouns, ellipsis such as
-"What about 2018?", or a question with no topic of its own).
+"What about 2018?", or a question with no topic of its own). A follow-up that leans on the last
+answer ("And why did he…?", "So whose … was it?") stays in the transcript that answer cited first
+and favours the exchange it cited (`Standalone.near`, for Retriever.retrieve); any other question
+that names no person or date of its own favours that transcript (`Standalone.favoured`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from qa.retrieve.query import detect_dates, detect_speakers
 from qa.text import topic_terms
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
+# A question that ends pointing back at the last answer: "Whose idea was it?", "Why was that?"
+# ("that" inside a question is more often a relative pronoun: "the law that bans…").
+_BACK = re.compile(r"\b(?:that|this|it|there|then|them|those)\s*[?.!]*\s*$", re.I)
 # Only singular personal pronouns stand for the previous speaker; "they", "them" and "it" more
 # often point at the topic ("How many of them received care?").
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
@@ -36,12 +42,16 @@ class Turn:
     cited_speakers: tuple[str, ...] = ()
     cited_transcripts: tuple[str, ...] = ()
     answer: str = ""
+    # (transcript id, utterance index) of each utterance the answer cited, in citation order
+    cited_utterances: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class Standalone:
     question: str
     filters: Filters  # filters carried from the history (the user's own come on top)
+    near: tuple[tuple[str, int], ...] = ()  # the exchange the last answer cited, to favour
+    favoured: tuple[str, ...] = ()  # the transcript the last answer cited first, to favour
 
 
 def topic_of(question: str, speakers: Sequence[str]) -> str:
@@ -69,6 +79,11 @@ def make_standalone(
     body = _LEADING.sub("", text)
     leans_on_pronoun = bool(_PRONOUN.search(body)) and not named
     own_topic = topic_of(body, named)
+    # "And why…", "So whose…", "he", "that": the question continues the last exchange, unless
+    # it names its own person or date.
+    continues = (
+        bool(_LEADING.match(text) or _BACK.search(body)) or leans_on_pronoun or not own_topic
+    ) and not (named or since or until)
     carried = Filters()
     speaker = previous_speakers[0] if previous_speakers else None
     if leans_on_pronoun and speaker:
@@ -94,7 +109,23 @@ def make_standalone(
             since=last.filters.since,
             until=last.filters.until,
         )
-    return Standalone(_sentence_case(body), carried)
+    near: tuple[tuple[str, int], ...] = ()
+    favoured: tuple[str, ...] = ()
+    if last.cited_transcripts and not (named or since or until):
+        # Any question of a conversation that names no other person or date may continue in
+        # the last answer's transcript ("When was the idea raised?"): it is favoured. One that
+        # clearly continues ("And why did he…?") stays there.
+        home = last.cited_transcripts[0]
+        favoured = (home,)
+        near = tuple(place for place in last.cited_utterances if place[0] == home)
+        if continues and not carried.transcripts:
+            carried = Filters(
+                speakers=carried.speakers,
+                transcripts=(home,),
+                since=carried.since,
+                until=carried.until,
+            )
+    return Standalone(_sentence_case(body), carried, near, favoured)
 
 
 def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> Standalone:

@@ -5,22 +5,33 @@ Pure functions over the question and the library's speaker names; the Retriever 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.retrieve.names import best_variant
+from qa.retrieve.occasion import SAYING, detect_date_mention, wordset
 from qa.speakers import GENERIC_SPEAKERS
-from qa.text import AUX, SPEECH_VERBS, WORD, content_terms, topic_terms
+from qa.text import (
+    AUX,
+    QUESTION_FRAME,
+    SPEECH_VERBS,
+    STOPWORDS,
+    WORD,
+    content_terms,
+    topic_terms,
+)
 
 
-def fts_query(question: str, speakers: Sequence[str] = ()) -> str:
+def fts_query(question: str, speakers: Sequence[str] = (), extra: Sequence[str] = ()) -> str:
     """An FTS5 MATCH expression OR-ing the question's terms, each quoted (no operator injection).
 
     The words of speakers the search is already filtered to are left out: "Putin" matches most
-    of a kremlin.ru library, which made the search slow and told it nothing.
+    of a kremlin.ru library, which made the search slow and told it nothing. `extra`: more
+    terms to match (the library's spellings of a name the question misspells).
     """
     terms = topic_terms(question, speakers) or content_terms(question)
+    terms = list(dict.fromkeys([*terms, *(t.lower() for t in extra if WORD.fullmatch(t))]))
     return " OR ".join(f'"{t}"' for t in terms)
 
 
@@ -68,35 +79,49 @@ def _speaker_names(known: tuple[str, ...]) -> _SpeakerNames:
     return _SpeakerNames(by_first_word, by_surname, by_role)
 
 
-def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
-    """Library speakers the question asks about ("What did Peskov say…" -> Dmitry Peskov).
+@dataclass(frozen=True)
+class _Words:
+    """The question's words as detect_speakers reads them."""
 
-    `known` is ordered from the most to the least frequent speaker. A name counts when its words
-    are written capitalised: the whole name ("Huw Irranca-Davies", "PhD A", "Project Manager"),
-    or the last word of a longer one ("Peskov", "Manager"). A one-word name ("Marketing") or a
-    role without its letter ("the Professor" for the only "Professor C") must also read as
-    someone speaking: possessive, the subject of "did…", or after "by"/"with"; a role shared by
-    several speakers names none of them.
-    """
+    lowered: list[str]
+    possessive: list[bool]
+    capital: list[bool]
+
+
+def _words(question: str) -> _Words:
     matches = list(WORD.finditer(question))
     words = [m.group(0) for m in matches]
-    lowered = [w.lower().removesuffix("'s") for w in words]
-    possessive = [
-        w.lower().endswith("'s") or question[m.end() : m.end() + 1] in ("'", "’")
-        for w, m in zip(words, matches, strict=True)
-    ]
-    capital = [w[:1].isupper() or w[:1].isdigit() for w in words]
+    return _Words(
+        lowered=[w.lower().removesuffix("'s") for w in words],
+        possessive=[
+            w.lower().endswith("'s") or question[m.end() : m.end() + 1] in ("'", "’")
+            for w, m in zip(words, matches, strict=True)
+        ],
+        capital=[w[:1].isupper() or w[:1].isdigit() for w in words],
+    )
 
-    def speaking(first: int, last: int) -> bool:
-        before = first - 1
-        if before >= 0 and lowered[before] in _ARTICLES:
-            before -= 1
-        return (
-            possessive[last]
-            or (before >= 0 and lowered[before] in _SPEAKER_CUES)
-            or (last + 1 < len(lowered) and lowered[last + 1] in SPEECH_VERBS)
-        )
 
+def _speaking(w: _Words, first: int, last: int) -> bool:
+    """The name reads as someone speaking (possessive, after "by"/"with"/an auxiliary, or
+    before a speech verb): what a one-word name or a bare role needs to count at all."""
+    lowered = w.lowered
+    before = first - 1
+    if before >= 0 and lowered[before] in _ARTICLES:
+        before -= 1
+    return (
+        w.possessive[last]
+        or (before >= 0 and lowered[before] in _SPEAKER_CUES)
+        or (last + 1 < len(lowered) and lowered[last + 1] in SPEECH_VERBS)
+    )
+
+
+def _find_mentions(
+    question: str, known: Sequence[str], common: Callable[[str], bool] | None = None
+) -> tuple[_Words, list[_Mention]]:
+    """The library speakers the question names, in question order. `common`, when given, says
+    whether a word is common in the library: such a word is never read as a misspelt name."""
+    w = _words(question)
+    lowered, capital = w.lowered, w.capital
     names = _speaker_names(tuple(known))
     found: list[_Mention] = []
     taken: set[int] = set()
@@ -113,7 +138,9 @@ def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
         span = range(first, first + len(parts))
         if name in done or taken.intersection(span):
             continue
-        if not all(capital[i] for i in span) or (len(parts) == 1 and not speaking(first, first)):
+        if not all(capital[i] for i in span) or (
+            len(parts) == 1 and not _speaking(w, first, first)
+        ):
             continue
         found.append(_Mention(first, first + len(parts) - 1, name))
         taken.update(span)
@@ -126,13 +153,40 @@ def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
         candidates = by_surname.get(word, [])[:1]
         if not candidates:
             roles = by_role.get(word, [])
-            candidates = roles if len(roles) == 1 and speaking(position, position) else []
+            candidates = roles if len(roles) == 1 and _speaking(w, position, position) else []
+        if not candidates and _may_be_name(word, position, w) and not (common and common(word)):
+            # A surname spelt another way (ASR, transliteration): "Peskoff", "Tokaev".
+            close = best_variant(word, by_surname)
+            candidates = by_surname[close][:1] if close else []
         if candidates and candidates[0] not in (m.name for m in found):
             found.append(_Mention(position, position, candidates[0]))
             taken.add(position)
     found.sort(key=lambda m: m.first)
+    return w, found
+
+
+def _may_be_name(word: str, position: int, w: _Words) -> bool:
+    # A capitalised word that is no question word: the first word of a question is capitalised
+    # anyway ("Tell me...", "Describe..."), so it counts only when followed by a speech verb.
+    if word in STOPWORDS or word in QUESTION_FRAME or len(word) < 4 or not word.isalpha():
+        return False
+    return position > 0 or (len(w.lowered) > 1 and w.lowered[1] in SPEECH_VERBS)
+
+
+def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
+    """Library speakers the question asks about ("What did Peskov say…" -> Dmitry Peskov).
+
+    `known` is ordered from the most to the least frequent speaker. A name counts when its words
+    are written capitalised: the whole name ("Huw Irranca-Davies", "PhD A", "Project Manager"),
+    or the last word of a longer one ("Peskov", "Manager"), also spelt a little differently
+    ("Peskoff"). A one-word name ("Marketing") or a role without its letter ("the Professor"
+    for the only "Professor C") must also read as someone speaking: possessive, the subject of
+    "did…", or after "by"/"with"; a role shared by several speakers names none of them.
+    """
+    w, found = _find_mentions(question, known)
     if len(found) <= 1:
         return [m.name for m in found]
+    lowered = w.lowered
     # Several people named: keep the one(s) the question makes the subject of speech.
     subjects = [
         m.name
@@ -144,25 +198,72 @@ def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(subjects)) or [found[0].name]
 
 
-_YEAR = r"((?:19|20)\d\d)"
-_YEAR_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I)
-_YEAR_IN = re.compile(rf"\b(?:in|during|throughout)\s+{_YEAR}\b", re.I)
-_YEAR_SINCE = re.compile(rf"\b(?:since|after)\s+{_YEAR}\b", re.I)
-_YEAR_BEFORE = re.compile(rf"\b(?:before|until|prior to)\s+{_YEAR}\b", re.I)
-_YEAR_ALONE = re.compile(
-    rf"^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:in\s+)?{_YEAR}\W*$", re.I
+# Verbs of saying, past and present, beyond qa.text.SPEECH_VERBS: "What did X stress…?"
+# Nouns of what someone says: "X's view", "X's answer to…"
+_SAID_NOUNS = wordset(
+    """view views opinion opinions position stance words remarks remark comment comments
+    answer answers reply response statement statements assessment advice proposal proposals
+    suggestion suggestions argument arguments explanation point presentation report speech
+    address message thoughts take idea ideas question questions concern concerns objection
+    objections request promise promises claim claims"""
+)
+# Words that may stand between a name and its verb of saying: "did X not say", "did X first
+# mention", "did X want to report".
+_BETWEEN = wordset(
+    "not never first ever actually really also then later once again just want wanted going "
+    "to have had publicly personally"
 )
 
 
+def _asks_what_said(w: _Words, mention: _Mention) -> bool:
+    """Whether the question asks what the named person said ("What did X say…", "X's view",
+    "according to X") rather than about them ("How did X vote…", "When did X discover…")."""
+    lowered, first, last = w.lowered, mention.first, mention.last
+    if first >= 2 and lowered[first - 2 : first] == ["according", "to"]:
+        return True
+    if w.possessive[last] and last + 1 < len(lowered) and lowered[last + 1] in _SAID_NOUNS:
+        return True
+    if last + 1 < len(lowered) and lowered[last + 1] == "on" and w.possessive[last]:
+        return True
+    for word in lowered[last + 1 : last + 5]:
+        if word in SAYING:
+            return True
+        if word not in _BETWEEN and not word.endswith("ly"):
+            break
+    # "suggested by Marketing", "the question asked by X"
+    before = first - 1
+    if before >= 0 and lowered[before] in _ARTICLES:
+        before -= 1
+    return before >= 1 and lowered[before] == "by" and lowered[before - 1] in SAYING
+
+
+@dataclass(frozen=True)
+class NamedPeople:
+    """The library speakers a question names, by what it asks of them."""
+
+    speakers: tuple[str, ...]  # asked what they said: a speaker filter
+    subjects: tuple[str, ...]  # named otherwise ("How did X vote?"): a boost, never a filter
+
+
+def read_people(
+    question: str, known: Sequence[str], common: Callable[[str], bool] | None = None
+) -> NamedPeople:
+    """The named speakers split into those whose words the question asks for and the rest.
+
+    "What did Peskov say about sanctions?" filters to Peskov; "How did Ms Jones vote on the
+    bill?" only favours her turns: the committee secretary reads the vote.
+    """
+    w, found = _find_mentions(question, known, common)
+    speakers = [m.name for m in found if _asks_what_said(w, m)]
+    subjects = [m.name for m in found if m.name not in speakers]
+    return NamedPeople(tuple(dict.fromkeys(speakers)), tuple(dict.fromkeys(subjects)))
+
+
 def detect_dates(question: str) -> tuple[str | None, str | None]:
-    """An ISO date range the question asks about ("in 2014", "since 2018"), or (None, None)."""
-    if m := _YEAR_RANGE.search(question):
-        lo, hi = sorted((m.group(1), m.group(2)))
-        return f"{lo}-01-01", f"{hi}-12-31"
-    if m := (_YEAR_IN.search(question) or _YEAR_ALONE.search(question)):
-        return f"{m.group(1)}-01-01", f"{m.group(1)}-12-31"
-    if m := _YEAR_SINCE.search(question):
-        return f"{m.group(1)}-01-01", None
-    if m := _YEAR_BEFORE.search(question):
-        return None, f"{int(m.group(1)) - 1}-12-31"
-    return None, None
+    """An ISO date range that dates what the question asks about ("in 2014", "since 2018",
+    "in December 2019", "at his 2019 annual news conference"), or (None, None); a year that
+    only names something else ("the 2018 World Cup") is no date (see detect_date_mention)."""
+    mention = detect_date_mention(question)
+    if mention is None or not mention.firm:
+        return None, None
+    return mention.since, mention.until

@@ -120,6 +120,7 @@ class Library:
         self._index: VectorIndex | None = None
         self._index_generation = -1
         self._facts: tuple[int, _ChunkFacts] | None = None
+        self._vocabulary: tuple[int, dict[str, int]] | None = None
         # The UI's threads share this connection: one read transaction at a time on it.
         self._snapshot_lock = threading.RLock()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -432,6 +433,23 @@ class Library:
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{term}"',)
         ).fetchone()
         return int(row[0])
+
+    def keyword_vocabulary(self) -> dict[str, int]:
+        """{term: chunks holding it} of the keyword index (terms as FTS5 stores them: lowercase,
+        Porter-stemmed), for matching misspelt names; cached per index generation."""
+        generation = self.generation()
+        if self._vocabulary is not None and self._vocabulary[0] == generation:
+            return self._vocabulary[1]
+        with self._snapshot():
+            # fts5vocab reads the index itself; a temp table lives only on this connection.
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+                "USING fts5vocab(main, chunks_fts, 'row')"
+            )
+            rows = self._db.execute("SELECT term, doc FROM temp.chunks_vocab").fetchall()
+        vocabulary = {str(term): int(doc) for term, doc in rows}
+        self._vocabulary = (generation, vocabulary)
+        return vocabulary
 
     def transcript_ids(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM transcripts ORDER BY id")]

@@ -17,12 +17,16 @@ from benchmarks.bench_retrieval import (
     open_library,
     opening_retriever,
     run_benchmark,
+    suite_questions,
+    token_windows,
+    window_bm25_retriever,
 )
 from embeddings.base import HashEncoder
 from eval.importers import import_qmsum
 from eval.metrics import PassageRecord
 from eval.suite import SuiteQuestion
 from qa.store.library import Library
+from qa.tokens import count_tokens
 
 MEETINGS = ("TS3010a", "IS1006a")  # two short AMI meetings
 
@@ -141,3 +145,32 @@ def test_command_line_writes_json_and_reuses_the_library(
     out = capsys.readouterr().out
     assert "| **hybrid** (this run) |" in out
     assert "| hybrid: this run vs baseline (R@1000) | +0.000 |" in out
+
+
+def test_token_windows_tile_the_transcript(library: Library) -> None:
+    meeting = MEETINGS[0]
+    utterances = library.utterances(meeting)
+    windows = token_windows(meeting, utterances, 64)
+    lines = "".join(f"{u.speaker}: {u.text}\n" if u.speaker else f"{u.text}\n" for u in utterances)
+    assert "".join(w.text for w in windows) == lines  # consecutive, nothing lost or repeated
+    assert all(count_tokens(w.text) <= 64 for w in windows)
+    assert windows[0].utterance_start == 0 and windows[-1].utterance_end == utterances[-1].index
+    starts = [w.utterance_start for w in windows]
+    assert starts == sorted(starts)
+    with pytest.raises(ValueError, match="size must be greater than 0"):
+        token_windows(meeting, utterances, 0)
+
+
+def test_bm25_baseline_ranks_the_window_with_the_rare_words(
+    library: Library, questions: list[SuiteQuestion]
+) -> None:
+    retrieve = window_bm25_retriever(library, 128)
+    word = "refrigerator"  # said once, in one of the two meetings
+    ranking = retrieve(SuiteQuestion(id="q", question=f"What about the {word} and its remote?"))
+    assert word in ranking.passages[0].text.lower()
+    scoped = retrieve(SuiteQuestion(id="q", question="remote control", transcripts=(MEETINGS[1],)))
+    assert scoped.passages and {p.transcript_id for p in scoped.passages} == {MEETINGS[1]}
+    # The suite filter keeps answerable, history-free questions whose evidence is present.
+    kept = suite_questions(questions, [MEETINGS[0]], corpus_only=False)
+    assert kept and all(q.evidence[0].transcript_id == MEETINGS[0] for q in kept)
+    assert suite_questions(questions, list(MEETINGS)) == []  # every one is scoped to its meeting

@@ -1,0 +1,251 @@
+"""The occasion a question names: its dates ("in December 2019", "at his 2019 annual news
+conference") and the words of a transcript's title, place and date ("Direct Line", "Sochi").
+
+Pure functions: `detect_date_mention` reads a date from the question, `OccasionIndex` scores the
+library's transcripts by how much of the question their title, place and date carry. The
+Retriever turns both into transcript priors (a boost) and, for a firm date, into a filter.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from qa.text import SPEECH_VERBS, STOPWORDS, WORD, content_terms, stem
+
+__all__ = [
+    "OCCASION_NOUNS",
+    "SAYING",
+    "DateMention",
+    "OccasionIndex",
+    "TitledTranscript",
+    "detect_date_mention",
+]
+
+
+def wordset(text: str) -> frozenset[str]:
+    """The space-separated words of text as a set."""
+    return frozenset(text.split())
+
+
+SAYING = (SPEECH_VERBS - {"on"}) | wordset(
+    """add added admit admitted acknowledge acknowledged announce announced ask agree agreed
+    disagree disagreed call called comment commented complain complained conclude concluded
+    contribute contributed criticise criticised criticize criticized declare declared deny
+    denied emphasise emphasised emphasize emphasized express expressed insist insisted joke
+    joked note noted object objected offer offered point pointed praise praised present
+    presented promise promised raise raised recall recalled recommend recommended remark
+    remarked report reported reveal revealed state stated stress stressed urge urged warn
+    warned write wrote say tell think answer reply respond propose suggest explain describe
+    argue claim believe feel consider considered"""
+)
+
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"((?:19|20)\d\d)"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# "19 December 2019", "December 19, 2019", "December 2019", "December of 2019"
+_DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\s*,?\s+{_YEAR}\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY}\s*,?\s+{_YEAR}\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.I)
+_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+# Nouns that make a year before them the date of the event itself: "his 2019 annual news
+# conference", "the 2021 Direct Line"; "the 1998 crisis" or "the 2018 World Cup" are not.
+OCCASION_NOUNS = frozenset(
+    [
+        "address",
+        "briefing",
+        "ceremony",
+        "conference",
+        "congress",
+        "conversation",
+        "debate",
+        "debates",
+        "direct",
+        "forum",
+        "hearing",
+        "interview",
+        "line",
+        "marathon",
+        "meeting",
+        "message",
+        "parade",
+        "press",
+        "q&a",
+        "session",
+        "speech",
+        "summit",
+        "talk",
+        "talks",
+        "visit",
+        "call",
+        "news",
+        "annual",
+        "state",
+        "valdai",
+    ]
+)
+# "How many times does Crimea come up in 2014?": a mention dated like "mentioned in 2014".
+_COMING_UP = frozenset(["come", "comes", "came"])
+_BARE_YEAR = re.compile(rf"\b{_YEAR}\b(?!\s*[-–]\s*\d)")
+_YEAR_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I)
+_YEAR_IN = re.compile(rf"\b(?:in|during|throughout)\s+(?:(?:early|late|mid)[- ])?{_YEAR}\b", re.I)
+_YEAR_SINCE = re.compile(rf"\b(?:since|after)\s+{_YEAR}\b", re.I)
+_YEAR_BEFORE = re.compile(rf"\b(?:before|until|prior to)\s+{_YEAR}\b", re.I)
+_YEAR_ALONE = re.compile(
+    rf"^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:in\s+)?{_YEAR}\W*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date range the question names. `firm`: it dates the event asked about ("in 2014",
+    "in December 2019", "at the 2019 news conference") and may filter; otherwise ("the 1998
+    crisis") it only makes transcripts of that time likelier."""
+
+    since: str | None
+    until: str | None
+    firm: bool
+    text: str  # as written in the question
+
+
+def _month_range(year: str, month: int) -> tuple[str, str]:
+    last = calendar.monthrange(int(year), month)[1]
+    return f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last:02d}"
+
+
+def _day(year: str, month: int, day: str) -> tuple[str, str] | None:
+    if not 1 <= int(day) <= calendar.monthrange(int(year), month)[1]:
+        return None
+    iso = f"{year}-{month:02d}-{int(day):02d}"
+    return iso, iso
+
+
+def detect_date_mention(question: str) -> DateMention | None:
+    """The date the question names, most specific first: a day, a month, a year range or
+    bound, a year ("in 2014", or before an occasion noun: "the 2021 Direct Line"), or a bare
+    year that only hints ("the 2008 crisis"); None when it names none."""
+    for pattern, order in ((_DAY_MONTH_YEAR, (3, 2, 1)), (_MONTH_DAY_YEAR, (3, 1, 2))):
+        if m := pattern.search(question):
+            year, month, day = (m.group(i) for i in order)
+            found = _day(year, _MONTHS[month.lower().rstrip(".")], day)
+            if found:
+                return DateMention(*found, True, m.group(0))
+    if m := _ISO.search(question):
+        year, month, day = m.groups()
+        found = _day(year, int(month), day) if 1 <= int(month) <= 12 else None
+        if found:
+            return DateMention(*found, True, m.group(0))
+    if m := _MONTH_YEAR.search(question):
+        since, until = _month_range(m.group(2), _MONTHS[m.group(1).lower().rstrip(".")])
+        return DateMention(since, until, True, m.group(0))
+    if m := _YEAR_RANGE.search(question):
+        lo, hi = sorted((m.group(1), m.group(2)))
+        return DateMention(f"{lo}-01-01", f"{hi}-12-31", True, m.group(0))
+    if m := _YEAR_ALONE.search(question):
+        year = m.group(1)
+        return DateMention(f"{year}-01-01", f"{year}-12-31", True, m.group(0).strip())
+    if m := _YEAR_IN.search(question):
+        # "How many times did Putin mention Crimea in 2014?", "at the news conference in 2019":
+        # the year dates the speech. "What was growth in 2018, as Putin told the FT?": it dates
+        # the topic, and the interview may be a year later.
+        year = m.group(1)
+        before = {w.lower() for w in WORD.findall(question[: m.start()])}
+        firm = bool(before & (SAYING | OCCASION_NOUNS | _COMING_UP))
+        return DateMention(f"{year}-01-01", f"{year}-12-31", firm, m.group(0).strip())
+    if m := _YEAR_SINCE.search(question):
+        return DateMention(f"{m.group(1)}-01-01", None, True, m.group(0))
+    if m := _YEAR_BEFORE.search(question):
+        return DateMention(None, f"{int(m.group(1)) - 1}-12-31", True, m.group(0))
+    if m := _BARE_YEAR.search(question):
+        year = m.group(1)
+        after = [w.lower() for w in WORD.findall(question[m.end() :])[:3]]
+        firm = any(w in OCCASION_NOUNS for w in after)
+        return DateMention(f"{year}-01-01", f"{year}-12-31", firm, year)
+    return None
+
+
+# --- titles, places and dates as searchable text ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TitledTranscript:
+    """What the occasion index reads of a transcript (qa.store.library.TranscriptInfo has it)."""
+
+    id: str
+    title: str
+    date: str | None
+    place: str | None
+    source_path: str | None
+
+
+def occasion_terms(text: str) -> list[str]:
+    """Stemmed words of a title, place or question, without stopwords."""
+    return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+def _date_words(date: str | None) -> list[str]:
+    if not date or not re.fullmatch(r"\d{4}-\d\d-\d\d", date):
+        return []
+    month = int(date[5:7])
+    if not 1 <= month <= 12:
+        return []
+    return [date[:4], stem(calendar.month_name[month].lower())]
+
+
+def _file_words(source_path: str | None) -> list[str]:
+    # A file named "interview-with-bloomberg-2016.txt" is as good a title as any; a kremlin.ru
+    # page's "62966.html" adds only its number, which no question asks about.
+    if not source_path:
+        return []
+    return [t for t in occasion_terms(PurePath(source_path).stem.replace("_", " ")) if t.isalpha()]
+
+
+class OccasionIndex:
+    """The transcripts' titles, places, dates and file names as tiny documents, scored against
+    a question by the share of the question's word weight (IDF over these documents) they hold."""
+
+    def __init__(self, transcripts: Iterable[TitledTranscript]) -> None:
+        self.docs: dict[str, frozenset[str]] = {}
+        for t in transcripts:
+            words = occasion_terms(f"{t.title} {t.place or ''}")
+            words += _date_words(t.date) + _file_words(t.source_path)
+            self.docs[t.id] = frozenset(words)
+        self.postings: dict[str, list[str]] = {}  # word -> transcripts holding it
+        for tid, doc in self.docs.items():
+            for word in doc:
+                self.postings.setdefault(word, []).append(tid)
+        df = Counter({w: len(tids) for w, tids in self.postings.items()})
+        n = len(self.docs)
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+        # A word no title has weighs as much as the rarest title word: the question's topic
+        # words then keep a title that matches only its framing ("2019") from scoring high.
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5) if n else 0.0
+
+    def scores(self, question: str, ignore: Sequence[str] = ()) -> dict[str, float]:
+        """{transcript id: share of the question's term weight in its title, place and date},
+        only the transcripts that share a word with it; `ignore`: words not to count (the
+        names of the speakers the search is already filtered to)."""
+        skip = {stem(w.lower()) for name in ignore for w in WORD.findall(name)}
+        terms = [
+            t
+            for t in dict.fromkeys(stem(w) for w in content_terms(question))
+            if t not in skip and t not in STOPWORDS
+        ]
+        if not terms or not self.docs:
+            return {}
+        weight = {t: self.idf.get(t, self.unseen_idf) for t in terms}
+        total = sum(weight.values())
+        out: dict[str, float] = {}
+        for term, w in weight.items():
+            for tid in self.postings.get(term, ()):
+                out[tid] = out.get(tid, 0.0) + w / total
+        return out

@@ -1,0 +1,219 @@
+"""Reading the question for retrieval, on real question wordings: the dates and occasion it
+names, who-said against subject, approximate names; and the retriever using them on real pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings.base import HashEncoder
+from qa.ingest.parsers import read_transcript_file
+from qa.ingest.pipeline import ingest
+from qa.models import Filters, Passage
+from qa.retrieve.followup import Turn, make_standalone
+from qa.retrieve.names import best_variant, close_names, phonetic_key
+from qa.retrieve.occasion import OccasionIndex, TitledTranscript, detect_date_mention
+from qa.retrieve.query import detect_dates, read_people
+from qa.retrieve.retriever import Retriever
+from qa.store.library import Library
+from tests.conftest import require_shared, sample_paths
+
+KNOWN = [
+    "Vladimir Putin",
+    "Dmitry Peskov",
+    "Megyn Kelly",
+    "Nursultan Nazarbayev",
+    "Sergei Shoigu",
+    "Alexei Miller",
+    "Sergei Karyakin",
+    "Dmitry Medvedev",
+]
+
+
+def _date(question: str) -> tuple[str | None, str | None, bool] | None:
+    m = detect_date_mention(question)
+    return None if m is None else (m.since, m.until, m.firm)
+
+
+def test_dates_and_occasions_as_questions_write_them() -> None:
+    assert _date(
+        "At his December 2019 annual news conference, how much household waste did Putin say"
+        " Russia generates each year?"
+    ) == ("2019-12-01", "2019-12-31", True)
+    assert _date("In his March 2018 interview with NBC's Megyn Kelly, how long did he serve?") == (
+        "2018-03-01",
+        "2018-03-31",
+        True,
+    )
+    # A year before the name of an event dates that event; before anything else it only hints.
+    assert _date("What did Putin say about pensions on the 2021 Direct Line?") == (
+        "2021-01-01",
+        "2021-12-31",
+        True,
+    )
+    assert _date("Which journalist asked about climate at the 2019 big press conference?") == (
+        "2019-01-01",
+        "2019-12-31",
+        True,
+    )
+    assert _date("What did Putin say about the 1998 crisis?") == ("1998-01-01", "1998-12-31", False)
+    # "in 2018" after a verb of saying dates the speech; before one, the topic.
+    assert _date("How many times did Putin mention Crimea in 2014?") == (
+        "2014-01-01",
+        "2014-12-31",
+        True,
+    )
+    # Counting questions in any wording date the mentions.
+    assert _date("How many times does Crimea come up in 2014?") == (
+        "2014-01-01",
+        "2014-12-31",
+        True,
+    )
+    growth = "What was Russia's economic growth in 2018, as Putin told the Financial Times?"
+    assert _date(growth) == ("2018-01-01", "2018-12-31", False)
+    assert detect_dates(growth) == (None, None)
+    assert _date("What did Putin say on 19 December 2019 about Aeroflot?") == (
+        "2019-12-19",
+        "2019-12-19",
+        True,
+    )
+    # No such day: the year is left, as a hint.
+    assert _date("What was said on February 30, 2020?") == ("2020-01-01", "2020-12-31", False)
+    assert _date("What did Putin say about Aeroflot?") is None
+
+
+def test_who_said_against_subject() -> None:
+    said = read_people("What did Nazarbayev say about vaccines?", KNOWN)
+    assert said.speakers == ("Nursultan Nazarbayev",) and said.subjects == ()
+    view = read_people("Nazarbayev's view on vaccines", KNOWN)
+    assert view.speakers == ("Nursultan Nazarbayev",)
+    according = read_people("How many disabled people are there, according to Putin?", KNOWN)
+    assert according.speakers == ("Vladimir Putin",)
+    wanted = read_people("What issues did Shoigu want to report to Putin on Navy Day?", KNOWN)
+    assert wanted.speakers == ("Sergei Shoigu",) and wanted.subjects == ("Vladimir Putin",)
+    # The person is what the question is about; someone else may well say it.
+    grandmaster = read_people("At what age did Sergei Karyakin become a grandmaster?", KNOWN)
+    assert grandmaster.speakers == () and grandmaster.subjects == ("Sergei Karyakin",)
+    vote = read_people("How did Medvedev vote on the bill?", KNOWN)
+    assert vote.speakers == () and vote.subjects == ("Dmitry Medvedev",)
+    sochi = read_people("Why did Nazarbayev not come to Sochi?", KNOWN)
+    assert sochi.speakers == () and sochi.subjects == ("Nursultan Nazarbayev",)
+    described = read_people(
+        "Which businessman did Megyn Kelly describe as Putin's friend indicted over meddling?",
+        KNOWN,
+    )
+    assert described.speakers == ("Megyn Kelly",) and described.subjects == ("Vladimir Putin",)
+
+
+def test_names_spelt_otherwise() -> None:
+    for a, b in [
+        ("Tokayev", "Tokaev"),
+        ("Peskov", "Peskoff"),
+        ("Zelensky", "Zelenskiy"),
+        ("Khodorkovsky", "Hodorkovsky"),
+        ("Shoigu", "Shoygu"),
+    ]:
+        assert phonetic_key(a) == phonetic_key(b), (a, b)
+    assert phonetic_key("Putin") != phonetic_key("Peskov")
+    vocabulary = {"nazarbayev": 40, "peskov": 30, "putin": 500, "sochi": 20}
+    assert close_names("Nazarbaev", vocabulary).variants == ("nazarbayev",)
+    assert close_names("Nazarbayev", vocabulary).variants == ()  # present as written
+    assert close_names("Pushkin", vocabulary).variants == ()
+    assert best_variant("Peskoff", ["Putin", "Peskov"]) == "Peskov"
+    assert best_variant("Sochi", ["Putin", "Peskov"]) is None
+    # The misspelt surname still names the speaker, and still as someone speaking.
+    people = read_people("What did Peskoff say about sanctions?", KNOWN)
+    assert people.speakers == ("Dmitry Peskov",)
+    # A word common in the library is never read as a misspelt name.
+    common = read_people("What did Peskoff say?", KNOWN, common=lambda w: w == "peskoff")
+    assert common.speakers == ()
+
+
+def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
+    pages = ["62366", "57027", "60836", "62966", "54994", "8055"]
+    transcripts = [read_transcript_file(kremlin_dir / f"{p}.html") for p in pages]
+    index = OccasionIndex(
+        TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
+    )
+    best = index.scores("What did Putin say about waste at his annual news conference?")
+    assert max(best, key=best.__getitem__) == "62366"  # "Vladimir Putin's annual news conference"
+    # The speaker the search is filtered to is no occasion word.
+    nbc = index.scores(
+        "How far is Chukotka from Alaska, according to Putin on NBC?", ignore=["Vladimir Putin"]
+    )
+    assert max(nbc, key=nbc.__getitem__) == "57027"  # "Interview to American TV channel NBC"
+    dated = index.scores("What did Putin discuss in March 2020?")
+    assert max(dated, key=dated.__getitem__) == "62966"  # the only page of March 2020
+    assert 0 < dated["62966"] <= 1
+    assert index.scores("How is the weather?") == {}
+
+
+def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:
+    last = Turn(
+        "Which journalist asked Putin about climate change?",
+        "Which journalist asked Putin about climate change?",
+        Filters(),
+        ("Alexander Kolesnichenko",),
+        ("62366", "57027"),
+        cited_utterances=(("62366", 120), ("57027", 4)),
+    )
+    why = make_standalone("And why did he ask it?", [last], KNOWN)
+    assert why.filters.transcripts == ("62366",) and why.near == (("62366", 120),)
+    whose = make_standalone("So whose idea was it?", [last], KNOWN)
+    assert whose.filters.transcripts == ("62366",)
+    # No pointer back, no person or date of its own: the transcript is favoured, not imposed.
+    idea = make_standalone("When was the idea raised?", [last], KNOWN)
+    assert idea.filters.is_empty() and idea.favoured == ("62366",)
+    fresh = make_standalone("What did Peskov say about gas prices?", [last], KNOWN)
+    assert fresh.filters.is_empty() and fresh.near == () and fresh.favoured == ()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    library = Library(tmp_path_factory.mktemp("reading"), HashEncoder(64))
+    kremlin = require_shared("kremlin", "html")
+    ingest(library, [*sample_paths(), kremlin / "54994.html", kremlin / "8055.html"])
+    return library
+
+
+def test_retriever_reads_occasion_people_and_names(library: Library) -> None:
+    retriever = Retriever(library)
+    # A month and year that date one meeting: a filter, and the answer comes from there.
+    march = retriever.retrieve("What did Putin say about trade in March 2020?", 3)
+    assert (march.filters.since, march.filters.until) == ("2020-03-01", "2020-03-31")
+    assert {p.transcript_id for p in march.passages} == {"62966"}
+    # A date no transcript has is no filter: the search still answers, by the rest.
+    none = retriever.retrieve("What did Nazarbayev say about vaccines in December 2031?", 3)
+    assert none.filters.since is None and none.boosts.since == "2031-12-01"
+    assert none.passages and none.filters.speakers == ("Nursultan Nazarbayev",)
+    # The subject of the question is a boost: Putin says "you became a grandmaster at 12".
+    karyakin = retriever.retrieve("At what age did Sergei Karyakin become a grandmaster?", 3)
+    assert karyakin.filters.speakers == () and karyakin.boosts.speakers == ("Sergei Karyakin",)
+    assert karyakin.passages[0].transcript_id == "54994"
+    assert any("grandmaster at 12" in p.text for p in karyakin.passages)
+    # A misspelt name: the speaker is found, and the keyword side searches the library's spelling.
+    misspelt = retriever.retrieve("What did Nazarbaev say about vaccines?", 3)
+    assert misspelt.filters.speakers == ("Nursultan Nazarbayev",)
+    mentioned = retriever.retrieve("When did Karyakn become a grandmaster?", 3)
+    assert mentioned.boosts.names == {"Karyakn": ("karyakin",)}
+    assert mentioned.passages[0].transcript_id == "54994"
+    # The title is evidence: "Gazprom CEO Alexei Miller" is in the meeting's title only.
+    titled = retriever.retrieve("What was said at the meeting with the Gazprom CEO?", 2)
+    assert titled.boosts.titles and titled.passages[0].transcript_id == "8055"
+
+
+def test_exchange_of_the_last_answer_is_favoured(library: Library) -> None:
+    retriever = Retriever(library)
+    question = "What was said about the doctors?"
+    plain = retriever.retrieve(question, 8, detect=False)
+    assert len(plain.passages) == 8
+    target = plain.passages[-1]
+    cited = (target.transcript_id, target.utterance_start)
+    favoured = retriever.retrieve(question, 8, detect=False, near=(cited,))
+
+    def holds(p: Passage) -> bool:
+        return p.transcript_id == cited[0] and p.utterance_start <= cited[1] <= p.utterance_end
+
+    ranks = [holds(p) for p in favoured.passages]
+    assert True in ranks and ranks.index(True) < 7  # lifted from the last place
