@@ -149,10 +149,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 with gr.Column(scale=2, min_width=320):
                     gr.HTML(
                         '<p class="muted">Accepted: kremlin.ru pages (.html), speaker-labelled '
-                        "text (.txt, .md: <code>Name: words</code>), subtitles (.srt, .vtt), "
-                        "Whisper or QMSum JSON. A file with the same name replaces the earlier "
-                        "version. A recording (.mp3 .m4a .wav .ogg .opus .mp4 .webm) with the "
-                        "name of its transcript plays its quotes.</p>"
+                        "text and Markdown (.txt, .md: <code>Name: words</code>, Otter, "
+                        "Google Meet, court records), subtitles (.srt, .vtt: YouTube, Zoom, "
+                        "Teams, Webex), ASR JSON (Whisper, WhisperX, Deepgram, AssemblyAI, Rev), "
+                        "Word (.docx), Hansard XML, Rev .nlp and CORAAL .tsv, QMSum JSON; see "
+                        "the README's format table. A file with the same name replaces the "
+                        "earlier version. A recording (.mp3 .m4a .wav .ogg .opus .mp4 .webm) "
+                        "with the name of its transcript plays its quotes.</p>"
                     )
                     files = gr.File(
                         label=f"Add transcripts (up to {settings.upload_max_mb} MB each)",
