@@ -247,3 +247,10 @@ def test_any_bytes_decode_or_raise_a_format_error(data: bytes) -> None:
         decode_bytes(data, "blob.bin")
     except TranscriptFormatError as exc:
         assert exc.source == "blob.bin"
+
+
+def test_markdown_that_names_hansard_tags_is_not_xml() -> None:
+    from qa.ingest.parsers import detect_format
+
+    note = "# Notes\n\nSpeeches sit in `<membercontribution>` after `<member>`.\n\nAnn: Agreed.\n"
+    assert detect_format(note, "notes.md") == "plain"

@@ -29,6 +29,9 @@ _OFFICE_RE = re.compile(r"^(The .+?)\s*\(([^()]+)\)$")
 
 
 def looks_like_hansard(text: str) -> bool:
+    # XML begins with markup: a Markdown note that names the tags (`<membercontribution>`) is not.
+    if not text.lstrip("\ufeff \t\r\n").startswith("<"):
+        return False
     return bool(_ROOT_RE.match(text[:2000])) or "<membercontribution" in text[:20_000]
 
 
