@@ -27,6 +27,8 @@ from qa.answer.extractive import (
     answer_text,
     best_word_window,
     candidate_sentences,
+    fact_terms,
+    mentions_any,
     proper_names,
     render_claims,
     score_candidates,
@@ -297,9 +299,17 @@ class Assistant:
         )
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
-            # "How much…" is answered by a sentence with a quantity: the best such sentence
-            # leads; without one the topic is there but the fact is not.
+            # "How much…" is answered by a sentence with a quantity, and a quantity near the
+            # topic is not the one asked for: the best such sentence whose utterance uses a
+            # word naming the fact ("net income") leads; without one the topic is there but
+            # the fact is not.
             typed = [c for c in scored if wanted in sentence_types(c.text)]
+            wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
+            named = [c for c in typed if mentions_any(wanted_terms, c.utterance.text)]
+            if wanted_terms and typed and not named:
+                absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
+            typed = named if wanted_terms else typed
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)
@@ -374,6 +384,16 @@ class Assistant:
         if unknown:
             return "No transcript in the library mentions " + ", ".join(unknown) + "."
         return None
+
+    def occasion_words(self) -> set[str]:
+        """Lowercased words of the library's titles, places and speakers: a question names its
+        occasion with them ("on the earnings call"), not the fact it asks for."""
+        return {
+            w.lower()
+            for t in self.library.transcripts()
+            for text in (t.title, t.place or "", *t.speakers)
+            for w in plain_words(text)
+        }
 
     def names_like(self, name: str) -> list[str]:
         """Words of the library's speaker names and titles spelt nearly like `name`: speech

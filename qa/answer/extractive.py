@@ -82,6 +82,92 @@ def topic_coverage(terms: Sequence[str], texts: Sequence[str]) -> float:
     return sum(stem(t) in words for t in terms) / len(terms)
 
 
+# Words a number or date question frames its fact with rather than names it ("how *many*",
+# "in what *year*", "according to the *interview*"), and the months of a date it gives.
+FACT_FRAME = frozenset(
+    [
+        "many",
+        "much",
+        "far",
+        "long",
+        "big",
+        "large",
+        "old",
+        "often",
+        "high",
+        "date",
+        "year",
+        "years",
+        "time",
+        "times",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "one",
+        "two",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "last",
+        "exactly",
+        "roughly",
+        "about",
+        "approximately",
+        "according",
+        "interview",
+        "conference",
+        "news",
+        "annual",
+        "call",
+        "video",
+        "episode",
+        "meeting",
+        "committee",
+        "session",
+        "press",
+        "series",
+        "explainer",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+# Letters of a Snowball stem compared: it leaves derivations apart ("recovered"/"recovery").
+FACT_STEM_LETTERS = 5
+
+
+def fact_terms(question: str, terms: Sequence[str], occasion: set[str]) -> list[str]:
+    """The topic terms that name the fact a number/date question wants ("What was the *net
+    income* …", "How many people *emigrate* …"): those the question writes in lowercase (a
+    capitalised name is the topic, checked by the evidence gap), less framing words, numbers
+    and `occasion` words (of the library's titles, places and speakers: "earnings", "council")."""
+    lowercase = {w.lower() for w in plain_words(question) if w[:1].islower()}
+    return [
+        t
+        for t in terms
+        if t in lowercase and t not in FACT_FRAME and t not in occasion and not t.isdigit()
+    ]
+
+
+def mentions_any(terms: Sequence[str], text: str) -> bool:
+    """Whether the text uses one of the terms (Snowball stems compared by their first letters)."""
+    keys = {stem(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
+    return any(stem(t)[:FACT_STEM_LETTERS] in keys for t in terms)
+
+
 def proper_names(question: str) -> list[str]:
     """Capitalised words inside the question (not its first word): likely names of things."""
     tokens = plain_words(question)
