@@ -8,6 +8,7 @@ bench-results/bench.json (+ .md). Run `python -m benchmarks.bench --help` for th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,19 @@ KREMLIN = REPO.parent / "shared" / "data" / "kremlin" / "html"
 HAND_SUITE = REPO / "eval" / "suites" / "hand.jsonl"
 FP32_MODEL = DEFAULT_MODEL
 INT8_MODEL = BUNDLED_INT8_PREFIX + BUNDLED_MODEL
-STAGES = ("encoder", "ingest", "query", "million", "cold_start", "serve", "llamaindex")
+STAGES = (
+    "encoder",
+    "ingest",
+    "query",
+    "million",
+    "cold_start",
+    "serve",
+    "llamaindex",
+    "first_answer",
+)
+# The corpus sizes of the first_answer stage (0: every page).
+FIRST_ANSWER_PAGES = (40, 0)
+FIRST_QUESTION = "What did Putin say about vaccines?"
 LLAMAINDEX_PYTHON = REPO / ".venv-llamaindex" / "bin" / "python"  # `make bench-env`
 LLAMAINDEX_SCRIPT = REPO / "benchmarks" / "bench_llamaindex.py"
 
@@ -451,6 +464,101 @@ def bench_llamaindex(
     return result
 
 
+def bench_first_answer(
+    pages: Sequence[Path], model: str, work: Path, python: Path
+) -> dict[str, Any]:
+    """Time to the first cited answer over a folder, ours and LlamaIndex's defaults.
+
+    Ours: `tqa ingest FOLDER` starts; this process watches the library and, once every file is
+    in (phase one published), builds an assistant (loading the model) and asks FIRST_QUESTION;
+    the wall time from the start to that cited answer, and to the end of the ingest (phase two,
+    the sentence vectors, included). Theirs: benchmarks/bench_llamaindex.py from its process
+    start (imports, model load, split, embed, index) to its retriever's first answer, on the
+    same text (our parser's utterances; their side reads them from a JSONL file).
+    """
+    import sqlite3
+
+    from qa.ingest.chunking import speaker_prefix
+    from qa.ingest.parsers import read_transcript_file
+    from qa.runtime import build_assistant
+
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        shutil.copyfile(page, corpus / page.name)
+    library_dir = work / "library"
+    tqa = Path(sys.executable).parent / "tqa"
+    command = [str(tqa), "--library", str(library_dir), "--model", model, "ingest", str(corpus)]
+    env = _offline_env()
+    database = library_dir / "library.sqlite"
+    result: dict[str, Any] = {"pages": len(pages), "model": model, "question": FIRST_QUESTION}
+    started = time.time()
+    with subprocess.Popen(
+        [*command, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        present = 0
+        while present < len(pages) and process.poll() is None:
+            time.sleep(0.2)
+            if not database.is_file():
+                continue
+            try:
+                with contextlib.closing(
+                    sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+                ) as db:
+                    present = int(db.execute("SELECT count(*) FROM transcripts").fetchone()[0])
+            except sqlite3.OperationalError:  # the schema is being created
+                continue
+        published = time.time() - started
+        assistant = build_assistant(_settings(library_dir, model))
+        answer = assistant.ask(FIRST_QUESTION)
+        result["ours_first_answer_s"] = round(time.time() - started, 2)
+        result["ours_published_s"] = round(published, 2)
+        result["ours_first_answer_citations"] = len(answer.citations)
+        assistant.library.close()
+        out, err = process.communicate()
+    result["ours_full_ingest_s"] = round(time.time() - started, 2)
+    if process.returncode not in (0, 1):
+        result["error"] = f"tqa ingest exit code {process.returncode}: {err[-400:]}"
+        return result
+    report = json.loads(out)
+    result["ours_searchable_s_in_process"] = report.get("searchable_seconds")
+    result["ours_sentences_embedded"] = report.get("sentences_embedded")
+    result["ours_chunks_embedded"] = report.get("embedded")
+    if not python.is_file():
+        result["theirs"] = f"skipped: no LlamaIndex environment at {python} (`make bench-env`)"
+        return result
+    docs = work / "docs.jsonl"
+    with open(docs, "w", encoding="utf-8") as handle:
+        for page in pages:
+            transcript = read_transcript_file(page)
+            lines = [speaker_prefix(u) + u.text for u in transcript.utterances]
+            record = {"id": transcript.id, "title": transcript.title, "text": "\n".join(lines)}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    (work / "questions.json").write_text(json.dumps([FIRST_QUESTION]), encoding="utf-8")
+    out_file = work / "llamaindex.json"
+    command = [str(python), str(LLAMAINDEX_SCRIPT), "--docs", str(docs)]
+    command += ["--questions", str(work / "questions.json"), "--repeats", "1"]
+    command += ["--out", str(out_file)]
+    started = time.time()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        result["theirs_error"] = f"exit code {done.returncode}: {done.stderr[-400:]}"
+        return result
+    theirs = json.loads(out_file.read_text(encoding="utf-8"))
+    result["theirs_first_answer_s"] = round(theirs["first_answer_at"] - started, 2)
+    result["theirs_ingest_s"] = theirs["ingest_s"]
+    result["theirs_chunks"] = theirs["chunks"]
+    result["theirs_share_embedded"] = theirs["share_embedded"]
+    result["first_answer_ours_over_theirs"] = round(
+        result["ours_first_answer_s"] / result["theirs_first_answer_s"], 3
+    )
+    # Their first answer comes when their whole ingest is done: that is their full ingest.
+    result["full_ingest_ours_over_theirs"] = round(
+        result["ours_full_ingest_s"] / result["theirs_first_answer_s"], 3
+    )
+    return result
+
+
 def comparison(
     ours_ingest: dict[str, Any], ours_query: dict[str, Any], theirs: dict[str, Any]
 ) -> dict[str, Any]:
@@ -504,6 +612,18 @@ def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
     if stage == "serve":
         question = "What did Putin say about vaccines?"
         return bench_serve(library, args.model, question, work / "serve")
+    if stage == "first_answer":
+        python = Path(args.llamaindex_python)
+        sizes = [args.pages] if args.pages else list(FIRST_ANSWER_PAGES)
+        return {
+            f"pages_{size or 'all'}": bench_first_answer(
+                kremlin_pages(Path(args.kremlin), size or None),
+                args.model,
+                work / f"first_answer_{size or 'all'}",
+                python,
+            )
+            for size in sizes
+        }
     if stage == "llamaindex":
         python = Path(args.llamaindex_python)
         return bench_llamaindex(

@@ -1,8 +1,10 @@
 """The library database: its tables, the schema version, the manifest it records, opening it.
 
 library.sqlite holds transcripts, utterances, sentence spans, chunks with their speakers, the
-chunks_fts keyword index (FTS5, kept by triggers), the embedding cache and meta (the index
-generation and the manifest). It runs in WAL mode: readers keep one committed state while the
+chunks_fts keyword index (FTS5, kept by triggers), the embedding cache, meta (the index
+generation and the manifest) and pending_sentences: the transcripts whose sentence spans and
+vectors the second phase of an ingest has yet to store (a table added without a version change:
+an older library has none pending). It runs in WAL mode: readers keep one committed state while the
 one writer commits.
 """
 
@@ -57,6 +59,8 @@ CREATE TABLE IF NOT EXISTS sentences(
     transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL, spans_json TEXT NOT NULL,
     PRIMARY KEY(transcript_id, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_sentences(
+    transcript_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
 """
 
 
