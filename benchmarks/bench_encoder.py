@@ -86,23 +86,47 @@ def ingest_rate(encoder: Encoder, texts: Sequence[str], pieces: int) -> float:
     return pieces / (time.perf_counter() - started)
 
 
+def sentence_texts(texts: Sequence[str], limit: int) -> list[str]:
+    """Distinct quotable sentences of the texts, as phase two embeds them (at most `limit`)."""
+    from qa.sentences import quotable_sentences
+
+    found = {t[a:b]: None for t in texts for a, b in quotable_sentences(t)}
+    return list(found)[:limit]
+
+
 def measure(
-    model: str, texts: Sequence[str], repeats: int, batch_sizes: Sequence[int], length: int
+    model: str,
+    texts: Sequence[str],
+    repeats: int,
+    batch_sizes: Sequence[int],
+    length: int,
+    sentences: Sequence[str],
 ) -> dict[str, Any]:
-    """Ceiling (per batch size) and ingest rate of one model, alternating, medians."""
+    """Ceiling (per batch size) and ingest rate of one model, alternating, medians; and the
+    sentences (phase two) in batches of a fixed count against batches of a word-piece budget."""
+    from embeddings import onnx
     from embeddings.loading import load_encoder
 
     encoder: Any = load_encoder(model)
     unique = list(dict.fromkeys(texts))
     pieces = sum(len(ids) for ids in encoder._tokenizer.ids(unique))
+    sentence_pieces = sum(len(ids) for ids in encoder._tokenizer.ids(list(sentences)))
     rows = fixed_rows(encoder, unique, length, 256)
     encoder.encode(unique[:64])  # warm the session
     ceilings: dict[int, list[float]] = {b: [] for b in batch_sizes}
     ingest: list[float] = []
+    budget = onnx.BATCH_PIECES_PER_TEXT
+    by_count: list[float] = []
+    by_budget: list[float] = []
     for _ in range(repeats):
         for b in batch_sizes:
             ceilings[b].append(ceiling_rate(encoder, rows, b))
         ingest.append(ingest_rate(encoder, unique, pieces))
+        if sentences:
+            onnx.BATCH_PIECES_PER_TEXT = 0  # batch_size texts a batch, however short
+            by_count.append(ingest_rate(encoder, sentences, sentence_pieces))
+            onnx.BATCH_PIECES_PER_TEXT = budget
+            by_budget.append(ingest_rate(encoder, sentences, sentence_pieces))
     best = max(batch_sizes, key=lambda b: statistics.median(ceilings[b]))
     ratios = [i / c for i, c in zip(ingest, ceilings[best], strict=True)]
     return {
@@ -117,6 +141,12 @@ def measure(
         "ingest_over_ceiling": round(statistics.median(ratios), 3),
         "runs_ingest": [round(r) for r in ingest],
         "runs_ceiling": [round(r) for r in ceilings[best]],
+        "sentences": len(sentences),
+        "sentence_word_pieces": sentence_pieces,
+        "sentences_wp_per_s_fixed_count": round(statistics.median(by_count)) if by_count else None,
+        "sentences_wp_per_s_piece_budget": (
+            round(statistics.median(by_budget)) if by_budget else None
+        ),
     }
 
 
@@ -127,6 +157,7 @@ def run(
 
     paths = sorted(KREMLIN.glob("*.html"), key=lambda p: (len(p.stem), p.stem))[:pages]
     texts = chunk_texts(paths, load_encoder(DEFAULT_MODEL))
+    sentences = sentence_texts(texts, 2000)
     flags = cpu_flags()
     result: dict[str, Any] = {
         "pages": len(paths),
@@ -135,7 +166,7 @@ def run(
         "load_average_start": list(os.getloadavg()),
     }
     for model in models:
-        result[model] = measure(model, texts, repeats, batch_sizes, length)
+        result[model] = measure(model, texts, repeats, batch_sizes, length, sentences)
     if len(models) > 1:
         base = result[models[0]]
         for model in models[1:]:
