@@ -168,7 +168,8 @@ def complete_sentences(
     are committed every EMBED_BATCH and a transcript is marked done only after its vectors are
     stored. `stop()` true ends it between slices (a server shutting down).
     """
-    if not library.sentence_vectors:
+    if not library.sentence_vectors or library.mismatch():
+        # (A library made with another model waits for `tqa reindex`, which redoes this.)
         return 0
     encoded = 0
     with library.sentences_lock() as held:
