@@ -23,6 +23,12 @@ from embeddings.sentence_transformer import SentenceTransformerEncoder
 # CPU flags of the int8 dot-product instructions (VPDPBUSD) that make int8 pay: AVX-512 VNNI,
 # AVX-VNNI, AMX. Without them ONNX Runtime's int8 kernels emulate it with saturating AVX2 steps.
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
+# Whether the int8 recipe of embeddings/onnx keeps retrieval within one point of fp32, the
+# condition for `auto` to choose it. Measured (python -m benchmarks.bench_retrieval --retriever
+# hybrid [--encoder bundled-int8:all-MiniLM-L6-v2], on a CPU with avx512_vnni): QMSum val hybrid
+# R@1000 0.449 int8 against 0.465 fp32, paired difference -0.015 (95% CI -0.031 to -0.002).
+# It does not, so `auto` is fp32 until a recipe does; set True only with such a measurement.
+INT8_KEEPS_QUALITY = False
 
 
 def cpu_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
@@ -39,11 +45,16 @@ def cpu_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
 
 
 def choose_precision(
-    precision: str, library_folder: Path | None = None, vnni: str | None = None
+    precision: str,
+    library_folder: Path | None = None,
+    vnni: str | None = None,
+    *,
+    int8_keeps_quality: bool = INT8_KEEPS_QUALITY,
 ) -> str:
     """fp32 or int8 for a precision setting. "auto": the precision an existing library was
     embedded with (its manifest.json), so its vectors stay valid on any CPU; for a new library
-    int8 where the CPU has VNNI (`vnni`, detected when None), else fp32."""
+    int8 where the CPU has VNNI (`vnni`, detected when None) and the int8 recipe keeps retrieval
+    quality (INT8_KEEPS_QUALITY), else fp32."""
     if precision not in PRECISIONS:
         raise ModelError(
             f"embedding precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
@@ -58,6 +69,8 @@ def choose_precision(
             name = ""
         if name:
             return "int8" if str(name).endswith(INT8_SUFFIX) else "fp32"
+    if not int8_keeps_quality:
+        return "fp32"
     return "int8" if (vnni or cpu_vnni()) else "fp32"
 
 
