@@ -103,8 +103,7 @@ def measure(
     sentences: Sequence[str],
 ) -> dict[str, Any]:
     """Ceiling (per batch size) and ingest rate of one model, alternating, medians; and the
-    sentences (phase two) in batches of a fixed count against batches of a word-piece budget."""
-    from embeddings import onnx
+    rate on the sentences phase two embeds."""
     from embeddings.loading import load_encoder
 
     encoder: Any = load_encoder(model)
@@ -115,18 +114,13 @@ def measure(
     encoder.encode(unique[:64])  # warm the session
     ceilings: dict[int, list[float]] = {b: [] for b in batch_sizes}
     ingest: list[float] = []
-    budget = onnx.BATCH_PIECES_PER_TEXT
     by_count: list[float] = []
-    by_budget: list[float] = []
     for _ in range(repeats):
         for b in batch_sizes:
             ceilings[b].append(ceiling_rate(encoder, rows, b))
         ingest.append(ingest_rate(encoder, unique, pieces))
         if sentences:
-            onnx.BATCH_PIECES_PER_TEXT = 0  # batch_size texts a batch, however short
             by_count.append(ingest_rate(encoder, sentences, sentence_pieces))
-            onnx.BATCH_PIECES_PER_TEXT = budget
-            by_budget.append(ingest_rate(encoder, sentences, sentence_pieces))
     best = max(batch_sizes, key=lambda b: statistics.median(ceilings[b]))
     ratios = [i / c for i, c in zip(ingest, ceilings[best], strict=True)]
     return {
@@ -143,10 +137,7 @@ def measure(
         "runs_ceiling": [round(r) for r in ceilings[best]],
         "sentences": len(sentences),
         "sentence_word_pieces": sentence_pieces,
-        "sentences_wp_per_s_fixed_count": round(statistics.median(by_count)) if by_count else None,
-        "sentences_wp_per_s_piece_budget": (
-            round(statistics.median(by_budget)) if by_budget else None
-        ),
+        "sentences_wp_per_s": round(statistics.median(by_count)) if by_count else None,
     }
 
 

@@ -87,10 +87,10 @@ class OnnxEncoder:
         with progress_bar(
             show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
         ) as advance:
-            for batch in token_batches([len(ids[i]) for i in order], self.batch_size):
-                rows = [order[i] for i in batch]
-                out[rows] = self._encode_ids([ids[i] for i in rows])
-                advance(len(rows))
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                out[batch] = self._encode_ids([ids[i] for i in batch])
+                advance(len(batch))
         return out
 
     def count_tokens(self, text: str) -> int:
@@ -134,29 +134,6 @@ class OnnxEncoder:
         return ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]
         )
-
-
-# Word pieces per batch: batch_size texts of this length. Short texts (sentences) go in
-# proportionally larger batches, so a model call always has about as much work to share out
-# between the cores as a batch of chunks has.
-BATCH_PIECES_PER_TEXT = 128
-MAX_BATCH_TEXTS = 512
-
-
-def token_batches(lengths: Sequence[int], batch_size: int) -> list[range]:
-    """Consecutive batches of texts whose lengths (word pieces, longest first) are given: each
-    at most batch_size * BATCH_PIECES_PER_TEXT word pieces once padded to its first (longest)
-    text, at least one text and at most MAX_BATCH_TEXTS."""
-    budget = batch_size * BATCH_PIECES_PER_TEXT
-    batches: list[range] = []
-    start = 0
-    while start < len(lengths):
-        width = max(lengths[start], 1)
-        size = max(batch_size, min(budget // width, MAX_BATCH_TEXTS))
-        end = min(start + size, len(lengths))
-        batches.append(range(start, end))
-        start = end
-    return batches
 
 
 def default_cache_dir() -> Path:

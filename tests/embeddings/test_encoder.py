@@ -249,18 +249,3 @@ def test_precision_auto_follows_the_library_then_the_cpu(tmp_path: Path) -> None
         choose_precision("int4", new)
     with pytest.raises(ModelError, match="precision"):
         load_encoder("hash", precision="auto")
-
-
-def test_token_batches_give_short_texts_larger_batches() -> None:
-    from embeddings.onnx import BATCH_PIECES_PER_TEXT, MAX_BATCH_TEXTS, token_batches
-
-    # Chunks of ~200 word pieces: batch_size texts a batch, as before.
-    assert [len(b) for b in token_batches([210] * 70, 32)] == [32, 32, 6]
-    # Sentences of ~25: as many as fit the same word-piece budget.
-    lengths = [40, *[25] * 999]
-    batches = token_batches(lengths, 32)
-    assert len(batches[0]) == 32 * BATCH_PIECES_PER_TEXT // 40
-    assert [i for b in batches for i in b] == list(range(len(lengths)))
-    assert all(len(b) <= MAX_BATCH_TEXTS for b in batches)
-    assert token_batches([], 32) == []
-    assert [len(b) for b in token_batches([1, 1, 1], 2)] == [3]
