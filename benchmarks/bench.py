@@ -46,7 +46,7 @@ STAGES = (
 )
 # The corpus sizes of the first_answer stage (0: every page).
 FIRST_ANSWER_PAGES = (40, 0)
-FIRST_QUESTION = "What did Putin say about vaccines?"
+FIRST_QUESTION = "What was said about trade and economic cooperation?"
 LLAMAINDEX_PYTHON = REPO / ".venv-llamaindex" / "bin" / "python"  # `make bench-env`
 LLAMAINDEX_SCRIPT = REPO / "benchmarks" / "bench_llamaindex.py"
 
