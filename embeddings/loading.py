@@ -3,31 +3,100 @@ otherwise. ONNX Runtime is imported only when an ONNX encoder is made (most of a
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from embeddings.base import Encoder, HashEncoder
 from embeddings.errors import ModelError
 from embeddings.models import (
     BUNDLED_INT8_PREFIX,
     BUNDLED_PREFIX,
     INT8_PREFIX,
+    INT8_SUFFIX,
+    PRECISIONS,
     RUNTIMES,
     hash_dimension,
     resolve_model,
 )
 from embeddings.sentence_transformer import SentenceTransformerEncoder
 
+# CPU flags of the int8 dot-product instructions (VPDPBUSD) that make int8 pay: AVX-512 VNNI,
+# AVX-VNNI, AMX. Without them ONNX Runtime's int8 kernels emulate it with saturating AVX2 steps.
+VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
+# Whether the int8 recipe of embeddings/onnx keeps retrieval within one point of fp32, the
+# condition for `auto` to choose it. Measured (python -m benchmarks.bench_retrieval --retriever
+# hybrid [--encoder bundled-int8:all-MiniLM-L6-v2], on a CPU with avx512_vnni): QMSum val hybrid
+# R@1000 0.449 int8 against 0.465 fp32, paired difference -0.015 (95% CI -0.031 to -0.002).
+# It does not, so `auto` is fp32 until a recipe does; set True only with such a measurement.
+INT8_KEEPS_QUALITY = False
 
-def load_encoder(model: str, *, batch_size: int = 32, runtime: str = "onnx") -> Encoder:
+
+def cpu_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The first VNNI flag the CPU reports (/proc/cpuinfo), or None."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return next((f for f in VNNI_FLAGS if f in flags), None)
+    return None
+
+
+def choose_precision(
+    precision: str,
+    library_folder: Path | None = None,
+    vnni: str | None = None,
+    *,
+    int8_keeps_quality: bool = INT8_KEEPS_QUALITY,
+) -> str:
+    """fp32 or int8 for a precision setting. "auto": the precision an existing library was
+    embedded with (its manifest.json), so its vectors stay valid on any CPU; for a new library
+    int8 where the CPU has VNNI (`vnni`, detected when None) and the int8 recipe keeps retrieval
+    quality (INT8_KEEPS_QUALITY), else fp32."""
+    if precision not in PRECISIONS:
+        raise ModelError(
+            f"embedding precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
+        )
+    if precision != "auto":
+        return precision
+    manifest = library_folder / "manifest.json" if library_folder is not None else None
+    if manifest is not None and manifest.is_file():
+        try:
+            name = json.loads(manifest.read_text(encoding="utf-8")).get("embedding_model", "")
+        except (OSError, ValueError, AttributeError):
+            name = ""
+        if name:
+            return "int8" if str(name).endswith(INT8_SUFFIX) else "fp32"
+    if not int8_keeps_quality:
+        return "fp32"
+    return "int8" if (vnni or cpu_vnni()) else "fp32"
+
+
+def load_encoder(
+    model: str, *, batch_size: int = 32, runtime: str = "onnx", precision: str = "fp32"
+) -> Encoder:
     """The encoder a setting names: "bundled:all-MiniLM-L6-v2", "hash[:dim]" or a local folder.
 
-    Prefixed "bundled-int8:" or "int8:", the model runs as int8 ONNX (embeddings/onnx).
+    Prefixed "bundled-int8:" or "int8:", or with precision "int8", the model runs as int8 ONNX
+    (embeddings/onnx); precision must be resolved already (choose_precision), not "auto".
     Otherwise `runtime` says how: "onnx" runs the exported model with ONNX Runtime (same vectors
     as torch, and neither torch nor transformers is imported: a cold start of seconds, not ten);
     a model ONNX cannot run (not Transformer + mean pooling) falls back to sentence-transformers.
     """
     if runtime not in RUNTIMES:
         raise ModelError(f"embedding runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    if precision not in ("fp32", "int8"):
+        raise ModelError(f"embedding precision must be fp32 or int8 here, got {precision!r}")
     if model == "hash" or model.startswith("hash:"):
         return HashEncoder(hash_dimension(model))
+    if precision == "int8" and not model.startswith((BUNDLED_INT8_PREFIX, INT8_PREFIX)):
+        model = (
+            BUNDLED_INT8_PREFIX + model.removeprefix(BUNDLED_PREFIX)
+            if model.startswith(BUNDLED_PREFIX)
+            else INT8_PREFIX + model
+        )
     # "bundled-int8:all-MiniLM-L6-v2" or "int8:/folder": the same model as int8 ONNX.
     for int8_prefix, plain_prefix in ((BUNDLED_INT8_PREFIX, BUNDLED_PREFIX), (INT8_PREFIX, "")):
         if model.startswith(int8_prefix):

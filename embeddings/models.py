@@ -12,12 +12,17 @@ Runtime = Literal["onnx", "torch"]
 RUNTIMES: tuple[Runtime, ...] = get_args(Runtime)
 # FAISS index kinds: exact inner product, or HNSW graph search.
 IndexKind = Literal["flat", "hnsw"]
+# How the weights run: fp32, int8 (ONNX, quantised), or auto (int8 where the CPU has VNNI).
+Precision = Literal["auto", "fp32", "int8"]
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 INDEX_KINDS: tuple[IndexKind, ...] = get_args(IndexKind)
 HASH_DEFAULT_DIMENSION = 64
 BUNDLED_PREFIX = "bundled:"
 BUNDLED_INT8_PREFIX = "bundled-int8:"
 INT8_PREFIX = "int8:"
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+# Appended to the model name of int8 vectors (they differ a little from fp32 ones).
+INT8_SUFFIX = "+onnx-int8"
 DEFAULT_MODEL = BUNDLED_PREFIX + BUNDLED_MODEL
 
 

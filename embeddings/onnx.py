@@ -25,9 +25,9 @@ import numpy as np
 
 from embeddings.base import PROGRESS_MIN_TEXTS, checked_texts, progress_bar
 from embeddings.errors import ModelError
+from embeddings.models import INT8_SUFFIX
 from embeddings.offline import use_offline_hub
 
-INT8_SUFFIX = "+onnx-int8"
 CACHE_ENV = "TQA_ONNX_CACHE"
 DEFAULT_CACHE_DIR = Path("~/.cache/transcript-qa/onnx")
 OPSET = 17

@@ -105,9 +105,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.count('skipped')} unchanged, {report.count('failed')} failed, "
             f"{len(report.skipped_files)} other files skipped; "
             f"{report.embedded} chunks and {report.sentences_embedded} sentences embedded in "
-            f"{report.seconds:.1f} s "
-            f"(library: {settings.library})"
+            f"{report.seconds:.1f} s, searchable after {report.searchable_seconds:.1f} s "
+            f"(library: {settings.library}; encoder: {report.encoder})"
         )
+        if report.sentences_pending:
+            print(
+                f"{report.sentences_pending} transcripts still wait for their sentence vectors "
+                "(answers embed those sentences as needed; the next `tqa ingest` or `tqa serve` "
+                "stores them)"
+            )
     return 1 if report.count("failed") or media_errors else 0
 
 

@@ -11,13 +11,14 @@ from qa.store.library import Library
 
 def open_library(settings: Settings) -> Library:
     """The library folder of the settings, with the encoder they name (loaded once here)."""
-    from embeddings.loading import load_encoder
+    from embeddings.loading import choose_precision, load_encoder
 
     try:
         encoder = load_encoder(
             settings.embedding_model,
             batch_size=settings.embedding_batch_size,
             runtime=settings.embedding_runtime,
+            precision=choose_precision(settings.embedding_precision, settings.library_path),
         )
     except ModelError as exc:
         raise SettingsError(str(exc)) from exc

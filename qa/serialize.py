@@ -148,6 +148,9 @@ def ingest_report_json(r: IngestReport) -> dict[str, object]:
         "embedded": r.embedded,
         "sentences_embedded": r.sentences_embedded,
         "seconds": round(r.seconds, 3),
+        "searchable_seconds": round(r.searchable_seconds, 3),
+        "sentences_pending": r.sentences_pending,
+        "encoder": r.encoder,
     }
 
 

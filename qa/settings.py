@@ -17,8 +17,10 @@ from embeddings.models import (
     BUNDLED_INT8_PREFIX,
     DEFAULT_MODEL,
     INDEX_KINDS,
+    PRECISIONS,
     RUNTIMES,
     IndexKind,
+    Precision,
     Runtime,
 )
 from qa.errors import SettingsError
@@ -59,6 +61,12 @@ class Settings:
         "onnx",
         "onnx (ONNX Runtime, exported once; no torch at start-up) or torch.",
         allowed=RUNTIMES,  # defined with the model names, where the loader checks them
+    )
+    embedding_precision: Precision = _setting(  # noqa: RUF009
+        "auto",
+        "fp32, int8 (ONNX, quantised) or auto: a library keeps the precision it was embedded "
+        "with; a new one is int8 where the CPU has VNNI (AVX-512 VNNI, AVX-VNNI), else fp32.",
+        allowed=PRECISIONS,
     )
     embedding_batch_size: int = _setting(32, "Texts per encoder batch.")
     chunk_tokens: int = _setting(200, "Token budget of a chunk, in cl100k tokens.")

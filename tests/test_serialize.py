@@ -181,7 +181,15 @@ def test_transcript_the_show_contract() -> None:
 def test_ingest_report_and_list_contracts() -> None:
     added = FileResult("seed/transcript.txt", "added", TID, utterances=31, chunks=9)
     failed = FileResult("broken.vtt", "failed", error="broken.vtt: malformed cue time at line 3")
-    report = IngestReport([added, failed], embedded=9, sentences_embedded=88, seconds=3.14159)
+    report = IngestReport(
+        [added, failed],
+        embedded=9,
+        sentences_embedded=88,
+        seconds=3.14159,
+        searchable_seconds=1.23456,
+        sentences_pending=2,
+        encoder="all-MiniLM-L6-v2+onnx-int8",
+    )
     shown = ingest_report_json(report)
     assert shown == {
         "files": [file_result_json(added), file_result_json(failed)],
@@ -193,6 +201,9 @@ def test_ingest_report_and_list_contracts() -> None:
         "embedded": 9,
         "sentences_embedded": 88,
         "seconds": 3.142,
+        "searchable_seconds": 1.235,
+        "sentences_pending": 2,
+        "encoder": "all-MiniLM-L6-v2+onnx-int8",
     }
     assert list(file_result_json(failed)) == [
         "path",

@@ -84,6 +84,9 @@ class Handlers:
         self.lock = ReadWriteLock()
         self.uploads = self.library.folder / UPLOADS
         self.media = MediaStore(self.library)
+        # Set by `serve` to wake its background sentence worker: an upload is then answerable
+        # as soon as its passages are embedded, and its sentence vectors follow.
+        self.after_ingest: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------------------ views
 
@@ -341,7 +344,10 @@ class Handlers:
         if saved:
             try:
                 with self.lock.write():
-                    ingested = ingest(self.library, saved, progress=report)
+                    later = self.after_ingest is not None
+                    ingested = ingest(self.library, saved, progress=report, sentences=not later)
+                if self.after_ingest is not None:
+                    self.after_ingest()
             except TranscriptQAError as exc:
                 return present.message_html(str(exc), "error") + present.ingest_html(results)
             except Exception:

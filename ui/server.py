@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr  # ui/__init__.py has set the environment gradio and the model hub read
 
 from qa.answer.assistant import Assistant
+from qa.ingest.background import SentenceWorker
 from qa.ingest.parsers import EXTENSIONS
 from qa.models import Filters
 from qa.settings import Settings
@@ -367,4 +368,10 @@ def serve(settings: Settings) -> None:
     if problem:
         log.warning("%s; run `tqa reindex` (the UI shows a banner)", problem)
     assistant = build_assistant(settings, library)
-    launch(build_app(assistant, settings), settings)
+    demo = build_app(assistant, settings)
+    # Sentence vectors an ingest left pending, and those of uploads, are stored meanwhile.
+    worker = SentenceWorker(library)
+    handlers: Handlers = getattr(demo, "handlers")  # noqa: B009 (set by build_app)
+    handlers.after_ingest = worker.wake
+    worker.start()
+    launch(demo, settings)

@@ -1,17 +1,23 @@
 """Ingest and reindex: files -> transcripts -> chunks -> vectors -> the library's write.
 
-`ingest` lists the files under the paths, reads and parses each (a bad file is reported with its
-name and why, and the rest of the batch still lands), skips a transcript whose content hash is
-unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and changed transcripts
-and hands them to Library.write, one transaction per batch. `reindex` does the same for every
-stored transcript with the current chunker and model. `rename_speakers` names a transcript's
-speakers and writes it again the same way; the names users gave are applied to every
-transcript before it is chunked, so a changed file re-ingested keeps them
-(qa.ingest.speaker_names).
+`ingest` runs in two phases. Phase one makes the files searchable: it lists the files under the
+paths, reads and parses each (a bad file is reported with its name and why, and the rest of the
+batch still lands), skips a transcript whose content hash is unchanged, and every
+FILES_PER_COMMIT files chunks and embeds the new and changed transcripts and hands them to
+Library.write, one transaction per batch, which also lists them as pending sentences. Phase two
+(`complete_sentences`, run by the same ingest after phase one, or by `tqa serve` in the
+background) splits each pending transcript's utterances into sentences, puts the quotable ones'
+vectors in the embedding cache and stores the spans, one transcript at a time; until then the
+answerer splits and embeds the few sentences it needs itself. `reindex` does phase one for every
+stored transcript with the current chunker and model, then phase two.
+`rename_speakers` names a transcript's speakers and writes it again the same way; the names
+users gave are applied to every transcript before it is chunked, so a changed file re-ingested
+keeps them (qa.ingest.speaker_names).
 
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
-next run finds in the cache) and the one EMBED_BATCH being encoded.
+next run finds in the cache) and the one EMBED_BATCH being encoded; a kill in phase two leaves
+the transcripts it had not finished pending, for the next ingest or `tqa serve` to complete.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from qa.ingest.parsers import (
     transcript_from_bytes,
 )
 from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
-from qa.models import Transcript
+from qa.models import Transcript, Utterance
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
 from qa.store.media import MEDIA_EXTENSIONS, find_beside
@@ -46,6 +52,7 @@ __all__ = [
     "Progress",
     "RenameReport",
     "SkippedFile",
+    "complete_sentences",
     "file_hash",
     "ingest",
     "iter_transcript_files",
@@ -60,8 +67,8 @@ FILES_PER_COMMIT = 25
 # Texts sent to the encoder between two commits of the embedding cache: a kill loses at most
 # this much embedding work, and progress is reported this often.
 EMBED_BATCH = 256
-# Distinct sentences embedded per slice: their vectors only go to the cache, so a slice bounds
-# the vectors held in memory at once, however many files the batch has.
+# Distinct sentences embedded per slice of phase two: their vectors only go to the cache, so a
+# slice bounds the vectors held in memory at once (and the work a kill can lose).
 SENTENCE_SLICE = 2048
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -94,6 +101,12 @@ class IngestReport:
     embedded: int = 0  # chunk texts sent to the encoder (cache misses)
     sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
     seconds: float = 0.0
+    # Phase one's end: from here every file of the run was searchable and answerable.
+    searchable_seconds: float = 0.0
+    # Transcripts whose sentence vectors are still to be stored when the run ends (phase two
+    # was not asked for, or another process is doing it).
+    sentences_pending: int = 0
+    encoder: str = ""  # the model name the vectors were made with (int8 ones say so)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -101,8 +114,6 @@ class IngestReport:
 
 # A parsed transcript waiting for its batch: (transcript, content hash, its result).
 _Pending = tuple[Transcript, str, FileResult]
-# Sentence spans of utterances, by (transcript id, utterance index).
-_Sentences = dict[tuple[str, int], list[tuple[int, int]]]
 
 
 def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -162,12 +173,14 @@ def ingest(
     *,
     format: str | None = None,
     progress: Progress | None = None,
+    sentences: bool = True,
 ) -> IngestReport:
-    """Add new files, replace changed ones, skip unchanged ones; report each file."""
+    """Add new files, replace changed ones, skip unchanged ones; report each file. Then, with
+    `sentences`, store the sentence vectors of every pending transcript (phase two)."""
     started = time.perf_counter()
     chunker = _chunker(library)
     files, skipped = scan_paths(paths)
-    report = IngestReport(skipped_files=skipped)
+    report = IngestReport(skipped_files=skipped, encoder=library.encoder.name)
     with library.write_lock():
         library.require_current()
         pending: list[_Pending] = []
@@ -181,6 +194,10 @@ def ingest(
                 progress("parse", done, len(files))
         if pending:
             _commit(library, chunker, pending, report, progress)
+    report.searchable_seconds = time.perf_counter() - started
+    if sentences:
+        report.sentences_embedded += complete_sentences(library, progress)
+    report.sentences_pending = len(library.pending_sentences())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -192,8 +209,74 @@ def reindex(library: Library, progress: Progress | None = None) -> int:
         ids = library.transcript_ids()
         digests = library.content_hashes()
         items = [(library.transcript(tid), digests[tid]) for tid in ids]
-        counts, _, _ = _store(library, chunker, items, library.new_index(), ids, progress)
-        return sum(counts)
+        counts, _ = _store(library, chunker, items, library.new_index(), ids, progress)
+    complete_sentences(library, progress)
+    return sum(counts)
+
+
+def complete_sentences(
+    library: Library,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> int:
+    """Phase two: for each pending transcript, embed its quotable sentences into the cache, then
+    store its sentence spans and mark it done. Returns the sentences encoded.
+
+    One process at a time does this (Library.sentences_lock; another returns 0 at once) and it
+    goes on until none are pending, new ones included. A kill loses no committed work: vectors
+    are committed every EMBED_BATCH and a transcript is marked done only after its vectors are
+    stored. `stop()` true ends it between slices (a server shutting down).
+    """
+    if not library.sentence_vectors or library.mismatch():
+        # (A library made with another model waits for `tqa reindex`, which redoes this.)
+        return 0
+    encoded = 0
+    with library.sentences_lock() as held:
+        if not held:
+            return 0
+        done = 0
+        while pending := library.pending_sentences():
+            total = done + len(pending)
+            for part in _sentence_slices(library, pending):
+                if stop is not None and stop():
+                    return encoded
+                spans = {
+                    tid: {u.index: sentence_spans(u.text) for u in utterances}
+                    for tid, _, utterances in part
+                }
+                texts = {
+                    u.text[a:b]: None
+                    for tid, _, utterances in part
+                    for u in utterances
+                    for a, b in spans[tid][u.index]
+                    if is_quotable(u.text[a:b])
+                }
+                encoded += _embed(library, list(texts), None, "sentences")[1]
+                for tid, digest, _ in part:
+                    library.store_sentences(tid, digest, spans[tid])
+                done += len(part)
+                if progress:
+                    progress("sentences", done, total)
+    return encoded
+
+
+def _sentence_slices(
+    library: Library, pending: Sequence[tuple[str, str]]
+) -> Iterator[list[tuple[str, str, list[Utterance]]]]:
+    """The pending transcripts with their utterances, in slices of about SENTENCE_SLICE
+    sentences' worth of text (estimated from the length of the text)."""
+    part: list[tuple[str, str, list[Utterance]]] = []
+    size = 0
+    for tid, digest in pending:
+        utterances = library.utterances(tid)
+        part.append((tid, digest, utterances))
+        # About 120 characters a sentence in speech transcripts.
+        size += sum(len(u.text) for u in utterances) // 120
+        if size >= SENTENCE_SLICE:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
 
 
 @dataclass
@@ -235,13 +318,13 @@ def rename_speakers(
             # that changes no name would change none at re-ingest either).
             report.chunks = library.transcript_chunk_count(transcript_id)
         else:
-            # The texts are unchanged, so are their sentences: the stored spans spare pysbd
-            # (a third of a rename's time).
+            # The texts are unchanged, so are their sentences and their vectors: the stored
+            # spans are kept (no phase two for a rename).
             spans = library.sentence_spans(transcript_id, 0, len(transcript.utterances))
             known = None
             if library.sentence_vectors and len(spans) == len(transcript.utterances):
-                known = {(transcript_id, idx): list(s) for idx, s in spans.items()}
-            counts, encoded, sentences = _store(
+                known = {transcript_id: {idx: list(s) for idx, s in spans.items()}}
+            counts, encoded = _store(
                 library,
                 chunker,
                 [(transcript, digest)],
@@ -251,11 +334,7 @@ def rename_speakers(
                 names={transcript_id: names},
                 sentences=known,
             )
-            report.chunks, report.embedded, report.sentences_embedded = (
-                counts[0],
-                encoded,
-                sentences,
-            )
+            report.chunks, report.embedded = counts[0], encoded
     report.seconds = time.perf_counter() - started
     return report
 
@@ -311,11 +390,10 @@ def _commit(
     replaced = [t.id for t, _, r in pending if r.status == "replaced"]
     items = [(t, digest) for t, digest, _ in pending]
     index = library.index_copy()
-    counts, encoded, sentences = _store(library, chunker, items, index, replaced, progress)
+    counts, encoded = _store(library, chunker, items, index, replaced, progress)
     for (_, _, result), count in zip(pending, counts, strict=True):
         result.chunks = count
     report.embedded += encoded
-    report.sentences_embedded += sentences
 
 
 def _store(
@@ -326,14 +404,15 @@ def _store(
     delete: Sequence[str],
     progress: Progress | None,
     names: Mapping[str, Mapping[str, str]] | None = None,
-    sentences: _Sentences | None = None,
-) -> tuple[list[int], int, int]:
+    sentences: Mapping[str, Mapping[int, Sequence[tuple[int, int]]]] | None = None,
+) -> tuple[list[int], int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
     transaction, delete the transcripts `delete` names, insert these, store `names` (new
     speaker names by transcript id), add their vectors to `index` and publish it. Each
-    transcript is first given its speaker names: those of `names`, else those stored. Returns
-    (chunks per transcript, chunk texts encoded, sentences encoded). `sentences`: the
-    utterances' sentence spans when already known."""
+    transcript is first given its speaker names: those of `names`, else those stored. Its
+    sentences are left pending (phase two), unless `sentences` gives its spans already (a
+    rename: the texts are unchanged, so are their spans and vectors). Returns (chunks per
+    transcript, chunk texts encoded)."""
     items = [
         (
             apply_names(t, names[t.id] if names and t.id in names else library.speaker_names(t.id)),
@@ -347,32 +426,19 @@ def _store(
     ]
     texts = [c.text for _, _, chunks in chunked for c in chunks]
     vectors, encoded = _embed(library, texts, progress)
-    transcripts = [t for t, _ in items]
-    if sentences is None:
-        sentences = _split_sentences(library, transcripts)
-    sentences_encoded = _embed_sentences(library, transcripts, sentences, progress)
+    known = sentences or {}
     prepared = [
         PreparedTranscript(
             transcript=t,
             content_hash=digest,
             chunks=chunks,
-            sentences={
-                u.index: sentences[(t.id, u.index)]
-                for u in t.utterances
-                if (t.id, u.index) in sentences
-            },
+            sentences=known.get(t.id, {}),
+            sentences_pending=library.sentence_vectors and t.id not in known,
         )
         for t, digest, chunks in chunked
     ]
     library.write(prepared, vectors, index, delete, speaker_names=names)
-    return [len(chunks) for _, _, chunks in chunked], encoded, sentences_encoded
-
-
-def _split_sentences(library: Library, transcripts: Sequence[Transcript]) -> _Sentences:
-    """Each utterance's sentence spans by (transcript id, utterance index), when stored."""
-    if not library.sentence_vectors:
-        return {}
-    return {(t.id, u.index): sentence_spans(u.text) for t in transcripts for u in t.utterances}
+    return [len(chunks) for _, _, chunks in chunked], encoded
 
 
 def _embed(
@@ -382,7 +448,12 @@ def _embed(
     encoder = library.encoder
     hashes = [content_hash(t, encoder.name) for t in texts]
     cached = library.cache.get(hashes)
-    missing = sorted({h: i for i, h in enumerate(hashes) if h not in cached}.items())
+    # Each distinct text once, longest first: every encoder call then gets texts of about one
+    # length, so its batches carry almost no padding (characters stand in for word pieces).
+    missing = sorted(
+        {h: i for i, h in enumerate(hashes) if h not in cached}.items(),
+        key=lambda item: -len(texts[item[1]]),
+    )
     encoded = 0
     for start in range(0, len(missing), EMBED_BATCH):
         part = missing[start : start + EMBED_BATCH]
@@ -398,25 +469,3 @@ def _embed(
     for i, h in enumerate(hashes):
         matrix[i] = cached[h]
     return matrix, encoded
-
-
-def _embed_sentences(
-    library: Library,
-    transcripts: Sequence[Transcript],
-    sentences: _Sentences,
-    progress: Progress | None,
-) -> int:
-    """Put the vectors of the transcripts' quotable sentences in the embedding cache."""
-    texts = {
-        u.text[start:end]: None
-        for t in transcripts
-        for u in t.utterances
-        for start, end in sentences.get((t.id, u.index), [])
-        if is_quotable(u.text[start:end])
-    }
-    encoded = 0
-    # In slices: the vectors are only cached here, never held for a whole batch of files.
-    unique = list(texts)
-    for start in range(0, len(unique), SENTENCE_SLICE):
-        encoded += _embed(library, unique[start : start + SENTENCE_SLICE], progress, "sentences")[1]
-    return encoded

@@ -41,6 +41,9 @@ from qa.store.cache import EmbeddingCache
 from qa.store.schema import SCHEMA_VERSION, SQL_IN_BATCH, Manifest, connect
 
 LOCK_NAME = "write.lock"
+# Held by the one process storing sentence vectors (the second phase of an ingest), apart from
+# the write lock so that ingests, removals and uploads go on meanwhile.
+SENTENCES_LOCK_NAME = "sentences.lock"
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,15 @@ class StoredChunk:
 @dataclass(frozen=True)
 class PreparedTranscript:
     """A transcript ready to store: the hash of its source, its chunks, and the sentence spans
-    of its utterances by utterance index (empty when sentences are not stored)."""
+    of its utterances by utterance index (empty when sentences are not stored). With
+    `sentences_pending` the spans and vectors come later (`store_sentences`, the second phase of
+    an ingest): the transcript is searchable at once and listed in pending_sentences until then."""
 
     transcript: Transcript
     content_hash: str
     chunks: Sequence[Chunk]
     sentences: Mapping[int, Sequence[tuple[int, int]]]
+    sentences_pending: bool = False
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -238,6 +244,33 @@ class Library:
                 handle.seek(0)
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def sentences_lock(self) -> Iterator[bool]:
+        """Try to become the one process storing sentence vectors: yields whether it did (the
+        holder goes on until none are pending, so the others need not wait)."""
+        with open(self.folder / SENTENCES_LOCK_NAME, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def reopened(self) -> Library:
+        """The same library with its own database connection (for another thread to write on)."""
+        return Library(
+            self.folder,
+            self.encoder,
+            chunk_tokens=self.chunk_tokens,
+            index_kind=self.index_kind_setting,
+            index_auto_threshold=self.index_auto_threshold,
+            max_file_bytes=self.max_file_bytes,
+            sentence_vectors=self.sentence_vectors,
+        )
 
     # ----------------------------------------------------------------------------- reading
 
@@ -503,6 +536,46 @@ class Library:
         """Every stored transcript's content hash, by transcript id."""
         return dict(self._db.execute("SELECT id, content_hash FROM transcripts").fetchall())
 
+    def pending_sentences(self) -> list[tuple[str, str]]:
+        """(transcript id, content hash) of the transcripts whose sentences are still to be
+        stored, in the order they were written."""
+        return [
+            (str(r[0]), str(r[1]))
+            for r in self._db.execute(
+                "SELECT transcript_id, content_hash FROM pending_sentences ORDER BY rowid"
+            )
+        ]
+
+    def store_sentences(
+        self, transcript_id: str, content_hash: str, spans: Mapping[int, Sequence[tuple[int, int]]]
+    ) -> bool:
+        """Store the sentence spans of a pending transcript and mark it done, in one transaction;
+        the caller has put their vectors in the cache first. False (and nothing written) when
+        that version of the transcript is no longer pending: removed, replaced or done already.
+        Needs no write lock: it touches no chunk and no index generation."""
+        db = self._db
+        with self._snapshot_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = (
+                    db.execute(
+                        "DELETE FROM pending_sentences WHERE transcript_id=? AND content_hash=?",
+                        (transcript_id, content_hash),
+                    ).rowcount
+                    == 0
+                )
+                if not gone:
+                    db.executemany(
+                        "INSERT OR REPLACE INTO sentences(transcript_id, idx, spans_json) "
+                        "VALUES (?,?,?)",
+                        [(transcript_id, i, json.dumps(list(s))) for i, s in spans.items()],
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return not gone
+
     def transcript_chunk_count(self, transcript_id: str) -> int:
         return int(
             self._db.execute(
@@ -607,6 +680,7 @@ class Library:
             self._db.execute("DELETE FROM utterances WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM utterance_marks WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM sentences WHERE transcript_id=?", (tid,))
+            self._db.execute("DELETE FROM pending_sentences WHERE transcript_id=?", (tid,))
             self._db.execute("DELETE FROM transcripts WHERE id=?", (tid,))
         return chunk_ids
 
@@ -652,6 +726,12 @@ class Library:
                 if u.index in item.sentences
             ],
         )
+        if item.sentences_pending:
+            self._db.execute(
+                "INSERT OR REPLACE INTO pending_sentences(transcript_id, content_hash) "
+                "VALUES (?, ?)",
+                (t.id, item.content_hash),
+            )
 
     def _insert_chunk(self, c: Chunk) -> int:
         cursor = self._db.execute(

@@ -2,9 +2,11 @@
 
 library.sqlite holds transcripts, utterances, sentence spans, chunks with their speakers, the
 chunks_fts keyword index (FTS5, kept by triggers), the embedding cache, the speaker names users
-gave (speaker_names), media (recordings kept in media/) and meta (the index generation and the
-manifest). It runs in WAL mode:
-readers keep one committed state while the one writer commits.
+gave (speaker_names), media (recordings kept in media/), meta (the index generation and the
+manifest) and pending_sentences: the transcripts whose sentence spans and vectors the second
+phase of an ingest has yet to store (a table added without a version change: an older library
+has none pending). It runs in WAL mode: readers keep one committed state while the one writer
+commits.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ CREATE TABLE IF NOT EXISTS speaker_names(
 CREATE TABLE IF NOT EXISTS media(
     transcript_id TEXT PRIMARY KEY, file TEXT NOT NULL, original TEXT NOT NULL,
     added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_sentences(
+    transcript_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
 """
 
 

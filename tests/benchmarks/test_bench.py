@@ -109,3 +109,18 @@ def test_comparison_divides_ours_by_theirs() -> None:
 def test_percentile() -> None:
     assert bench.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert bench.percentile([], 95) is None
+
+
+def test_first_answer_stage_times_ours_and_says_when_theirs_is_missing(
+    kremlin_dir: Path, tmp_path: Path
+) -> None:
+    args = _args(kremlin_dir, tmp_path)
+    args.llamaindex_python = str(tmp_path / "no-such-venv" / "python")
+    result = bench.run_stage("first_answer", args)["pages_3"]
+    assert result["pages"] == 3 and "error" not in result
+    # Searchable (every file in) before the first answer, and that before the ingest ended.
+    assert 0 < result["ours_published_s"] <= result["ours_first_answer_s"]
+    assert result["ours_first_answer_s"] <= result["ours_full_ingest_s"]
+    assert result["ours_sentences_embedded"] > result["ours_embedded"] > 0
+    assert result["ours_encoder"] == "hash-64"
+    assert "make bench-env" in result["theirs"]

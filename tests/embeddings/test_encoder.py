@@ -10,7 +10,7 @@ import pytest
 
 from embeddings.base import Encoder, HashEncoder, RememberingEncoder, content_hash
 from embeddings.errors import ModelError
-from embeddings.loading import load_encoder
+from embeddings.loading import choose_precision, cpu_vnni, load_encoder
 from embeddings.models import DEFAULT_MODEL
 from embeddings.sentence_transformer import SentenceTransformerEncoder
 
@@ -223,3 +223,29 @@ def test_minilm_batch_keeps_input_order(minilm: Encoder, seed_lines: list[str]) 
     batched = minilm.encode(texts)
     one_by_one = np.vstack([minilm.encode([t]) for t in texts])
     assert np.allclose(batched, one_by_one, atol=1e-5)
+
+
+def test_precision_auto_follows_the_library_then_the_cpu(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 avx512f avx512_vnni\n", "utf-8")
+    assert cpu_vnni(cpuinfo) == "avx512_vnni"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 fma\n", "utf-8")
+    assert cpu_vnni(cpuinfo) is None
+    assert cpu_vnni(tmp_path / "absent") is None
+    new = tmp_path / "new-library"
+    assert choose_precision("auto", new, vnni="avx_vnni", int8_keeps_quality=True) == "int8"
+    # The recipe measured today loses more than a point of retrieval: auto stays fp32.
+    assert choose_precision("auto", new, vnni="avx_vnni", int8_keeps_quality=False) == "fp32"
+    assert choose_precision("fp32", new, vnni="avx_vnni") == "fp32"
+    assert choose_precision("int8", new, vnni=None) == "int8"
+    # A library keeps the precision its vectors were made with, whatever this CPU has.
+    old = tmp_path / "old-library"
+    old.mkdir()
+    (old / "manifest.json").write_text('{"embedding_model": "all-MiniLM-L6-v2"}', "utf-8")
+    assert choose_precision("auto", old, vnni="avx512_vnni") == "fp32"
+    (old / "manifest.json").write_text('{"embedding_model": "all-MiniLM-L6-v2+onnx-int8"}', "utf-8")
+    assert choose_precision("auto", old, vnni=None) == "int8"
+    with pytest.raises(ModelError, match="precision"):
+        choose_precision("int4", new)
+    with pytest.raises(ModelError, match="precision"):
+        load_encoder("hash", precision="auto")

@@ -16,9 +16,9 @@ import pytest
 
 from embeddings.base import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
-from qa.ingest.pipeline import ingest, reindex
+from qa.ingest.pipeline import complete_sentences, ingest, reindex
 from qa.models import Filters
-from qa.sentences import quotable_sentences, sentence_spans
+from qa.sentences import is_quotable, quotable_sentences, sentence_spans
 from qa.store.cache import StoredFirstEncoder
 from qa.store.library import Library
 from tests.conftest import REPO, require_shared, sample_paths
@@ -137,6 +137,55 @@ def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
 
+def test_searchable_before_its_sentence_vectors(tmp_path: Path, sample_copy: Path) -> None:
+    """Phase one publishes the transcripts; phase two stores their sentences later, and the
+    answerer's encoder embeds what is not stored yet itself."""
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder)
+    report = ingest(library, [sample_copy], sentences=False)
+    assert report.sentences_embedded == 0 and report.sentences_pending == 4
+    assert report.searchable_seconds <= report.seconds
+    assert library.check() == [] and len(library.transcript_ids()) == 4
+    seed = library.transcript(SEED_ID)
+    sentences = [u.text[a:b] for u in seed.utterances for a, b in quotable_sentences(u.text)]
+    assert library.cache.vectors(sentences) == {}
+    assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
+    before = encoder.texts_encoded
+    StoredFirstEncoder(library).encode(sentences[:3])
+    assert encoder.texts_encoded == before + 3  # on the fly, as with sentence_vectors=0
+
+    # A transcript replaced while pending is done in its new version only.
+    page = sample_copy / "62966.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("<p>", "<p>An added opening sentence here. ", 1),
+        encoding="utf-8",
+    )
+    assert ingest(library, [page], sentences=False).count("replaced") == 1
+    digest = library.stored_hash("62966")
+    assert digest is not None and ("62966", digest) in library.pending_sentences()
+    assert not library.store_sentences("62966", "an-older-version", {0: [(0, 5)]})
+
+    # Another process holding the sentences lock: this one leaves the work to it.
+    with library.reopened() as other, other.sentences_lock() as held:
+        assert held
+        assert complete_sentences(library) == 0
+    assert len(library.pending_sentences()) == 4
+
+    encoded = complete_sentences(library)
+    assert encoded >= len(set(sentences)) and library.pending_sentences() == []
+    assert set(library.cache.vectors(sentences)) == set(sentences)
+    stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
+    assert stored_spans == {u.index: sentence_spans(u.text) for u in seed.utterances}
+    replaced = library.transcript("62966")
+    assert library.sentence_spans("62966", 0, 0) == {0: sentence_spans(replaced.utterances[0].text)}
+    assert complete_sentences(library) == 0
+    # The next ingest finds nothing to embed, and the answerer reads the stored vectors.
+    assert ingest(library, [sample_copy]).sentences_embedded == 0
+    before = encoder.texts_encoded
+    StoredFirstEncoder(library).encode(sentences[:3])
+    assert encoder.texts_encoded == before
+
+
 def test_remove_deletes_rows_and_vectors(tmp_path: Path, sample_copy: Path) -> None:
     from qa.retrieve.retriever import Retriever
 
@@ -208,11 +257,18 @@ sys.path.insert(0, {repo!r})
 from embeddings.base import HashEncoder
 from qa.store.library import Library
 import qa.ingest.pipeline
-from qa.ingest.pipeline import ingest, reindex
+from qa.ingest.pipeline import complete_sentences, ingest, reindex
 qa.ingest.pipeline.FILES_PER_COMMIT = 3
+# Small slices, so that a kill in phase two falls between many commits.
+qa.ingest.pipeline.SENTENCE_SLICE = 100
+qa.ingest.pipeline.EMBED_BATCH = 32
 library = Library(Path(sys.argv[2]), HashEncoder(64))
 if sys.argv[1] == "ingest":
     ingest(library, [Path(p) for p in sys.argv[3:]])
+elif sys.argv[1] == "phase-one":
+    ingest(library, [Path(p) for p in sys.argv[3:]], sentences=False)
+elif sys.argv[1] == "sentences":
+    complete_sentences(library)
 elif sys.argv[1] == "remove":
     library.remove(sys.argv[3:])
 else:
@@ -287,6 +343,82 @@ def test_killed_writes_leave_a_library_that_opens_and_answers(tmp_path: Path) ->
             if operation == "remove":
                 # All of the removal happened, or none of it.
                 assert present in (set(ids), set(ids) - set(ids[:12]))
+
+
+_Spans = dict[str, dict[int, list[tuple[int, int]]]]
+
+
+def _assert_sentences_whole(folder: Path, reference: _Spans | None, what: str) -> _Spans:
+    """Every transcript not pending has all its sentence spans (those of `reference`, a run
+    never killed, when given) and the vectors of all its quotable sentences stored; returns
+    the spans stored, by transcript."""
+    library = Library(folder, HashEncoder(64))
+    try:
+        assert library.check() == [], what
+        pending = dict(library.pending_sentences())
+        assert set(pending) <= set(library.transcript_ids()), what
+        stored: _Spans = {}
+        for tid in set(library.transcript_ids()) - set(pending):
+            utterances = library.utterances(tid)
+            spans = library.sentence_spans(tid, 0, len(utterances))
+            assert len(spans) == len(utterances), (what, tid)
+            if reference is not None:
+                assert spans == reference[tid], (what, tid)
+            texts = {u.index: u.text for u in utterances}
+            quotable = [
+                texts[i][a:b]
+                for i, pairs in spans.items()
+                for a, b in pairs
+                if is_quotable(texts[i][a:b])
+            ]
+            assert set(library.cache.vectors(quotable)) == set(quotable), (what, tid)
+            stored[tid] = spans
+        return stored
+    finally:
+        library.close()
+
+
+def test_killed_sentence_phase_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL phase two (sentence vectors) at random moments: the library stays whole, every
+    transcript is done or still pending, and the next run completes the rest."""
+    kremlin = require_shared("kremlin", "html")
+    pages = [str(p) for p in sorted(kremlin.glob("*.html"))[:12]]
+    script = tmp_path / "write.py"
+    script.write_text(_SCRIPT.format(repo=str(REPO)), encoding="utf-8")
+    folder = tmp_path / "lib"
+    _timed_run(script, "phase-one", str(folder), *pages)
+    assert _assert_sentences_whole(folder, None, "after phase one") == {}
+    backup = tmp_path / "phase-one"
+    shutil.copytree(folder, backup)
+    full = _timed_run(script, "sentences", str(folder))
+    reference = _assert_sentences_whole(folder, None, "after phase two")
+    assert len(reference) == len(pages)
+    first = Path(pages[0]).stem
+    with Library(folder, HashEncoder(64)) as library:
+        utterances = library.utterances(first)
+    assert reference[first] == {u.index: sentence_spans(u.text) for u in utterances}
+    rng = random.Random(20261130)
+    kills = attempts = 0
+    done_at_kill: list[int] = []
+    while kills < 8:
+        attempts += 1
+        assert attempts <= 24, f"only {kills} of {attempts} runs could be interrupted"
+        shutil.rmtree(folder)
+        shutil.copytree(backup, folder)
+        # Every other kill hits a run that resumes an earlier killed one.
+        if attempts % 2 == 0:
+            _killed_run(script, rng.uniform(0.1, 0.5) * full, "sentences", str(folder))
+        kills += _killed_run(script, rng.uniform(0.05, 0.95) * full, "sentences", str(folder))
+        stored = _assert_sentences_whole(folder, reference, f"after killed phase two {attempts}")
+        done_at_kill.append(len(stored))
+        # The next ingest (nothing changed) completes what the killed one left.
+        library = Library(folder, HashEncoder(64))
+        report = ingest(library, [Path(p) for p in pages])
+        assert report.count("skipped") == len(pages) and report.sentences_pending == 0
+        library.close()
+        assert len(_assert_sentences_whole(folder, reference, f"rerun {attempts}")) == len(pages)
+    # The kills fell at different points of the work, not all before or after it.
+    assert len(set(done_at_kill)) > 2 and min(done_at_kill) < len(pages)
 
 
 def test_filters_in_memory_match_the_sql_filters(tmp_path: Path, sample_copy: Path) -> None:
