@@ -51,11 +51,12 @@ def test_an_uploaded_recording_plays_with_its_transcript(
     kept = handlers.media.path(f"{STEM}.wav")
     assert kept.read_bytes() == wav.read_bytes()
 
-    # The reader at utterance 3: highlighted, with the player cued from the library's file.
-    reader = handlers.open_reader(json.dumps({"tid": STEM, "u": 3, "end": 3}))
-    assert 'class="r-utt cited target" id="ru-3"' in reader
+    # The reader at utterance 1 (Nazarbayev's three cues, merged): highlighted, with the player
+    # cued from the library's file at the utterance's start.
+    reader = handlers.open_reader(json.dumps({"tid": STEM, "u": 1, "end": 1}))
+    assert 'class="r-utt cited target" id="ru-1"' in reader
     assert f'src="/gradio_api/file={kept}"' in reader
-    assert 'data-start="18.305"' in reader
+    assert 'data-start="15.626"' in reader
     searched, request = handlers.search_reader("Russian doctors", json.dumps({"tid": STEM, "u": 0}))
     assert "1 utterance with" in searched and json.loads(request)["q"] == "Russian doctors"
     assert "no transcript" in handlers.open_reader(json.dumps({"tid": "missing", "u": 0}))
