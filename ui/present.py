@@ -9,7 +9,6 @@ on are written as numeric entities, so the same string is inert as HTML and as M
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +19,7 @@ from qa.answer.lookup import QuoteMatch
 from qa.ingest.pipeline import FileResult
 from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
-from qa.retrieve.times import describe_time_range
+from qa.retrieve.times import clock, describe_time_range
 from qa.store.library import TranscriptInfo
 from qa.store.media import MediaSource, link_at
 
@@ -58,16 +57,6 @@ def esc(text: object) -> str:
     return str(text).translate(_ENTITIES).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def format_time(seconds: float | None) -> str:
-    """`1:02:03` or `2:03` for a start time; empty when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return ""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def shorten(text: str, max_words: int) -> str:
     """The first max_words words of text, with an ellipsis when cut."""
     words = text.split()
@@ -91,7 +80,7 @@ def answer_html(answer: Answer, turn: int, titles: Mapping[str, str] | None = No
         if n not in numbers:
             continue
         parts.append(esc(answer.text[last : match.start()]))
-        when = format_time(starts.get(n))
+        when = clock(starts.get(n))
         shown = f'{n}<span class="when"> {esc(when)}</span>' if when else str(n)
         parts.append(
             f'<a class="cite" href="#{source_id(turn, n)}" title="Show source {n}">[{shown}]</a>'
@@ -193,7 +182,7 @@ def _meta_line(title: str, date: str | None, ref: str, start_s: float | None = N
     if date:
         bits.append(esc(date))
     bits.append(f'<code class="ref">{esc(ref)}</code>')
-    when = format_time(start_s)
+    when = clock(start_s)
     if when:
         bits.append(f"at {esc(when)}")
     return '<div class="meta">' + " · ".join(bits) + "</div>"
@@ -204,7 +193,7 @@ def media_html(media: MediaView | None, start_s: float | None, element_id: str) 
     ui/static/head.js when played), or a link to the moment on YouTube or the source page."""
     if media is None:
         return ""
-    when = format_time(start_s)
+    when = clock(start_s)
     start = "" if start_s is None else f"{max(start_s, 0.0):.3f}"
     if media.source.kind == "file":
         tag = "video" if media.source.is_video else "audio"
@@ -591,7 +580,7 @@ def reader_html(
         if who != previous or u.index == start:
             label = f'<div class="r-who">{esc(who) if who else "<i>Narration</i>"}</div>'
         previous = who
-        when = format_time(u.start_s)
+        when = clock(u.start_s)
         stamp = f'<span class="t">{when}</span>' if when else ""
         if when and media is not None and media.source.kind == "file":
             stamp = (

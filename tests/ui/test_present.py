@@ -12,6 +12,7 @@ from qa.errors import InputError
 from qa.ingest.parsers import EXTENSIONS
 from qa.ingest.pipeline import FileResult
 from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.retrieve.times import clock
 from qa.store.library import TranscriptInfo
 from ui.examples import example_questions
 from ui.filters import make_filters, parse_date
@@ -19,7 +20,6 @@ from ui.present import (
     answer_html,
     esc,
     filters_summary,
-    format_time,
     highlight,
     ingest_html,
     library_table,
@@ -220,8 +220,8 @@ def test_dates_are_validated_and_ordered() -> None:
     assert "speaker: Vladimir Putin" in summary and "election campaign" in summary
 
 
-def test_format_time() -> None:
-    assert (format_time(None), format_time(75.4), format_time(3723)) == ("", "1:15", "1:02:03")
+def test_clock() -> None:
+    assert (clock(None), clock(75.4), clock(3723)) == ("", "1:15", "1:02:03")
 
 
 def test_library_table_and_ingest_results_escape_titles_and_errors() -> None:
