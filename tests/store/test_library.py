@@ -268,6 +268,15 @@ if sys.argv[1] == "ingest":
 elif sys.argv[1] == "phase-one":
     ingest(library, [Path(p) for p in sys.argv[3:]], sentences=False)
 elif sys.argv[1] == "sentences":
+    import time
+    store = Library.store_sentences
+    def slow_store(self, *args, **kwargs):
+        # Phase two with the hash encoder takes milliseconds: a pause before each commit
+        # spreads its commits over time, so kills fall between different ones.
+        time.sleep(0.15)
+        return store(self, *args, **kwargs)
+    Library.store_sentences = slow_store
+    print("started", flush=True)
     complete_sentences(library)
 elif sys.argv[1] == "remove":
     library.remove(sys.argv[3:])
@@ -283,11 +292,27 @@ def _timed_run(script: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
-def _killed_run(script: Path, seconds: float, *args: str) -> bool:
-    """Run the script and SIGKILL it after `seconds`; True when it was killed before the end."""
+def _work_time(script: Path, *args: str) -> float:
+    """How long the script works after printing "started" (its imports left out)."""
     process = subprocess.Popen(
         [sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == b"started"
+    started = time.perf_counter()
+    assert process.wait() == 0
+    return time.perf_counter() - started
+
+
+def _killed_run(script: Path, seconds: float, *args: str, after_start: bool = False) -> bool:
+    """Run the script and SIGKILL it after `seconds` (counted from its "started" line with
+    `after_start`); True when it was killed before the end."""
+    process = subprocess.Popen(
+        [sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    if after_start:
+        assert process.stdout is not None
+        process.stdout.readline()
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -390,7 +415,7 @@ def test_killed_sentence_phase_loses_nothing(tmp_path: Path) -> None:
     assert _assert_sentences_whole(folder, None, "after phase one") == {}
     backup = tmp_path / "phase-one"
     shutil.copytree(folder, backup)
-    full = _timed_run(script, "sentences", str(folder))
+    full = _work_time(script, "sentences", str(folder))
     reference = _assert_sentences_whole(folder, None, "after phase two")
     assert len(reference) == len(pages)
     first = Path(pages[0]).stem
@@ -407,8 +432,12 @@ def test_killed_sentence_phase_loses_nothing(tmp_path: Path) -> None:
         shutil.copytree(backup, folder)
         # Every other kill hits a run that resumes an earlier killed one.
         if attempts % 2 == 0:
-            _killed_run(script, rng.uniform(0.1, 0.5) * full, "sentences", str(folder))
-        kills += _killed_run(script, rng.uniform(0.05, 0.95) * full, "sentences", str(folder))
+            _killed_run(
+                script, rng.uniform(0.1, 0.5) * full, "sentences", str(folder), after_start=True
+            )
+        kills += _killed_run(
+            script, rng.uniform(0.05, 0.95) * full, "sentences", str(folder), after_start=True
+        )
         stored = _assert_sentences_whole(folder, reference, f"after killed phase two {attempts}")
         done_at_kill.append(len(stored))
         # The next ingest (nothing changed) completes what the killed one left.
