@@ -461,8 +461,6 @@ def bench_llamaindex(
     Its documents are our parser's utterances as "Speaker: text" lines, so both sides embed the
     same transcript text; its questions are the query stage's.
     """
-    from qa.ingest.chunking import speaker_prefix
-    from qa.ingest.parsers import read_transcript_file
     from qa.runtime import open_library
 
     if not python.is_file():
@@ -470,15 +468,7 @@ def bench_llamaindex(
             "skipped": f"no LlamaIndex environment at {python}; build it with `make bench-env` "
             "(see benchmarks/requirements-llamaindex.txt) or pass --llamaindex-python"
         }
-    work.mkdir(parents=True, exist_ok=True)
-    docs = work / "docs.jsonl"
-    with open(docs, "w", encoding="utf-8") as handle:
-        for page in pages:
-            transcript = read_transcript_file(page)
-            lines = [speaker_prefix(u) + u.text for u in transcript.utterances]
-            words = sum(len(u.text.split()) for u in transcript.utterances)
-            record = {"id": transcript.id, "title": transcript.title, "text": "\n".join(lines)}
-            handle.write(json.dumps({**record, "words": words}, ensure_ascii=False) + "\n")
+    docs = _llamaindex_docs(pages, work)
     library = open_library(_settings(library_dir, model))
     questions = make_questions(library, 200)
     library.close()
@@ -493,6 +483,24 @@ def bench_llamaindex(
         return {"error": f"exit code {done.returncode}", "stderr_tail": done.stderr[-600:]}
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return result
+
+
+def _llamaindex_docs(pages: Sequence[Path], work: Path) -> Path:
+    """LlamaIndex's documents (work/docs.jsonl): our parser's utterances as "Speaker: text"
+    lines, so both sides embed the same transcript text, with each transcript's word count."""
+    from qa.ingest.chunking import speaker_prefix
+    from qa.ingest.parsers import read_transcript_file
+
+    work.mkdir(parents=True, exist_ok=True)
+    docs = work / "docs.jsonl"
+    with open(docs, "w", encoding="utf-8") as handle:
+        for page in pages:
+            transcript = read_transcript_file(page)
+            lines = [speaker_prefix(u) + u.text for u in transcript.utterances]
+            words = sum(len(u.text.split()) for u in transcript.utterances)
+            record = {"id": transcript.id, "title": transcript.title, "text": "\n".join(lines)}
+            handle.write(json.dumps({**record, "words": words}, ensure_ascii=False) + "\n")
+    return docs
 
 
 def bench_first_answer(
@@ -579,17 +587,7 @@ def _their_first_answer(
     pages: Sequence[Path], work: Path, python: Path, env: dict[str, str]
 ) -> dict[str, Any]:
     """LlamaIndex's defaults from process start to their retriever's first answer."""
-    from qa.ingest.chunking import speaker_prefix
-    from qa.ingest.parsers import read_transcript_file
-
-    work.mkdir(parents=True, exist_ok=True)
-    docs = work / "docs.jsonl"
-    with open(docs, "w", encoding="utf-8") as handle:
-        for page in pages:
-            transcript = read_transcript_file(page)
-            lines = [speaker_prefix(u) + u.text for u in transcript.utterances]
-            record = {"id": transcript.id, "title": transcript.title, "text": "\n".join(lines)}
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    docs = _llamaindex_docs(pages, work)
     (work / "questions.json").write_text(json.dumps([FIRST_QUESTION]), encoding="utf-8")
     out_file = work / "llamaindex.json"
     command = [str(python), str(LLAMAINDEX_SCRIPT), "--docs", str(docs)]
