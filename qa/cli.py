@@ -449,7 +449,7 @@ def _describe_filters(filters: Filters) -> str:
 
 
 def _print_answer(answer: Answer, links: dict[int, str] | None = None) -> None:
-    from qa.retrieve.times import clock
+    from qa.clock import clock
 
     links = links or {}
     if answer.standalone_question != answer.question:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from qa.clock import clock
 from qa.models import Answer, Citation
-from qa.retrieve.times import clock, describe_time_range
+from qa.retrieve.times import describe_time_range
 from qa.serialize import answer_json
 from qa.store.media import MediaSource, link_at
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from qa.answer.lookup import QuoteMatch
+from qa.clock import clock
 from qa.ingest.pipeline import FileResult
 from qa.ingest.speaker_names import SpeakerSummary
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
-from qa.retrieve.times import clock, describe_time_range
+from qa.retrieve.times import describe_time_range
 from qa.store.library import TranscriptInfo
 from qa.store.media import MediaSource, link_at
 

@@ -8,11 +8,11 @@ question that asks for a time (the Retriever only applies the range when some ha
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from qa.clock import clock, parse_clock
 from qa.models import Passage, Utterance
 
 # "around minute 12" is read as 11:00 to 14:00: a minute either side of the minute named, so a
@@ -104,15 +104,6 @@ def _seconds(count: int, unit: str) -> float:
     return count * 60.0
 
 
-def parse_clock(text: str) -> float:
-    """`12:07` -> 727.0, `1:02:03` -> 3723.0."""
-    parts = [int(p) for p in text.split(":")]
-    seconds = 0
-    for p in parts:
-        seconds = seconds * 60 + p
-    return float(seconds)
-
-
 def detect_time_range(question: str) -> TimeRange | None:
     """The part of a recording the question asks about, or None when it names no time."""
     # "after the first hour" before "the first hour".
@@ -132,9 +123,12 @@ def detect_time_range(question: str) -> TimeRange | None:
         else:
             end = 3600.0 if m.group(4).lower() == "hour" else 60.0
         return TimeRange(0.0, end, m.group(0))
+    # A clock that is not a time ("12:75") names no range; the other readings still apply.
     if m := _CLOCK_BETWEEN.search(question):
-        lo, hi = sorted((parse_clock(m.group(1)), parse_clock(m.group(2))))
-        return TimeRange(lo, hi, m.group(0))
+        first, second = parse_clock(m.group(1)), parse_clock(m.group(2))
+        if first is not None and second is not None:
+            lo, hi = sorted((first, second))
+            return TimeRange(lo, hi, m.group(0))
     if m := _BETWEEN.search(question):
         lo, hi = sorted((_number(m.group(1)), _number(m.group(2))))
         return TimeRange(lo * 60.0, (hi + 1) * 60.0, m.group(0))
@@ -144,8 +138,7 @@ def detect_time_range(question: str) -> TimeRange | None:
         word = next(g for g in m.groups() if g)
         minute = _number(word) * 60.0
         return TimeRange(max(0.0, minute - AROUND_S), minute + 60.0 + AROUND_S, m.group(0))
-    if m := _CLOCK_AT.search(question):
-        at = parse_clock(m.group(1))
+    if (m := _CLOCK_AT.search(question)) and (at := parse_clock(m.group(1))) is not None:
         return TimeRange(max(0.0, at - AROUND_S), at + AROUND_S, m.group(0))
     return None
 
@@ -185,16 +178,6 @@ def without_time(question: str, found: TimeRange | None) -> str:
         return question
     rest = question.replace(found.phrase, " ", 1)
     return re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
-
-
-def clock(seconds: float | None) -> str:
-    """`1:02:03` or `12:07` for a time into a recording; empty when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return ""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def describe_time_range(from_s: float | None, to_s: float | None) -> str:

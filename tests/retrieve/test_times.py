@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from qa.clock import clock, parse_clock
 from qa.models import Passage, Utterance
 from qa.retrieve.times import (
     clip_to_times,
-    clock,
     describe_time_range,
     detect_time_range,
     without_time,
@@ -86,3 +86,13 @@ def test_passages_are_clipped_to_the_utterances_inside_the_range() -> None:
     ]
     clipped = clip_to_times(passages, fetch, 60.0, 120.0)
     assert [(p.transcript_id, p.utterance_start, p.utterance_end) for p in clipped] == [("t", 3, 6)]
+
+
+def test_one_clock_reader_for_questions_and_transcripts() -> None:
+    # The parsers' reading of a cue time and the question's "at 12:07" are the same function.
+    assert parse_clock("12:07") == 727.0
+    assert parse_clock("01:02:03,500") == 3723.5
+    assert parse_clock("12:75") is None
+    assert detect_time_range("What was said at 12:75?") is None
+    at = detect_time_range("What was said at 12:07?")
+    assert at is not None and at.from_s == 667.0 and at.to_s == 787.0

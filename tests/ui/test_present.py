@@ -8,11 +8,11 @@ import re
 import pytest
 
 from qa.answer.lookup import QuoteMatch
+from qa.clock import clock
 from qa.errors import InputError
 from qa.ingest.parsers import EXTENSIONS
 from qa.ingest.pipeline import FileResult
 from qa.models import Answer, Citation, Filters, Passage, Utterance
-from qa.retrieve.times import clock
 from qa.store.library import TranscriptInfo
 from ui.examples import example_questions
 from ui.filters import make_filters, parse_date

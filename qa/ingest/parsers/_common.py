@@ -125,22 +125,6 @@ def make_transcript(
     )
 
 
-def parse_clock(value: str) -> float | None:
-    """'01:02:03.5', '01:02:03,500', '02:03' or '83.2' -> seconds; None when malformed."""
-    text = value.strip().replace(",", ".")
-    match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)", text)
-    if match:
-        hours = int(match.group(1) or 0)
-        minutes = int(match.group(2))
-        seconds = float(match.group(3))
-        if minutes >= 60 or seconds >= 60:
-            return None
-        return hours * 3600 + minutes * 60 + seconds
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    return None
-
-
 def load_json(text: str, source: str) -> Any:
     """json.loads, with a syntax error turned into a TranscriptFormatError naming the line."""
     try:

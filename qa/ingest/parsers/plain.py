@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from qa.ingest.parsers._common import Turn, make_transcript, normalize_text, parse_clock
+from qa.clock import parse_clock
+from qa.ingest.parsers._common import Turn, make_transcript, normalize_text
 from qa.ingest.parsers._labels import is_label, merge_split_labels, split_label, split_timestamp
 from qa.models import Transcript
 

@@ -12,8 +12,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from qa.clock import parse_clock
 from qa.errors import TranscriptFormatError
-from qa.ingest.parsers._common import Turn, make_transcript, normalize_text, parse_clock
+from qa.ingest.parsers._common import Turn, make_transcript, normalize_text
 from qa.ingest.parsers._labels import split_label
 from qa.ingest.parsers.merging import merge_pieces
 from qa.models import Transcript
