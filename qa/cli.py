@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from embeddings.offline import use_offline_hub
+from qa.clock import clock
 from qa.errors import TranscriptQAError
 from qa.models import Answer, Filters
 from qa.settings import SETTINGS, Settings, load_settings, setting, settings_markdown
@@ -186,17 +187,9 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         who = u.speaker or "(narration)"
         if u.speaker in named:
             who = f"{u.canonical_speaker} ({u.speaker})"
-        at = f" {_clock(u.start_s)}" if u.start_s is not None else ""
+        at = f" {clock(u.start_s)}" if u.start_s is not None else ""
         print(f"[u{u.index}]{at} {who}: {u.text}")
     return 0
-
-
-def _clock(seconds: float) -> str:
-    """83.5 -> '1:23', 3725 -> '1:02:05': an utterance's start as a person reads it."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def cmd_speakers(args: argparse.Namespace, settings: Settings) -> int:
@@ -449,7 +442,6 @@ def _describe_filters(filters: Filters) -> str:
 
 
 def _print_answer(answer: Answer, links: dict[int, str] | None = None) -> None:
-    from qa.clock import clock
 
     links = links or {}
     if answer.standalone_question != answer.question:
