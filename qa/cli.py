@@ -442,7 +442,6 @@ def _describe_filters(filters: Filters) -> str:
 
 
 def _print_answer(answer: Answer, links: dict[int, str] | None = None) -> None:
-
     links = links or {}
     if answer.standalone_question != answer.question:
         print(f"Searched: {answer.standalone_question}")
