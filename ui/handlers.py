@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -243,22 +244,27 @@ class Handlers:
     # ------------------------------------------------------------------------------- reader
 
     def open_reader(self, request: str | None) -> str:
-        """The reader for a request from head.js: JSON {tid, u, end, q}."""
+        """The reader for a request from head.js: JSON {tid, u, end, q, t} (t: seconds to cue
+        the recording to, the cited sentence's time)."""
         try:
             wanted = json.loads(request or "{}")
             tid = str(wanted["tid"])
             at = int(wanted.get("u", 0))
             end = int(wanted.get("end", at))
             query = str(wanted.get("q", ""))[:200]
+            cue = wanted.get("t")
+            start_s = float(cue) if cue is not None else None
         except (ValueError, KeyError, TypeError):
             return present.reader_empty()
+        if start_s is not None and not (math.isfinite(start_s) and start_s >= 0):
+            start_s = None
         try:
             with self.lock.read():
                 transcript = self.library.transcript(tid)
                 media = self.media_views([tid]).get(tid)
         except TranscriptQAError as exc:
             return present.message_html(str(exc), "error")
-        return present.reader_html(transcript, at, end, query, media)
+        return present.reader_html(transcript, at, end, query, media, start_s)
 
     def search_reader(self, query: str | None, request: str | None) -> tuple[str, str]:
         """Search the open transcript: (reader html, the request now carrying the query)."""

@@ -9,6 +9,7 @@ on are written as numeric entities, so the same string is inert as HTML and as M
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -216,11 +217,19 @@ def media_html(media: MediaView | None, start_s: float | None, element_id: str) 
     )
 
 
-def reader_link(transcript_id: str, start: int, end: int | None = None, label: str = "") -> str:
-    """A link that opens the transcript reader at utterances start..end (head.js sends it)."""
+def reader_link(
+    transcript_id: str,
+    start: int,
+    end: int | None = None,
+    label: str = "",
+    start_s: float | None = None,
+) -> str:
+    """A link that opens the transcript reader at utterances start..end (head.js sends it),
+    its recording cued to start_s when given (a cited sentence inside a long utterance)."""
+    cue = f' data-t="{start_s:.3f}"' if start_s is not None and math.isfinite(start_s) else ""
     return (
         f'<a class="open-reader" href="#reader" data-tid="{html.escape(transcript_id)}" '
-        f'data-u="{start}" data-end="{start if end is None else end}">'
+        f'data-u="{start}" data-end="{start if end is None else end}"{cue}>'
         f"{esc(label) if label else 'Read the transcript'}</a>"
     )
 
@@ -245,7 +254,12 @@ def citation_card(
         rows.append(f'<p class="utt{" cited" if cited else ""}">{_speaker_label(u)}{body}</p>')
     quote = "" if found_any else f"<blockquote><mark>{esc(citation.quote)}</mark></blockquote>"
     speaker = esc(citation.speaker) if citation.speaker else "Narration"
-    read = reader_link(citation.transcript_id, citation.utterance_start, citation.utterance_end)
+    read = reader_link(
+        citation.transcript_id,
+        citation.utterance_start,
+        citation.utterance_end,
+        start_s=citation.start_s,
+    )
     return (
         f'<article class="src-card" id="{source_id(turn, citation.n)}">'
         f'<header><span class="src-n">{citation.n}</span>'
@@ -522,10 +536,12 @@ def reader_html(
     end: int | None = None,
     query: str = "",
     media: MediaView | None = None,
+    start_s: float | None = None,
 ) -> str:
     """The whole-transcript reader: header and recording, the speakers with their counts, the
     search hits, and a window of turns around utterance `at` (utterances at..end highlighted,
-    the first of them marked as the target to scroll to)."""
+    the first of them marked as the target to scroll to). The recording is cued to start_s
+    when given (the cited sentence's own time), else to utterance `at`."""
     utterances = transcript.utterances
     total = len(utterances)
     at = max(0, min(at, total - 1)) if total else 0
@@ -537,10 +553,11 @@ def reader_html(
     meta.append(f'<code class="ref">{esc(tid)}</code>')
     meta.append(f"{total} utterance{'s' if total != 1 else ''}")
     first_start = next((u.start_s for u in utterances if u.start_s is not None), None)
+    cue_s = start_s if start_s is not None else utterances[at].start_s if total else first_start
     head = (
         f'<header class="reader-head"><h2>{esc(transcript.title)}</h2>'
         f'<div class="meta">{" · ".join(meta)}</div>'
-        f"{media_html(media, utterances[at].start_s if total else first_start, 'reader-player')}"
+        f"{media_html(media, cue_s, 'reader-player')}"
         "</header>"
     )
     speakers = "".join(

@@ -24,6 +24,7 @@ from ui.present import (
     ingest_html,
     library_table,
     lookup_html,
+    reader_link,
     sources_panel,
     sources_section,
 )
@@ -294,3 +295,10 @@ def test_a_card_shows_the_start_time_when_the_source_has_one() -> None:
     )
     assert "at 1:15" in visible_text(section) and "ES2004a#u3" in visible_text(section)
     assert "<mark>we need a remote control</mark>" in section
+
+
+def test_a_citation_opens_the_reader_cued_to_its_sentence() -> None:
+    cited = reader_link("t<1>", 4, 5, start_s=83.25)
+    assert 'data-tid="t&lt;1&gt;"' in cited and 'data-t="83.250"' in cited
+    assert "data-t=" not in reader_link("t1", 4)
+    assert "data-t=" not in reader_link("t1", 4, start_s=float("nan"))

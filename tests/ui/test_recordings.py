@@ -57,6 +57,18 @@ def test_an_uploaded_recording_plays_with_its_transcript(
     assert 'class="r-utt cited target" id="ru-1"' in reader
     assert f'src="/gradio_api/file={kept}"' in reader
     assert 'data-start="15.626"' in reader
+    # Opened from a citation of the utterance's last sentence: the player is cued to that
+    # sentence's own cue, not to the turn's start.
+    marks = handlers.library.transcript(STEM).utterances[1].marks
+    assert len(marks) >= 2
+    cited_s = marks[-1][1]
+    cued = handlers.open_reader(json.dumps({"tid": STEM, "u": 1, "end": 1, "t": cited_s}))
+    assert (
+        f'data-start="{cited_s:.3f}"' in cued
+        and 'data-start="15.626"' not in cued.split("reader-turns")[0]
+    )
+    bad = handlers.open_reader(json.dumps({"tid": STEM, "u": 1, "end": 1, "t": -5}))
+    assert 'data-start="15.626"' in bad
     searched, request = handlers.search_reader("Russian doctors", json.dumps({"tid": STEM, "u": 0}))
     assert "1 utterance with" in searched and json.loads(request)["q"] == "Russian doctors"
     assert "no transcript" in handlers.open_reader(json.dumps({"tid": "missing", "u": 0}))

@@ -28,12 +28,15 @@ function tqaOpenReader(link) {
   var search = document.querySelector("#reader-search textarea, #reader-search input");
   var keep = link.closest("#reader-view") && search ? search.value : "";
   if (search && !keep) { search.value = ""; search.dispatchEvent(new Event("input")); }
-  box.value = JSON.stringify({
+  var request = {
     tid: link.getAttribute("data-tid"),
     u: parseInt(link.getAttribute("data-u") || "0", 10),
     end: parseInt(link.getAttribute("data-end") || "-1", 10),
     q: keep
-  });
+  };
+  // A citation's link cues the reader's recording to the cited sentence, not its turn's start.
+  if (link.hasAttribute("data-t")) { request.t = parseFloat(link.getAttribute("data-t")); }
+  box.value = JSON.stringify(request);
   box.dispatchEvent(new Event("input", { bubbles: true }));
   setTimeout(function () { button.click(); }, 0);
 }
