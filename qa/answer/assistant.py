@@ -153,6 +153,8 @@ class Assistant:
             transcripts=user.transcripts or carried.transcripts,
             since=user.since or carried.since,
             until=user.until or carried.until,
+            from_s=user.from_s if user.from_s is not None else carried.from_s,
+            to_s=user.to_s if user.to_s is not None else carried.to_s,
         )
         retrieval = self.retriever.retrieve(
             standalone.question,

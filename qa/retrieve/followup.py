@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.models import Filters
 from qa.retrieve.query import detect_dates, detect_speakers
+from qa.retrieve.times import detect_time_range, without_time
 from qa.text import topic_terms
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
@@ -109,6 +110,14 @@ def make_standalone(
             since=last.filters.since,
             until=last.filters.until,
         )
+    if (
+        continues
+        and detect_time_range(text) is None
+        and (last.filters.from_s is not None or last.filters.to_s is not None)
+    ):
+        # "Around minute 12, what did they say about X?" then "And why?": the same stretch of
+        # the recording.
+        carried = replace(carried, from_s=last.filters.from_s, to_s=last.filters.to_s)
     near: tuple[tuple[str, int], ...] = ()
     favoured: tuple[str, ...] = ()
     if last.cited_transcripts and not (named or since or until):
@@ -119,18 +128,22 @@ def make_standalone(
         favoured = (home,)
         near = tuple(place for place in last.cited_utterances if place[0] == home)
         if continues and not carried.transcripts:
-            carried = Filters(
-                speakers=carried.speakers,
-                transcripts=(home,),
-                since=carried.since,
-                until=carried.until,
-            )
+            carried = replace(carried, transcripts=(home,))
     return Standalone(_sentence_case(body), carried, near, favoured)
 
 
 def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> Standalone:
     previous = last.standalone_question.rstrip(" ?")
     previous_speakers = last.filters.speakers
+    span = detect_time_range(rest)
+    if span is not None:
+        # "What about minute 20?": the same question at another time of the recording(s).
+        base = without_time(previous, detect_time_range(previous)).rstrip(" ?")
+        return Standalone(
+            f"{base}, {span.phrase.strip()}?",
+            Filters(speakers=previous_speakers, transcripts=last.filters.transcripts),
+            favoured=last.cited_transcripts[:1],
+        )
     since, until = detect_dates(rest)
     if since or until:
         year = re.search(r"(?:19|20)\d\d", rest)

@@ -68,3 +68,25 @@ def test_dates_carry_when_the_follow_up_leans_on_the_last_turn() -> None:
     assert (result.filters.since, result.filters.until) == ("2014-01-01", "2014-12-31")
     fresh = make_standalone("What did Peskov say about gas prices?", history, KNOWN)
     assert fresh.filters.is_empty() and fresh.question == "What did Peskov say about gas prices?"
+
+
+def test_a_time_into_the_recording_carries_to_a_follow_up_that_continues() -> None:
+    asked = "Around minute 12, what did the councillors say about the budget?"
+    history = [_turn(asked, from_s=660.0, to_s=840.0)]
+    why = make_standalone("And why was that?", history, KNOWN)
+    assert (why.filters.from_s, why.filters.to_s) == (660.0, 840.0)
+    assert why.filters.transcripts == ("seed",)
+    # Its own time wins; a question on another topic starts afresh.
+    own = make_standalone("And what did they say at 30:00?", history, KNOWN)
+    assert own.filters.from_s is None and own.filters.to_s is None
+    fresh = make_standalone("What did Putin say about vaccines?", history, KNOWN)
+    assert fresh.filters.from_s is None
+
+
+def test_what_about_another_time_asks_the_same_question_there() -> None:
+    asked = "What did they say about the budget around minute 12?"
+    history = [_turn(asked, from_s=660.0, to_s=840.0)]
+    result = make_standalone("What about minute 20?", history, KNOWN)
+    assert result.question == "What did they say about the budget, minute 20?"
+    assert result.filters.from_s is None  # the retriever reads the new time from the question
+    assert result.favoured == ("seed",)
