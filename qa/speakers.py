@@ -268,6 +268,22 @@ def canonical_speakers(labels: Iterable[str | None]) -> dict[str, str | None]:
                     and words[-len(other_words) :] == other_words
                 ):
                     best = other
-            name = best
+            name = _surname_owner(label, best, names) or best
         result[label] = name
     return result
+
+
+def _surname_owner(label: str, name: str, names: set[str]) -> str | None:
+    """The one fuller name of this transcript a titled surname stands for: Hansard and court
+    records name a member in full once ("Mr. Merlyn Rees") and by surname after ("Mr. Rees")."""
+    if len(name.split()) != 1 or _ID_RE.fullmatch(name):
+        return None
+    first = _clean(_split_parentheticals(_clean(label))[0]).split()[:1]
+    if not first or not _is_title(first[0]):
+        return None
+    owners = {
+        other
+        for other in names
+        if len(other.split()) > 1 and other.split()[-1].lower() == name.lower()
+    }
+    return owners.pop() if len(owners) == 1 else None

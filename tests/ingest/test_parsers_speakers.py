@@ -98,3 +98,14 @@ def test_real_page_has_one_name_per_person(kremlin_dir: Path) -> None:
         "President of Turkey Recep Tayyip Erdogan (retranslated)",
         "Recep Tayyip Erdogan",
     }
+
+
+def test_a_titled_surname_is_the_one_member_of_that_name() -> None:
+    names = canonical_speakers(
+        ["Mr. Merlyn Rees (The Secretary of State)", "Mr. Rees", "Rees", "Mr. Carson", "Dr. Glyn"]
+    )
+    assert names["Mr. Rees"] == "Merlyn Rees"
+    assert names["Rees"] == "Rees"  # no title: a label, maybe another person, kept
+    assert names["Mr. Carson"] == "Carson" and names["Dr. Glyn"] == "Glyn"
+    two = canonical_speakers(["Mr. John Smith", "Mrs. Mary Smith", "Mr. Smith"])
+    assert two["Mr. Smith"] == "Smith"  # two Smiths: which one is not guessed

@@ -445,6 +445,10 @@ def test_hansard_xml(real_dir: Path) -> None:
     rees = t.utterances[8]
     assert rees.speaker == "Mr. Merlyn Rees (The Secretary of State for Northern Ireland)"
     assert rees.canonical_speaker == "Merlyn Rees"
+    # Named in full once, by surname after: one person each.
+    later = {u.speaker: u.canonical_speaker for u in t.utterances if u.speaker}
+    assert later["Mr. Rees"] == "Merlyn Rees" and later["Mr. Latham"] == "Michael Latham"
+    assert later["Mr. Beith"] == "Beith"  # no fuller name in this sitting: left as it is
     # the column break <col>1514</col> falls mid-sentence and stays out of the text
     assert "the murder of ten Protestants near Bessbrook" in rees.text
     assert not any("1514" in u.text for u in t.utterances)
