@@ -25,7 +25,11 @@ ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", 
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
-    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure))\b",
+    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure)|"
+    # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
+    r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
+    r"(?<!\ba\s)\bcost"
+    r"(?!\s+of))\b",
     re.I,
 )
 # "What was Microsoft's earnings per share…?", "What is Russia's daily oil production…?"
@@ -75,12 +79,16 @@ _WHO_SAID = re.compile(
     re.I,
 )
 
+# A quantity: a figure or a number word. A year ("Fiscal Year 2025", "in 2004") and "one" ("one
+# of the largest", "Channel One") are not quantities: an operator's greeting or a date near the
+# topic answered "how many…?" questions with them.
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|twice|"
     r"double|triple|percent)\b",
     re.I,
 )
+_YEAR = re.compile(r"(?<![\d.,$£€])\b(1[89]|20)\d\d\b(?![.,]\d|\s*(%|percent))", re.I)
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -155,7 +163,7 @@ def answer_type(question: str) -> str:
 def sentence_types(text: str) -> frozenset[str]:
     """The kinds of answer the sentence could give ("other" always)."""
     found = {"other"}
-    if _NUMBER.search(text):
+    if _NUMBER.search(_YEAR.sub(" ", text)):
         found.add("number")
     if _DATE.search(text):
         found.add("date")

@@ -12,7 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
-from qa.answer.answer_types import answer_type, ends_mid_clause, sentence_types
+from qa.answer.answer_types import answer_type, sentence_types
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
@@ -27,8 +27,10 @@ from qa.answer.extractive import (
     answer_text,
     best_word_window,
     candidate_sentences,
+    continue_quote,
     fact_terms,
     mentions_any,
+    overlaps,
     proper_names,
     render_claims,
     score_candidates,
@@ -57,8 +59,10 @@ log = logging.getLogger(__name__)
 # Longest quote shown for one sentence; a longer sentence shows its best window.
 MAX_QUOTE_WORDS = 45
 MAX_LISTED_MENTIONS = 10
-# Longest continuation added to a lead quote that ends mid-clause.
+# Longest continuation added to a lead quote that ends mid-clause, in words and in utterances
+# (subtitle cues of a few words each).
 CONTINUATION_WORDS = 30
+CONTINUATION_CUES = 3
 # Answer types whose absence from the lead sentence means the evidence lacks the fact: a
 # quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
 TYPES_REQUIRED = frozenset({"number", "date"})
@@ -321,7 +325,9 @@ class Assistant:
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         if chosen:
-            chosen[0:1] = self.continued(chosen[0], known)
+            lead = self.continued(chosen[0], known)
+            # A later quote the continuation now holds is dropped, not repeated.
+            chosen = [lead, *(c for c in chosen[1:] if not overlaps(lead, c))]
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
             render_claims(chosen, several_transcripts=several), self.citation_utterances
@@ -330,32 +336,17 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
 
-    def continued(
-        self, lead: Candidate, known: dict[tuple[str, int], Utterance]
-    ) -> list[Candidate]:
-        """The lead quote, finished when it ends mid-clause ("…three parts separated"): grown
-        to the end of its utterance's next sentence, or followed by the start of the speaker's
-        next utterance (an ASR segment or a subtitle cue cut the clause)."""
-        if not ends_mid_clause(lead.text):
-            return [lead]
-        text = lead.utterance.text
-        if text[lead.end :].strip():
-            spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
-            end = spans[0][1] if spans else len(text.rstrip())
-            _, end = best_word_window(text, lead.end, end, (), CONTINUATION_WORDS)
-            return [replace(lead, end=max(end, lead.end))]
-        tid, index = lead.passage.transcript_id, lead.utterance.index + 1
-        following = known.get((tid, index))
-        if following is None:
-            found = self.library.utterances(tid, index, index)
-            following = found[0] if found else None
-        if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
-            return [lead]
-        spans = sentence_spans(following.text)
-        if not spans:
-            return [lead]
-        start, end = best_word_window(following.text, *spans[0], (), CONTINUATION_WORDS)
-        return [lead, replace(lead, utterance=following, start=start, end=end, pair=False)]
+    def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
+        """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""
+
+        def utterance_at(transcript_id: str, index: int) -> Utterance | None:
+            found = known.get((transcript_id, index))
+            if found is None:
+                stored = self.library.utterances(transcript_id, index, index)
+                found = stored[0] if stored else None
+            return found
+
+        return continue_quote(lead, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
 
     def evidence_gap(
         self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None

@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer.answer_types import answer_type, is_question_sentence, is_who_said, sentence_types
+from qa.answer.answer_types import (
+    answer_type,
+    ends_mid_clause,
+    is_question_sentence,
+    is_who_said,
+    sentence_types,
+)
 from qa.answer.scorer import (
     FEATURES,
     CandidateContext,
@@ -60,10 +66,22 @@ class Candidate:
     score: float = 0.0
     overlap: float = 0.0  # share of the question's topic terms in the sentence
     pair: bool = False  # two consecutive sentences of the utterance, quoted together
+    # The quote's continuation into the speaker's next utterances, when an ASR segment or a
+    # subtitle cue cut its clause: each utterance and where the quote ends in it (it starts at
+    # the utterance's start). One citation then spans them all.
+    tail: tuple[tuple[Utterance, int], ...] = ()
 
     @property
     def text(self) -> str:
-        return self.utterance.text[self.start : self.end]
+        own = self.utterance.text[self.start : self.end]
+        if not self.tail:
+            return own
+        return " ".join([own.rstrip(), *(u.text[_first_start(u.text) : e] for u, e in self.tail)])
+
+    @property
+    def last_index(self) -> int:
+        """The index of the last utterance the quote reaches."""
+        return self.tail[-1][0].index if self.tail else self.utterance.index
 
 
 @dataclass(frozen=True)
@@ -495,12 +513,21 @@ def best_word_window(
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    return (
-        a.passage.transcript_id == b.passage.transcript_id
-        and a.utterance.index == b.utterance.index
-        and a.start < b.end
-        and b.start < a.end
+    if a.passage.transcript_id != b.passage.transcript_id:
+        return False
+    if a.utterance.index == b.utterance.index and a.start < b.end and b.start < a.end:
+        return True
+    # A quote continued into the next utterances holds their openings.
+    return any(
+        u.index == other.utterance.index and other.start < end
+        for x, other in ((a, b), (b, a))
+        for u, end in x.tail
     )
+
+
+def overlaps(a: Candidate, b: Candidate) -> bool:
+    """Whether two quotes share text (the same utterance's overlapping spans)."""
+    return _overlaps(a, b)
 
 
 def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: int) -> Candidate:
@@ -509,6 +536,45 @@ def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: i
         candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words
     )
     return replace(candidate, start=start, end=end)
+
+
+def continue_quote(
+    lead: Candidate,
+    utterance_at: Callable[[str, int], Utterance | None],
+    max_words: int = 30,
+    max_utterances: int = 3,
+) -> Candidate:
+    """The quote finished when it ends mid-clause ("…three parts separated"): grown to the end
+    of its utterance's next sentence, or carried on into the start of the speaker's next
+    utterances (an ASR segment or a subtitle cue cut the clause; `utterance_at(transcript id,
+    index)` gives them), at most `max_words` words and `max_utterances` utterances more. It
+    stays one verbatim quote, cited over the utterances it spans."""
+    if not ends_mid_clause(lead.text):
+        return lead
+    text = lead.utterance.text
+    if text[lead.end :].strip():
+        spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
+        end = spans[0][1] if spans else len(text.rstrip())
+        _, end = best_word_window(text, lead.end, end, (), max_words)
+        return replace(lead, end=max(end, lead.end))
+    current, budget = lead, max_words
+    while len(current.tail) < max_utterances and ends_mid_clause(current.text):
+        following = utterance_at(lead.passage.transcript_id, current.last_index + 1)
+        if (
+            following is None
+            or following.canonical_speaker != lead.utterance.canonical_speaker
+            or not following.text.strip()
+        ):
+            break
+        spans = sentence_spans(following.text)
+        if not spans or spans[0][0] != _first_start(following.text):
+            break
+        start, end = best_word_window(following.text, *spans[0], (), budget)
+        budget -= len(following.text[start:end].split())
+        current = replace(current, tail=(*current.tail, (following, end)))
+        if budget <= 0 or following.text[end:].strip():
+            break
+    return current
 
 
 def cite(candidate: Candidate, n: int) -> Citation:
@@ -520,7 +586,7 @@ def cite(candidate: Candidate, n: int) -> Citation:
         date=candidate.passage.date,
         speaker=u.canonical_speaker,
         utterance_start=u.index,
-        utterance_end=u.index,
+        utterance_end=candidate.last_index,
         quote=candidate.text,
         start_s=u.time_at(candidate.start),
     )

@@ -29,6 +29,13 @@ from qa.answer.scorer import question_sentences
         ("Why was the Go programming language created?", "reason"),
         ("Did Putin admit to ever using a body double?", "yesno"),
         ("Which version control systems has the Go project used?", "list"),
+        (
+            "What would full staffing for ladder trucks and hazmat units cost, as raised at "
+            "the Huntsville budget work session?",
+            "number",
+        ),
+        ("What had the CERB cost in total so far?", "number"),
+        ("What did Putin say about the cost of living?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
@@ -41,6 +48,37 @@ def test_sentence_types_read_numbers_dates_reasons() -> None:
     assert "date" in sentence_types("It opens the first week in September.")
     assert "reason" in sentence_types("We built it because builds took 45 minutes.")
     assert "yesno" in sentence_types("No, I discarded the idea of any doubles.")
+
+
+def test_a_year_or_one_alone_is_not_a_quantity() -> None:
+    # The operator's greeting of the Microsoft call (msft-fy25q4-earnings-call.md) answered
+    # "How many employees…?" with its year.
+    greeting = (
+        "Greetings, and welcome to the Microsoft Fiscal Year 2025 Fourth Quarter Earnings "
+        "Conference Call."
+    )
+    assert "number" not in sentence_types(greeting)
+    assert "date" in sentence_types(greeting)
+    # Putin to NBC (2018), the Huntsville council, Putin on the Direct Line, Duclos in the
+    # Commons: the sentences as the transcripts have them.
+    assert "number" not in sentence_types(
+        "I would also like to say that in 2004 – I mentioned this today –I said at a news "
+        "conference that we will be developing weapons and even mentioned a concrete missile "
+        "system, Avangard as we call it."
+    )
+    assert "number" not in sentence_types(
+        "and I believe our allocation to the library is one of the largest we make."
+    )
+    assert "number" in sentence_types(
+        "In 2018, we saw 8.5 percent growth rates, and two percent growth rates were posted in "
+        "early 2019."
+    )
+    assert "number" in sentence_types(
+        "um, tentatively in discussions, um, the price point for that would be $192,000"
+    )
+    assert "number" in sentence_types(
+        "Some 7.7million Canadians have received emergency assistance in an emergency situation"
+    )
 
 
 def test_question_sentences_and_who_said() -> None:
