@@ -39,6 +39,8 @@ from qa.answer.extractive import (
     Candidate,
     candidate_features,
     candidate_sentences,
+    fact_terms,
+    occasion_prior,
     prune_candidates,
 )
 from qa.answer.scorer import FEATURES
@@ -256,6 +258,7 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
     library = open_library(settings)
     assistant = build_assistant(settings, library)
     cache: TurnCache = {}
+    occasion_words = assistant.occasion_words()
     out: list[DevQuestion] = []
     for q in load_suite(suite):
         filters = Filters(transcripts=tuple(q.transcripts))
@@ -284,8 +287,16 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
         ) -> Utterance | None:
             return known.get((c.passage.transcript_id, c.utterance.index - 1))
 
+        boosts = retrieval.boosts
+        terms = topic_terms(standalone.question, speakers)
         rows = candidate_features(
-            standalone.question, singles, assistant.encoder.encode, speakers, previous=previous
+            standalone.question,
+            singles,
+            assistant.encoder.encode,
+            speakers,
+            previous=previous,
+            facts=fact_terms(standalone.question, terms, occasion_words),
+            occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
         wanted = answer_type(standalone.question)
         out.append(

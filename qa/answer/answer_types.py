@@ -14,6 +14,7 @@ import re
 __all__ = [
     "ANSWER_TYPES",
     "answer_type",
+    "asks_who_asked",
     "ends_mid_clause",
     "is_question_sentence",
     "is_who_said",
@@ -76,6 +77,11 @@ _WHO_SAID = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
     r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
     r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up)\b",
+    re.I,
+)
+
+_WHO_ASKED = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(?:asked|questioned)\b",
     re.I,
 )
 
@@ -189,6 +195,12 @@ def is_question_sentence(text: str) -> bool:
 def is_who_said(question: str) -> bool:
     """Whether the question asks who said something ("Who claimed that…?")."""
     return bool(_WHO_SAID.search(question))
+
+
+def asks_who_asked(question: str) -> bool:
+    """Whether the question asks who put a question ("Which journalist asked Putin about…?"):
+    then a sentence that asks is the evidence, and its speaker the answer."""
+    return bool(_WHO_ASKED.search(question))
 
 
 def ends_mid_clause(text: str) -> bool:

@@ -30,6 +30,7 @@ from qa.answer.extractive import (
     continue_quote,
     fact_terms,
     mentions_any,
+    occasion_prior,
     overlaps,
     proper_names,
     render_claims,
@@ -293,6 +294,8 @@ class Assistant:
         searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
+        wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
+        boosts = retrieval.boosts
         scored = score_candidates(
             searched,
             candidates,
@@ -300,6 +303,8 @@ class Assistant:
             retrieval.filters.speakers,
             terms=terms,
             previous=lambda c: known.get((c.passage.transcript_id, c.utterance.index - 1)),
+            facts=wanted_terms,
+            occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
@@ -308,8 +313,7 @@ class Assistant:
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
             typed = [c for c in scored if wanted in sentence_types(c.text)]
-            wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
-            named = [c for c in typed if mentions_any(wanted_terms, c.utterance.text)]
+            named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
             if wanted_terms and typed and not named:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
@@ -347,6 +351,16 @@ class Assistant:
             return found
 
         return continue_quote(lead, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
+
+    @staticmethod
+    def _near(c: Candidate, known: dict[tuple[str, int], Utterance]) -> str:
+        """The candidate's utterance and the same speaker's utterance before it: a caption cue
+        or an ASR segment often holds the number while the one before names what it counts
+        ("full staffing for ladder trucks and hazmat units," / "the price point … $192,000")."""
+        before = known.get((c.passage.transcript_id, c.utterance.index - 1))
+        if before is None or before.canonical_speaker != c.utterance.canonical_speaker:
+            return c.utterance.text
+        return f"{before.text} {c.utterance.text}"
 
     def evidence_gap(
         self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None

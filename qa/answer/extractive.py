@@ -11,25 +11,28 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.answer.answer_types import (
     answer_type,
+    asks_who_asked,
     ends_mid_clause,
     is_question_sentence,
     is_who_said,
     sentence_types,
 )
 from qa.answer.scorer import (
+    FACT_STEM_LETTERS,
     FEATURES,
     CandidateContext,
     SentenceScorer,
     feature_vector,
     load_scorer,
     question_sentences,
+    stem_keys,
 )
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import is_quotable, sentence_spans
@@ -104,6 +107,12 @@ def topic_coverage(terms: Sequence[str], texts: Sequence[str]) -> float:
 # "in what *year*", "according to the *interview*"), and the months of a date it gives.
 FACT_FRAME = frozenset(
     [
+        "cost",
+        "price",
+        "amount",
+        "total",
+        "number",
+        "figure",
         "many",
         "much",
         "far",
@@ -163,8 +172,6 @@ FACT_FRAME = frozenset(
         "december",
     ]
 )
-# Letters of a Snowball stem compared: it leaves derivations apart ("recovered"/"recovery").
-FACT_STEM_LETTERS = 5
 
 
 def fact_terms(question: str, terms: Sequence[str], occasion: set[str]) -> list[str]:
@@ -182,8 +189,31 @@ def fact_terms(question: str, terms: Sequence[str], occasion: set[str]) -> list[
 
 def mentions_any(terms: Sequence[str], text: str) -> bool:
     """Whether the text uses one of the terms (Snowball stems compared by their first letters)."""
-    keys = {stem(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
+    keys = stem_keys(text)
     return any(stem(t)[:FACT_STEM_LETTERS] in keys for t in terms)
+
+
+def occasion_prior(
+    titles: Mapping[str, float], since: str | None = None, until: str | None = None
+) -> Callable[[Candidate], float]:
+    """How strongly the question names each candidate's transcript, 0..1: its title's share of
+    the question relative to the best-named transcript's (retrieval's title boost), and whether
+    its date lies in a date range the question hints at; the mean when the question gives both
+    ("on the 2019 Direct Line": two Direct Lines carry the title, one the year)."""
+    best = max(titles.values(), default=0.0)
+    dated = since is not None or until is not None
+
+    def prior(c: Candidate) -> float:
+        parts = []
+        if best > 0:
+            parts.append(titles.get(c.passage.transcript_id, 0.0) / best)
+        if dated:
+            date = c.passage.date
+            inside = date is not None and (since or "0000") <= date <= (until or "9999")
+            parts.append(float(inside))
+        return sum(parts) / len(parts) if parts else 0.0
+
+    return prior
 
 
 def proper_names(question: str) -> list[str]:
@@ -247,13 +277,17 @@ def score_candidates(
     terms: Sequence[str] | None = None,
     previous: Callable[[Candidate], Utterance | None] | None = None,
     scorer: SentenceScorer | None = None,
+    facts: Sequence[str] = (),
+    occasion: Callable[[Candidate], float] | None = None,
 ) -> list[Candidate]:
     """Candidates with scores, best first: the learned scorer's probability that each answers.
 
     Sentences first (the best MAX_SCORED_SENTENCES by a keyword-and-rank pre-score), then the
     pairs that hold one of the best-scoring sentences. `terms` are the question's topic terms
     (`topic_terms(question, speakers)`) when the caller has them already; `previous(c)` is the
-    utterance before c's (for the question-and-answer structure of interviews), when known.
+    utterance before c's (for the question-and-answer structure of interviews), when known;
+    `facts` the words naming the fact a number/date question asks for (fact_terms);
+    `occasion(c)` how strongly the question names c's transcript (0..1).
     """
     if not candidates:
         return []
@@ -274,7 +308,15 @@ def score_candidates(
 
     query = embed([question])[0]
     context = _ScoringContext(
-        question, query, embed, terms, tuple(speakers), scorer or load_scorer(), previous
+        question,
+        query,
+        embed,
+        terms,
+        tuple(speakers),
+        scorer or load_scorer(),
+        previous,
+        tuple(facts),
+        occasion,
     )
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
@@ -340,9 +382,12 @@ class _ScoringContext:
     speakers: tuple[str, ...]
     scorer: SentenceScorer | None  # None: features only (training)
     previous: Callable[[Candidate], Utterance | None] | None
+    facts: tuple[str, ...] = ()
+    occasion: Callable[[Candidate], float] | None = None
 
     def __post_init__(self) -> None:
         self.wanted_type = answer_type(self.question)
+        self.who_asked = asks_who_asked(self.question)
 
     def contexts(self, pool: Sequence[Candidate]) -> list[CandidateContext]:
         out = []
@@ -363,6 +408,7 @@ class _ScoringContext:
                     c.passage_rank,
                     c.start == _first_start(c.utterance.text),
                     asked,
+                    self.occasion(c) if self.occasion else 0.0,
                 )
             )
         return out
@@ -397,6 +443,7 @@ class _ScoringContext:
                 speakers=self.speakers,
                 dense=float(sim),
                 reply_dense=reply,
+                facts=self.facts,
             )
             for ctx, sim, reply in zip(contexts, similarity, replies, strict=True)
         ]
@@ -408,8 +455,10 @@ class _ScoringContext:
         probabilities = self.scorer.probabilities(rows)
         out = []
         for c, p, row in zip(pool, probabilities, rows, strict=True):
-            # A sentence that asks is never the answer (the question quoted back as its reply).
-            score = 0.0 if is_question_sentence(c.text) else float(p)
+            # A sentence that asks is never the answer (the question quoted back as its reply),
+            # unless the user asks who asked it.
+            asking = is_question_sentence(c.text) and not self.who_asked
+            score = 0.0 if asking else float(p)
             out.append(replace(c, score=score, overlap=row[FEATURES.index("overlap")]))
         return out
 
@@ -421,16 +470,22 @@ def candidate_features(
     speakers: Sequence[str] = (),
     *,
     previous: Callable[[Candidate], Utterance | None] | None = None,
+    facts: Sequence[str] | None = None,
+    occasion: Callable[[Candidate], float] | None = None,
 ) -> list[list[float]]:
-    """The scorer's feature rows of candidates, exactly as score_candidates computes them."""
+    """The scorer's feature rows of candidates, exactly as score_candidates computes them
+    (`facts` default to fact_terms of the question with no occasion words)."""
+    terms = topic_terms(question, speakers)
     context = _ScoringContext(
         question,
         embed([question])[0],
         embed,
-        topic_terms(question, speakers),
+        terms,
         tuple(speakers),
         None,
         previous,
+        tuple(fact_terms(question, terms, set()) if facts is None else facts),
+        occasion,
     )
     return context.rows(pool)
 

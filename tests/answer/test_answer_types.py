@@ -6,6 +6,7 @@ import pytest
 
 from qa.answer.answer_types import (
     answer_type,
+    asks_who_asked,
     ends_mid_clause,
     is_question_sentence,
     is_who_said,
@@ -89,6 +90,12 @@ def test_question_sentences_and_who_said() -> None:
         "At Putin's 2019 year-end news conference, who said the sanctions hit athletes?"
     )
     assert not is_who_said("Who lent Putin the phone?")
+    # Asking who asked: the question a journalist put is the evidence, not a non-answer.
+    assert asks_who_asked(
+        "Which journalist asked Putin about climate change and the Paris Agreement at the 2019 "
+        "big press conference?"
+    )
+    assert not asks_who_asked("Who said the sanctions hit innocent athletes especially hard?")
     assert question_sentences("Thank you. When does the pool open? I ask for my voters.") == [
         "When does the pool open?"
     ]
