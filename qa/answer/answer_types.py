@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import re
 
+from qa.text import stem
+
 __all__ = [
     "ANSWER_TYPES",
     "answer_type",
+    "asks_money",
     "asks_who_asked",
+    "counted_noun",
+    "counts",
     "ends_mid_clause",
     "is_question_sentence",
     "is_who_said",
     "sentence_types",
+    "shows_money",
 ]
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
@@ -77,6 +83,38 @@ _WHO_SAID = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
     r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
     r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up)\b",
+    re.I,
+)
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
+# Words that end the noun phrase after "how many": verbs, prepositions, pronouns.
+_PHRASE_END = frozenset(
+    {
+        *("did", "does", "do", "are", "is", "were", "was", "will", "would", "can", "could"),
+        *("had", "has", "have", "should", "in", "on", "at", "from", "of", "for", "to", "per"),
+        *("a", "the", "this", "that", "there", "they", "he", "she", "we", "you", "it"),
+        *("according", "exactly", "roughly", "about"),
+    }
+)
+_IRREGULAR_PLURALS = frozenset(
+    ["people", "children", "men", "women", "staff", "police", "personnel"]
+)
+_GENERIC_COUNTS = frozenset(["people", "times", "persons"])
+_PUNCT = ".,;:!?()[]\"'“”‘’"
+_COUNT = re.compile(
+    r"^[$£€]?\d|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billion|"
+    r"trillion|dozens?|several|one)$"
+)
+
+_MONEY_Q = re.compile(
+    r"[$£€]|\b(money|costs?|price|prices|revenues?|income|earnings|salary|salaries|wages?|earns?|"
+    r"spend|spent|spending|budget|funding|dollars?|rubles?|roubles?|pounds?|euros?|allocate|"
+    r"paid|pay)\b",
+    re.I,
+)
+_CURRENCY = re.compile(
+    r"[$£€¥]|\b(dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan|cents?|bucks|usd|gbp|eur)\b",
     re.I,
 )
 
@@ -201,6 +239,49 @@ def asks_who_asked(question: str) -> bool:
     """Whether the question asks who put a question ("Which journalist asked Putin about…?"):
     then a sentence that asks is the evidence, and its speaker the answer."""
     return bool(_WHO_ASKED.search(question))
+
+
+def counted_noun(question: str) -> str | None:
+    """What a "How many …?" question counts, lowercased: the last plural word of the phrase
+    after "how many" ("new police *officers*", "test *launches*"), else an irregular plural
+    ("children"). None for other questions, for words too general to check ("people", "times":
+    users, customers and Canadians are people too) and when no plural is found."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    phrase: list[str] = []
+    for raw in match.group(1).split()[:5]:
+        word = raw.strip(_PUNCT).lower()
+        if not word or word in _PHRASE_END:
+            break
+        phrase.append(word)
+    plurals = [w for w in phrase if len(w) > 3 and w.endswith("s") and not w.endswith("ss")]
+    irregular = [w for w in phrase if w in _IRREGULAR_PLURALS]
+    noun = plurals[-1] if plurals else irregular[0] if irregular else None
+    return None if noun in _GENERIC_COUNTS else noun
+
+
+def asks_money(question: str) -> bool:
+    """Whether a number question asks for an amount of money ("How much did Microsoft spend…",
+    "What was the price…", "How much of the £6.3 million…")."""
+    return answer_type(question) == "number" and bool(_MONEY_Q.search(question))
+
+
+def shows_money(text: str) -> bool:
+    """Whether the sentence gives an amount in a currency ("$24.2 billion", "4.3 billion
+    rubles", "£1.5 million")."""
+    return bool(_CURRENCY.search(text))
+
+
+def counts(noun: str, text: str, within: int = 4) -> bool:
+    """Whether the text puts a number right before the noun ("37,000 vehicles", "some 1.5
+    million questions"): within `within` words after a figure or a number word."""
+    words = [w.strip(_PUNCT).lower() for w in text.split()]
+    key = stem(noun)[:5]
+    return any(
+        _COUNT.match(word) and any(stem(w)[:5] == key for w in words[i + 1 : i + 1 + within])
+        for i, word in enumerate(words)
+    )
 
 
 def ends_mid_clause(text: str) -> bool:

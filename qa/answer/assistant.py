@@ -12,7 +12,14 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
-from qa.answer.answer_types import answer_type, sentence_types
+from qa.answer.answer_types import (
+    answer_type,
+    asks_money,
+    counted_noun,
+    counts,
+    sentence_types,
+    shows_money,
+)
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
@@ -318,6 +325,23 @@ class Assistant:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
             typed = named if wanted_terms else typed
+            if typed and asks_money(standalone.question):
+                # "How much did Microsoft spend…?" is answered by an amount of money: a count
+                # or a share near the topic is not one.
+                paid = [c for c in typed if shows_money(c.text)]
+                if not paid:
+                    absent = "No quote gives an amount of money."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = paid
+            noun = counted_noun(standalone.question) if wanted == "number" else None
+            if noun and typed:
+                # "How many test launches…?" is answered by a number of launches: a figure
+                # counting something else ("38 new staff members" for police officers) is not.
+                counting = [c for c in typed if counts(noun, c.text)]
+                if not counting:
+                    absent = f"No quote gives a number of {noun}."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = counting
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)

@@ -6,11 +6,15 @@ import pytest
 
 from qa.answer.answer_types import (
     answer_type,
+    asks_money,
     asks_who_asked,
+    counted_noun,
+    counts,
     ends_mid_clause,
     is_question_sentence,
     is_who_said,
     sentence_types,
+    shows_money,
 )
 from qa.answer.counting import counted_phrase, counted_terms, is_enumeration, names_the_speaker
 from qa.answer.scorer import question_sentences
@@ -79,6 +83,54 @@ def test_a_year_or_one_alone_is_not_a_quantity() -> None:
     )
     assert "number" in sentence_types(
         "Some 7.7million Canadians have received emergency assistance in an emergency situation"
+    )
+
+
+def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
+    assert counted_noun("How many new police officers will Huntsville hire in 2027?") == "officers"
+    assert counted_noun("How many test launches of the Avangard system did Putin mention?") == (
+        "launches"
+    )
+    assert counted_noun("How many children in Wales had been admitted to critical care?") == (
+        "children"
+    )
+    # Too general to check ("20 million GitHub Copilot users" are people), or not a count.
+    assert counted_noun("How many people use GitHub Copilot?") is None
+    assert counted_noun("How many times did Putin mention WADA?") is None
+    assert counted_noun("How much did the CERB cost?") is None
+    # Putin at the 2019 news conference; Duclos in the Commons committee.
+    assert counts(
+        "vehicles",
+        "We plan to improve or built 10,000 medical facilities and buy 37,000 vehicles and "
+        "approximately 10,000 pieces of medical equipment.",
+    )
+    assert not counts(
+        "officers",
+        "To continue my answer, and as the Prime Minister said just a moment ago, that has led "
+        "to the hiring of 38 new staff members.",
+    )
+    assert counts(
+        "questions", "As of now, we have received some 1.5 million questions from the public."
+    )
+
+
+def test_a_money_question_wants_an_amount_in_a_currency() -> None:
+    assert asks_money("How much did Microsoft spend on capital expenditures in the quarter?")
+    assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
+    assert not asks_money("How many vehicles did Putin say would be bought?")
+    assert not asks_money("What is Russia's daily oil production?")
+    # Amy Hood on the Microsoft call; Putin on the 2019 Direct Line: amounts in a currency.
+    assert shows_money(
+        "Capital expenditures were $24.2 billion, including $6.5 billion of finance leases"
+    )
+    assert shows_money(
+        "A decision has been taken: this year we will allocate 4.3 billion rubles to the "
+        "Emergencies Ministry"
+    )
+    # Duclos in the Commons committee: a count near the topic of a money question.
+    assert not shows_money(
+        "A total of 7.7million Canadians have received the Canada emergency response benefit, "
+        "and the agency is ensuring the integrity of the system."
     )
 
 

@@ -174,3 +174,16 @@ def test_the_occasion_a_question_names_favours_its_transcript() -> None:
     prior = occasion_prior({"60795": 0.5, "54790": 0.5}, "2019-01-01", "2019-12-31")
     assert prior(line19) == 1.0 and prior(line17) == 0.5 and prior(ft) == 0.5
     assert occasion_prior({})(ft) == 0.0
+
+
+def test_questions_the_rules_refuse_do_not_push_the_threshold_up() -> None:
+    from eval.train_scorer import DevQuestion
+
+    weights, bias = np.array([10.0]), -5.0  # p = sigmoid(10x - 5)
+    answerable = [DevQuestion(True, [[0.6]], [1], [True])]  # p 0.73
+    # An unanswerable question whose best sentence has p 0.5: the threshold climbs over it,
+    # unless the answerer's rules refuse it already (then the lowest threshold does as well).
+    unanswerable = DevQuestion(False, [[0.5]], [0], [True])
+    assert 0.5 < choose_threshold([*answerable, unanswerable], weights, bias) <= 0.73
+    ruled = DevQuestion(False, [[0.5]], [0], [True], ruled_out=True)
+    assert choose_threshold([*answerable, ruled], weights, bias) == 0.01
