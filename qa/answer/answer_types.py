@@ -18,6 +18,7 @@ __all__ = [
     "answer_type",
     "asks_money",
     "asks_who_asked",
+    "asks_year",
     "counted_noun",
     "counts",
     "ends_mid_clause",
@@ -25,6 +26,7 @@ __all__ = [
     "is_who_said",
     "sentence_types",
     "shows_money",
+    "shows_year",
 ]
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
@@ -115,6 +117,13 @@ _MONEY_Q = re.compile(
 )
 _CURRENCY = re.compile(
     r"[$£€¥]|\b(dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan|cents?|bucks|usd|gbp|eur)\b",
+    re.I,
+)
+
+_YEAR_Q = re.compile(r"\b(what|which)\s+year\b", re.I)
+_YEAR_SHOWN = re.compile(
+    r"\b(1[6-9]|20)\d\d\b|\b(last|this|next|that|same|following|previous)\s+year\b|"
+    r"\b(\w+|\d+)\s+years?\s+ago\b|\ba\s+year\s+(later|earlier|before|after)\b",
     re.I,
 )
 
@@ -271,6 +280,17 @@ def shows_money(text: str) -> bool:
     """Whether the sentence gives an amount in a currency ("$24.2 billion", "4.3 billion
     rubles", "£1.5 million")."""
     return bool(_CURRENCY.search(text))
+
+
+def asks_year(question: str) -> bool:
+    """Whether the question asks for a year ("In which year did the Go project move to Git?")."""
+    return bool(_YEAR_Q.search(question))
+
+
+def shows_year(text: str) -> bool:
+    """Whether the sentence names a year: "in 2009", "last year", "three years ago" ("for 2 or
+    3 years" is a duration, not a year)."""
+    return bool(_YEAR_SHOWN.search(text))
 
 
 def counts(noun: str, text: str, within: int = 4) -> bool:

@@ -15,10 +15,12 @@ from embeddings.base import RememberingEncoder
 from qa.answer.answer_types import (
     answer_type,
     asks_money,
+    asks_year,
     counted_noun,
     counts,
     sentence_types,
     shows_money,
+    shows_year,
 )
 from qa.answer.counting import (
     Enumeration,
@@ -333,6 +335,13 @@ class Assistant:
                     absent = "No quote gives an amount of money."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
                 typed = paid
+            if typed and wanted == "date" and asks_year(standalone.question):
+                # "In which year…?" is answered by a year, not by "for 2 or 3 years".
+                dated = [c for c in typed if shows_year(c.text)]
+                if not dated:
+                    absent = "No quote gives a year."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = dated
             noun = counted_noun(standalone.question) if wanted == "number" else None
             if noun and typed:
                 # "How many test launches…?" is answered by a number of launches: a figure

@@ -8,6 +8,7 @@ from qa.answer.answer_types import (
     answer_type,
     asks_money,
     asks_who_asked,
+    asks_year,
     counted_noun,
     counts,
     ends_mid_clause,
@@ -15,6 +16,7 @@ from qa.answer.answer_types import (
     is_who_said,
     sentence_types,
     shows_money,
+    shows_year,
 )
 from qa.answer.counting import counted_phrase, counted_terms, is_enumeration, names_the_speaker
 from qa.answer.scorer import question_sentences
@@ -132,6 +134,18 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
         "A total of 7.7million Canadians have received the Canada emergency response benefit, "
         "and the agency is ensuring the integrity of the system."
     )
+
+
+def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
+    assert asks_year("In which year did the Go project move from Mercurial to Git?")
+    assert asks_year("At which year's prices has Belarus continued to pay for Russian gas?")
+    assert not asks_year("When did the conversation that started Go take place?")
+    # Rob Pike on Go Time; Alexei Miller to Medvedev (kremlin.ru 8055).
+    assert not shows_year(
+        "So we used Mercurial for 2 or 3 years, I think, and then finally switched to Git once "
+        "it was clear that was the future."
+    )
+    assert shows_year("Belarus continues unilaterally paying the 2009 prices.")
 
 
 def test_question_sentences_and_who_said() -> None:
