@@ -167,7 +167,7 @@ _PLACE_WORDS = re.compile(
 _REASON = re.compile(
     r"\b(because|since|so\s+that|in\s+order\s+to|due\s+to|the\s+reason|that's\s+why|"
     r"that\s+is\s+why|therefore|thus|as\s+a\s+result|caused|led\s+to|so\s+we|so\s+i|aim|"
-    r"goal|purpose|to\s+make|to\s+ensure|to\s+avoid|motivat|incentiv)",
+    r"goal|purpose|to\s+make|to\s+ensure|to\s+avoid)\b|\b(motivat|incentiv)",
     re.I,
 )
 _YESNO = re.compile(

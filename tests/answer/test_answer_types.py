@@ -203,3 +203,13 @@ def test_counting_keeps_its_speaker_and_scope_apart() -> None:
     assert names_the_speaker(question)
     assert not names_the_speaker("How many times did Aeroflot come up at Putin's news conference?")
     assert not names_the_speaker("How many times does Docker come up in the episode with Rob Pike?")
+
+
+def test_reason_words_are_whole_words() -> None:
+    # Nazarbayev's thanks (the seed transcript) give no reason: "sincerely" is not "since".
+    assert "reason" not in sentence_types(
+        "And sincerely, in person, I would like to thank the Russian side for supporting "
+        "Kazakhstan during the pandemic both with vaccines and medicines, and so on."
+    )
+    # The 3Blue1Brown explainer on Bitcoin: a stem that stays open ("incentiv-").
+    assert "reason" in sentence_types("The reason you might do that is to incentivize miners")
