@@ -39,6 +39,8 @@ from qa.answer.extractive import (
     Candidate,
     candidate_features,
     candidate_sentences,
+    fact_terms,
+    occasion_prior,
     prune_candidates,
 )
 from qa.answer.scorer import FEATURES
@@ -233,6 +235,9 @@ class DevQuestion:
     rows: list[list[float]]
     labels: list[int]
     types_ok: list[bool]  # per row: the sentence shows the answer type the question requires
+    # The answerer abstains whatever the threshold: its rules (no quantity naming the fact, no
+    # number of what "how many" counts, no amount of money, the evidence gap) refuse it.
+    ruled_out: bool = False
 
 
 def _is_gold(text: str, question: SuiteQuestion) -> bool:
@@ -255,12 +260,16 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
     settings = load_settings(library=str(library_dir), llm_base_url="")
     library = open_library(settings)
     assistant = build_assistant(settings, library)
+    # The same answerer without a probability threshold: what its rules alone refuse.
+    rules_only = build_assistant(settings.with_overrides(abstain_threshold=0.0), library)
     cache: TurnCache = {}
+    occasion_words = assistant.occasion_words()
     out: list[DevQuestion] = []
     for q in load_suite(suite):
         filters = Filters(transcripts=tuple(q.transcripts))
         turns = history_turns(assistant, q.history, filters, cache)
         standalone, retrieval = assistant.retrieve(q.question, turns, filters)
+        ruled_out = rules_only.ask(q.question, turns, filters).abstained
         known: dict[tuple[str, int], Utterance] = {}
 
         def utterances_of(p: Passage, known: dict[tuple[str, int], Utterance] = known) -> Any:
@@ -276,7 +285,7 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
         speakers = retrieval.filters.speakers
         singles = prune_candidates(standalone.question, candidates, speakers)
         if not singles:
-            out.append(DevQuestion(q.answerable, [], [], []))
+            out.append(DevQuestion(q.answerable, [], [], [], ruled_out))
             continue
 
         def previous(
@@ -284,8 +293,16 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
         ) -> Utterance | None:
             return known.get((c.passage.transcript_id, c.utterance.index - 1))
 
+        boosts = retrieval.boosts
+        terms = topic_terms(standalone.question, speakers)
         rows = candidate_features(
-            standalone.question, singles, assistant.encoder.encode, speakers, previous=previous
+            standalone.question,
+            singles,
+            assistant.encoder.encode,
+            speakers,
+            previous=previous,
+            facts=fact_terms(standalone.question, terms, occasion_words),
+            occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
         wanted = answer_type(standalone.question)
         out.append(
@@ -297,6 +314,7 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
                     wanted not in {"number", "date"} or wanted in sentence_types(c.text)
                     for c in singles
                 ],
+                ruled_out,
             )
         )
     return out
@@ -309,12 +327,13 @@ def _type_ok(wanted: str, text: str) -> bool:
 def choose_threshold(questions: Sequence[DevQuestion], weights: np.ndarray, bias: float) -> float:
     """The probability threshold with the best sum of abstention F1 and the share of answerable
     questions answered (the two targets; F1 alone refuses half the answerable ones), as the
-    answerer decides: it abstains when its best sentence showing a required answer type (a
-    number, a date) is below the threshold, or when there is none. Ties go to the lower one."""
+    answerer decides: it abstains when its rules refuse the question (`ruled_out`), when its
+    best sentence showing a required answer type (a number, a date) is below the threshold, or
+    when there is none. Ties go to the lower one."""
     tops: list[tuple[float, bool]] = []
     for q in questions:
         allowed = [i for i, ok in enumerate(q.types_ok) if ok]
-        if not allowed:
+        if not allowed or q.ruled_out:
             tops.append((-1.0, q.answerable))
             continue
         z = np.asarray([q.rows[i] for i in allowed]) @ weights + bias

@@ -92,7 +92,7 @@ class Settings:
     top_k: int = _setting(8, "Passages retrieved for an answer.")
     answer_max_words: int = _setting(120, "Length limit of an extractive answer, in words.")
     abstain_threshold: float = _setting(
-        0.04,
+        0.01,
         "Probability (learned sentence scorer) below which the answerer abstains; chosen on dev.",
     )
     llm_base_url: str = _setting(

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import re
 
+from qa.text import stem
+
 __all__ = [
     "ANSWER_TYPES",
     "answer_type",
+    "asks_money",
+    "asks_who_asked",
+    "asks_year",
+    "counted_noun",
+    "counts",
     "ends_mid_clause",
     "is_question_sentence",
     "is_who_said",
     "sentence_types",
+    "shows_money",
+    "shows_year",
 ]
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
@@ -25,7 +34,11 @@ ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", 
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
-    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure))\b",
+    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure)|"
+    # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
+    r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
+    r"(?<!\ba\s)\bcost"
+    r"(?!\s+of))\b",
     re.I,
 )
 # "What was Microsoft's earnings per share…?", "What is Russia's daily oil production…?"
@@ -75,12 +88,60 @@ _WHO_SAID = re.compile(
     re.I,
 )
 
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
+# Words that end the noun phrase after "how many": verbs, prepositions, pronouns.
+_PHRASE_END = frozenset(
+    {
+        *("did", "does", "do", "are", "is", "were", "was", "will", "would", "can", "could"),
+        *("had", "has", "have", "should", "in", "on", "at", "from", "of", "for", "to", "per"),
+        *("a", "the", "this", "that", "there", "they", "he", "she", "we", "you", "it"),
+        *("according", "exactly", "roughly", "about"),
+    }
+)
+_IRREGULAR_PLURALS = frozenset(
+    ["people", "children", "men", "women", "staff", "police", "personnel"]
+)
+_GENERIC_COUNTS = frozenset(["people", "times", "persons"])
+_PUNCT = ".,;:!?()[]\"'“”‘’"
+_COUNT = re.compile(
+    r"^[$£€]?\d|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billion|"
+    r"trillion|dozens?|several|one)$"
+)
+
+_MONEY_Q = re.compile(
+    r"[$£€]|\b(money|costs?|price|prices|revenues?|income|earnings|salary|salaries|wages?|earns?|"
+    r"spend|spent|spending|budget|funding|dollars?|rubles?|roubles?|pounds?|euros?|allocate|"
+    r"paid|pay)\b",
+    re.I,
+)
+_CURRENCY = re.compile(
+    r"[$£€¥]|\b(dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan|cents?|bucks|usd|gbp|eur)\b",
+    re.I,
+)
+
+_YEAR_Q = re.compile(r"\b(what|which)\s+year\b", re.I)
+_YEAR_SHOWN = re.compile(
+    r"\b(1[6-9]|20)\d\d\b|\b(last|this|next|that|same|following|previous)\s+year\b|"
+    r"\b(\w+|\d+)\s+years?\s+ago\b|\ba\s+year\s+(later|earlier|before|after)\b",
+    re.I,
+)
+
+_WHO_ASKED = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(?:asked|questioned)\b",
+    re.I,
+)
+
+# A quantity: a figure or a number word. A year ("Fiscal Year 2025", "in 2004") and "one" ("one
+# of the largest", "Channel One") are not quantities: an operator's greeting or a date near the
+# topic answered "how many…?" questions with them.
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|twice|"
     r"double|triple|percent)\b",
     re.I,
 )
+_YEAR = re.compile(r"(?<![\d.,$£€])\b(1[89]|20)\d\d\b(?![.,]\d|\s*(%|percent))", re.I)
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -106,7 +167,7 @@ _PLACE_WORDS = re.compile(
 _REASON = re.compile(
     r"\b(because|since|so\s+that|in\s+order\s+to|due\s+to|the\s+reason|that's\s+why|"
     r"that\s+is\s+why|therefore|thus|as\s+a\s+result|caused|led\s+to|so\s+we|so\s+i|aim|"
-    r"goal|purpose|to\s+make|to\s+ensure|to\s+avoid|motivat|incentiv)",
+    r"goal|purpose|to\s+make|to\s+ensure|to\s+avoid)\b|\b(motivat|incentiv)",
     re.I,
 )
 _YESNO = re.compile(
@@ -155,7 +216,7 @@ def answer_type(question: str) -> str:
 def sentence_types(text: str) -> frozenset[str]:
     """The kinds of answer the sentence could give ("other" always)."""
     found = {"other"}
-    if _NUMBER.search(text):
+    if _NUMBER.search(_YEAR.sub(" ", text)):
         found.add("number")
     if _DATE.search(text):
         found.add("date")
@@ -181,6 +242,66 @@ def is_question_sentence(text: str) -> bool:
 def is_who_said(question: str) -> bool:
     """Whether the question asks who said something ("Who claimed that…?")."""
     return bool(_WHO_SAID.search(question))
+
+
+def asks_who_asked(question: str) -> bool:
+    """Whether the question asks who put a question ("Which journalist asked Putin about…?"):
+    then a sentence that asks is the evidence, and its speaker the answer."""
+    return bool(_WHO_ASKED.search(question))
+
+
+def counted_noun(question: str) -> str | None:
+    """What a "How many …?" question counts, lowercased: the last plural word of the phrase
+    after "how many" ("new police *officers*", "test *launches*"), else an irregular plural
+    ("children"). None for other questions, for words too general to check ("people", "times":
+    users, customers and Canadians are people too) and when no plural is found."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    phrase: list[str] = []
+    for raw in match.group(1).split()[:5]:
+        word = raw.strip(_PUNCT).lower()
+        if not word or word in _PHRASE_END:
+            break
+        phrase.append(word)
+    plurals = [w for w in phrase if len(w) > 3 and w.endswith("s") and not w.endswith("ss")]
+    irregular = [w for w in phrase if w in _IRREGULAR_PLURALS]
+    noun = plurals[-1] if plurals else irregular[0] if irregular else None
+    return None if noun in _GENERIC_COUNTS else noun
+
+
+def asks_money(question: str) -> bool:
+    """Whether a number question asks for an amount of money ("How much did Microsoft spend…",
+    "What was the price…", "How much of the £6.3 million…")."""
+    return answer_type(question) == "number" and bool(_MONEY_Q.search(question))
+
+
+def shows_money(text: str) -> bool:
+    """Whether the sentence gives an amount in a currency ("$24.2 billion", "4.3 billion
+    rubles", "£1.5 million")."""
+    return bool(_CURRENCY.search(text))
+
+
+def asks_year(question: str) -> bool:
+    """Whether the question asks for a year ("In which year did the Go project move to Git?")."""
+    return bool(_YEAR_Q.search(question))
+
+
+def shows_year(text: str) -> bool:
+    """Whether the sentence names a year: "in 2009", "last year", "three years ago" ("for 2 or
+    3 years" is a duration, not a year)."""
+    return bool(_YEAR_SHOWN.search(text))
+
+
+def counts(noun: str, text: str, within: int = 4) -> bool:
+    """Whether the text puts a number right before the noun ("37,000 vehicles", "some 1.5
+    million questions"): within `within` words after a figure or a number word."""
+    words = [w.strip(_PUNCT).lower() for w in text.split()]
+    key = stem(noun)[:5]
+    return any(
+        _COUNT.match(word) and any(stem(w)[:5] == key for w in words[i + 1 : i + 1 + within])
+        for i, word in enumerate(words)
+    )
 
 
 def ends_mid_clause(text: str) -> bool:

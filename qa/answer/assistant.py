@@ -12,7 +12,16 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
-from qa.answer.answer_types import answer_type, ends_mid_clause, sentence_types
+from qa.answer.answer_types import (
+    answer_type,
+    asks_money,
+    asks_year,
+    counted_noun,
+    counts,
+    sentence_types,
+    shows_money,
+    shows_year,
+)
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
@@ -27,8 +36,11 @@ from qa.answer.extractive import (
     answer_text,
     best_word_window,
     candidate_sentences,
+    continue_quote,
     fact_terms,
     mentions_any,
+    occasion_prior,
+    overlaps,
     proper_names,
     render_claims,
     score_candidates,
@@ -57,8 +69,10 @@ log = logging.getLogger(__name__)
 # Longest quote shown for one sentence; a longer sentence shows its best window.
 MAX_QUOTE_WORDS = 45
 MAX_LISTED_MENTIONS = 10
-# Longest continuation added to a lead quote that ends mid-clause.
+# Longest continuation added to a lead quote that ends mid-clause, in words and in utterances
+# (subtitle cues of a few words each).
 CONTINUATION_WORDS = 30
+CONTINUATION_CUES = 3
 # Answer types whose absence from the lead sentence means the evidence lacks the fact: a
 # quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
 TYPES_REQUIRED = frozenset({"number", "date"})
@@ -291,6 +305,8 @@ class Assistant:
         searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
+        wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
+        boosts = retrieval.boosts
         scored = score_candidates(
             searched,
             candidates,
@@ -298,6 +314,8 @@ class Assistant:
             retrieval.filters.speakers,
             terms=terms,
             previous=lambda c: known.get((c.passage.transcript_id, c.utterance.index - 1)),
+            facts=wanted_terms,
+            occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
@@ -306,12 +324,35 @@ class Assistant:
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
             typed = [c for c in scored if wanted in sentence_types(c.text)]
-            wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
-            named = [c for c in typed if mentions_any(wanted_terms, c.utterance.text)]
+            named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
             if wanted_terms and typed and not named:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
             typed = named if wanted_terms else typed
+            if typed and asks_money(standalone.question):
+                # "How much did Microsoft spend…?" is answered by an amount of money: a count
+                # or a share near the topic is not one.
+                paid = [c for c in typed if shows_money(c.text)]
+                if not paid:
+                    absent = "No quote gives an amount of money."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = paid
+            if typed and wanted == "date" and asks_year(standalone.question):
+                # "In which year…?" is answered by a year, not by "for 2 or 3 years".
+                dated = [c for c in typed if shows_year(c.text)]
+                if not dated:
+                    absent = "No quote gives a year."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = dated
+            noun = counted_noun(standalone.question) if wanted == "number" else None
+            if noun and typed:
+                # "How many test launches…?" is answered by a number of launches: a figure
+                # counting something else ("38 new staff members" for police officers) is not.
+                counting = [c for c in typed if counts(noun, c.text)]
+                if not counting:
+                    absent = f"No quote gives a number of {noun}."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = counting
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)
@@ -323,7 +364,9 @@ class Assistant:
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         if chosen:
-            chosen[0:1] = self.continued(chosen[0], known)
+            lead = self.continued(chosen[0], known)
+            # A later quote the continuation now holds is dropped, not repeated.
+            chosen = [lead, *(c for c in chosen[1:] if not overlaps(lead, c))]
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
             render_claims(chosen, several_transcripts=several), self.citation_utterances
@@ -332,32 +375,27 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
 
-    def continued(
-        self, lead: Candidate, known: dict[tuple[str, int], Utterance]
-    ) -> list[Candidate]:
-        """The lead quote, finished when it ends mid-clause ("…three parts separated"): grown
-        to the end of its utterance's next sentence, or followed by the start of the speaker's
-        next utterance (an ASR segment or a subtitle cue cut the clause)."""
-        if not ends_mid_clause(lead.text):
-            return [lead]
-        text = lead.utterance.text
-        if text[lead.end :].strip():
-            spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
-            end = spans[0][1] if spans else len(text.rstrip())
-            _, end = best_word_window(text, lead.end, end, (), CONTINUATION_WORDS)
-            return [replace(lead, end=max(end, lead.end))]
-        tid, index = lead.passage.transcript_id, lead.utterance.index + 1
-        following = known.get((tid, index))
-        if following is None:
-            found = self.library.utterances(tid, index, index)
-            following = found[0] if found else None
-        if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
-            return [lead]
-        spans = sentence_spans(following.text)
-        if not spans:
-            return [lead]
-        start, end = best_word_window(following.text, *spans[0], (), CONTINUATION_WORDS)
-        return [lead, replace(lead, utterance=following, start=start, end=end, pair=False)]
+    def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
+        """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""
+
+        def utterance_at(transcript_id: str, index: int) -> Utterance | None:
+            found = known.get((transcript_id, index))
+            if found is None:
+                stored = self.library.utterances(transcript_id, index, index)
+                found = stored[0] if stored else None
+            return found
+
+        return continue_quote(lead, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
+
+    @staticmethod
+    def _near(c: Candidate, known: dict[tuple[str, int], Utterance]) -> str:
+        """The candidate's utterance and the same speaker's utterance before it: a caption cue
+        or an ASR segment often holds the number while the one before names what it counts
+        ("full staffing for ladder trucks and hazmat units," / "the price point … $192,000")."""
+        before = known.get((c.passage.transcript_id, c.utterance.index - 1))
+        if before is None or before.canonical_speaker != c.utterance.canonical_speaker:
+            return c.utterance.text
+        return f"{before.text} {c.utterance.text}"
 
     def evidence_gap(
         self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None

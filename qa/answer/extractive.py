@@ -11,19 +11,28 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer.answer_types import answer_type, is_question_sentence, is_who_said, sentence_types
+from qa.answer.answer_types import (
+    answer_type,
+    asks_who_asked,
+    ends_mid_clause,
+    is_question_sentence,
+    is_who_said,
+    sentence_types,
+)
 from qa.answer.scorer import (
+    FACT_STEM_LETTERS,
     FEATURES,
     CandidateContext,
     SentenceScorer,
     feature_vector,
     load_scorer,
     question_sentences,
+    stem_keys,
 )
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import is_quotable, sentence_spans
@@ -60,10 +69,22 @@ class Candidate:
     score: float = 0.0
     overlap: float = 0.0  # share of the question's topic terms in the sentence
     pair: bool = False  # two consecutive sentences of the utterance, quoted together
+    # The quote's continuation into the speaker's next utterances, when an ASR segment or a
+    # subtitle cue cut its clause: each utterance and where the quote ends in it (it starts at
+    # the utterance's start). One citation then spans them all.
+    tail: tuple[tuple[Utterance, int], ...] = ()
 
     @property
     def text(self) -> str:
-        return self.utterance.text[self.start : self.end]
+        own = self.utterance.text[self.start : self.end]
+        if not self.tail:
+            return own
+        return " ".join([own.rstrip(), *(u.text[_first_start(u.text) : e] for u, e in self.tail)])
+
+    @property
+    def last_index(self) -> int:
+        """The index of the last utterance the quote reaches."""
+        return self.tail[-1][0].index if self.tail else self.utterance.index
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,12 @@ def topic_coverage(terms: Sequence[str], texts: Sequence[str]) -> float:
 # "in what *year*", "according to the *interview*"), and the months of a date it gives.
 FACT_FRAME = frozenset(
     [
+        "cost",
+        "price",
+        "amount",
+        "total",
+        "number",
+        "figure",
         "many",
         "much",
         "far",
@@ -145,8 +172,6 @@ FACT_FRAME = frozenset(
         "december",
     ]
 )
-# Letters of a Snowball stem compared: it leaves derivations apart ("recovered"/"recovery").
-FACT_STEM_LETTERS = 5
 
 
 def fact_terms(question: str, terms: Sequence[str], occasion: set[str]) -> list[str]:
@@ -164,8 +189,31 @@ def fact_terms(question: str, terms: Sequence[str], occasion: set[str]) -> list[
 
 def mentions_any(terms: Sequence[str], text: str) -> bool:
     """Whether the text uses one of the terms (Snowball stems compared by their first letters)."""
-    keys = {stem(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
+    keys = stem_keys(text)
     return any(stem(t)[:FACT_STEM_LETTERS] in keys for t in terms)
+
+
+def occasion_prior(
+    titles: Mapping[str, float], since: str | None = None, until: str | None = None
+) -> Callable[[Candidate], float]:
+    """How strongly the question names each candidate's transcript, 0..1: its title's share of
+    the question relative to the best-named transcript's (retrieval's title boost), and whether
+    its date lies in a date range the question hints at; the mean when the question gives both
+    ("on the 2019 Direct Line": two Direct Lines carry the title, one the year)."""
+    best = max(titles.values(), default=0.0)
+    dated = since is not None or until is not None
+
+    def prior(c: Candidate) -> float:
+        parts = []
+        if best > 0:
+            parts.append(titles.get(c.passage.transcript_id, 0.0) / best)
+        if dated:
+            date = c.passage.date
+            inside = date is not None and (since or "0000") <= date <= (until or "9999")
+            parts.append(float(inside))
+        return sum(parts) / len(parts) if parts else 0.0
+
+    return prior
 
 
 def proper_names(question: str) -> list[str]:
@@ -229,13 +277,17 @@ def score_candidates(
     terms: Sequence[str] | None = None,
     previous: Callable[[Candidate], Utterance | None] | None = None,
     scorer: SentenceScorer | None = None,
+    facts: Sequence[str] = (),
+    occasion: Callable[[Candidate], float] | None = None,
 ) -> list[Candidate]:
     """Candidates with scores, best first: the learned scorer's probability that each answers.
 
     Sentences first (the best MAX_SCORED_SENTENCES by a keyword-and-rank pre-score), then the
     pairs that hold one of the best-scoring sentences. `terms` are the question's topic terms
     (`topic_terms(question, speakers)`) when the caller has them already; `previous(c)` is the
-    utterance before c's (for the question-and-answer structure of interviews), when known.
+    utterance before c's (for the question-and-answer structure of interviews), when known;
+    `facts` the words naming the fact a number/date question asks for (fact_terms);
+    `occasion(c)` how strongly the question names c's transcript (0..1).
     """
     if not candidates:
         return []
@@ -256,7 +308,15 @@ def score_candidates(
 
     query = embed([question])[0]
     context = _ScoringContext(
-        question, query, embed, terms, tuple(speakers), scorer or load_scorer(), previous
+        question,
+        query,
+        embed,
+        terms,
+        tuple(speakers),
+        scorer or load_scorer(),
+        previous,
+        tuple(facts),
+        occasion,
     )
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
@@ -322,9 +382,12 @@ class _ScoringContext:
     speakers: tuple[str, ...]
     scorer: SentenceScorer | None  # None: features only (training)
     previous: Callable[[Candidate], Utterance | None] | None
+    facts: tuple[str, ...] = ()
+    occasion: Callable[[Candidate], float] | None = None
 
     def __post_init__(self) -> None:
         self.wanted_type = answer_type(self.question)
+        self.who_asked = asks_who_asked(self.question)
 
     def contexts(self, pool: Sequence[Candidate]) -> list[CandidateContext]:
         out = []
@@ -345,6 +408,7 @@ class _ScoringContext:
                     c.passage_rank,
                     c.start == _first_start(c.utterance.text),
                     asked,
+                    self.occasion(c) if self.occasion else 0.0,
                 )
             )
         return out
@@ -379,6 +443,7 @@ class _ScoringContext:
                 speakers=self.speakers,
                 dense=float(sim),
                 reply_dense=reply,
+                facts=self.facts,
             )
             for ctx, sim, reply in zip(contexts, similarity, replies, strict=True)
         ]
@@ -390,8 +455,10 @@ class _ScoringContext:
         probabilities = self.scorer.probabilities(rows)
         out = []
         for c, p, row in zip(pool, probabilities, rows, strict=True):
-            # A sentence that asks is never the answer (the question quoted back as its reply).
-            score = 0.0 if is_question_sentence(c.text) else float(p)
+            # A sentence that asks is never the answer (the question quoted back as its reply),
+            # unless the user asks who asked it.
+            asking = is_question_sentence(c.text) and not self.who_asked
+            score = 0.0 if asking else float(p)
             out.append(replace(c, score=score, overlap=row[FEATURES.index("overlap")]))
         return out
 
@@ -403,16 +470,22 @@ def candidate_features(
     speakers: Sequence[str] = (),
     *,
     previous: Callable[[Candidate], Utterance | None] | None = None,
+    facts: Sequence[str] | None = None,
+    occasion: Callable[[Candidate], float] | None = None,
 ) -> list[list[float]]:
-    """The scorer's feature rows of candidates, exactly as score_candidates computes them."""
+    """The scorer's feature rows of candidates, exactly as score_candidates computes them
+    (`facts` default to fact_terms of the question with no occasion words)."""
+    terms = topic_terms(question, speakers)
     context = _ScoringContext(
         question,
         embed([question])[0],
         embed,
-        topic_terms(question, speakers),
+        terms,
         tuple(speakers),
         None,
         previous,
+        tuple(fact_terms(question, terms, set()) if facts is None else facts),
+        occasion,
     )
     return context.rows(pool)
 
@@ -495,12 +568,21 @@ def best_word_window(
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    return (
-        a.passage.transcript_id == b.passage.transcript_id
-        and a.utterance.index == b.utterance.index
-        and a.start < b.end
-        and b.start < a.end
+    if a.passage.transcript_id != b.passage.transcript_id:
+        return False
+    if a.utterance.index == b.utterance.index and a.start < b.end and b.start < a.end:
+        return True
+    # A quote continued into the next utterances holds their openings.
+    return any(
+        u.index == other.utterance.index and other.start < end
+        for x, other in ((a, b), (b, a))
+        for u, end in x.tail
     )
+
+
+def overlaps(a: Candidate, b: Candidate) -> bool:
+    """Whether two quotes share text (the same utterance's overlapping spans)."""
+    return _overlaps(a, b)
 
 
 def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: int) -> Candidate:
@@ -509,6 +591,45 @@ def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: i
         candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words
     )
     return replace(candidate, start=start, end=end)
+
+
+def continue_quote(
+    lead: Candidate,
+    utterance_at: Callable[[str, int], Utterance | None],
+    max_words: int = 30,
+    max_utterances: int = 3,
+) -> Candidate:
+    """The quote finished when it ends mid-clause ("…three parts separated"): grown to the end
+    of its utterance's next sentence, or carried on into the start of the speaker's next
+    utterances (an ASR segment or a subtitle cue cut the clause; `utterance_at(transcript id,
+    index)` gives them), at most `max_words` words and `max_utterances` utterances more. It
+    stays one verbatim quote, cited over the utterances it spans."""
+    if not ends_mid_clause(lead.text):
+        return lead
+    text = lead.utterance.text
+    if text[lead.end :].strip():
+        spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
+        end = spans[0][1] if spans else len(text.rstrip())
+        _, end = best_word_window(text, lead.end, end, (), max_words)
+        return replace(lead, end=max(end, lead.end))
+    current, budget = lead, max_words
+    while len(current.tail) < max_utterances and ends_mid_clause(current.text):
+        following = utterance_at(lead.passage.transcript_id, current.last_index + 1)
+        if (
+            following is None
+            or following.canonical_speaker != lead.utterance.canonical_speaker
+            or not following.text.strip()
+        ):
+            break
+        spans = sentence_spans(following.text)
+        if not spans or spans[0][0] != _first_start(following.text):
+            break
+        start, end = best_word_window(following.text, *spans[0], (), budget)
+        budget -= len(following.text[start:end].split())
+        current = replace(current, tail=(*current.tail, (following, end)))
+        if budget <= 0 or following.text[end:].strip():
+            break
+    return current
 
 
 def cite(candidate: Candidate, n: int) -> Citation:
@@ -520,7 +641,7 @@ def cite(candidate: Candidate, n: int) -> Citation:
         date=candidate.passage.date,
         speaker=u.canonical_speaker,
         utterance_start=u.index,
-        utterance_end=u.index,
+        utterance_end=candidate.last_index,
         quote=candidate.text,
         start_s=u.time_at(candidate.start),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,14 +24,18 @@ from qa.sentences import split_sentences
 from qa.text import plain_words, stem
 
 __all__ = [
+    "FACT_STEM_LETTERS",
     "FEATURES",
     "WEIGHTS_PATH",
     "CandidateContext",
     "SentenceScorer",
+    "fact_share",
     "feature_vector",
+    "is_procedural",
     "load_scorer",
     "question_sentences",
     "scorer_from_json",
+    "stem_keys",
 ]
 
 WEIGHTS_PATH = Path(__file__).with_name("scorer_weights.json")
@@ -50,6 +55,23 @@ FEATURES = (
     "first_sentence",  # the sentence opens its utterance
     "log_words",  # log(1 + words)
     "narration",  # no speaker
+    "fact_share",  # a number/date question: share of the words naming its fact in the sentence
+    "procedural",  # an operator's or moderator's turn, a greeting or a thank-you: not an answer
+    "occasion",  # the sentence's transcript is the occasion the question names (title, date)
+)
+
+# Letters of a Snowball stem compared for fact words: it leaves derivations apart
+# ("recovered"/"recovery").
+FACT_STEM_LETTERS = 5
+# Speaker labels of people who run the event rather than speak to its subject.
+_PROCEDURAL_SPEAKER = re.compile(r"^\s*(operator|moderator|clerk|announcer|coordinator)\b", re.I)
+# Sentences that run the event: a greeting, a welcome, thanks, handing over, moving on.
+_PROCEDURAL_SENTENCE = re.compile(
+    r"^\W*(greetings|good\s+(morning|afternoon|evening)|hello|hi|welcome|thank\s+you|thanks|"
+    r"moving\s+on|next\s+question|(ladies\s+and\s+gentlemen|colleagues|friends),)\b|"
+    r"\b(welcome\s+to\s+the|this\s+(conference|call|meeting)\s+is\s+being\s+recorded|"
+    r"it\s+is\s+now\s+my\s+pleasure|please\s+go\s+ahead|(our|the)\s+next\s+question)\b",
+    re.I,
 )
 
 
@@ -64,6 +86,9 @@ class CandidateContext:
     first_sentence: bool
     # The previous utterance when another speaker said it, else None.
     previous_text: str | None = None
+    # How strongly the question names this transcript's occasion (0..1, retrieval's title and
+    # date boosts relative to the best-named transcript); 0 when it names none.
+    occasion: float = 0.0
 
 
 def _stems(text: str) -> set[str]:
@@ -80,6 +105,27 @@ def question_sentences(text: str) -> list[str]:
     ]
 
 
+def stem_keys(text: str) -> set[str]:
+    """The first FACT_STEM_LETTERS letters of the Snowball stems of the text's words."""
+    return {stem(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
+
+
+def fact_share(facts: Sequence[str], text: str) -> float:
+    """Share of the fact words (stems compared by their first letters) that the text uses."""
+    if not facts:
+        return 0.0
+    keys = stem_keys(text)
+    return sum(stem(t)[:FACT_STEM_LETTERS] in keys for t in facts) / len(facts)
+
+
+def is_procedural(text: str, speaker: str | None) -> bool:
+    """Whether the sentence runs the event (an operator's turn, a greeting, thanks) rather than
+    says something about its subject."""
+    return bool(
+        (speaker and _PROCEDURAL_SPEAKER.search(speaker)) or _PROCEDURAL_SENTENCE.search(text)
+    )
+
+
 def feature_vector(
     context: CandidateContext,
     *,
@@ -88,9 +134,11 @@ def feature_vector(
     speakers: Sequence[str],
     dense: float,
     reply_dense: float,
+    facts: Sequence[str] = (),
 ) -> list[float]:
     """The FEATURES of one candidate, in order. `reply_dense` is the cosine of the user's
-    question and the previous turn's closest question (0 when there is none)."""
+    question and the previous turn's closest question (0 when there is none); `facts` the
+    words naming the fact a number or date question asks for (extractive.fact_terms)."""
     term_stems = {stem(t) for t in terms}
     words = _stems(context.text)
     overlap = len(term_stems & words) / len(term_stems) if term_stems else 0.0
@@ -115,6 +163,9 @@ def feature_vector(
         float(context.first_sentence),
         math.log1p(len(context.text.split())),
         float(context.speaker is None),
+        fact_share(facts, context.text) if wanted_type in {"number", "date"} else 0.0,
+        float(is_procedural(context.text, context.speaker)),
+        context.occasion,
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +13,16 @@ from embeddings.base import HashEncoder
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
+    Candidate,
     candidate_sentences,
+    cite,
+    continue_quote,
     fact_terms,
     mentions_any,
     score_candidates,
     verify_citation,
 )
+from qa.ingest.parsers import read_transcript_file
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.settings import Settings
 from qa.store.library import Library
@@ -297,3 +302,51 @@ def test_llm_down_falls_back_to_the_extractive_answer(real_library: Library) -> 
     assert answer.notices and "extractive" in answer.notices[0]
     assert "Karaganda" in answer.text
     _assert_citations_verify(answer, real_library)
+
+
+def _vtt_cues(path: Path) -> list[str]:
+    """The text lines of a WebVTT file's cues, one string per cue, as a caption player shows
+    them (no merging): what an ASR export cut into segments looks like."""
+    cues: list[str] = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        lines = block.strip().splitlines()
+        if lines and "-->" in lines[0]:
+            cues.append(" ".join(lines[1:]).strip())
+    return cues
+
+
+def test_a_quote_cut_by_a_caption_cue_continues_into_the_next_cues(real_dir: Path) -> None:
+    cues = _vtt_cues(real_dir / "huntsville-council-2026-07-10-budget-work-session.captions.vtt")
+    utterances = [Utterance(i, None, None, text) for i, text in enumerate(cues)]
+    at = next(i for i, u in enumerate(utterances) if u.text.endswith("and hazmat units,"))
+    lead = Candidate(0, _passage(at), utterances[at], 0, len(utterances[at].text))
+
+    def utterance_at(transcript_id: str, index: int) -> Utterance | None:
+        assert transcript_id == lead.passage.transcript_id
+        return utterances[index] if index < len(utterances) else None
+
+    quote = continue_quote(lead, utterance_at, max_words=30, max_utterances=3)
+    assert "the price point for that would be $192,000" in quote.text
+    assert quote.last_index > at and len(quote.tail) <= 3
+    citation = cite(quote, 1)
+    assert citation.utterance_end == quote.last_index
+    # One quote over the cues, verbatim: it verifies against the utterances it names.
+    cited = utterances[citation.utterance_start : citation.utterance_end + 1]
+    assert verify_citation(citation, cited) is None
+    # A quote that ends its clause is left as it is.
+    done = next(i for i, u in enumerate(utterances) if u.text == "the work that they do.")
+    whole = Candidate(0, _passage(done), utterances[done], 0, len(utterances[done].text))
+    assert continue_quote(whole, utterance_at) == whole
+
+
+def test_a_continued_quote_stops_at_another_speaker(real_dir: Path) -> None:
+    # Carmen Andoh breaks off ("So--") and Rob Pike takes the turn: his words are not hers.
+    turns = read_transcript_file(real_dir / "gotime-100-rob-pike.md").utterances
+    at = next(u.index for u in turns if u.text == "That's great. So--")
+    lead = Candidate(0, _passage(at), turns[at], 0, len(turns[at].text))
+    assert turns[at + 1].canonical_speaker != turns[at].canonical_speaker
+    assert continue_quote(lead, lambda _, i: turns[i]) == lead
+
+
+def _passage(at: int) -> Passage:
+    return Passage("huntsville", "Huntsville budget work session", None, at, at + 3, (), "", 1.0)

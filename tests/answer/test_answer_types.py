@@ -6,10 +6,17 @@ import pytest
 
 from qa.answer.answer_types import (
     answer_type,
+    asks_money,
+    asks_who_asked,
+    asks_year,
+    counted_noun,
+    counts,
     ends_mid_clause,
     is_question_sentence,
     is_who_said,
     sentence_types,
+    shows_money,
+    shows_year,
 )
 from qa.answer.counting import counted_phrase, counted_terms, is_enumeration, names_the_speaker
 from qa.answer.scorer import question_sentences
@@ -29,6 +36,13 @@ from qa.answer.scorer import question_sentences
         ("Why was the Go programming language created?", "reason"),
         ("Did Putin admit to ever using a body double?", "yesno"),
         ("Which version control systems has the Go project used?", "list"),
+        (
+            "What would full staffing for ladder trucks and hazmat units cost, as raised at "
+            "the Huntsville budget work session?",
+            "number",
+        ),
+        ("What had the CERB cost in total so far?", "number"),
+        ("What did Putin say about the cost of living?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
@@ -43,6 +57,97 @@ def test_sentence_types_read_numbers_dates_reasons() -> None:
     assert "yesno" in sentence_types("No, I discarded the idea of any doubles.")
 
 
+def test_a_year_or_one_alone_is_not_a_quantity() -> None:
+    # The operator's greeting of the Microsoft call (msft-fy25q4-earnings-call.md) answered
+    # "How many employees…?" with its year.
+    greeting = (
+        "Greetings, and welcome to the Microsoft Fiscal Year 2025 Fourth Quarter Earnings "
+        "Conference Call."
+    )
+    assert "number" not in sentence_types(greeting)
+    assert "date" in sentence_types(greeting)
+    # Putin to NBC (2018), the Huntsville council, Putin on the Direct Line, Duclos in the
+    # Commons: the sentences as the transcripts have them.
+    assert "number" not in sentence_types(
+        "I would also like to say that in 2004 – I mentioned this today –I said at a news "
+        "conference that we will be developing weapons and even mentioned a concrete missile "
+        "system, Avangard as we call it."
+    )
+    assert "number" not in sentence_types(
+        "and I believe our allocation to the library is one of the largest we make."
+    )
+    assert "number" in sentence_types(
+        "In 2018, we saw 8.5 percent growth rates, and two percent growth rates were posted in "
+        "early 2019."
+    )
+    assert "number" in sentence_types(
+        "um, tentatively in discussions, um, the price point for that would be $192,000"
+    )
+    assert "number" in sentence_types(
+        "Some 7.7million Canadians have received emergency assistance in an emergency situation"
+    )
+
+
+def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
+    assert counted_noun("How many new police officers will Huntsville hire in 2027?") == "officers"
+    assert counted_noun("How many test launches of the Avangard system did Putin mention?") == (
+        "launches"
+    )
+    assert counted_noun("How many children in Wales had been admitted to critical care?") == (
+        "children"
+    )
+    # Too general to check ("20 million GitHub Copilot users" are people), or not a count.
+    assert counted_noun("How many people use GitHub Copilot?") is None
+    assert counted_noun("How many times did Putin mention WADA?") is None
+    assert counted_noun("How much did the CERB cost?") is None
+    # Putin at the 2019 news conference; Duclos in the Commons committee.
+    assert counts(
+        "vehicles",
+        "We plan to improve or built 10,000 medical facilities and buy 37,000 vehicles and "
+        "approximately 10,000 pieces of medical equipment.",
+    )
+    assert not counts(
+        "officers",
+        "To continue my answer, and as the Prime Minister said just a moment ago, that has led "
+        "to the hiring of 38 new staff members.",
+    )
+    assert counts(
+        "questions", "As of now, we have received some 1.5 million questions from the public."
+    )
+
+
+def test_a_money_question_wants_an_amount_in_a_currency() -> None:
+    assert asks_money("How much did Microsoft spend on capital expenditures in the quarter?")
+    assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
+    assert not asks_money("How many vehicles did Putin say would be bought?")
+    assert not asks_money("What is Russia's daily oil production?")
+    # Amy Hood on the Microsoft call; Putin on the 2019 Direct Line: amounts in a currency.
+    assert shows_money(
+        "Capital expenditures were $24.2 billion, including $6.5 billion of finance leases"
+    )
+    assert shows_money(
+        "A decision has been taken: this year we will allocate 4.3 billion rubles to the "
+        "Emergencies Ministry"
+    )
+    # Duclos in the Commons committee: a count near the topic of a money question.
+    assert not shows_money(
+        "A total of 7.7million Canadians have received the Canada emergency response benefit, "
+        "and the agency is ensuring the integrity of the system."
+    )
+
+
+def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
+    assert asks_year("In which year did the Go project move from Mercurial to Git?")
+    assert asks_year("At which year's prices has Belarus continued to pay for Russian gas?")
+    assert not asks_year("When did the conversation that started Go take place?")
+    # Rob Pike on Go Time; Alexei Miller to Medvedev (kremlin.ru 8055).
+    assert not shows_year(
+        "So we used Mercurial for 2 or 3 years, I think, and then finally switched to Git once "
+        "it was clear that was the future."
+    )
+    assert shows_year("Belarus continues unilaterally paying the 2009 prices.")
+
+
 def test_question_sentences_and_who_said() -> None:
     assert is_question_sentence("When does the pool open, Mr. President?")
     assert not is_question_sentence("First week in September.")
@@ -51,6 +156,12 @@ def test_question_sentences_and_who_said() -> None:
         "At Putin's 2019 year-end news conference, who said the sanctions hit athletes?"
     )
     assert not is_who_said("Who lent Putin the phone?")
+    # Asking who asked: the question a journalist put is the evidence, not a non-answer.
+    assert asks_who_asked(
+        "Which journalist asked Putin about climate change and the Paris Agreement at the 2019 "
+        "big press conference?"
+    )
+    assert not asks_who_asked("Who said the sanctions hit innocent athletes especially hard?")
     assert question_sentences("Thank you. When does the pool open? I ask for my voters.") == [
         "When does the pool open?"
     ]
@@ -92,3 +203,13 @@ def test_counting_keeps_its_speaker_and_scope_apart() -> None:
     assert names_the_speaker(question)
     assert not names_the_speaker("How many times did Aeroflot come up at Putin's news conference?")
     assert not names_the_speaker("How many times does Docker come up in the episode with Rob Pike?")
+
+
+def test_reason_words_are_whole_words() -> None:
+    # Nazarbayev's thanks (the seed transcript) give no reason: "sincerely" is not "since".
+    assert "reason" not in sentence_types(
+        "And sincerely, in person, I would like to thank the Russian side for supporting "
+        "Kazakhstan during the pandemic both with vaccines and medicines, and so on."
+    )
+    # The 3Blue1Brown explainer on Bitcoin: a stem that stays open ("incentiv-").
+    assert "reason" in sentence_types("The reason you might do that is to incentivize miners")

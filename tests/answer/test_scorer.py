@@ -9,15 +9,20 @@ import pytest
 
 from embeddings.base import HashEncoder
 from eval.train_scorer import choose_threshold, fit_logistic, train
+from qa.answer.extractive import Candidate, fact_terms, occasion_prior
 from qa.answer.scorer import (
     FEATURES,
     WEIGHTS_PATH,
     CandidateContext,
+    fact_share,
     feature_vector,
+    is_procedural,
     load_scorer,
     scorer_from_json,
 )
 from qa.errors import AnswererError
+from qa.models import Passage, Utterance
+from qa.text import topic_terms
 from tests.conftest import require_shared
 
 QUESTION_TURN = "Mr. President, when does the aquatic center open?"
@@ -109,3 +114,76 @@ def test_threshold_is_chosen_for_the_best_abstention_f1() -> None:
     ]
     threshold = choose_threshold(questions, weights, bias)
     assert 0.119 < threshold <= 0.73
+
+
+def test_fact_share_reads_the_words_naming_the_fact_near_the_number() -> None:
+    # msft-fy25q4-earnings-call.md: Nadella's figure leads by the score, Hood's names the fact.
+    question = "What was Microsoft's earnings per share in its fiscal 2025 fourth quarter?"
+    facts = fact_terms(question, topic_terms(question), set())
+    assert "share" in facts and "microsoft" not in facts
+    cloud = (
+        "It was a very strong close to what was a record fiscal year for us. All up, Microsoft "
+        "Cloud surpassed $168 billion in annual revenue, up 23%."
+    )
+    answer = "And earnings per share was $3.65, an increase of 24%, and 22% in constant currency."
+    assert fact_share(facts, answer) > fact_share(facts, cloud) > 0
+    row = dict(
+        zip(
+            FEATURES,
+            feature_vector(
+                CandidateContext(answer, answer, "Amy E. Hood", 0, False),
+                wanted_type="number",
+                terms=topic_terms(question),
+                speakers=(),
+                dense=0.5,
+                reply_dense=0.0,
+                facts=facts,
+            ),
+            strict=True,
+        )
+    )
+    assert row["fact_share"] == fact_share(facts, answer)
+    assert row["procedural"] == 0.0 and row["occasion"] == 0.0
+
+
+def test_an_operators_greeting_is_procedural_the_cfos_figure_is_not() -> None:
+    # msft-fy25q4-earnings-call.md
+    greeting = (
+        "Greetings, and welcome to the Microsoft Fiscal Year 2025 Fourth Quarter Earnings "
+        "Conference Call."
+    )
+    assert is_procedural(greeting, "Operator")
+    assert is_procedural("Thank you, Jonathan.", "Satya Nadella")
+    figure = "And earnings per share was $3.65, an increase of 24%, and 22% in constant currency."
+    assert not is_procedural(figure, "Amy E. Hood")
+
+
+def test_the_occasion_a_question_names_favours_its_transcript() -> None:
+    def candidate(tid: str, title: str, date: str) -> Candidate:
+        utterance = Utterance(0, "Vladimir Putin", "Vladimir Putin", "Growth was 2.3 percent.")
+        passage = Passage(tid, title, date, 0, 0, ("Vladimir Putin",), utterance.text, 1.0)
+        return Candidate(0, passage, utterance, 0, len(utterance.text))
+
+    ft = candidate("60836", "Interview with The Financial Times", "2019-06-27")
+    line19 = candidate("60795", "Direct Line with Vladimir Putin", "2019-06-20")
+    line17 = candidate("54790", "Direct Line with Vladimir Putin", "2017-06-15")
+    # "as Putin told the Financial Times": its title carries the question, no date given
+    prior = occasion_prior({"60836": 0.4, "60795": 0.1})
+    assert prior(ft) == 1.0 and prior(ft) > prior(line19) > prior(line17) == 0.0
+    # "on the 2019 Direct Line": two titles carry it, the year picks one of them
+    prior = occasion_prior({"60795": 0.5, "54790": 0.5}, "2019-01-01", "2019-12-31")
+    assert prior(line19) == 1.0 and prior(line17) == 0.5 and prior(ft) == 0.5
+    assert occasion_prior({})(ft) == 0.0
+
+
+def test_questions_the_rules_refuse_do_not_push_the_threshold_up() -> None:
+    from eval.train_scorer import DevQuestion
+
+    weights, bias = np.array([10.0]), -5.0  # p = sigmoid(10x - 5)
+    answerable = [DevQuestion(True, [[0.6]], [1], [True])]  # p 0.73
+    # An unanswerable question whose best sentence has p 0.5: the threshold climbs over it,
+    # unless the answerer's rules refuse it already (then the lowest threshold does as well).
+    unanswerable = DevQuestion(False, [[0.5]], [0], [True])
+    assert 0.5 < choose_threshold([*answerable, unanswerable], weights, bias) <= 0.73
+    ruled = DevQuestion(False, [[0.5]], [0], [True], ruled_out=True)
+    assert choose_threshold([*answerable, ruled], weights, bias) == 0.01
