@@ -68,7 +68,8 @@ def choose_precision(
         except (OSError, ValueError, AttributeError):
             name = ""
         if name:
-            return "int8" if str(name).endswith(INT8_SUFFIX) else "fp32"
+            # "+onnx-int8" or "+onnx-int8-<recipe>": int8 vectors of either recipe.
+            return "int8" if INT8_SUFFIX in str(name) else "fp32"
     if not int8_keeps_quality:
         return "fp32"
     return "int8" if (vnni or cpu_vnni()) else "fp32"
