@@ -223,16 +223,19 @@ def library_folder(cache_dir: Path, encoder_name: str, chunk_tokens: int) -> Pat
     return Path(cache_dir) / f"{slug}-c{chunk_tokens}"
 
 
-def open_library(folder: Path, encoder: Any, chunk_tokens: int, files: Sequence[Path]) -> Any:
+def open_library(
+    folder: Path, encoder: Any, chunk_tokens: int, files: Sequence[Path], *, sentences: bool = True
+) -> Any:
     """A library of the files at folder, built or brought up to date (unchanged files are
-    skipped, so a cached library embeds nothing)."""
+    skipped, so a cached library embeds nothing). Without `sentences` phase two is not run:
+    retrieval ranks chunks only, so its scores are the same."""
     from qa.ingest.pipeline import ingest
     from qa.serialize import file_result_json
     from qa.store.library import Library
 
     library = Library(folder, encoder, chunk_tokens=chunk_tokens)
     library.require_current()
-    report = ingest(library, list(files))
+    report = ingest(library, list(files), sentences=sentences)
     failed = [file_result_json(f) for f in report.files if f.status == "failed"]
     if failed:
         raise RuntimeError(f"could not ingest {len(failed)} meeting files: {failed}")

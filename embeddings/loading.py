@@ -23,12 +23,12 @@ from embeddings.sentence_transformer import SentenceTransformerEncoder
 # CPU flags of the int8 dot-product instructions (VPDPBUSD) that make int8 pay: AVX-512 VNNI,
 # AVX-VNNI, AMX. Without them ONNX Runtime's int8 kernels emulate it with saturating AVX2 steps.
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
-# Whether the int8 recipe of embeddings/onnx keeps retrieval within one point of fp32, the
-# condition for `auto` to choose it. Measured (python -m benchmarks.bench_retrieval --retriever
-# hybrid [--encoder bundled-int8:all-MiniLM-L6-v2], on a CPU with avx512_vnni): QMSum val hybrid
-# R@1000 0.449 int8 against 0.465 fp32, paired difference -0.015 (95% CI -0.031 to -0.002).
-# It does not, so `auto` is fp32 until a recipe does; set True only with such a measurement.
-INT8_KEEPS_QUALITY = False
+# Whether the int8 recipe of embeddings/onnx (INT8_RECIPE) keeps retrieval within one point of
+# fp32, the condition for `auto` to choose it. Measured (python -m benchmarks.bench_int8 --qmsum
+# smooth-no-ffn-out-qint8, on a CPU with avx512_vnni): QMSum val hybrid R@1000 0.469 int8
+# against 0.471 fp32, paired difference -0.002 (95% CI -0.006 to +0.002). The first recipe
+# (0.449 against 0.465, -0.015) did not. Set False if a new recipe is not measured so.
+INT8_KEEPS_QUALITY = True
 
 
 def cpu_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
@@ -68,7 +68,8 @@ def choose_precision(
         except (OSError, ValueError, AttributeError):
             name = ""
         if name:
-            return "int8" if str(name).endswith(INT8_SUFFIX) else "fp32"
+            # "+onnx-int8" or "+onnx-int8-<recipe>": int8 vectors of either recipe.
+            return "int8" if INT8_SUFFIX in str(name) else "fp32"
     if not int8_keeps_quality:
         return "fp32"
     return "int8" if (vnni or cpu_vnni()) else "fp32"

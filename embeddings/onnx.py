@@ -2,7 +2,8 @@
 
 The model is exported from torch once (`torch.onnx.export`, TorchScript exporter, which needs
 only the `onnx` package), for int8 quantised with `onnxruntime.quantization.quantize_dynamic`
-(8-bit weights with per-channel scales, activations quantised at run time), and cached under a
+(8-bit weights with per-channel scales, activations quantised at run time; an Int8Recipe says
+which MatMuls and whether their inputs are smoothed first), and cached under a
 key of the model folder and the library versions. Afterwards neither torch nor transformers is
 imported: that is most of a cold start. Tokenisation is the model's own
 tokenizer; mean pooling over the attention mask and L2 normalisation run in NumPy, as in the
@@ -11,15 +12,18 @@ sentence-transformers pipeline (Transformer -> mean Pooling -> Normalize) this r
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -32,13 +36,85 @@ CACHE_ENV = "TQA_ONNX_CACHE"
 DEFAULT_CACHE_DIR = Path("~/.cache/transcript-qa/onnx")
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# Bumped when the export or quantisation recipe changes, so old cache files are not reused.
-_RECIPE = "v2-quint8-per-channel-dynamic"
+# Bumped when the export changes, so old cache files are not reused (the int8 recipe is keyed
+# by its own fields, Int8Recipe.key).
+_EXPORT = "v3"
 _SUPPORTED_MODULES = (
     "sentence_transformers.models.Transformer",
     "sentence_transformers.models.Pooling",
     "sentence_transformers.models.Normalize",
 )
+
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """How the fp32 export is quantised to int8 (ONNX Runtime dynamic quantisation).
+
+    Weight MatMuls of the encoder layers are quantised unless a pattern of `fp32_nodes`
+    (regular expressions searched in the node names torch.onnx gives, e.g.
+    "/encoder/layer.5/output/dense/MatMul") leaves them fp32. `embeddings` also stores the
+    word/position embedding tables in 8 bits (no speed gain: a lookup, not a product).
+    `reduce_range` uses 7-bit weights, for CPUs without VNNI whose u8 x s8 multiply (VPMADDUBSW)
+    saturates. qint8 weights let a VNNI CPU use VPDPBUSD (u8 activations x s8 weights); quint8
+    ones take a slower u8 x u8 path there. `smooth_alpha` applies SmoothQuant (Xiao et al.
+    2023) first: dynamic quantisation gives a whole activation tensor one scale, so a few
+    outlier channels of the LayerNorm outputs cost every other channel its precision; each
+    input channel j of a quantised MatMul is divided by s_j = max|X_j|^a / max|W_j|^(1-a)
+    (an fp32 Mul) and the weight row multiplied by it, the same product in exact arithmetic
+    with the outliers moved into the per-channel-quantised weights. max|X_j| is measured on
+    embeddings/data/calibration.txt.
+    """
+
+    name: str
+    weight_type: Literal["qint8", "quint8"] = "qint8"
+    per_channel: bool = True
+    reduce_range: bool = False
+    embeddings: bool = False
+    fp32_nodes: tuple[str, ...] = ()
+    smooth_alpha: float | None = None
+
+    def takes(self, node: str) -> bool:
+        """Whether the weight MatMul named `node` is quantised."""
+        return not any(re.search(pattern, node) for pattern in self.fp32_nodes)
+
+    def key(self) -> str:
+        """The fields, for the cache key: a changed recipe never reuses an old file."""
+        return repr(dataclasses.astuple(self))
+
+    @property
+    def suffix(self) -> str:
+        """Appended to the model's name: vectors of different recipes differ, so a library
+        records which one made them (the first recipe keeps the name it shipped with)."""
+        return INT8_SUFFIX if self.name == LEGACY_RECIPE else f"{INT8_SUFFIX}-{self.name}"
+
+
+LEGACY_RECIPE = "all-quint8-emb"
+_ATTENTION = r"/attention/"
+_FFN_OUT = r"/layer\.\d+/output/dense/"
+# The recipes measured (benchmarks/bench_int8.py); "all-quint8-emb" was the first one shipped.
+# A feed-forward output projection (after GELU) is the layer's largest int8 error, and
+# smoothing does not help it (its inputs' outliers are what the layer computes): kept fp32.
+INT8_RECIPES: dict[str, Int8Recipe] = {
+    r.name: r
+    for r in (
+        Int8Recipe("all-quint8-emb", weight_type="quint8", embeddings=True),
+        Int8Recipe("all-quint8", weight_type="quint8"),
+        Int8Recipe("all-qint8"),
+        Int8Recipe("all-qint8-reduced", reduce_range=True),
+        Int8Recipe("ffn-qint8", fp32_nodes=(_ATTENTION,)),
+        Int8Recipe("ffn-quint8", weight_type="quint8", fp32_nodes=(_ATTENTION,)),
+        Int8Recipe("inner-qint8", fp32_nodes=(r"/layer\.[05]/",)),
+        Int8Recipe("ffn-inner-qint8", fp32_nodes=(_ATTENTION, r"/layer\.[05]/")),
+        Int8Recipe("no-ffn-out-qint8", fp32_nodes=(_FFN_OUT,)),
+        Int8Recipe("smooth-no-ffn-out-qint8", fp32_nodes=(_FFN_OUT,), smooth_alpha=0.5),
+    )
+}
+# The recipe int8 runs (python -m benchmarks.bench_int8, 2-core avx512_vnni CPU, shared, each
+# ratio within one process): vectors' cosine to fp32 median 0.9990 (min 0.9983) on real chunks,
+# QMSum val hybrid R@1000 0.469 against fp32's 0.471 (paired -0.002, 95% CI -0.006 to +0.002),
+# 1.3x the fp32 ceiling. "all-qint8" is faster (1.8x) but 0.994 and "no-ffn-out-qint8" (1.5x,
+# 0.997) lost 1.0 point; the first recipe, 0.994, lost 1.5.
+INT8_RECIPE = INT8_RECIPES["smooth-no-ffn-out-qint8"]
 
 
 class OnnxEncoder:
@@ -57,19 +133,22 @@ class OnnxEncoder:
         batch_size: int = 32,
         cache_dir: Path | None = None,
         threads: int | None = None,
+        recipe: Int8Recipe | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         self.path = Path(path)
         self.int8 = int8
-        self.name = base_name + INT8_SUFFIX if int8 else base_name
+        self.recipe = (recipe or INT8_RECIPE) if int8 else None
+        self.name = base_name + self.recipe.suffix if self.recipe is not None else base_name
         self.batch_size = batch_size
         self.max_tokens, self.dimension = _check_model_folder(self.path)
         self._tokenizer = WordPieces(self.path, self.max_tokens)
         self.cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+        kind = f"int8-{self.recipe.name}" if self.recipe is not None else "fp32"
         self.model_file = (
             self.cache_dir
-            / f"{_slug(self.path.name)}-{cache_key(self.path)}.{'int8' if int8 else 'fp32'}.onnx"
+            / f"{_slug(self.path.name)}-{cache_key(self.path, self.recipe)}.{kind}.onnx"
         )
         self.export_seconds: float | None = None  # set when this construction exported
         self._session = self._open_session(threads or _cores())
@@ -130,7 +209,7 @@ class OnnxEncoder:
             # any of them means the cached file is unusable and is rebuilt below.
             except Exception:
                 pass
-        self.export_seconds = export_model(self.path, self.model_file, int8=self.int8)
+        self.export_seconds = export_model(self.path, self.model_file, recipe=self.recipe)
         return ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]
         )
@@ -142,9 +221,10 @@ def default_cache_dir() -> Path:
     return Path(raw).expanduser() if raw else DEFAULT_CACHE_DIR.expanduser()
 
 
-def cache_key(path: Path) -> str:
-    """16 hex digits of the model folder, its weight files and the export tool versions."""
-    parts = [str(path.resolve()), _RECIPE, str(OPSET)]
+def cache_key(path: Path, recipe: Int8Recipe | None = None) -> str:
+    """16 hex digits of the model folder, its weight files, the export tool versions and the
+    int8 recipe (None: fp32)."""
+    parts = [str(path.resolve()), _EXPORT, str(OPSET), recipe.key() if recipe else "fp32"]
     for package in ("torch", "transformers", "onnx", "onnxruntime"):
         parts.append(f"{package}={_version(package)}")
     for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
@@ -153,11 +233,9 @@ def cache_key(path: Path) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
-def export_model(model_path: Path, target: Path, *, int8: bool) -> float:
-    """Export the folder's transformer to ONNX (quantised to int8 if asked), written atomically.
-
-    Returns the seconds taken.
-    """
+def export_model(model_path: Path, target: Path, *, recipe: Int8Recipe | None = None) -> float:
+    """Export the folder's transformer to ONNX (quantised by `recipe` if given), written
+    atomically. Returns the seconds taken."""
     import time
 
     started = time.perf_counter()
@@ -165,27 +243,137 @@ def export_model(model_path: Path, target: Path, *, int8: bool) -> float:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
         fp32 = Path(tmp) / "model.onnx"
         _export_fp32(model_path, fp32)
-        if not int8:
+        if recipe is None:
             os.replace(fp32, target)
             return time.perf_counter() - started
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
         quantised = Path(tmp) / "model.int8.onnx"
-        # Measured on this AVX2 CPU without avx512_vnni (64 kremlin.ru chunks of 120-200 word
-        # pieces, cosine to the torch fp32 model, median/min): QInt8 per tensor 0.951/0.927
-        # (u8s8 saturation of VPMADDUBSW), QInt8 per channel 0.993/0.987, QUInt8 per channel
-        # 0.994/0.989 at the same speed. Per-channel scales keep small-weight rows precise.
-        root = logging.getLogger()
-        level = root.level
-        # quantize_dynamic logs a "consider pre-processing" warning on the root logger; the
-        # pre-processing (shape inference) changes nothing for dynamic quantisation here.
-        root.setLevel(logging.ERROR)
-        try:
-            quantize_dynamic(fp32, quantised, weight_type=QuantType.QUInt8, per_channel=True)
-        finally:
-            root.setLevel(level)
+        if recipe.smooth_alpha is not None:
+            smoothed = Path(tmp) / "model.smoothed.onnx"
+            smooth(fp32, smoothed, recipe, _calibration_feeds(model_path))
+            fp32 = smoothed
+        quantize(fp32, quantised, recipe)
         os.replace(quantised, target)
     return time.perf_counter() - started
+
+
+def quantize(source: Path, target: Path, recipe: Int8Recipe) -> None:
+    """Write source (an fp32 export) quantised to int8 by `recipe` (dynamic: 8-bit weights,
+    activations quantised per call by ONNX Runtime)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(source), load_external_data=False).graph
+    # Only MatMuls with a weight matrix: the two per layer between activations (attention
+    # scores, scores x values) are left fp32 by dynamic quantisation anyway.
+    chosen = [n.name for n in quantised_matmuls(graph, recipe)]
+    root = logging.getLogger()
+    level = root.level
+    # quantize_dynamic logs a "consider pre-processing" warning on the root logger; the
+    # pre-processing (shape inference) changes nothing for dynamic quantisation here.
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            source,
+            target,
+            op_types_to_quantize=["MatMul", "Gather"] if recipe.embeddings else ["MatMul"],
+            nodes_to_quantize=chosen + (_embedding_gathers(graph) if recipe.embeddings else []),
+            per_channel=recipe.per_channel,
+            reduce_range=recipe.reduce_range,
+            weight_type=QuantType.QInt8 if recipe.weight_type == "qint8" else QuantType.QUInt8,
+        )
+    finally:
+        root.setLevel(level)
+
+
+def quantised_matmuls(graph: Any, recipe: Int8Recipe) -> list[Any]:
+    """The MatMul nodes with a weight matrix that the recipe quantises."""
+    weights = {i.name for i in graph.initializer}
+    return [
+        n
+        for n in graph.node
+        if n.op_type == "MatMul" and n.input[1] in weights and recipe.takes(n.name)
+    ]
+
+
+def smooth(
+    source: Path, target: Path, recipe: Int8Recipe, feeds: list[dict[str, np.ndarray]]
+) -> None:
+    """Write source with SmoothQuant scales (recipe.smooth_alpha) on the inputs of the MatMuls
+    the recipe quantises; the model computes the same function (to float rounding)."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    alpha = recipe.smooth_alpha if recipe.smooth_alpha is not None else 0.5
+    model = onnx.load(str(source))
+    graph = model.graph
+    matmuls = quantised_matmuls(graph, recipe)
+    inputs = sorted({n.input[0] for n in matmuls})
+    # The largest |activation| of each channel of each input, over the real (unpadded) tokens:
+    # the inputs are made extra outputs of an unoptimised session.
+    probe = onnx.load(str(source))
+    for name in inputs:
+        probe.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(
+        probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    names = [o.name for o in session.get_outputs()]
+    largest: dict[str, np.ndarray] = {}
+    for feed in feeds:
+        outputs = dict(zip(names, session.run(None, feed), strict=True))
+        real = feed["attention_mask"].astype(bool)
+        for name in inputs:
+            found = np.abs(outputs[name])[real].max(axis=0)
+            largest[name] = np.maximum(largest[name], found) if name in largest else found
+    initializers = {i.name: i for i in graph.initializer}
+    for name in inputs:
+        group = [n for n in matmuls if n.input[0] == name]  # Q, K and V share their input
+        weights = [numpy_helper.to_array(initializers[n.input[1]]) for n in group]
+        weight_max = np.max([np.abs(w).max(axis=1) for w in weights], axis=0)
+        scale = (np.maximum(largest[name], 1e-5) ** alpha) / (
+            np.maximum(weight_max, 1e-5) ** (1 - alpha)
+        )
+        inverse = numpy_helper.from_array((1 / scale).astype(np.float32), f"{name}_smooth_inv")
+        graph.initializer.append(inverse)
+        smoothed = f"{name}_smoothed"
+        mul = helper.make_node("Mul", [name, inverse.name], [smoothed], name=f"{name}_Smooth")
+        # Placed right before the first node that reads it, so the graph stays sorted.
+        first = next(i for i, n in enumerate(graph.node) if n in group)
+        graph.node.insert(first, mul)
+        for node, weight in zip(group, weights, strict=True):
+            tensor = initializers[node.input[1]]
+            tensor.CopyFrom(
+                numpy_helper.from_array((weight * scale[:, None]).astype(np.float32), tensor.name)
+            )
+            node.input[0] = smoothed
+    onnx.save(model, str(target))
+
+
+def _calibration_feeds(model_path: Path, batch: int = 16) -> list[dict[str, np.ndarray]]:
+    """Model inputs of the calibration texts, in padded batches."""
+    text = (Path(__file__).parent / "data" / "calibration.txt").read_text(encoding="utf-8")
+    texts = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    max_tokens, _ = _check_model_folder(model_path)
+    pieces = WordPieces(model_path, max_tokens)
+    rows = pieces.ids(texts)
+    feeds = []
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        width = max(len(r) for r in part)
+        ids = np.full((len(part), width), pieces.pad_id, dtype=np.int64)
+        mask = np.zeros((len(part), width), dtype=np.int64)
+        for i, row in enumerate(part):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": mask * 0})
+    return feeds
+
+
+def _embedding_gathers(graph: Any) -> list[str]:
+    weights = {i.name for i in graph.initializer}
+    return [n.name for n in graph.node if n.op_type == "Gather" and n.input[0] in weights]
 
 
 def _export_fp32(model_path: Path, target: Path) -> None:

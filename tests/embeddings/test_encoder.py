@@ -225,7 +225,9 @@ def test_minilm_batch_keeps_input_order(minilm: Encoder, seed_lines: list[str]) 
     assert np.allclose(batched, one_by_one, atol=1e-5)
 
 
-def test_precision_auto_follows_the_library_then_the_cpu(tmp_path: Path) -> None:
+def test_precision_auto_follows_the_library_then_the_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 avx512f avx512_vnni\n", "utf-8")
     assert cpu_vnni(cpuinfo) == "avx512_vnni"
@@ -234,8 +236,18 @@ def test_precision_auto_follows_the_library_then_the_cpu(tmp_path: Path) -> None
     assert cpu_vnni(tmp_path / "absent") is None
     new = tmp_path / "new-library"
     assert choose_precision("auto", new, vnni="avx_vnni", int8_keeps_quality=True) == "int8"
-    # The recipe measured today loses more than a point of retrieval: auto stays fp32.
+    # A recipe that loses more than a point of retrieval would keep auto at fp32.
     assert choose_precision("auto", new, vnni="avx_vnni", int8_keeps_quality=False) == "fp32"
+    # The shipped recipe keeps it: auto follows the CPU flags alone.
+    cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 avx_vnni\n", "utf-8")
+    assert choose_precision("auto", new, vnni=cpu_vnni(cpuinfo)) == "int8"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 fma\n", "utf-8")
+    assert cpu_vnni(cpuinfo) is None
+    # Without a flag given, the CPU's own: an AVX2-only machine stays fp32.
+    monkeypatch.setattr("embeddings.loading.cpu_vnni", lambda: None)
+    assert choose_precision("auto", new) == "fp32"
+    monkeypatch.setattr("embeddings.loading.cpu_vnni", lambda: "avx512_vnni")
+    assert choose_precision("auto", new) == "int8"
     assert choose_precision("fp32", new, vnni="avx_vnni") == "fp32"
     assert choose_precision("int8", new, vnni=None) == "int8"
     # A library keeps the precision its vectors were made with, whatever this CPU has.
@@ -244,6 +256,9 @@ def test_precision_auto_follows_the_library_then_the_cpu(tmp_path: Path) -> None
     (old / "manifest.json").write_text('{"embedding_model": "all-MiniLM-L6-v2"}', "utf-8")
     assert choose_precision("auto", old, vnni="avx512_vnni") == "fp32"
     (old / "manifest.json").write_text('{"embedding_model": "all-MiniLM-L6-v2+onnx-int8"}', "utf-8")
+    assert choose_precision("auto", old, vnni=None) == "int8"
+    recipe = "all-MiniLM-L6-v2+onnx-int8-smooth-no-ffn-out-qint8"
+    (old / "manifest.json").write_text(f'{{"embedding_model": "{recipe}"}}', "utf-8")
     assert choose_precision("auto", old, vnni=None) == "int8"
     with pytest.raises(ModelError, match="precision"):
         choose_precision("int4", new)
