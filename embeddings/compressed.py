@@ -293,10 +293,11 @@ class CompressedIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the k best, exact scores, within allowed (stored ids, unique)."""
         n = len(self.store)
-        if allowed is not None and (len(allowed) <= EXACT_FILTER_MAX or self._ivf is None):
+        ivf = self._ivf
+        if ivf is None:  # untrained: few vectors, scored exactly
+            return self._exact(query, k, self.store.ids() if allowed is None else allowed)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
             return self._exact(query, k, allowed)
-        if allowed is None and self._ivf is None:
-            return self._exact(query, k, self.store.ids())
         want = max(k, self.rerank)
         nprobe = min(self.nlist, self.nprobe)
         selector = None
@@ -306,7 +307,7 @@ class CompressedIndex:
             nprobe = min(self.nlist, math.ceil(self.nprobe * n / len(allowed)))
         while True:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-            _, found = self._ivf.search(query[None, :], want, params=params)
+            _, found = ivf.search(query[None, :], want, params=params)
             candidates = found[0][found[0] >= 0]
             enough = min(want, n if allowed is None else len(allowed))
             if len(candidates) >= enough or nprobe >= self.nlist:

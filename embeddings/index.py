@@ -80,8 +80,10 @@ class VectorIndex:
         self._lookup: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.kind = kind
         self._compressed = compressed
+        # the FAISS IndexIDMap2 and its inner index (None for ivfpq)
+        self._index: Any = None
+        self._inner: Any = None
         if compressed is not None:
-            self._index = self._inner = None
             self.dimension: int = compressed.dimension
             self._tombstones = 0
             return

@@ -169,7 +169,7 @@ def test_save_load_and_copy_keep_training_ids_and_vectors(corpus: tuple, tmp_pat
     assert VectorIndex.load(tmp_path / "index-4.faiss").ids().tolist() == copied.ids().tolist()
     # the side files are part of the index
     (tmp_path / "index-3.faiss.vectors.npy").unlink()
-    with pytest.raises(IndexFileError, match="index-3.faiss"):
+    with pytest.raises(IndexFileError, match=r"index-3\.faiss"):
         VectorIndex.load(path)
 
 
