@@ -42,8 +42,8 @@ PQ_DIMS_PER_CODE = 8
 PQ_BITS = 8
 # Lists probed per query, and candidates scored exactly from the float16 side file (measured
 # at 10^6 and 3x10^6 vectors, see README "Index kinds").
-NPROBE = 32
-RERANK_CANDIDATES = 200
+NPROBE = 128
+RERANK_CANDIDATES = 500
 MIN_TRAIN_VECTORS = 2048
 # Training points per list (FAISS warns below 39); capped so training stays a minute at 10^7.
 TRAIN_PER_LIST = 64
