@@ -111,6 +111,10 @@ class VectorStore:
         copied._new_vectors = self._new_vectors.copy()
         return copied
 
+    def has_pending(self) -> bool:
+        """Whether rows were added or removed since the base was saved."""
+        return len(self._new_ids) > 0 or not self._base_live.all()
+
     def ids(self) -> np.ndarray:
         """Every stored id, ascending."""
         return np.sort(np.concatenate([self._base_ids[self._base_live], self._new_ids]))
@@ -319,8 +323,10 @@ class CompressedIndex:
             nprobe = min(self.nlist, nprobe * 4)
 
     def save(self, path: Path) -> None:
-        """Side files first, then the FAISS file (see the module docstring)."""
+        """Side files first, then the FAISS file (see the module docstring). Afterwards the
+        vectors are read from the saved side file, so the added ones leave memory."""
         self.store.save(path)
+        self.store = VectorStore.load(path, self.dimension)
         ivf = self._ivf
         if ivf is None:  # an untrained placeholder records the kind and dimension
             ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dimension), self.dimension, 1)

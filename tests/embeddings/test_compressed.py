@@ -153,6 +153,8 @@ def test_save_load_and_copy_keep_training_ids_and_vectors(corpus: tuple, tmp_pat
         "index-3.faiss.ids.npy",
         "index-3.faiss.vectors.npy",
     ]
+    assert isinstance(index.vectors(ids[100:101]), np.ndarray)
+    assert index.compressed is not None and not index.compressed.store.has_pending()
     loaded = VectorIndex.load(path)
     assert loaded.kind == "ivfpq" and loaded.ids().tolist() == ids[100:].tolist()
     assert loaded.compressed is not None and loaded.compressed.nlist == index.compressed.nlist
