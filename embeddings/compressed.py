@@ -97,23 +97,25 @@ class VectorStore:
             base_vectors if base_vectors is not None else np.empty((0, dimension), dtype=np.float16)
         )
         self._base_live = np.ones(len(self._base_ids), dtype=bool)
+        self._base_removed = 0  # count of False in _base_live, so len() is O(1) per search
         self._new_ids = np.empty(0, dtype=np.int64)  # ascending
         self._new_vectors = np.empty((0, dimension), dtype=np.float16)
 
     def __len__(self) -> int:
-        return int(np.count_nonzero(self._base_live)) + len(self._new_ids)
+        return len(self._base_ids) - self._base_removed + len(self._new_ids)
 
     def copy(self) -> VectorStore:
         """A store sharing this one's read-only base; later changes stay apart."""
         copied = VectorStore(self.dimension, self._base_ids, self._base_vectors)
         copied._base_live = self._base_live.copy()
+        copied._base_removed = self._base_removed
         copied._new_ids = self._new_ids.copy()
         copied._new_vectors = self._new_vectors.copy()
         return copied
 
     def has_pending(self) -> bool:
         """Whether rows were added or removed since the base was saved."""
-        return len(self._new_ids) > 0 or not self._base_live.all()
+        return len(self._new_ids) > 0 or self._base_removed > 0
 
     def ids(self) -> np.ndarray:
         """Every stored id, ascending."""
@@ -156,6 +158,7 @@ class VectorStore:
         in_base, rows = self._locate(self._base_ids, ids)
         in_base[in_base] &= self._base_live[rows[in_base]]
         self._base_live[rows[in_base]] = False
+        self._base_removed += int(np.count_nonzero(in_base))
         in_new, new_rows = self._locate(self._new_ids, ids)
         if in_new.any():
             keep = np.ones(len(self._new_ids), dtype=bool)
