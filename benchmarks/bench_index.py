@@ -41,7 +41,7 @@ BATCH = 500_000
 SPILL = 2_500_000
 K = 10
 # (nprobe, re-ranked candidates) measured besides the defaults, on the same index
-SWEEP = ((32, 200), (64, 500), (128, 300), (128, 1000), (256, 500), (256, 1000))
+SWEEP = ((32, 200), (64, 500), (128, 500), (64, 2000), (128, 2000), (128, 3000), (256, 1000))
 
 
 def current_rss_mb(field: str = "RssAnon") -> float:

@@ -42,12 +42,18 @@ faiss: Any = _faiss  # see embeddings.index: faiss's stubs are incomplete
 # per vector (96 bytes) would double the memory; PQ96 and OPQ were not measured to the end.
 PQ_DIMS_PER_CODE = 8
 PQ_BITS = 8
-# Lists probed per query and candidates scored exactly from the float16 side file. Measured at
-# 10^6 vectors (python -m benchmarks.bench --stages ten_million --ten-million-size 1000000),
-# recall@10 / p95: nprobe 32 + 200: 0.853 / 11 ms; 64 + 500: 0.936 / 22 ms; 128 + 300: 0.924 /
-# 20 ms; 128 + 500: 0.953 / 19 ms; 128 + 1000: 0.967 / 26 ms; 256 + 1000: 0.979 / 32 ms.
+# Lists probed per query and candidates scored exactly from the float16 side file. Measured
+# (python -m benchmarks.bench --stages ten_million --ten-million-size N), recall@10 / p95:
+#   nprobe + re-ranked   10^6 (IVF1024)     3x10^6 (IVF2048)
+#   32 + 200             0.853 / 11 ms      0.818 /  8 ms
+#   64 + 500             0.936 / 22 ms      0.913 / 11 ms
+#   128 + 500            0.953 / 19 ms      0.921 / 15 ms
+#   128 + 1000           0.967 / 26 ms      0.955 / 21 ms
+#   256 + 1000           0.979 / 32 ms      0.961 / 31 ms
+# Doubling the probes gains less than doubling the re-ranked candidates as the index grows:
+# the PQ order, not the lists, loses the neighbours of a denser collection.
 NPROBE = 128
-RERANK_CANDIDATES = 500
+RERANK_CANDIDATES = 1000
 MIN_TRAIN_VECTORS = 2048
 # Training points per list (FAISS warns below 39); capped so training stays a minute at 10^7.
 TRAIN_PER_LIST = 64
