@@ -39,6 +39,7 @@ STAGES = (
     "ingest",
     "query",
     "million",
+    "ten_million",
     "cold_start",
     "serve",
     "llamaindex",
@@ -663,6 +664,24 @@ def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
         return bench_query(library, args.model, args.questions, args.repeats)
     if stage == "million":
         return bench_million(library, args.model, args.million_size, args.million_queries)
+    if stage == "ten_million":
+        from benchmarks import bench_index
+
+        return {
+            "index": bench_index.bench_ten_million(
+                library,
+                args.model,
+                args.ten_million_size,
+                args.million_queries,
+                work / "ten_million",
+                spill=args.ten_million_spill,
+            ),
+            "qmsum_val": bench_index.bench_qmsum_compressed(
+                Path(args.qmsum_library_cache or work / "qmsum-libraries"),
+                args.model,
+                work,
+            ),
+        }
     if stage == "cold_start":
         return bench_cold_start(library, args.model, "What did Putin say about vaccines?")
     if stage == "serve":
@@ -690,7 +709,7 @@ def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     """Every requested stage in its own subprocess; the results in one dict."""
-    stages = [s for s in STAGES if not (s == "million" and args.skip_million)]
+    stages = [s for s in STAGES if not ("million" in s and args.skip_million)]
     if args.stages:
         stages = [s for s in args.stages.split(",") if s]
     results: dict[str, Any] = {
@@ -734,6 +753,10 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
     out += ["--questions", str(args.questions), "--repeats", str(args.repeats)]
     out += ["--million-size", str(args.million_size)]
     out += ["--million-queries", str(args.million_queries)]
+    out += ["--ten-million-size", str(args.ten_million_size)]
+    out += ["--ten-million-spill", str(args.ten_million_spill)]
+    if args.qmsum_library_cache:
+        out += ["--qmsum-library-cache", args.qmsum_library_cache]
     out += ["--llamaindex-python", args.llamaindex_python]
     if args.pages:
         out += ["--pages", str(args.pages)]
@@ -769,6 +792,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--million-size", type=int, default=1_000_000)
     parser.add_argument("--million-queries", type=int, default=200)
+    parser.add_argument(
+        "--ten-million-size", type=int, default=10_000_000, help="vectors of the ivfpq stage"
+    )
+    parser.add_argument(
+        "--ten-million-spill",
+        type=int,
+        default=2_500_000,
+        help="ivfpq stage: save and reload (memory-map) its float16 vectors every N added",
+    )
+    parser.add_argument(
+        "--qmsum-library-cache",
+        default="",
+        help="ten_million stage: QMSum val libraries (bench_retrieval --library-cache)",
+    )
     parser.add_argument(
         "--llamaindex-python",
         default=str(LLAMAINDEX_PYTHON),

@@ -1,8 +1,10 @@
-"""A FAISS inner-product index whose int64 ids are chunk ids, saved atomically as one file.
+"""A FAISS inner-product index whose int64 ids are chunk ids, saved atomically.
 
-Two kinds: "flat" (exact) and "hnsw" (approximate). HNSW cannot remove vectors, so a removed
-vector stays stored with its id replaced by a negative tombstone in the id map; every search
-excludes negative ids, and the tombstones travel with the index in the same FAISS file.
+Three kinds: "flat" (exact) and "hnsw" (approximate), each one FAISS file, and "ivfpq"
+(compressed codes re-ranked from memory-mapped float16 vectors, for libraries of millions of
+chunks: embeddings.compressed, a FAISS file plus two side files). HNSW cannot remove vectors, so
+a removed vector stays stored with its id replaced by a negative tombstone in the id map; every
+search excludes negative ids, and the tombstones travel with the index in the same FAISS file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import faiss as _faiss
 import numpy as np
 
+from embeddings.compressed import CompressedIndex, VectorStore
 from embeddings.errors import IndexFileError
 from embeddings.models import INDEX_KINDS
 
@@ -45,44 +48,77 @@ _GATHER_MAX = 2048
 _EF_GROWTH = 4
 _EF_SEARCH_CAP = 4096
 _INT64_MAX = np.iinfo(np.int64).max
+# auto builds ivfpq above this many vectors. Memory decides: HNSW32 over float32 vectors keeps
+# ~1.87 KB a vector (1,536 B vector, 256 B level-0 links, ids), 1.8 GB at 10^6 and 18 GB at 10^7,
+# against ~64 B for ivfpq (48 B codes, 8 B id in its list, 8 B sorted id). At 10^6 (make bench,
+# stages million and ten_million) HNSW gives recall@10 0.985, p95 5.4 ms; ivfpq (1,000
+# re-ranked) 0.967, p95 26 ms, in 62.5 MB: below 10^6 HNSW fits and is better, above it only
+# ivfpq fits 2 GB.
+COMPRESSED_THRESHOLD = 1_000_000
+# Vectors copied per batch when an index changes kind (bounds the transient float32 copy).
+_COPY_BATCH = 100_000
 
 
-def choose_kind(setting: str, n_vectors: int, auto_threshold: int) -> str:
-    """The index kind for a setting: "auto" picks hnsw above auto_threshold vectors."""
+def choose_kind(
+    setting: str,
+    n_vectors: int,
+    auto_threshold: int,
+    compressed_threshold: int = COMPRESSED_THRESHOLD,
+) -> str:
+    """The index kind for a setting: "auto" picks hnsw above auto_threshold vectors and ivfpq
+    above compressed_threshold (and above auto_threshold)."""
     if setting == "auto":
+        if n_vectors > max(auto_threshold, compressed_threshold):
+            return "ivfpq"
         return "hnsw" if n_vectors > auto_threshold else "flat"
     if setting not in INDEX_KINDS:
-        raise ValueError(f"index_kind must be auto, flat or hnsw, got {setting!r}")
+        raise ValueError(f"index_kind must be auto, flat, hnsw or ivfpq, got {setting!r}")
     return setting
 
 
 class VectorIndex:
     """Unit vectors keyed by non-negative int64 ids, searched by inner product."""
 
-    def __init__(self, index: Any, kind: str) -> None:
-        """Wrap a FAISS IndexIDMap2; use create() or load() instead."""
-        self._index = index
-        self._inner = faiss.downcast_index(index.index)
-        self.kind = kind
-        self.dimension: int = int(index.d)
+    def __init__(self, index: Any, kind: str, compressed: CompressedIndex | None = None) -> None:
+        """Wrap a FAISS IndexIDMap2 (flat, hnsw) or a CompressedIndex (ivfpq); use create() or
+        load() instead."""
         # (id map, live ids ascending, their positions), rebuilt after add or remove
         self._lookup: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.kind = kind
+        self._compressed = compressed
+        # the FAISS IndexIDMap2 and its inner index (None for ivfpq)
+        self._index: Any = None
+        self._inner: Any = None
+        if compressed is not None:
+            self.dimension: int = compressed.dimension
+            self._tombstones = 0
+            return
+        self._index = index
+        self._inner = faiss.downcast_index(index.index)
+        self.dimension = int(index.d)
         self._tombstones = int(np.count_nonzero(self._id_map() < 0))
+
+    @property
+    def compressed(self) -> CompressedIndex | None:
+        """The ivfpq index behind this one (None for flat and hnsw): training, probes, memory."""
+        return self._compressed
 
     @classmethod
     def create(
         cls, dimension: int, kind: str = "flat", *, ef_search: int = HNSW_EF_SEARCH
     ) -> VectorIndex:
-        """An empty index of the given kind ("flat" or "hnsw")."""
+        """An empty index of the given kind ("flat", "hnsw" or "ivfpq")."""
         if dimension < 1:
             raise ValueError(f"dimension must be a positive integer, got {dimension}")
+        if kind == "ivfpq":
+            return cls(None, kind, CompressedIndex(dimension, None, VectorStore(dimension)))
         if kind == "flat":
             inner = faiss.IndexFlatIP(dimension)
         elif kind == "hnsw":
             inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         else:
-            raise ValueError(f"kind must be flat or hnsw, got {kind!r}")
+            raise ValueError(f"kind must be flat, hnsw or ivfpq, got {kind!r}")
         index = faiss.IndexIDMap2(inner)  # the faiss wrapper keeps a reference to inner
         created = cls(index, kind)
         if kind == "hnsw":
@@ -110,14 +146,27 @@ class VectorIndex:
         return self._tombstones
 
     def __len__(self) -> int:
+        if self._compressed is not None:
+            return len(self._compressed)
         return int(self._index.ntotal) - self._tombstones
 
     def copy(self, kind: str | None = None) -> VectorIndex:
-        """A new index (of `kind`, by default this one's) holding this one's live vectors."""
-        copied = VectorIndex.create(self.dimension, kind or self.kind)
+        """A new index (of `kind`, by default this one's) holding this one's live vectors; an
+        ivfpq copy of an ivfpq index keeps its training, one of another kind is trained once
+        on all the vectors."""
+        kind = kind or self.kind
+        if self._compressed is not None and kind == "ivfpq":
+            return VectorIndex(None, kind, self._compressed.copy())
+        copied = VectorIndex.create(self.dimension, kind)
         ids = self.ids()
-        if len(ids):
-            copied.add(ids, self.vectors(ids))
+        for start in range(0, len(ids), _COPY_BATCH):
+            part = ids[start : start + _COPY_BATCH]
+            if copied._compressed is not None:
+                copied._compressed.add(part, self.vectors(part), train=False)
+            else:
+                copied.add(part, self.vectors(part))
+        if copied._compressed is not None:
+            copied._compressed.train_if_due()
         return copied
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
@@ -140,15 +189,20 @@ class VectorIndex:
         unique, counts = np.unique(ids, return_counts=True)
         if len(unique) != len(ids):
             raise ValueError(f"duplicate ids in one add: {unique[counts > 1][:10].tolist()}")
-        present = ids[self._positions(ids) >= 0]
+        present = ids[self._present(ids)]
         if len(present):
             raise ValueError(f"ids already in the index: {present[:10].tolist()}")
+        if self._compressed is not None:
+            self._compressed.add(ids, np.ascontiguousarray(vectors))
+            return
         self._index.add_with_ids(np.ascontiguousarray(vectors), ids)
         self._lookup = None
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove the given ids; returns how many were in the index."""
         wanted = np.unique(np.fromiter(ids, dtype=np.int64))
+        if self._compressed is not None:
+            return self._compressed.remove(wanted)
         positions = self._positions(wanted)
         positions = positions[positions >= 0]
         if len(positions) == 0:
@@ -168,12 +222,17 @@ class VectorIndex:
 
     def ids(self) -> np.ndarray:
         """All live ids, ascending."""
+        if self._compressed is not None:
+            return self._compressed.store.ids()
         return self._cached()[1].copy()
 
     def vectors(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
         """The stored vectors of ids, in the order given."""
         wanted = np.fromiter(ids, dtype=np.int64) if not isinstance(ids, np.ndarray) else ids
         wanted = np.asarray(wanted, dtype=np.int64).reshape(-1)
+        if self._compressed is not None:
+            # float16 storage: exact to about 1e-3 of each component
+            return self._compressed.store.get(wanted)
         positions = self._positions(wanted)
         missing = wanted[positions < 0]
         if len(missing):
@@ -189,6 +248,12 @@ class VectorIndex:
             raise ValueError(f"query must have shape ({self.dimension},), got {query.shape}")
         if k < 1:
             raise ValueError(f"k must be greater than 0, got {k}")
+        if self._compressed is not None:
+            allowed = None
+            if allowed_ids is not None:
+                allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64).reshape(-1))
+                allowed = allowed[self._compressed.store.contains(allowed)]
+            return self._compressed.search(query, k, allowed)
         if allowed_ids is None:
             if len(self) == 0:
                 return _empty()
@@ -208,6 +273,10 @@ class VectorIndex:
     def save(self, path: Path) -> None:
         """Write the index to path atomically (temp file in the same folder, fsync, rename)."""
         path = Path(path)
+        if self._compressed is not None:
+            self._compressed.save(path)
+            _fsync_dir(path.parent)
+            return
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -231,6 +300,10 @@ class VectorIndex:
                 index = faiss.read_index(faiss.PyCallbackIOReader(f.read))
         except RuntimeError as exc:
             raise IndexFileError(f"{path}: not a readable FAISS index ({exc})") from exc
+        if isinstance(index, faiss.IndexIVF):
+            if index.metric_type != faiss.METRIC_INNER_PRODUCT:
+                raise IndexFileError(f"{path}: expected an inner-product index")
+            return cls(None, "ivfpq", CompressedIndex.from_loaded(index, path))
         if not isinstance(index, faiss.IndexIDMap2):
             raise IndexFileError(f"{path}: expected an IndexIDMap2, got {type(index).__name__}")
         inner = faiss.downcast_index(index.index)
@@ -245,6 +318,12 @@ class VectorIndex:
         return cls(index, kind)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _present(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ids are live."""
+        if self._compressed is not None:
+            return self._compressed.store.contains(ids)
+        return self._positions(ids) >= 0
 
     def _id_map(self) -> np.ndarray:
         """Id of each stored position (negative: a removed hnsw vector); a copy."""

@@ -10,8 +10,8 @@ from embeddings.errors import ModelError
 # How a model runs: ONNX Runtime (exported once) or sentence-transformers on torch.
 Runtime = Literal["onnx", "torch"]
 RUNTIMES: tuple[Runtime, ...] = get_args(Runtime)
-# FAISS index kinds: exact inner product, or HNSW graph search.
-IndexKind = Literal["flat", "hnsw"]
+# FAISS index kinds: exact inner product, HNSW graph search, or IVF-PQ codes re-ranked exactly.
+IndexKind = Literal["flat", "hnsw", "ivfpq"]
 # How the weights run: fp32, int8 (ONNX, quantised), or auto (int8 where the CPU has VNNI).
 Precision = Literal["auto", "fp32", "int8"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)

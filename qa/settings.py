@@ -30,7 +30,7 @@ Retriever = Literal["hybrid", "dense", "keyword"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 SentenceVectors = Literal[0, 1]
 SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
-IndexSetting = Literal["auto", IndexKind]  # auto: flat or hnsw by chunk count
+IndexSetting = Literal["auto", IndexKind]  # auto: flat, hnsw or ivfpq by chunk count
 INDEX_SETTINGS: tuple[IndexSetting, ...] = ("auto", *INDEX_KINDS)
 
 MB = 1024 * 1024  # the unit of the *_mb settings
@@ -78,7 +78,7 @@ class Settings:
     )
     index_kind: IndexSetting = _setting(  # noqa: RUF009
         "auto",
-        "FAISS index: flat (exact), hnsw (approximate), or auto (by chunk count).",
+        "FAISS index: flat (exact), hnsw (approximate), ivfpq (compressed) or auto (by size).",
         allowed=INDEX_SETTINGS,
     )
     # A flat scan grows by ~0.3 ms per 1,000 vectors here (p95 332 ms at 1M), HNSW stays

@@ -39,7 +39,7 @@ def test_environment_then_overrides() -> None:
         ({"TQA_CHUNK_TOKENS": "4"}, "chunk_tokens must be at least 16, got 4"),
         ({"TQA_SENTENCE_VECTORS": "2"}, "sentence_vectors must be 0 or 1, got 2"),
         ({"TQA_EMBEDDING_RUNTIME": "tf"}, "embedding_runtime must be onnx or torch, got 'tf'"),
-        ({"TQA_INDEX_KIND": "ivf"}, "index_kind must be auto, flat or hnsw, got 'ivf'"),
+        ({"TQA_INDEX_KIND": "ivf"}, "index_kind must be auto, flat, hnsw or ivfpq, got 'ivf'"),
         ({"TQA_ABSTAIN_THRESHOLD": "high"}, "TQA_ABSTAIN_THRESHOLD must be a float, got 'high'"),
     ],
 )

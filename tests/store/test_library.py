@@ -477,3 +477,42 @@ def test_filters_in_memory_match_the_sql_filters(tmp_path: Path, sample_copy: Pa
     library.remove([SEED_ID])
     after = library.filtered_chunk_ids(Filters(transcripts=(SEED_ID,)))
     assert after is not None and len(after) == 0
+
+
+def test_a_library_with_the_compressed_index_kind(
+    tmp_path: Path, kremlin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """index_kind=ivfpq: trained on the library's chunks, saved with its side files per
+    generation, reopened, and kept in step with removals."""
+    import embeddings.compressed as compressed_module
+
+    monkeypatch.setattr(compressed_module, "MIN_TRAIN_VECTORS", 256)  # train on a small corpus
+    pages = sorted(kremlin_dir.glob("*.html"))[:12]
+    library = Library(tmp_path / "lib", HashEncoder(64), chunk_tokens=48, index_kind="ivfpq")
+    ingest(library, pages)
+    index = library.index()
+    assert index.kind == "ivfpq" and library.chunk_count() >= 300
+    assert index.compressed is not None and index.compressed.nlist > 0
+    assert library.check() == []
+    files = sorted(p.name for p in (tmp_path / "lib").glob("index-*"))
+    generation = library.generation()
+    assert f"index-{generation}.faiss.vectors.npy" in files
+    assert f"index-{generation}.faiss.ids.npy" in files
+    # every chunk finds itself through the IVF, re-ranked from the stored vectors
+    ids = index.ids()
+    for chunk_id in ids[::25]:
+        assert index.search(index.vectors([chunk_id])[0], 3)[1][0] == chunk_id
+    gone = library.transcript_ids()[0]
+    assert library.remove([gone]) == [gone]
+    assert library.check() == []
+    reopened = Library(tmp_path / "lib", HashEncoder(64), chunk_tokens=48, index_kind="ivfpq")
+    assert reopened.index().kind == "ivfpq"
+    assert reopened.index().ids().tolist() == library.index().ids().tolist()
+    assert len(reopened.index()) < len(ids) and reopened.check() == []
+    # only the current and the previous generation keep files
+    generations = {p.name.split(".")[0] for p in (tmp_path / "lib").glob("index-*")}
+    assert len(generations) <= 2
+    # setting flat again turns the index back on the next write
+    flat = Library(tmp_path / "lib", HashEncoder(64), chunk_tokens=48, index_kind="flat")
+    ingest(flat, pages)
+    assert flat.index().kind == "flat" and flat.check() == []
