@@ -28,6 +28,10 @@ class SettingsError(TranscriptQAError):
     """A setting has a value that cannot be used."""
 
 
+class MissingExtraError(TranscriptQAError):
+    """An optional feature needs a package that is not installed; the message says how."""
+
+
 class InputError(TranscriptQAError):
     """A value a user typed (a date, a file name, a question) cannot be used as it is."""
 
