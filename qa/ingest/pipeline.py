@@ -284,7 +284,7 @@ def ingest(
             report.files.append(result)
             if len(pending) >= FILES_PER_COMMIT:
                 _commit(library, chunker, pending, report, progress, workers)
-                pending = []
+                pending.clear()  # in place: the results being prepared append to this list
             if progress:
                 progress("parse", done, len(files))
         if pending:
