@@ -9,6 +9,7 @@ workers on N cores would give. `python -m benchmarks.bench --stages ray_ingest [
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -97,7 +98,7 @@ def bench_ray_ingest(
         include_dashboard=False,
         object_store_memory=512 * 1024 * 1024,
         _temp_dir=str(temp),
-        logging_level="WARNING",
+        logging_level=logging.WARNING,
         log_to_driver=False,
     )
     try:
