@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.loading import EncoderSpec
-from qa.errors import LibraryError, MissingExtraError, SettingsError
+from qa.errors import ClusterError, LibraryError, MissingExtraError, SettingsError
 from qa.ingest.pipeline import (
     FileJob,
     FileResult,
@@ -243,6 +243,11 @@ def ray_workers(target: RayTarget, spec: EncoderSpec, library: Library) -> Itera
                     "model on every node"
                 )
         yield RayWorkers(ray, actors, ray.get_runtime_context().gcs_address)
+    except ray.exceptions.RayError as exc:
+        # A worker that failed past its retries, or a lost cluster: what was committed stays,
+        # and the next run continues from it.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ClusterError(f"the Ray ingest stopped: {reason}") from exc
     finally:
         for actor in actors:
             ray.kill(actor)
@@ -263,7 +268,7 @@ def _connect(ray: ModuleType, target: RayTarget) -> None:
     try:
         ray.init(address=target.address, **quiet)
     except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise SettingsError(f"cannot join the Ray cluster at {target.address}: {exc}") from exc
+        raise ClusterError(f"cannot join the Ray cluster at {target.address}: {exc}") from exc
 
 
 def ingest_on_ray(
