@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,8 +90,8 @@ def bench_ray_ingest(
 
     settings = _settings(work / "ray", model)
     on_ray = open_library(settings)
-    temp = work / "ray-temp"
-    temp.mkdir(parents=True, exist_ok=True)
+    # Ray's socket paths must stay under 108 bytes: its temp folder is a short one in /tmp.
+    temp = tempfile.mkdtemp(prefix="tqa-ray-")
     started = time.perf_counter()
     # Started here as ingest_on_ray would (its start-up is in the time), with the workers'
     # CPUs and a temp folder of its own.
@@ -97,7 +99,7 @@ def bench_ray_ingest(
         num_cpus=workers,
         include_dashboard=False,
         object_store_memory=512 * 1024 * 1024,
-        _temp_dir=str(temp),
+        _temp_dir=temp,
         logging_level=logging.WARNING,
         log_to_driver=False,
     )
@@ -107,6 +109,7 @@ def bench_ray_ingest(
         ray_s = time.perf_counter() - started
     finally:
         ray.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)
     differences = library_differences(single, on_ray)
     encoder = single.encoder
     pieces = 0

@@ -14,6 +14,10 @@ stored transcript with the current chunker and model, then phase two.
 users gave are applied to every transcript before it is chunked, so a changed file re-ingested
 keeps them (qa.ingest.speaker_names).
 
+With `workers` (qa.ingest.distributed: Ray actors) the parsing, chunking, sentence splitting
+and embedding run in other processes, and this one still reads the files, keeps the embedding
+cache and makes every commit: the same code path, the same transactions in the same order.
+
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
 next run finds in the cache) and the one EMBED_BATCH being encoded; a kill in phase two leaves

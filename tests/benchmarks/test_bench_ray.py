@@ -74,6 +74,7 @@ def test_ray_ingest_stage_on_two_pages(kremlin_dir: Path, tmp_path: Path) -> Non
     assert result["identical"] is True and result["differences"] == []
     assert result["pages"] == 2 and result["workers"] == 2 and result["chunks"] > 0
     assert 0 < result["ray_ingest_s"] < result["ray_s"]
-    assert result["overhead_ratio"] == round(result["ray_s"] / result["single_process_s"], 4)
+    ratio = result["ray_s"] / result["single_process_s"]  # of the rounded times
+    assert result["overhead_ratio"] == pytest.approx(ratio, rel=0.02)
     per_worker = result["per_worker_word_pieces_per_s"]
     assert result["projected_word_pieces_per_s"]["8"] == pytest.approx(8 * per_worker, abs=1)
