@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run ingest-sample serve test lint typecheck pytest bench bench-env clean
+.PHONY: help setup setup-scale run ingest-sample serve test lint typecheck pytest bench bench-env clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# The tests also run the Ray ingest (extra `scale`); `make run` does without it.
+setup-scale: $(VENV)/.installed-scale  ## setup, plus Ray for `tqa ingest --ray` (extra `scale`)
+
+$(VENV)/.installed-scale: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,scale]'
 	@touch $@
 
 run: setup ingest-sample serve  ## set up, ingest the sample transcripts, start the chat UI
@@ -46,20 +53,20 @@ ingest-sample: setup
 serve: setup  ## start the chat UI on the library
 	$(VENV)/bin/tqa --library $(LIBRARY) serve --host $(HOST) --port $(PORT)
 
-test: setup lint typecheck pytest  ## ruff, mypy and pytest
+test: setup-scale lint typecheck pytest  ## ruff, mypy and pytest
 
 lint: setup  ## ruff, and the layer rule (imports only go down the flow; see pyproject)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
 
-typecheck: setup
+typecheck: setup-scale
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup-scale
 	$(VENV)/bin/pytest
 
-bench: setup  ## speed benchmarks, ours and LlamaIndex's if `make bench-env` ran (figures, ratios)
+bench: setup-scale  ## speed benchmarks, ours and LlamaIndex's if `make bench-env` ran (figures, ratios)
 	$(PY) -m benchmarks.bench --llamaindex-python $(BENCH_VENV)/bin/python
 
 bench-env: $(BENCH_VENV)/.installed  ## separate venv with LlamaIndex for `make bench` (not a dependency)

@@ -44,6 +44,7 @@ STAGES = (
     "serve",
     "llamaindex",
     "first_answer",
+    "ray_ingest",
 )
 # The corpus sizes of the first_answer stage (0: every page).
 FIRST_ANSWER_PAGES = (40, 0)
@@ -659,6 +660,10 @@ def run_stage(stage: str, args: argparse.Namespace) -> dict[str, Any]:
         }
     if stage == "ingest":
         return bench_ingest(pages, args.model, work / "ingest")
+    if stage == "ray_ingest":
+        from benchmarks.bench_ray import bench_ray_ingest
+
+        return bench_ray_ingest(pages, args.model, work / "ray_ingest")
     library = work / "ingest" / "library"
     if stage == "query":
         return bench_query(library, args.model, args.questions, args.repeats)

@@ -4,6 +4,7 @@ otherwise. ONNX Runtime is imported only when an ONNX encoder is made (most of a
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.base import Encoder, HashEncoder
@@ -75,8 +76,33 @@ def choose_precision(
     return "int8" if (vnni or cpu_vnni()) else "fp32"
 
 
+@dataclass(frozen=True)
+class EncoderSpec:
+    """The arguments of load_encoder, as a value: what a library's encoder is, so that another
+    process (a Ray worker of qa.ingest.distributed) loads the very same one."""
+
+    model: str
+    batch_size: int = 32
+    runtime: str = "onnx"
+    precision: str = "fp32"  # resolved (choose_precision), not "auto"
+
+    def load(self, threads: int | None = None) -> Encoder:
+        return load_encoder(
+            self.model,
+            batch_size=self.batch_size,
+            runtime=self.runtime,
+            precision=self.precision,
+            threads=threads,
+        )
+
+
 def load_encoder(
-    model: str, *, batch_size: int = 32, runtime: str = "onnx", precision: str = "fp32"
+    model: str,
+    *,
+    batch_size: int = 32,
+    runtime: str = "onnx",
+    precision: str = "fp32",
+    threads: int | None = None,
 ) -> Encoder:
     """The encoder a setting names: "bundled:all-MiniLM-L6-v2", "hash[:dim]" or a local folder.
 
@@ -85,6 +111,7 @@ def load_encoder(
     Otherwise `runtime` says how: "onnx" runs the exported model with ONNX Runtime (same vectors
     as torch, and neither torch nor transformers is imported: a cold start of seconds, not ten);
     a model ONNX cannot run (not Transformer + mean pooling) falls back to sentence-transformers.
+    `threads`: ONNX Runtime's threads (None: one per core this process may use).
     """
     if runtime not in RUNTIMES:
         raise ModelError(f"embedding runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
@@ -104,11 +131,11 @@ def load_encoder(
             from embeddings.onnx import OnnxEncoder
 
             name, path = resolve_model(plain_prefix + model.removeprefix(int8_prefix))
-            return OnnxEncoder(path, name, int8=True, batch_size=batch_size)
+            return OnnxEncoder(path, name, int8=True, batch_size=batch_size, threads=threads)
     if runtime == "onnx":
         from embeddings.onnx import OnnxEncoder, supports_onnx
 
         name, path = resolve_model(model)
         if supports_onnx(path):
-            return OnnxEncoder(path, name, batch_size=batch_size)
+            return OnnxEncoder(path, name, batch_size=batch_size, threads=threads)
     return SentenceTransformerEncoder(model, batch_size=batch_size)

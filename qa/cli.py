@@ -79,7 +79,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = ingest(library, paths, format=args.format, progress=progress)
+        address = _ray_address(args.ray, settings)
+        if address:
+            from qa.ingest.distributed import RayTarget, ingest_on_ray
+            from qa.runtime import encoder_spec
+
+            target = RayTarget(address, settings.ray_workers)
+            report = ingest_on_ray(
+                library,
+                paths,
+                target,
+                encoder_spec(settings),
+                format=args.format,
+                progress=progress,
+            )
+        else:
+            report = ingest(library, paths, format=args.format, progress=progress)
     attached, media_errors = _attach_media(library, report.files, args.media)
     if args.json:
         data = ingest_report_json(report)
@@ -109,6 +124,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.seconds:.1f} s, searchable after {report.searchable_seconds:.1f} s "
             f"(library: {settings.library}; encoder: {report.encoder})"
         )
+        if report.ray_address:
+            print(f"on Ray at {report.ray_address} with {report.ray_workers} workers")
         if report.sentences_pending:
             print(
                 f"{report.sentences_pending} transcripts still wait for their sentence vectors "
@@ -116,6 +133,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 "stores them)"
             )
     return 1 if report.count("failed") or media_errors else 0
+
+
+def _ray_address(flag: str | None, settings: Settings) -> str:
+    """Where to ingest: `--ray ADDRESS`; `--ray` alone: the ray_address setting, else a local
+    Ray; no flag: the setting (empty: this process)."""
+    if flag is None:
+        return settings.ray_address
+    return flag or settings.ray_address or "local"
 
 
 def _attach_media(
@@ -483,6 +508,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the recording of the one transcript given (.mp3 .m4a .wav .ogg .opus .mp4 "
         ".webm), copied into the library; without it a media file beside each transcript "
         "with the same stem is attached",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="parse, chunk and embed on Ray workers while this process writes the library: "
+        "on a running cluster (host:port of `ray start --head`), or without ADDRESS on the "
+        "ray_address setting, else a Ray started for the run (needs transcript-qa[scale])",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)

@@ -28,6 +28,14 @@ class SettingsError(TranscriptQAError):
     """A setting has a value that cannot be used."""
 
 
+class MissingExtraError(TranscriptQAError):
+    """An optional feature needs a package that is not installed; the message says how."""
+
+
+class ClusterError(TranscriptQAError):
+    """The Ray cluster of an ingest cannot be joined, or its workers failed past their retries."""
+
+
 class InputError(TranscriptQAError):
     """A value a user typed (a date, a file name, a question) cannot be used as it is."""
 

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from embeddings.errors import ModelError
 from qa.answer.assistant import Assistant
 from qa.errors import SettingsError
 from qa.settings import MB, Settings
 from qa.store.library import Library
 
+if TYPE_CHECKING:
+    from embeddings.loading import EncoderSpec
+
+
+def encoder_spec(settings: Settings) -> EncoderSpec:
+    """The encoder the settings name for their library (its precision resolved)."""
+    from embeddings.loading import EncoderSpec, choose_precision
+
+    try:
+        precision = choose_precision(settings.embedding_precision, settings.library_path)
+    except ModelError as exc:
+        raise SettingsError(str(exc)) from exc
+    return EncoderSpec(
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        runtime=settings.embedding_runtime,
+        precision=precision,
+    )
+
 
 def open_library(settings: Settings) -> Library:
     """The library folder of the settings, with the encoder they name (loaded once here)."""
-    from embeddings.loading import choose_precision, load_encoder
-
     try:
-        encoder = load_encoder(
-            settings.embedding_model,
-            batch_size=settings.embedding_batch_size,
-            runtime=settings.embedding_runtime,
-            precision=choose_precision(settings.embedding_precision, settings.library_path),
-        )
+        encoder = encoder_spec(settings).load()
     except ModelError as exc:
         raise SettingsError(str(exc)) from exc
     return Library(

@@ -151,6 +151,10 @@ def ingest_report_json(r: IngestReport) -> dict[str, object]:
         "searchable_seconds": round(r.searchable_seconds, 3),
         "sentences_pending": r.sentences_pending,
         "encoder": r.encoder,
+        # where the work ran: None in this process, else the Ray cluster and its workers
+        "ray": None
+        if r.ray_address is None
+        else {"address": r.ray_address, "workers": r.ray_workers},
     }
 
 

@@ -86,6 +86,14 @@ class Settings:
     index_auto_threshold: int = _setting(
         50_000, "Chunk count above which `auto` builds HNSW instead of flat."
     )
+    ray_address: str = _setting(
+        "",
+        "Where `tqa ingest` parses, chunks and embeds: empty: in its own process; local: a Ray "
+        "started for the run; host:port: a running Ray cluster (needs transcript-qa[scale]).",
+    )
+    ray_workers: int = _setting(
+        0, "Workers (Ray actors, one CPU and one encoder each) of a Ray ingest; 0: one per CPU."
+    )
     retriever: Retriever = _setting(  # noqa: RUF009
         "hybrid", f"Retriever: {one_of(RETRIEVERS)}.", allowed=RETRIEVERS
     )
@@ -185,6 +193,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError(f"chunk_tokens must be at least 16, got {s.chunk_tokens}")
     if s.top_k < 1:
         raise SettingsError(f"top_k must be greater than 0, got {s.top_k}")
+    if s.ray_workers < 0:
+        raise SettingsError(f"ray_workers must be 0 or more, got {s.ray_workers}")
     if s.embedding_batch_size < 1:
         raise SettingsError(
             f"embedding_batch_size must be a positive integer, got {s.embedding_batch_size}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -199,3 +200,39 @@ def test_serve_takes_library_before_or_after_the_subcommand(
     ]:
         assert main(argv) == 0
         assert served.pop().library == library, argv
+
+
+def test_ingest_ray_without_ray_says_how_to_install_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # None in sys.modules makes `import ray` fail as on a machine without the extra.
+    monkeypatch.setitem(sys.modules, "ray", None)
+    base = ["--library", str(tmp_path / "lib"), "--model", "hash:64"]
+    page = sample_paths()[1]
+    code, out, err = run(capsys, *base, "ingest", str(page), "--ray")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert (
+        err.startswith("tqa: ingest --ray needs Ray")
+        and "pip install 'transcript-qa[scale]'" in err
+    )
+    # The setting asks for Ray as the flag does; without either the ingest is local.
+    monkeypatch.setenv("TQA_RAY_ADDRESS", "127.0.0.1:6379")
+    assert run(capsys, *base, "ingest", str(page))[0] == 2
+    monkeypatch.delenv("TQA_RAY_ADDRESS")
+    code, out, _ = run(capsys, *base, "ingest", str(page), "--json")
+    assert code == 0 and json.loads(out)["ray"] is None and json.loads(out)["added"] == 1
+
+
+def test_a_local_ingest_does_not_import_ray(tmp_path: Path) -> None:
+    """Ray (~1 s of imports, an optional extra) is imported by `--ray` alone."""
+    script = (
+        "import sys\n"
+        "from qa.cli import main\n"
+        f"main(['--library', {str(tmp_path / 'lib')!r}, '--model', 'hash:64', 'ingest', "
+        f"{str(sample_paths()[1])!r}])\n"
+        "print('ray imported' if 'ray' in sys.modules else 'no ray')\n"
+    )
+    run_ = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert run_.stdout.strip().endswith("no ray")

@@ -204,7 +204,10 @@ def test_ingest_report_and_list_contracts() -> None:
         "searchable_seconds": 1.235,
         "sentences_pending": 2,
         "encoder": "all-MiniLM-L6-v2+onnx-int8",
+        "ray": None,
     }
+    report.ray_address, report.ray_workers = "10.0.0.5:6379", 8
+    assert ingest_report_json(report)["ray"] == {"address": "10.0.0.5:6379", "workers": 8}
     assert list(file_result_json(failed)) == [
         "path",
         "status",

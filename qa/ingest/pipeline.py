@@ -14,6 +14,10 @@ stored transcript with the current chunker and model, then phase two.
 users gave are applied to every transcript before it is chunked, so a changed file re-ingested
 keeps them (qa.ingest.speaker_names).
 
+With `workers` (qa.ingest.distributed: Ray actors) the parsing, chunking, sentence splitting
+and embedding run in other processes, and this one still reads the files, keeps the embedding
+cache and makes every commit: the same code path, the same transactions in the same order.
+
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
 next run finds in the cache) and the one EMBED_BATCH being encoded; a kill in phase two leaves
@@ -27,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -41,21 +46,26 @@ from qa.ingest.parsers import (
     transcript_from_bytes,
 )
 from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
-from qa.models import Transcript, Utterance
+from qa.models import Chunk, Transcript, Utterance
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
 from qa.store.media import MEDIA_EXTENSIONS, find_beside
 
 __all__ = [
+    "FileJob",
     "FileResult",
     "IngestReport",
+    "ParsedFile",
+    "PrepareContext",
     "Progress",
     "RenameReport",
     "SkippedFile",
+    "Workers",
     "complete_sentences",
     "file_hash",
     "ingest",
     "iter_transcript_files",
+    "parse_file",
     "reindex",
     "rename_speakers",
     "scan_paths",
@@ -107,13 +117,92 @@ class IngestReport:
     # was not asked for, or another process is doing it).
     sentences_pending: int = 0
     encoder: str = ""  # the model name the vectors were made with (int8 ones say so)
+    # Where the parsing, chunking and embedding ran when not in this process: the Ray
+    # cluster's address and the number of workers (qa.ingest.distributed); None: here.
+    ray_address: str | None = None
+    ray_workers: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
 
 
-# A parsed transcript waiting for its batch: (transcript, content hash, its result).
-_Pending = tuple[Transcript, str, FileResult]
+# A parsed transcript waiting for its batch: (transcript, content hash, its result, its chunks
+# when a worker made them already, else None: _store chunks it).
+_Pending = tuple[Transcript, str, FileResult, list[Chunk] | None]
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """A file the driver read, for a worker to parse (workers need not see the driver's disk)."""
+
+    path: str
+    data: bytes
+    digest: str
+
+
+@dataclass(frozen=True)
+class PrepareContext:
+    """What a worker needs besides the file to parse and chunk it as this process would: the
+    chunker, the forced format, and, as the library was when the run began (under its write
+    lock), each transcript's content hash and the speaker names users gave."""
+
+    format: str | None
+    chunker: ChunkerSettings
+    stored: Mapping[str, str]
+    names: Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A worker's result for one file: the transcript (with its speaker names applied when it
+    was chunked) and its chunks, None when the file was unchanged as the run began; or why
+    the file could not be parsed."""
+
+    job: FileJob
+    transcript: Transcript | None
+    chunks: list[Chunk] | None = None
+    error: str | None = None
+
+
+class Workers(Protocol):
+    """Processes other than this one that do an ingest's CPU work (qa.ingest.distributed runs
+    them on Ray). This process stays the library's one writer: it reads the files, keeps the
+    embedding cache and commits every batch as a local ingest does."""
+
+    # Texts per part sent to one encoder call; the cache is committed part by part.
+    part_size: int
+
+    def parse(
+        self, jobs: Iterable[FileJob | FileResult], context: PrepareContext
+    ) -> Iterator[ParsedFile | FileResult]:
+        """parse_file of each job, yielded in the order of the jobs; a FileResult (a file that
+        could not be read) passes through in its place. Jobs are read as they are sent."""
+        ...
+
+    def encode_parts(self, parts: Sequence[Sequence[str]]) -> Iterator[tuple[int, np.ndarray]]:
+        """(position of the part, its vectors) for each part, in the order they are done."""
+        ...
+
+    def sentence_spans(self, texts: Sequence[Sequence[str]]) -> list[list[list[tuple[int, int]]]]:
+        """sentence_spans of each text of each list (a transcript's utterances), in order."""
+        ...
+
+
+def parse_file(
+    job: FileJob, context: PrepareContext, count_tokens: Callable[[str], int]
+) -> ParsedFile:
+    """Parse one file read by the driver and, when it is new or changed since the run began,
+    give it its speaker names and chunk it (`count_tokens`: the encoder's word pieces). Pure:
+    it runs on a worker."""
+    try:
+        transcript = transcript_from_bytes(job.data, Path(job.path), format=context.format)
+    except TranscriptQAError as exc:
+        return ParsedFile(job, None, error=str(exc))
+    if context.stored.get(transcript.id) == job.digest:
+        # Skipped by the driver (unless an earlier file of the run had this id: it chunks then).
+        return ParsedFile(job, transcript)
+    named = apply_names(transcript, context.names.get(transcript.id, {}))
+    return ParsedFile(job, named, chunk_transcript(named, context.chunker, count_tokens))
 
 
 def iter_transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -174,9 +263,14 @@ def ingest(
     format: str | None = None,
     progress: Progress | None = None,
     sentences: bool = True,
+    workers: Workers | None = None,
 ) -> IngestReport:
     """Add new files, replace changed ones, skip unchanged ones; report each file. Then, with
-    `sentences`, store the sentence vectors of every pending transcript (phase two)."""
+    `sentences`, store the sentence vectors of every pending transcript (phase two).
+
+    With `workers` they parse, chunk and embed (phase two: split and embed the sentences)
+    while this process reads the files and commits: the same transactions, in the same order,
+    as without them."""
     started = time.perf_counter()
     chunker = _chunker(library)
     files, skipped = scan_paths(paths)
@@ -184,19 +278,24 @@ def ingest(
     with library.write_lock():
         library.require_current()
         pending: list[_Pending] = []
-        for done, path in enumerate(files, 1):
-            result = _prepare(library, path, format, pending)
+        if workers is None:
+            results: Iterable[FileResult] = (
+                _prepare(library, path, format, pending) for path in files
+            )
+        else:
+            results = _prepare_on(workers, library, files, format, chunker, pending)
+        for done, result in enumerate(results, 1):
             report.files.append(result)
             if len(pending) >= FILES_PER_COMMIT:
-                _commit(library, chunker, pending, report, progress)
-                pending = []
+                _commit(library, chunker, pending, report, progress, workers)
+                pending.clear()  # in place: the results being prepared append to this list
             if progress:
                 progress("parse", done, len(files))
         if pending:
-            _commit(library, chunker, pending, report, progress)
+            _commit(library, chunker, pending, report, progress, workers)
     report.searchable_seconds = time.perf_counter() - started
     if sentences:
-        report.sentences_embedded += complete_sentences(library, progress)
+        report.sentences_embedded += complete_sentences(library, progress, workers=workers)
     report.sentences_pending = len(library.pending_sentences())
     report.seconds = time.perf_counter() - started
     return report
@@ -218,6 +317,7 @@ def complete_sentences(
     library: Library,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    workers: Workers | None = None,
 ) -> int:
     """Phase two: for each pending transcript, embed its quotable sentences into the cache, then
     store its sentence spans and mark it done. Returns the sentences encoded.
@@ -225,7 +325,8 @@ def complete_sentences(
     One process at a time does this (Library.sentences_lock; another returns 0 at once) and it
     goes on until none are pending, new ones included. A kill loses no committed work: vectors
     are committed every EMBED_BATCH and a transcript is marked done only after its vectors are
-    stored. `stop()` true ends it between slices (a server shutting down).
+    stored. `stop()` true ends it between slices (a server shutting down). With `workers`
+    they split and embed the sentences; this process still commits, in the same steps.
     """
     if not library.sentence_vectors or library.mismatch():
         # (A library made with another model waits for `tqa reindex`, which redoes this.)
@@ -240,10 +341,7 @@ def complete_sentences(
             for part in _sentence_slices(library, pending):
                 if stop is not None and stop():
                     return encoded
-                spans = {
-                    tid: {u.index: sentence_spans(u.text) for u in utterances}
-                    for tid, _, utterances in part
-                }
+                spans = _split(part, workers)
                 texts = {
                     u.text[a:b]: None
                     for tid, _, utterances in part
@@ -251,13 +349,29 @@ def complete_sentences(
                     for a, b in spans[tid][u.index]
                     if is_quotable(u.text[a:b])
                 }
-                encoded += _embed(library, list(texts), None, "sentences")[1]
+                encoded += _embed(library, list(texts), None, "sentences", workers)[1]
                 for tid, digest, _ in part:
                     library.store_sentences(tid, digest, spans[tid])
                 done += len(part)
                 if progress:
                     progress("sentences", done, total)
     return encoded
+
+
+def _split(
+    part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | None
+) -> dict[str, dict[int, list[tuple[int, int]]]]:
+    """The sentence spans of each utterance of each transcript of a slice, by transcript id."""
+    if workers is None:
+        return {
+            tid: {u.index: sentence_spans(u.text) for u in utterances}
+            for tid, _, utterances in part
+        }
+    found = workers.sentence_spans([[u.text for u in utterances] for _, _, utterances in part])
+    return {
+        tid: {u.index: spans for u, spans in zip(utterances, per_utterance, strict=True)}
+        for (tid, _, utterances), per_utterance in zip(part, found, strict=True)
+    }
 
 
 def _sentence_slices(
@@ -350,23 +464,74 @@ def _prepare(
     library: Library, path: Path, format: str | None, pending: list[_Pending]
 ) -> FileResult:
     """Read and parse one file; queue it in `pending` when it is new or changed."""
-    result = FileResult(path=str(path), status="failed")
+    read = _read(library, path, format)
+    if isinstance(read, FileResult):
+        return read
+    try:
+        transcript = transcript_from_bytes(read.data, path, format=format)
+    except TranscriptQAError as exc:
+        return FileResult(path=str(path), status="failed", error=str(exc))
+    return _queue(
+        library, FileResult(path=str(path), status="failed"), transcript, read.digest, pending
+    )
+
+
+def _read(library: Library, path: Path, format: str | None) -> FileJob | FileResult:
+    """The file's bytes and content hash, or its failed result saying why it cannot be read."""
     try:
         if not path.is_file():
             raise TranscriptFormatError(str(path), "no such file")
         # One bounded read: a file over max_file_bytes is refused before it is read.
         data = read_file_bytes(path, max_bytes=library.max_file_bytes)
-        digest = file_hash(data + (format or "").encode())
-        transcript = transcript_from_bytes(data, path, format=format)
     except TranscriptQAError as exc:
-        result.error = str(exc)
-        return result
+        return FileResult(path=str(path), status="failed", error=str(exc))
     except OSError as exc:
-        result.error = f"{path}: cannot read ({exc.strerror or exc})"
-        return result
+        error = f"{path}: cannot read ({exc.strerror or exc})"
+        return FileResult(path=str(path), status="failed", error=error)
+    return FileJob(str(path), data, file_hash(data + (format or "").encode()))
+
+
+def _prepare_on(
+    workers: Workers,
+    library: Library,
+    files: Sequence[Path],
+    format: str | None,
+    chunker: ChunkerSettings,
+    pending: list[_Pending],
+) -> Iterator[FileResult]:
+    """_prepare with the parsing and chunking done by the workers, file by file in order."""
+    # The library cannot change under the write lock but by this run's own commits, which
+    # _queue sees: the snapshot only spares the workers chunking unchanged files.
+    context = PrepareContext(format, chunker, library.content_hashes(), library.all_speaker_names())
+    # Read lazily, as the workers take them: an archive is not held in memory.
+    reads = (_read(library, path, format) for path in files)
+    for parsed in workers.parse(reads, context):
+        if isinstance(parsed, FileResult):
+            yield parsed  # could not be read
+            continue
+        result = FileResult(path=parsed.job.path, status="failed")
+        if parsed.transcript is None:
+            result.error = parsed.error
+            yield result
+        else:
+            yield _queue(
+                library, result, parsed.transcript, parsed.job.digest, pending, parsed.chunks
+            )
+
+
+def _queue(
+    library: Library,
+    result: FileResult,
+    transcript: Transcript,
+    digest: str,
+    pending: list[_Pending],
+    chunks: list[Chunk] | None = None,
+) -> FileResult:
+    """Skip the transcript when stored with this content hash, else queue it in `pending`."""
+    path = result.path
     result.transcript_id = transcript.id
     result.utterances = len(transcript.utterances)
-    if any(t.id == transcript.id for t, _, _ in pending):
+    if any(t.id == transcript.id for t, _, _, _ in pending):
         result.error = f"{path}: another file in this batch has the id {transcript.id!r}"
         return result
     stored = library.stored_hash(transcript.id)
@@ -375,7 +540,7 @@ def _prepare(
         result.chunks = library.transcript_chunk_count(transcript.id)
         return result
     result.status = "replaced" if stored is not None else "added"
-    pending.append((transcript, digest, result))
+    pending.append((transcript, digest, result, chunks))
     return result
 
 
@@ -385,13 +550,17 @@ def _commit(
     pending: list[_Pending],
     report: IngestReport,
     progress: Progress | None,
+    workers: Workers | None = None,
 ) -> None:
     """Store a batch of new and changed transcripts (see _store)."""
-    replaced = [t.id for t, _, r in pending if r.status == "replaced"]
-    items = [(t, digest) for t, digest, _ in pending]
+    replaced = [t.id for t, _, r, _ in pending if r.status == "replaced"]
+    items = [(t, digest) for t, digest, _, _ in pending]
+    made = {t.id: chunks for t, _, _, chunks in pending if chunks is not None}
     index = library.index_copy()
-    counts, encoded = _store(library, chunker, items, index, replaced, progress)
-    for (_, _, result), count in zip(pending, counts, strict=True):
+    counts, encoded = _store(
+        library, chunker, items, index, replaced, progress, chunked=made, workers=workers
+    )
+    for (_, _, result, _), count in zip(pending, counts, strict=True):
         result.chunks = count
     report.embedded += encoded
 
@@ -405,27 +574,26 @@ def _store(
     progress: Progress | None,
     names: Mapping[str, Mapping[str, str]] | None = None,
     sentences: Mapping[str, Mapping[int, Sequence[tuple[int, int]]]] | None = None,
+    chunked: Mapping[str, list[Chunk]] | None = None,
+    workers: Workers | None = None,
 ) -> tuple[list[int], int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
     transaction, delete the transcripts `delete` names, insert these, store `names` (new
     speaker names by transcript id), add their vectors to `index` and publish it. Each
     transcript is first given its speaker names: those of `names`, else those stored. Its
     sentences are left pending (phase two), unless `sentences` gives its spans already (a
-    rename: the texts are unchanged, so are their spans and vectors). Returns (chunks per
-    transcript, chunk texts encoded)."""
-    items = [
-        (
-            apply_names(t, names[t.id] if names and t.id in names else library.speaker_names(t.id)),
-            digest,
-        )
+    rename: the texts are unchanged, so are their spans and vectors). A transcript `chunked`
+    gives chunks of was named and chunked by a worker (parse_file) already; `workers` embed.
+    Returns (chunks per transcript, chunk texts encoded)."""
+    made = chunked or {}
+    done = [
+        (t, digest, made[t.id])
+        if t.id in made
+        else _named_chunks(library, chunker, t, digest, names)
         for t, digest in items
     ]
-    chunked = [
-        (t, digest, chunk_transcript(t, chunker, library.encoder.count_tokens))
-        for t, digest in items
-    ]
-    texts = [c.text for _, _, chunks in chunked for c in chunks]
-    vectors, encoded = _embed(library, texts, progress)
+    texts = [c.text for _, _, chunks in done for c in chunks]
+    vectors, encoded = _embed(library, texts, progress, workers=workers)
     known = sentences or {}
     prepared = [
         PreparedTranscript(
@@ -435,14 +603,34 @@ def _store(
             sentences=known.get(t.id, {}),
             sentences_pending=library.sentence_vectors and t.id not in known,
         )
-        for t, digest, chunks in chunked
+        for t, digest, chunks in done
     ]
     library.write(prepared, vectors, index, delete, speaker_names=names)
-    return [len(chunks) for _, _, chunks in chunked], encoded
+    return [len(chunks) for _, _, chunks in done], encoded
+
+
+def _named_chunks(
+    library: Library,
+    chunker: ChunkerSettings,
+    transcript: Transcript,
+    digest: str,
+    names: Mapping[str, Mapping[str, str]] | None,
+) -> tuple[Transcript, str, list[Chunk]]:
+    """The transcript with its speaker names (those of `names`, else those stored) and its
+    chunks, as parse_file makes them on a worker."""
+    given = names[transcript.id] if names and transcript.id in names else None
+    named = apply_names(
+        transcript, library.speaker_names(transcript.id) if given is None else given
+    )
+    return named, digest, chunk_transcript(named, chunker, library.encoder.count_tokens)
 
 
 def _embed(
-    library: Library, texts: Sequence[str], progress: Progress | None, stage: str = "embed"
+    library: Library,
+    texts: Sequence[str],
+    progress: Progress | None,
+    stage: str = "embed",
+    workers: Workers | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for texts, from the cache where possible; (vectors, how many were encoded)."""
     encoder = library.encoder
@@ -454,17 +642,24 @@ def _embed(
         {h: i for i, h in enumerate(hashes) if h not in cached}.items(),
         key=lambda item: -len(texts[item[1]]),
     )
+    size = EMBED_BATCH if workers is None else workers.part_size
+    parts = [missing[start : start + size] for start in range(0, len(missing), size)]
+    texts_of = [[texts[i] for _, i in part] for part in parts]
+    done = (
+        ((n, encoder.encode(part)) for n, part in enumerate(texts_of))
+        if workers is None
+        else workers.encode_parts(texts_of)
+    )
     encoded = 0
-    for start in range(0, len(missing), EMBED_BATCH):
-        part = missing[start : start + EMBED_BATCH]
-        vectors = encoder.encode([texts[i] for _, i in part])
+    for n, vectors in done:
+        part = parts[n]
         encoded += len(part)
         # Committed at once, outside the library transaction: a kill loses no embedding work.
         library.cache.put((h, v) for (h, _), v in zip(part, vectors, strict=True))
         for (h, _), v in zip(part, vectors, strict=True):
             cached[h] = v
         if progress:
-            progress(stage, start + len(part), len(missing))
+            progress(stage, encoded, len(missing))
     matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for i, h in enumerate(hashes):
         matrix[i] = cached[h]

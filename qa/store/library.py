@@ -350,6 +350,16 @@ class Library:
         ).fetchall()
         return {str(r[0]): str(r[1]) for r in rows}
 
+    def all_speaker_names(self) -> dict[str, dict[str, str]]:
+        """speaker_names of every transcript that has any, by transcript id."""
+        names: dict[str, dict[str, str]] = {}
+        rows = self._db.execute(
+            "SELECT transcript_id, label, name FROM speaker_names ORDER BY transcript_id, label"
+        )
+        for tid, label, name in rows:
+            names.setdefault(str(tid), {})[str(label)] = str(name)
+        return names
+
     def speakers(self) -> list[tuple[str, int]]:
         """Canonical speakers with the number of chunks they appear in, most frequent first."""
         # Every question asks (twice): counted from the chunk facts, read once per generation.
