@@ -302,6 +302,11 @@ class MarkupAudit(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
+            if name == "data-t":
+                # The cited time: a number the code formats, never text from a transcript.
+                if not re.fullmatch(r"\d+\.\d{3}", value or ""):
+                    self.problems.append(f"data-t={value!r}")
+                continue
             if name in _DATA_ATTRS:
                 # Read by head.js as data (dataset.tid -> a JSON request), never as markup: the
                 # parser getting the whole value back shows it could not leave its quotes.
