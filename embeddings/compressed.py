@@ -21,10 +21,7 @@ them, so a library built batch by batch pays at most about a third more than one
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from typing import Any
 import faiss as _faiss
 import numpy as np
 
+from embeddings.arrays import atomic_file, top_k
 from embeddings.errors import IndexFileError
 
 faiss: Any = _faiss  # see embeddings.index: faiss's stubs are incomplete
@@ -192,9 +190,9 @@ class VectorStore:
     def save(self, path: Path) -> None:
         """Write `<path>.ids.npy` and `<path>.vectors.npy` atomically, rows by ascending id."""
         ids = self.ids()
-        with _atomic_file(_ids_path(path)) as tmp, open(tmp, "wb") as handle:
+        with atomic_file(_ids_path(path)) as tmp, open(tmp, "wb") as handle:
             np.save(handle, ids)  # (given a name, np.save would append ".npy" to it)
-        with _atomic_file(_vectors_path(path)) as tmp:
+        with atomic_file(_vectors_path(path)) as tmp:
             out = np.lib.format.open_memmap(
                 tmp, mode="w+", dtype=np.float16, shape=(len(ids), self.dimension)
             )
@@ -343,7 +341,7 @@ class CompressedIndex:
         if ivf is None:  # an untrained placeholder records the kind and dimension
             ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dimension), self.dimension, 1)
             ivf.metric_type = faiss.METRIC_INNER_PRODUCT
-        with _atomic_file(path) as tmp:
+        with atomic_file(path) as tmp:
             faiss.write_index(ivf, str(tmp))
 
     @classmethod
@@ -360,10 +358,7 @@ class CompressedIndex:
         for start in range(0, len(ids), _BATCH):
             part = ids[start : start + _BATCH]
             scores[start : start + len(part)] = self.store.get(part) @ query
-        k = min(k, len(ids))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-        order = np.lexsort((ids[top], -scores[top]))
-        return scores[top][order].astype(np.float32), ids[top][order].astype(np.int64)
+        return top_k(scores, ids, k)
 
 
 def _ids_path(path: Path) -> Path:
@@ -372,19 +367,3 @@ def _ids_path(path: Path) -> Path:
 
 def _vectors_path(path: Path) -> Path:
     return path.with_name(path.name + ".vectors.npy")
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """A temp file in the target's folder, fsynced and renamed onto it on success."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

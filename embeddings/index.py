@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import faiss as _faiss
 import numpy as np
 
+from embeddings.arrays import atomic_file, top_k
 from embeddings.compressed import CompressedIndex, VectorStore
 from embeddings.errors import IndexFileError
 from embeddings.models import INDEX_KINDS
@@ -277,16 +277,8 @@ class VectorIndex:
             self._compressed.save(path)
             _fsync_dir(path.parent)
             return
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                faiss.write_index(self._index, faiss.PyCallbackIOWriter(f.write))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as tmp, open(tmp, "wb") as f:
+            faiss.write_index(self._index, faiss.PyCallbackIOWriter(f.write))
         _fsync_dir(path.parent)
 
     @classmethod
@@ -364,11 +356,7 @@ class VectorIndex:
         k = min(k, len(positions))
         scores: np.ndarray
         if len(positions) <= _GATHER_MAX:
-            scores = self._storage()[positions] @ query
-            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-            ids = self._cached()[0][positions[top]]
-            order = np.lexsort((ids, -scores[top]))
-            return scores[top][order].astype(np.float32), ids[order]
+            return top_k(self._storage()[positions] @ query, self._cached()[0][positions], k)
         # A large subset: let FAISS scan the flat storage, skipping non-members, without a copy.
         flat = self._inner if self.kind == "flat" else faiss.downcast_index(self._inner.storage)
         selector = faiss.IDSelectorBatch(positions)
