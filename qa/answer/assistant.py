@@ -329,30 +329,23 @@ class Assistant:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
             typed = named if wanted_terms else typed
-            if typed and asks_money(standalone.question):
-                # "How much did Microsoft spend…?" is answered by an amount of money: a count
-                # or a share near the topic is not one.
-                paid = [c for c in typed if shows_money(c.text)]
-                if not paid:
-                    absent = "No quote gives an amount of money."
-                    return self.abstention(question, standalone, retrieval, (*notices, absent))
-                typed = paid
-            if typed and wanted == "date" and asks_year(standalone.question):
-                # "In which year…?" is answered by a year, not by "for 2 or 3 years".
-                dated = [c for c in typed if shows_year(c.text)]
-                if not dated:
-                    absent = "No quote gives a year."
-                    return self.abstention(question, standalone, retrieval, (*notices, absent))
-                typed = dated
+            # Narrower kinds of the fact, each answered only by its own kind of figure: "How
+            # much did Microsoft spend…?" by an amount of money (not a count or a share near the
+            # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test
+            # launches…?" by a number of launches (not "38 new staff members").
             noun = counted_noun(standalone.question) if wanted == "number" else None
-            if noun and typed:
-                # "How many test launches…?" is answered by a number of launches: a figure
-                # counting something else ("38 new staff members" for police officers) is not.
-                counting = [c for c in typed if counts(noun, c.text)]
-                if not counting:
-                    absent = f"No quote gives a number of {noun}."
+            narrower: list[tuple[bool, Callable[[str], bool], str]] = [
+                (asks_money(standalone.question), shows_money, "an amount of money"),
+                (wanted == "date" and asks_year(standalone.question), shows_year, "a year"),
+                (bool(noun), lambda text: counts(noun or "", text), f"a number of {noun}"),
+            ]
+            for asked, shows, kind in narrower:
+                if not (asked and typed):
+                    continue
+                typed = [c for c in typed if shows(c.text)]
+                if not typed:
+                    absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
-                typed = counting
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)
