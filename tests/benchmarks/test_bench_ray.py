@@ -74,7 +74,12 @@ def test_ray_ingest_stage_on_two_pages(kremlin_dir: Path, tmp_path: Path) -> Non
     assert result["identical"] is True and result["differences"] == []
     assert result["pages"] == 2 and result["workers"] == 2 and result["chunks"] > 0
     assert 0 < result["ray_ingest_s"] < result["ray_s"]
-    ratio = result["ray_s"] / result["single_process_s"]  # of the rounded times
-    assert result["overhead_ratio"] == pytest.approx(ratio, rel=0.02)
+    # The ratio is of the unrounded times; the times shown are rounded to 0.01 s, so on two
+    # pages (a fraction of a second single-process) the ratio of the shown times can differ by
+    # more than any fixed share: it must lie within what that rounding allows.
+    ray_s, single_s, half = result["ray_s"], result["single_process_s"], 0.005
+    assert single_s > half
+    lowest, highest = (ray_s - half) / (single_s + half), (ray_s + half) / (single_s - half)
+    assert lowest <= result["overhead_ratio"] <= highest
     per_worker = result["per_worker_word_pieces_per_s"]
     assert result["projected_word_pieces_per_s"]["8"] == pytest.approx(8 * per_worker, abs=1)
