@@ -51,6 +51,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from qa.ingest.pipeline import ingest
+    from qa.ingest.speaker_names import unused_names_message
     from qa.runtime import open_library
     from qa.serialize import ingest_report_json
 
@@ -112,6 +113,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                     f"{f.status:<8} {f.transcript_id}  "
                     f"({f.utterances} utterances, {f.chunks} chunks)"
                 )
+                if f.unused_speaker_names:
+                    message = unused_names_message(str(f.transcript_id), f.unused_speaker_names)
+                    print(f"note     {message}", file=sys.stderr)
         for tid, name in attached:
             print(f"media    {tid}  (recording {name})")
         for error in media_errors:

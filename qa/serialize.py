@@ -132,6 +132,8 @@ def file_result_json(f: FileResult) -> dict[str, object]:
         "utterances": f.utterances,
         "chunks": f.chunks,
         "error": f.error,
+        # label -> name: names kept for labels the changed file no longer has
+        "unused_speaker_names": dict(f.unused_speaker_names),
     }
 
 

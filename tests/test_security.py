@@ -375,6 +375,7 @@ def payload_objects(payload: str) -> dict[str, str]:
     )
     failed = FileResult(payload, "failed", error=payload)
     added = FileResult(payload, "added", transcript_id=payload, utterances=3)
+    added.unused_speaker_names = {payload: payload + "x"}
 
     def fetch(tid: str, start: int, end: int) -> list[Utterance]:
         return [u for u in utterances if start <= u.index <= end]

@@ -215,6 +215,7 @@ def test_ingest_report_and_list_contracts() -> None:
         "utterances",
         "chunks",
         "error",
+        "unused_speaker_names",
     ]
     info = TranscriptInfo(
         TID, TITLE, "2021-06-30", None, "Moscow", "kremlin-text", None, 31, 9, ("Vladimir Putin",)

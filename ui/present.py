@@ -19,7 +19,7 @@ from urllib.parse import quote
 from qa.answer.lookup import QuoteMatch
 from qa.clock import clock
 from qa.ingest.pipeline import FileResult
-from qa.ingest.speaker_names import SpeakerSummary
+from qa.ingest.speaker_names import SpeakerSummary, unused_names_message
 from qa.models import Answer, Citation, Filters, Passage, Transcript, Utterance
 from qa.retrieve.times import describe_time_range
 from qa.store.library import TranscriptInfo
@@ -457,6 +457,9 @@ def ingest_html(results: Sequence[tuple[str, FileResult]]) -> str:
         else:
             plural = "" if utterances == 1 else "s"
             detail = f"<code>{esc(tid)}</code> · {utterances} utterance{plural}"
+            if r.unused_speaker_names:
+                note = unused_names_message(str(tid), r.unused_speaker_names)
+                detail += f'<div class="note">{esc(note)}</div>'
         items.append(
             f'<li class="{esc(status)}"><span class="status">{esc(status)}</span> '
             f"<b>{esc(name)}</b> {detail}</li>"

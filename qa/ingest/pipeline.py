@@ -45,7 +45,7 @@ from qa.ingest.parsers import (
     read_file_bytes,
     transcript_from_bytes,
 )
-from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels
+from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels, unused_names
 from qa.models import Chunk, Transcript, Utterance
 from qa.sentences import is_quotable, sentence_spans
 from qa.store.library import Library, PreparedTranscript
@@ -94,6 +94,8 @@ class FileResult:
     utterances: int = 0
     chunks: int = 0
     error: str | None = None
+    # A replaced file: the speaker names given to labels it no longer has (label -> name).
+    unused_speaker_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -540,6 +542,8 @@ def _queue(
         result.chunks = library.transcript_chunk_count(transcript.id)
         return result
     result.status = "replaced" if stored is not None else "added"
+    if stored is not None:
+        result.unused_speaker_names = unused_names(transcript, library.speaker_names(transcript.id))
     pending.append((transcript, digest, result, chunks))
     return result
 

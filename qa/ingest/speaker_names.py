@@ -26,6 +26,8 @@ __all__ = [
     "parse_rename",
     "renamed_labels",
     "speaker_summaries",
+    "unused_names",
+    "unused_names_message",
 ]
 
 MAX_NAME_CHARS = 100
@@ -143,3 +145,23 @@ def apply_names(transcript: Transcript, names: Mapping[str, str]) -> Transcript:
         for u in transcript.utterances
     )
     return dataclasses.replace(transcript, utterances=utterances)
+
+
+def unused_names(transcript: Transcript, names: Mapping[str, str]) -> dict[str, str]:
+    """The stored names (label -> name) whose label the transcript no longer has: a changed
+    file re-diarized or relabelled. They are kept, in case the label comes back, but name no
+    one now, so the ingest reports them rather than letting the name vanish unnoticed."""
+    labels = {u.speaker for u in transcript.utterances if u.speaker is not None}
+    return {label: name for label, name in names.items() if label not in labels}
+
+
+def unused_names_message(transcript_id: str, names: Mapping[str, str]) -> str:
+    """One line for the user about unused_names: which names now apply to no one, and how to
+    give them again."""
+    listed = ", ".join(f"{label}={name}" for label, name in sorted(names.items()))
+    return (
+        f"{transcript_id}: the changed file has no speaker labelled "
+        f"{' or '.join(repr(label) for label in sorted(names))}, so the name"
+        f"{'s' if len(names) > 1 else ''} given ({listed}) name no one now; "
+        f"name its speakers again with `tqa speakers {transcript_id} --rename LABEL=NAME`"
+    )

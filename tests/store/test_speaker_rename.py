@@ -18,8 +18,10 @@ import pytest
 from embeddings.base import HashEncoder
 from qa.errors import InputError, LibraryError
 from qa.ingest.pipeline import ingest, reindex, rename_speakers
+from qa.ingest.speaker_names import unused_names_message
 from qa.models import Filters
 from qa.retrieve.retriever import Retriever
+from qa.serialize import file_result_json
 from qa.store import generations
 from qa.store.library import Library
 from tests.conftest import require_shared
@@ -236,6 +238,33 @@ def test_names_survive_reingest_of_the_unchanged_and_the_changed_file(
     reindex(library)
     assert library.transcript(PODCAST).speakers[:2] == [FELIX, PASSMORE]
     assert library.check() == []
+
+
+def test_a_relabelled_file_reports_the_names_that_now_name_no_one(
+    library: Library, files: Path
+) -> None:
+    rename_speakers(library, PODCAST, [("SPEAKER_00", FELIX), ("SPEAKER_03", "Guest")])
+    # Diarized again: SPEAKER_03's segments now carry a new label; SPEAKER_00 is unchanged.
+    path = files / f"{PODCAST}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for segment in data["segments"]:
+        if segment.get("speaker") == "SPEAKER_03":
+            segment["speaker"] = "SPEAKER_04"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    report = ingest(library, [files])
+    result = next(f for f in report.files if f.transcript_id == PODCAST)
+    assert result.status == "replaced"
+    assert result.unused_speaker_names == {"SPEAKER_03": "Guest"}
+    assert "SPEAKER_04" in library.transcript(PODCAST).speakers
+    assert library.transcript(PODCAST).speakers[0] == FELIX
+    # Kept (the label may come back), reported in the JSON the CLI prints.
+    assert library.speaker_names(PODCAST)["SPEAKER_03"] == "Guest"
+    assert file_result_json(result)["unused_speaker_names"] == {"SPEAKER_03": "Guest"}
+    message = unused_names_message(PODCAST, result.unused_speaker_names)
+    assert "'SPEAKER_03'" in message and "SPEAKER_03=Guest" in message
+    # The file unchanged since: nothing to report.
+    again = ingest(library, [files])
+    assert all(f.unused_speaker_names == {} for f in again.files)
 
 
 def test_removing_a_transcript_forgets_its_names(library: Library, files: Path) -> None:

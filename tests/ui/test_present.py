@@ -246,6 +246,9 @@ def test_library_table_and_ingest_results_escape_titles_and_errors() -> None:
     added = FileResult("b.txt", "added", transcript_id="b", utterances=3, chunks=1)
     out = ingest_html([("a.txt", failed), ("b.txt", added)])
     assert "<img" not in out and 'class="failed"' in out and "3 utterances" in out
+    added.status, added.unused_speaker_names = "replaced", {"SPEAKER_03": "<b>Guest</b>"}
+    noted = visible_text(ingest_html([("b.txt", added)]))
+    assert "has no speaker labelled 'SPEAKER_03'" in noted and "<b>Guest</b>" in noted
     assert "empty" in library_table([])
 
 
