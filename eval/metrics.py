@@ -26,6 +26,7 @@ __all__ = [
     "RankedPassage",
     "abstention_scores",
     "answer_first",
+    "answer_leads",
     "answer_recall",
     "budget_context",
     "citation_precision",
@@ -363,6 +364,16 @@ def answer_first(first_quote: str | None, gold_answers: Sequence[str]) -> float 
     if not first_quote:
         return 0.0
     return float(bool(answer_recall(first_quote, gold_answers)))
+
+
+def answer_leads(lead: str | None, gold_answers: Sequence[str]) -> float | None:
+    """1 when a gold answer occurs in the answer's lead: what it says up to its first citation
+    mark, the first quote with the words that introduce it ("Megyn Kelly said: …" answers who
+    said it; "…used "wada" 6 times" a count). 0 when it does not or the system abstained. None
+    when there are no gold answers."""
+    if not any(normalize_answer(a) for a in gold_answers):
+        return None
+    return float(bool(lead) and bool(answer_recall(lead or "", gold_answers)))
 
 
 def token_f1(answer: str, gold_answers: Sequence[str]) -> float | None:

@@ -12,6 +12,7 @@ from eval.judges import Judge
 from eval.metrics import (
     abstention_scores,
     answer_first,
+    answer_leads,
     answer_recall,
     citation_precision,
     citation_recall,
@@ -59,6 +60,7 @@ METRIC_NAMES = (
     "token_f1",
     "abstention_correct",
     "answer_first",
+    "answer_leads",
 )
 _KIND_COLUMNS = (
     "evidence_recall@1000",
@@ -67,6 +69,7 @@ _KIND_COLUMNS = (
     "grounded",
     "answer_recall",
     "answer_first",
+    "answer_leads",
     "abstention_correct",
 )
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
@@ -110,6 +113,11 @@ METRIC_LEGEND: dict[str, str] = {
         "1 when a gold answer occurs (as for answer_recall) in the quote of the answer's first "
         "citation, the one it leads with; 0 otherwise, abstentions included; unanswerable "
         "questions have none."
+    ),
+    "answer_leads": (
+        "1 when a gold answer occurs in the answer up to its first citation mark: the first "
+        "quote and the words introducing it (the speaker for who-said, the count for "
+        "counting); 0 otherwise, abstentions included."
     ),
     "abstention_correct": "1 when the system abstained exactly on an unanswerable question.",
     "abstention P/R/F1": (
@@ -163,6 +171,9 @@ def question_metrics(
     metrics["answer_first"] = answer_first(
         None if abstained or first is None else str(first.get("quote") or ""), question.answers
     )
+    mark = _MARKERS.search(answer)
+    lead = answer[: mark.start()] if mark else answer
+    metrics["answer_leads"] = answer_leads(None if abstained else lead, question.answers)
     metrics["abstention_correct"] = float(abstained != question.answerable)
     return metrics
 

@@ -310,18 +310,15 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
                 q.answerable,
                 rows,
                 [int(q.answerable and _is_gold(c.text, q)) for c in singles],
-                [
-                    wanted not in {"number", "date"} or wanted in sentence_types(c.text)
-                    for c in singles
-                ],
+                [_type_ok(wanted, c.text, standalone.question) for c in singles],
                 ruled_out,
             )
         )
     return out
 
 
-def _type_ok(wanted: str, text: str) -> bool:
-    return wanted not in TYPES_REQUIRED or wanted in sentence_types(text)
+def _type_ok(wanted: str, text: str, question: str) -> bool:
+    return wanted not in TYPES_REQUIRED or wanted in sentence_types(text, question)
 
 
 def choose_threshold(questions: Sequence[DevQuestion], weights: np.ndarray, bias: float) -> float:

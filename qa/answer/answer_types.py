@@ -10,6 +10,7 @@ when no candidate shows the wanted kind.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from qa.text import stem
 
@@ -161,8 +162,8 @@ _PERSON_WORDS = re.compile(
     re.I,
 )
 _PLACE_WORDS = re.compile(
-    r"\b(in|at|near|from|to)\s+(the\s+)?[A-Z]\w+|\b(city|country|region|street|park|building|"
-    r"office|room|here|there|abroad)\b"
+    r"\b(in|at|near|from|to)\s+(the\s+)?(?P<name>[A-Z]\w+)|\b(city|country|region|street|"
+    r"park|building|office|room|here|there|abroad)\b"
 )
 _REASON = re.compile(
     r"\b(because|since|so\s+that|in\s+order\s+to|due\s+to|the\s+reason|that's\s+why|"
@@ -213,17 +214,25 @@ def answer_type(question: str) -> str:
     return "other"
 
 
-def sentence_types(text: str) -> frozenset[str]:
-    """The kinds of answer the sentence could give ("other" always)."""
+def sentence_types(text: str, question: str = "") -> frozenset[str]:
+    """The kinds of answer the sentence could give ("other" always).
+
+    With the question, a quantity, a date word or a name the question itself uses does not
+    count: "Soviet ports handled 600 million tonnes; how much do Russian ports handle now?" is
+    not answered by the sentence that says 600 million tonnes, nor "Who lent Putin the phone
+    at Krasnaya Polyana?" by one whose only name is Krasnaya Polyana.
+    """
+    given = _given_tokens(question)
     found = {"other"}
-    if _NUMBER.search(_YEAR.sub(" ", text)):
+    if _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", text)), given):
         found.add("number")
-    if _DATE.search(text):
+    if _new((m.group(0) for m in _DATE.finditer(text)), given):
         found.add("date")
-    names = _NAME.findall(text)
+    names = [n for n in _NAME.findall(text) if _new(n.replace("-", " ").split(), given)]
     if names or _PERSON_WORDS.search(text):
         found.add("person")
-    if names or _PLACE_WORDS.search(text):
+    places = (m.group("name") or m.group(0) for m in _PLACE_WORDS.finditer(text))
+    if names or _new(places, given):
         found.add("place")
     if _REASON.search(text):
         found.add("reason")
@@ -232,6 +241,28 @@ def sentence_types(text: str) -> frozenset[str]:
     if _LIST.search(text):
         found.add("list")
     return frozenset(found)
+
+
+# A quantity as one token: a figure with its separators ("1,100", "24.2") or a number word.
+_NUMBER_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|"
+    r"twice|double|triple|percent)\b",
+    re.I,
+)
+
+
+def _given_tokens(question: str) -> frozenset[str]:
+    """The question's words and figures, lowercased, as sentence_types compares them."""
+    return frozenset(w.lower() for w in re.findall(r"\d+(?:[.,]\d+)*|\w+", question))
+
+
+def _new(tokens: Iterable[str], given: frozenset[str]) -> bool:
+    """Whether any of the tokens (a match may be several words) is not among the given ones."""
+    return any(
+        any(w not in given for w in re.findall(r"\d+(?:[.,]\d+)*|\w+", token.lower()))
+        for token in tokens
+    )
 
 
 def is_question_sentence(text: str) -> bool:

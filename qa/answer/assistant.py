@@ -323,7 +323,7 @@ class Assistant:
             # topic is not the one asked for: the best such sentence whose utterance uses a
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
-            typed = [c for c in scored if wanted in sentence_types(c.text)]
+            typed = [c for c in scored if wanted in sentence_types(c.text, standalone.question)]
             named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
             if wanted_terms and typed and not named:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."

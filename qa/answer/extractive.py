@@ -352,9 +352,8 @@ def score_candidates(
 
         if found(half) - found(other):
             return True
-        return typed and context.wanted_type in sentence_types(half.text) - sentence_types(
-            other.text
-        )
+        shown = sentence_types(half.text, context.question)
+        return typed and context.wanted_type in shown - sentence_types(other.text, context.question)
 
     def padded(pair: Candidate) -> bool:
         where = (pair.passage.transcript_id, pair.utterance.index)
@@ -444,6 +443,7 @@ class _ScoringContext:
                 dense=float(sim),
                 reply_dense=reply,
                 facts=self.facts,
+                question=self.question,
             )
             for ctx, sim, reply in zip(contexts, similarity, replies, strict=True)
         ]

@@ -135,14 +135,16 @@ def feature_vector(
     dense: float,
     reply_dense: float,
     facts: Sequence[str] = (),
+    question: str = "",
 ) -> list[float]:
     """The FEATURES of one candidate, in order. `reply_dense` is the cosine of the user's
     question and the previous turn's closest question (0 when there is none); `facts` the
-    words naming the fact a number or date question asks for (extractive.fact_terms)."""
+    words naming the fact a number or date question asks for (extractive.fact_terms);
+    `question` the question, whose own figures and names do not count as an answer's."""
     term_stems = {stem(t) for t in terms}
     words = _stems(context.text)
     overlap = len(term_stems & words) / len(term_stems) if term_stems else 0.0
-    types = sentence_types(context.text)
+    types = sentence_types(context.text, question)
     specific = wanted_type != "other"
     reply_overlap = 0.0
     if context.previous_text and term_stems and "?" in context.previous_text:

@@ -57,6 +57,25 @@ def test_sentence_types_read_numbers_dates_reasons() -> None:
     assert "yesno" in sentence_types("No, I discarded the idea of any doubles.")
 
 
+def test_a_figure_or_name_the_question_gives_is_not_its_answer() -> None:
+    # The 2019 big news conference (kremlin.ru 62366): the question restates the Soviet figure.
+    question = "Soviet ports handled 600 million tonnes; how much do Russian ports handle now?"
+    soviet = (
+        "In total, all the ports of the Soviet Union transhipped (there were transhipping "
+        "capacities) 600 million tonnes per year."
+    )
+    assert "number" in sentence_types(soviet)
+    assert "number" not in sentence_types(soviet, question)
+    assert "number" in sentence_types("how much Russia does now? 1.1 billion.", question)
+    # A name in the question is its subject, not the person asked for.
+    asked = "Who lent Putin the phone he used at Krasnaya Polyana?"
+    skiing = "the boy who was skiing at the Krasnaya Polyana resort at your invitation."
+    assert "place" in sentence_types(skiing) and "place" not in sentence_types(skiing, asked)
+    assert "person" in sentence_types("I borrowed it from Dmitry Peskov, I think.", asked)
+    # A date word the question uses ("a year") is not a date.
+    assert "date" not in sentence_types(soviet, question + " a year")
+
+
 def test_a_year_or_one_alone_is_not_a_quantity() -> None:
     # The operator's greeting of the Microsoft call (msft-fy25q4-earnings-call.md) answered
     # "How many employees…?" with its year.

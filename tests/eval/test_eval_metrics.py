@@ -13,6 +13,7 @@ from eval.metrics import (
     PassageRecord,
     abstention_scores,
     answer_first,
+    answer_leads,
     answer_recall,
     budget_context,
     citation_precision,
@@ -318,6 +319,8 @@ def test_answer_first_looks_only_at_the_first_quote() -> None:
     assert answer_first("When I fell ill, doctors stood by me for ten days.", ["Karaganda"]) == 0.0
     assert answer_first(None, ["Karaganda"]) == 0.0  # abstained or uncited
     assert answer_first(quote, []) is None
+    assert answer_leads("Nursultan Nazarbayev said: “Now in…”", ["Nazarbayev"]) == 1.0
+    assert answer_leads(None, ["Karaganda"]) == 0.0 and answer_leads(quote, []) is None
 
 
 def test_token_f1_by_hand() -> None:

@@ -100,9 +100,25 @@ def test_question_metrics_for_a_good_answer() -> None:
     assert m["citation_recall"] == 1.0 and m["citation_precision"] == 1.0
     assert m["citations_verified"] == 1.0 and m["grounded"] == 1.0
     assert m["answer_recall"] == 1.0 and m["answer_first"] == 1.0
+    assert m["answer_leads"] == 1.0
     # markers stripped: "joint enterprise in karaganda produces russian vaccine", 1 of 7 tokens
     assert m["token_f1"] == pytest.approx(2 * (1 / 7) * 1 / (1 / 7 + 1))
     assert m["abstention_correct"] == 1.0
+
+
+def test_answer_leads_credits_the_words_before_the_first_quote_mark_only() -> None:
+    # Who said it: the speaker named before the first quote leads, though the quote lacks it.
+    who = SuiteQuestion(
+        "who", "Who thanked Russia for the vaccines?", answers=("Nazarbayev",), kind="who-said"
+    )
+    named = _ask_result("Nursultan Nazarbayev said: “I would like to thank…” [1]", [])
+    m = question_metrics(who, named, LexicalJudge())
+    assert m["answer_first"] == 0.0 and m["answer_leads"] == 1.0
+    # Named only after the first mark: it does not lead.
+    later = _ask_result("Putin said: “We thank you.” [1] Nazarbayev also said: “…” [2]", [])
+    assert question_metrics(who, later, LexicalJudge())["answer_leads"] == 0.0
+    abstained = {**named, "abstained": True}
+    assert question_metrics(who, abstained, LexicalJudge())["answer_leads"] == 0.0
 
 
 def test_question_metrics_for_a_wrong_uncited_answer() -> None:
