@@ -54,7 +54,8 @@ from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
-from qa.retrieve.retriever import Retrieval, Retriever
+from qa.retrieve.occasion import names_an_occasion
+from qa.retrieve.retriever import TITLE_SCOPE_SHARE, Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
@@ -317,6 +318,31 @@ class Assistant:
             facts=wanted_terms,
             occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
+        # "…at his December 2019 news conference", "…in the 3Blue1Brown video": when the
+        # question names a transcript by its title, the answer comes from it, not from another
+        # occasion's words on the same topic (on dev, 21 of 22 such questions are answered in
+        # a named transcript).
+        named_occasions = {
+            tid
+            for tid, share in boosts.titles.items()
+            if share >= TITLE_SCOPE_SHARE and names_an_occasion(standalone.question)
+        }
+        on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
+        if on_occasion and wanted_terms:
+            there = [p.text for p in passages if p.transcript_id in named_occasions]
+            if not any(mentions_any(wanted_terms, text) for text in there):
+                # The named occasion's closest passages never use the words of the fact asked
+                # for: the topic belongs to another occasion.
+                titles = sorted(
+                    {
+                        f"“{p.title or p.transcript_id}”"
+                        for p in passages
+                        if p.transcript_id in named_occasions
+                    }
+                )
+                absent = f"{' and '.join(titles)}: no passage mentions {', '.join(wanted_terms)}."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
+        scored = on_occasion or scored
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the

@@ -25,6 +25,7 @@ __all__ = [
     "OccasionIndex",
     "TitledTranscript",
     "detect_date_mention",
+    "names_an_occasion",
 ]
 
 
@@ -91,6 +92,11 @@ OCCASION_NOUNS = frozenset(
         "annual",
         "state",
         "valdai",
+        "video",
+        "episode",
+        "podcast",
+        "lecture",
+        "webinar",
     ]
 )
 # "How many times does Crimea come up in 2014?": a mention dated like "mentioned in 2014".
@@ -115,6 +121,14 @@ class DateMention:
     until: str | None
     firm: bool
     text: str  # as written in the question
+
+
+def names_an_occasion(question: str) -> bool:
+    """Whether the question refers to an event ("at his news conference", "in the FT
+    interview", "in the 3Blue1Brown video"): then a transcript whose title it carries is where
+    the answer is. "Which TV channel does she work for?" shares words with a title and names
+    no event."""
+    return any(w.lower() in OCCASION_NOUNS for w in WORD.findall(question))
 
 
 def _month_range(year: str, month: int) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from qa.answer.extractive import (
 )
 from qa.ingest.parsers import read_transcript_file
 from qa.models import Answer, Citation, Filters, Passage, Utterance
+from qa.retrieve.occasion import names_an_occasion
 from qa.settings import Settings
 from qa.store.library import Library
 from tests.fake_llm_server import FakeLLMServer, unused_port
@@ -191,6 +192,21 @@ def test_questions_the_library_does_not_cover_abstain(assistant: Assistant, ques
     assert answer.abstained, answer.text
     assert answer.text == ABSTAIN_TEXT and answer.citations == ()
     assert answer.passages, "an abstention shows the closest passages"
+
+
+@pytest.mark.slow
+def test_a_named_occasion_is_where_the_answer_comes_from(assistant: Assistant) -> None:
+    # Trade is the Nazarbayev meetings' topic; the Shoigu meeting (63754) never mentions it.
+    elsewhere = assistant.ask(
+        "What did Putin say about trade with Kazakhstan at the working meeting with Shoigu?"
+    )
+    assert elsewhere.abstained, elsewhere.text
+    assert any("Shoigu" in n and "trade" in n for n in elsewhere.notices), elsewhere.notices
+    there = assistant.ask("What did Putin say about the naval parade at the meeting with Shoigu?")
+    assert not there.abstained and there.citations
+    assert {c.transcript_id for c in there.citations} == {"63754"}
+    assert names_an_occasion("What did he say in the 3Blue1Brown video?")
+    assert not names_an_occasion("Which TV channel does Olga Bogoslovskaya work for?")
 
 
 @pytest.mark.slow
