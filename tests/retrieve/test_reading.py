@@ -90,6 +90,12 @@ def test_who_said_against_subject() -> None:
     assert view.speakers == ("Nursultan Nazarbayev",)
     according = read_people("How many disabled people are there, according to Putin?", KNOWN)
     assert according.speakers == ("Vladimir Putin",)
+    # A role label of a meeting (QMSum ES2006c), after "the".
+    roles = ["Project Manager", "Industrial Designer", "Marketing", "User Interface"]
+    designer = read_people(
+        "How does a kinetic energy source work, according to the Industrial Designer?", roles
+    )
+    assert designer.speakers == ("Industrial Designer",)
     wanted = read_people("What issues did Shoigu want to report to Putin on Navy Day?", KNOWN)
     assert wanted.speakers == ("Sergei Shoigu",) and wanted.subjects == ("Vladimir Putin",)
     # The person is what the question is about; someone else may well say it.
