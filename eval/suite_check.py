@@ -16,6 +16,7 @@ import html
 import json
 import re
 import sys
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,17 @@ def _subtitle_text(text: str) -> str:
     return _strip_tags("\n".join(lines), "")
 
 
+def _nlp_text(text: str) -> str:
+    """A Rev .nlp file (a token a line: token|speaker|ts|endTs|punctuation|…) as running text:
+    each token with the punctuation after it."""
+    words = []
+    for line in text.splitlines()[1:]:
+        fields = line.split("|")
+        if len(fields) >= 5 and fields[0]:
+            words.append(fields[0] + fields[4])
+    return " ".join(words)
+
+
 def raw_text(path: Path) -> list[str]:
     """The file's text with its markup stripped, in one or more readings (whitespace collapsed).
 
@@ -87,7 +99,14 @@ def raw_text(path: Path) -> list[str]:
     inline tag (`<i>…</i>`) or across two paragraphs.
     """
     suffix = path.suffix.lower()
+    if suffix == ".docx":
+        # A zip: the body text is the runs of word/document.xml, a paragraph a line.
+        with zipfile.ZipFile(path) as docx:
+            body = docx.read("word/document.xml").decode("utf-8", errors="replace")
+        return [squash(_strip_tags(body.replace("</w:p>", " </w:p>"), ""))]
     text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+    if suffix == ".nlp":
+        return [squash(_nlp_text(text))]
     if suffix in (".html", ".htm", ".xml"):
         return [squash(_strip_tags(text, "")), squash(_strip_tags(text, " "))]
     if suffix == ".json":
