@@ -41,6 +41,7 @@ from qa.errors import TranscriptFormatError, TranscriptQAError
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
 from qa.ingest.parsers import (
     EXTENSIONS,
+    PARSER_VERSION,
     not_transcript_reason,
     read_file_bytes,
     transcript_from_bytes,
@@ -490,7 +491,7 @@ def _read(library: Library, path: Path, format: str | None) -> FileJob | FileRes
     except OSError as exc:
         error = f"{path}: cannot read ({exc.strerror or exc})"
         return FileResult(path=str(path), status="failed", error=error)
-    return FileJob(str(path), data, file_hash(data + (format or "").encode()))
+    return FileJob(str(path), data, file_hash(data + f"{format or ''}|{PARSER_VERSION}".encode()))
 
 
 def _prepare_on(

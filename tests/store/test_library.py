@@ -16,6 +16,7 @@ import pytest
 
 from embeddings.base import HashEncoder
 from qa.errors import LibraryError, LibraryLockedError
+from qa.ingest import pipeline
 from qa.ingest.pipeline import complete_sentences, ingest, reindex
 from qa.models import Filters
 from qa.sentences import is_quotable, quotable_sentences, sentence_spans
@@ -75,6 +76,25 @@ def test_reingest_of_unchanged_files_embeds_nothing(tmp_path: Path, sample_copy:
     assert report.count("skipped") == 4
     assert encoder.texts_encoded == first
     assert report.embedded == 0
+
+
+def test_a_new_parser_version_reparses_every_file_and_embeds_only_new_chunk_texts(
+    tmp_path: Path, sample_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = CountingEncoder()
+    library = Library(tmp_path / "lib", encoder)
+    ingest(library, [sample_copy], sentences=False)
+    first = encoder.texts_encoded
+    before = {tid: library.transcript(tid) for tid in library.transcript_ids()}
+    # An upgrade whose parsers read files differently: they are parsed again, not skipped.
+    monkeypatch.setattr(pipeline, "PARSER_VERSION", "a later parser")
+    report = ingest(library, [sample_copy], sentences=False)
+    assert report.count("replaced") == 4 and report.count("skipped") == 0
+    # Here the parse is the same, so every chunk text comes from the embedding cache.
+    assert report.embedded == 0 and encoder.texts_encoded == first
+    assert {tid: library.transcript(tid) for tid in library.transcript_ids()} == before
+    assert ingest(library, [sample_copy], sentences=False).count("skipped") == 4
+    assert library.check() == []
 
 
 def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_copy: Path) -> None:

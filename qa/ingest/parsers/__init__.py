@@ -36,6 +36,7 @@ from qa.models import Transcript
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "PARSER_VERSION",
     "decode_bytes",
     "detect_format",
     "not_transcript_reason",
@@ -44,6 +45,13 @@ __all__ = [
     "read_transcript_file",
     "transcript_from_bytes",
 ]
+
+# Part of every file's content hash (qa.ingest.pipeline): a library skips a file it has stored
+# with the same hash, so without it an improved parser would never reach files ingested before
+# (a front matter read as speech stays speech). Change it with any parser change that changes
+# what an existing file parses to; the next ingest then re-parses every file, and the chunks
+# whose text did not change come from the embedding cache.
+PARSER_VERSION = "2026-11-30"
 
 log = logging.getLogger(__name__)
 
