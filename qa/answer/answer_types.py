@@ -344,7 +344,31 @@ def ends_mid_clause(text: str) -> bool:
     if stripped[-1] in "!?…":
         return False
     if stripped[-1] == ".":
-        # ASR puts full stops where the speaker paused: "three parts separated by."
+        # ASR puts full stops where the speaker paused: "three parts separated by.", "the
+        # hardest thing I've ever cooked is."
         body = stripped.rstrip(".").rstrip()
-        return bool(body) and body[-1].isalpha() and bool(_OPEN_WORD_END.search(body))
+        if not body or not body[-1].isalpha():
+            return False
+        return bool(_OPEN_WORD_END.search(body)) or _copula_without_complement(body)
     return True if _OPEN_END.search(stripped) else stripped[-1].isalnum()
+
+
+_COPULA = frozenset(["is", "are", "was", "were"])
+# Before a final copula, a subject that makes the clause whole: "That's what it is.", "Here we
+# are.", "I know who you are."
+_COMPLETE_BEFORE_COPULA = frozenset(
+    ["it", "that", "this", "they", "he", "she", "we", "you", "i", "there", "here", "which", "who"]
+)
+_WH = frozenset(["what", "who", "where", "how", "which", "when", "why", "whatever", "whoever"])
+
+
+def _copula_without_complement(body: str) -> bool:
+    """Whether a sentence stops at "is"/"was" after a noun, with no wh-word making it an
+    embedded clause ("I don't know what the answer is." is whole): the speaker paused before
+    saying what it is."""
+    words = [w.strip(_PUNCT).lower() for w in body.split()]
+    if len(words) < 3 or words[-1] not in _COPULA:
+        return False
+    if words[-2] in _COMPLETE_BEFORE_COPULA:
+        return False
+    return not any(w in _WH for w in words[-7:-1])

@@ -193,6 +193,10 @@ def test_clauses_cut_short() -> None:
     assert ends_mid_clause("so it's a string made of three parts separated by.")
     assert not ends_mid_clause("That is what it is.")
     assert not ends_mid_clause("Is it?")
+    # The otter export of That's My JAMstack: the answer follows the pause.
+    assert ends_mid_clause("Um, I would say probably the hardest thing I've ever cooked is.")
+    assert not ends_mid_clause("I don't know what the answer is.")
+    assert not ends_mid_clause("Here we are.") and not ends_mid_clause("So that was.")
 
 
 @pytest.mark.parametrize(
