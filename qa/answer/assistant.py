@@ -342,7 +342,15 @@ class Assistant:
                 )
                 absent = f"{' and '.join(titles)}: no passage mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
-        scored = on_occasion or scored
+        # A follow-up that names no person, date or occasion of its own ("Where was the
+        # second part filmed?") continues the conversation's transcript: retrieval favours it,
+        # and the answer comes from it when it has any candidate.
+        continuing = [
+            c
+            for c in scored
+            if not named_occasions and c.passage.transcript_id in standalone.favoured
+        ]
+        scored = on_occasion or continuing or scored
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the
