@@ -136,6 +136,7 @@ class OnnxEncoder:
         cache_dir: Path | None = None,
         threads: int | None = None,
         recipe: Int8Recipe | None = None,
+        workers: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
@@ -154,8 +155,11 @@ class OnnxEncoder:
         )
         self.export_seconds: float | None = None  # set when this construction exported
         self.threads = threads or _cores()
-        if self.threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {self.threads}")
+        self.workers = workers or self.threads
+        if min(self.threads, self.workers) < 1:
+            raise ValueError(
+                f"threads and workers must be positive integers, got {self.threads}, {self.workers}"
+            )
         self._session = self._open_session(self.threads)
         self._input_names = [i.name for i in self._session.get_inputs()]
         # The bulk path's single-thread session and its workers, made on the first bulk encode
@@ -179,7 +183,7 @@ class OnnxEncoder:
         with progress_bar(
             show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
         ) as advance:
-            if len(batches) == 1 or self.threads == 1:
+            if len(batches) == 1 or self.workers == 1:
                 # A query's few texts: one session, all its intra-op threads, lowest latency.
                 for batch in batches:
                     out[batch] = self._encode_ids([ids[i] for i in batch])
@@ -197,10 +201,10 @@ class OnnxEncoder:
         return out
 
     def _bulk_workers(self) -> tuple[Any, ThreadPoolExecutor]:
-        """The single-thread session and the `threads` workers that share it (made once)."""
+        """The single-thread session and the `workers` threads that share it (made once)."""
         with self._bulk_lock:
             if self._bulk is None:
-                pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-encode")
+                pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-encode")
                 self._bulk = (self._open_session(1), pool)
             return self._bulk
 
