@@ -4,11 +4,18 @@
                                        [--repeats 5] [--batch-sizes 16 32 64] [--out FILE]
 
 Ceiling: the model alone (ONNX session, pooling included) on batches of real word pieces cut
-to one fixed length, so there is no padding and no tokenising: word pieces per second.
+to one fixed length, so there is no padding and no tokenising: word pieces per second, in two
+modes: `intra_op`, the batches one after the other through one session with a thread per core,
+and `workers`, the batches shared out among as many threads each running a single-thread
+session (what OnnxEncoder.encode does with more than one batch). The better one is the ceiling;
+word pieces per CPU second of this process are reported too (a busy machine lowers the wall
+rates of both modes, less the work a CPU second does).
 Ingest: the chunks of the first --pages kremlin.ru pages sent through `Encoder.encode` in the
 order and slices the ingest uses (qa.ingest.pipeline._embed: longest first, EMBED_BATCH texts a
-call), word pieces (with [CLS]/[SEP]) per second of encoder time. The two alternate within each
-repeat, so a busy machine slows both alike; the medians and their ratio are reported.
+call), word pieces (with [CLS]/[SEP]) per second of encoder time, with the encoder's bulk
+workers and without them (`ingest_intra_op_wp_per_s`: each call's batches in turn, as before).
+All of them alternate within each repeat, so a busy machine slows them alike; the medians and
+their ratios are reported.
 """
 
 from __future__ import annotations
@@ -67,12 +74,29 @@ def fixed_rows(encoder: Any, texts: Sequence[str], length: int, count: int) -> l
     return [rows[i % len(rows)] for i in range(count)]
 
 
+MODES = ("intra_op", "workers")
+
+
 def ceiling_rate(encoder: Any, rows: list[list[int]], batch: int) -> float:
     """Word pieces per second of the model on fixed-length batches (no padding)."""
-    started = time.perf_counter()
-    for start in range(0, len(rows), batch):
-        encoder._encode_ids(rows[start : start + batch])
-    return sum(len(r) for r in rows) / (time.perf_counter() - started)
+    return ceiling_rates(encoder, rows, batch)[0]
+
+
+def ceiling_rates(
+    encoder: Any, rows: list[list[int]], batch: int, mode: str = "intra_op"
+) -> tuple[float, float]:
+    """Word pieces per second of the model on fixed-length batches (no padding), and per CPU
+    second of this process; `mode` one of MODES."""
+    batches = [rows[start : start + batch] for start in range(0, len(rows), batch)]
+    started, cpu = time.perf_counter(), time.process_time()
+    if mode == "workers":
+        session, pool = encoder._bulk_workers()
+        list(pool.map(lambda rows: encoder._encode_ids(rows, session), batches))
+    else:
+        for rows_of_batch in batches:
+            encoder._encode_ids(rows_of_batch)
+    pieces = sum(len(r) for r in rows)
+    return pieces / (time.perf_counter() - started), pieces / (time.process_time() - cpu)
 
 
 def ingest_rate(encoder: Encoder, texts: Sequence[str], pieces: int) -> float:
@@ -84,6 +108,16 @@ def ingest_rate(encoder: Encoder, texts: Sequence[str], pieces: int) -> float:
     for start in range(0, len(ordered), EMBED_BATCH):
         encoder.encode(ordered[start : start + EMBED_BATCH])
     return pieces / (time.perf_counter() - started)
+
+
+def without_workers(encoder: Any, texts: Sequence[str], pieces: int) -> float:
+    """ingest_rate with each call's batches in turn through the intra-op session."""
+    workers = encoder.workers
+    encoder.workers = 1
+    try:
+        return ingest_rate(encoder, texts, pieces)
+    finally:
+        encoder.workers = workers
 
 
 def sentence_texts(texts: Sequence[str], limit: int) -> list[str]:
@@ -102,8 +136,8 @@ def measure(
     length: int,
     sentences: Sequence[str],
 ) -> dict[str, Any]:
-    """Ceiling (per batch size) and ingest rate of one model, alternating, medians; and the
-    rate on the sentences phase two embeds."""
+    """Ceiling (per batch size and mode) and ingest rate (with and without the bulk workers)
+    of one model, alternating, medians; and the rate on the sentences phase two embeds."""
     from embeddings.loading import load_encoder
 
     encoder: Any = load_encoder(model)
@@ -111,30 +145,71 @@ def measure(
     pieces = sum(len(ids) for ids in encoder._tokenizer.ids(unique))
     sentence_pieces = sum(len(ids) for ids in encoder._tokenizer.ids(list(sentences)))
     rows = fixed_rows(encoder, unique, length, 256)
-    encoder.encode(unique[:64])  # warm the session
-    ceilings: dict[int, list[float]] = {b: [] for b in batch_sizes}
+    encoder.encode(unique[:64])  # warm both sessions
+    without_workers(encoder, unique[:64], 1)
+    walls: dict[tuple[str, int], list[float]] = {(m, b): [] for m in MODES for b in batch_sizes}
+    cpus: dict[tuple[str, int], list[float]] = {key: [] for key in walls}
     ingest: list[float] = []
+    intra_op_ingest: list[float] = []
     by_count: list[float] = []
+    loads = []
     for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
         for b in batch_sizes:
-            ceilings[b].append(ceiling_rate(encoder, rows, b))
+            for mode in MODES:
+                wall, cpu = ceiling_rates(encoder, rows, b, mode)
+                walls[mode, b].append(wall)
+                cpus[mode, b].append(cpu)
         ingest.append(ingest_rate(encoder, unique, pieces))
+        intra_op_ingest.append(without_workers(encoder, unique, pieces))
         if sentences:
             by_count.append(ingest_rate(encoder, sentences, sentence_pieces))
-    best = max(batch_sizes, key=lambda b: statistics.median(ceilings[b]))
-    ratios = [i / c for i, c in zip(ingest, ceilings[best], strict=True)]
+
+    def median(key: tuple[str, int]) -> float:
+        return statistics.median(walls[key])
+
+    best_mode, best = max(walls, key=median)
+    # Each repeat's ratios, then their median: the two runs of a ratio were seconds apart.
+    workers_gain = {
+        b: statistics.median(
+            w / i for w, i in zip(walls["workers", b], walls["intra_op", b], strict=True)
+        )
+        for b in batch_sizes
+    }
+    ratios = [i / c for i, c in zip(ingest, walls[best_mode, best], strict=True)]
     return {
         "encoder_name": encoder.name,
         "batch_size": encoder.batch_size,
-        "ceiling_wp_per_s": {str(b): round(statistics.median(v)) for b, v in ceilings.items()},
+        "threads": encoder.threads,
+        "workers": encoder.workers,
+        "ceiling_wp_per_s": {str(b): round(median((best_mode, b))) for b in batch_sizes},
+        "ceiling_mode": best_mode,
+        **{
+            f"ceiling_{mode}_wp_per_s": {str(b): round(median((mode, b))) for b in batch_sizes}
+            for mode in MODES
+        },
+        **{
+            f"ceiling_{mode}_wp_per_cpu_s": {
+                str(b): round(statistics.median(cpus[mode, b])) for b in batch_sizes
+            }
+            for mode in MODES
+        },
+        "ceiling_workers_over_intra_op": {str(b): round(r, 3) for b, r in workers_gain.items()},
         "ceiling_length": length,
         "best_batch": best,
         "ingest_texts": len(unique),
         "ingest_word_pieces": pieces,
         "ingest_wp_per_s": round(statistics.median(ingest)),
+        "ingest_intra_op_wp_per_s": round(statistics.median(intra_op_ingest)),
+        "ingest_workers_over_intra_op": round(
+            statistics.median(w / i for w, i in zip(ingest, intra_op_ingest, strict=True)),
+            3,
+        ),
         "ingest_over_ceiling": round(statistics.median(ratios), 3),
         "runs_ingest": [round(r) for r in ingest],
-        "runs_ceiling": [round(r) for r in ceilings[best]],
+        "runs_ingest_intra_op": [round(r) for r in intra_op_ingest],
+        "runs_ceiling": [round(r) for r in walls[best_mode, best]],
+        "load_average_per_repeat": loads,
         "sentences": len(sentences),
         "sentence_word_pieces": sentence_pieces,
         "sentences_wp_per_s": round(statistics.median(by_count)) if by_count else None,

@@ -19,7 +19,9 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -134,6 +136,7 @@ class OnnxEncoder:
         cache_dir: Path | None = None,
         threads: int | None = None,
         recipe: Int8Recipe | None = None,
+        workers: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
@@ -151,8 +154,18 @@ class OnnxEncoder:
             / f"{_slug(self.path.name)}-{cache_key(self.path, self.recipe)}.{kind}.onnx"
         )
         self.export_seconds: float | None = None  # set when this construction exported
-        self._session = self._open_session(threads or _cores())
+        self.threads = threads or _cores()
+        self.workers = workers or self.threads
+        if min(self.threads, self.workers) < 1:
+            raise ValueError(
+                f"threads and workers must be positive integers, got {self.threads}, {self.workers}"
+            )
+        self._session = self._open_session(self.threads)
         self._input_names = [i.name for i in self._session.get_inputs()]
+        # The bulk path's single-thread session and its workers, made on the first bulk encode
+        # (a process that only answers questions never pays for them).
+        self._bulk: tuple[Any, ThreadPoolExecutor] | None = None
+        self._bulk_lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
@@ -163,20 +176,43 @@ class OnnxEncoder:
         ids = self._tokenizer.ids(texts)
         # Longest first, by word pieces, so a batch pads to a length close to its own.
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
+        batches = [
+            order[start : start + self.batch_size]
+            for start in range(0, len(order), self.batch_size)
+        ]
         with progress_bar(
             show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
         ) as advance:
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                out[batch] = self._encode_ids([ids[i] for i in batch])
+            if len(batches) == 1 or self.workers == 1:
+                # A query's few texts: one session, all its intra-op threads, lowest latency.
+                for batch in batches:
+                    out[batch] = self._encode_ids([ids[i] for i in batch])
+                    advance(len(batch))
+                return out
+            session, pool = self._bulk_workers()
+            # The same batches as the sequential path (so the same padding and vectors); the
+            # workers take them longest first as they free up, and results are placed by index.
+            done = pool.map(
+                lambda batch: self._encode_ids([ids[i] for i in batch], session), batches
+            )
+            for batch, vectors in zip(batches, done, strict=True):
+                out[batch] = vectors
                 advance(len(batch))
         return out
+
+    def _bulk_workers(self) -> tuple[Any, ThreadPoolExecutor]:
+        """The single-thread session and the `workers` threads that share it (made once)."""
+        with self._bulk_lock:
+            if self._bulk is None:
+                pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-encode")
+                self._bulk = (self._open_session(1), pool)
+            return self._bulk
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of text without special tokens, with the model's own tokenizer."""
         return self._tokenizer.count(text)
 
-    def _encode_ids(self, rows: list[list[int]]) -> np.ndarray:
+    def _encode_ids(self, rows: list[list[int]], session: Any = None) -> np.ndarray:
         width = max(len(r) for r in rows)
         input_ids = np.full((len(rows), width), self._tokenizer.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -184,7 +220,8 @@ class OnnxEncoder:
             input_ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": mask * 0}
-        hidden = self._session.run(None, {n: feeds[n] for n in self._input_names})[0]
+        run = (session or self._session).run
+        hidden = run(None, {n: feeds[n] for n in self._input_names})[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

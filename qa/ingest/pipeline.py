@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -339,31 +340,54 @@ def complete_sentences(
         if not held:
             return 0
         done = 0
-        while pending := library.pending_sentences():
-            total = done + len(pending)
-            for part in _sentence_slices(library, pending):
-                if stop is not None and stop():
-                    return encoded
-                spans = _split(part, workers)
-                texts = {
-                    u.text[a:b]: None
-                    for tid, _, utterances in part
-                    for u in utterances
-                    for a, b in spans[tid][u.index]
-                    if is_quotable(u.text[a:b])
-                }
-                encoded += _embed(library, list(texts), None, "sentences", workers)[1]
-                for tid, digest, _ in part:
-                    library.store_sentences(tid, digest, spans[tid])
-                done += len(part)
-                if progress:
-                    progress("sentences", done, total)
+        # The next slice is split (pysbd: pure Python, a quarter of phase two's time when
+        # done in turn) on another thread while the current one is encoded: the encoder
+        # releases the GIL, so the split takes the CPU time the encoder's workers leave.
+        # Splitting commits nothing; the commits stay here, in the same order. Ray workers
+        # split in parallel already (and their call bookkeeping is not for two threads).
+        with ThreadPoolExecutor(1, thread_name_prefix="sentence-split") as splitter:
+
+            def start(part: list[tuple[str, str, list[Utterance]]]) -> Future[_Spans]:
+                if workers is None:
+                    return splitter.submit(_split, part, None)
+                split: Future[_Spans] = Future()
+                split.set_result(_split(part, workers))
+                return split
+
+            while pending := library.pending_sentences():
+                total = done + len(pending)
+                slices = _sentence_slices(library, pending)
+                part = next(slices, None)
+                split = start(part) if part else None
+                while part is not None and split is not None:
+                    if stop is not None and stop():
+                        split.cancel()
+                        return encoded
+                    spans = split.result()
+                    following = next(slices, None)
+                    split = start(following) if following else None
+                    texts = {
+                        u.text[a:b]: None
+                        for tid, _, utterances in part
+                        for u in utterances
+                        for a, b in spans[tid][u.index]
+                        if is_quotable(u.text[a:b])
+                    }
+                    encoded += _embed(library, list(texts), None, "sentences", workers)[1]
+                    for tid, digest, _ in part:
+                        library.store_sentences(tid, digest, spans[tid])
+                    done += len(part)
+                    if progress:
+                        progress("sentences", done, total)
+                    part = following
     return encoded
 
 
-def _split(
-    part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | None
-) -> dict[str, dict[int, list[tuple[int, int]]]]:
+# Sentence spans of each utterance (by index) of each transcript (by id).
+_Spans = dict[str, dict[int, list[tuple[int, int]]]]
+
+
+def _split(part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | None) -> _Spans:
     """The sentence spans of each utterance of each transcript of a slice, by transcript id."""
     if workers is None:
         return {

@@ -197,6 +197,28 @@ def test_input_order_kept_despite_length_sorting(
     assert np.all(np.diag(similarity) > 0.9), similarity
 
 
+@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
+def test_bulk_encode_on_workers_gives_the_sequential_vectors(
+    onnx_cache: Path, real_texts: list[str], int8: bool
+) -> None:
+    # Many batches (2 texts each) of real chunks: the workers share them out, and every row
+    # must be the one the one-batch-at-a-time path gives its text, in the input order.
+    name, path = resolve_model(DEFAULT_MODEL)
+    encoder = OnnxEncoder(path, name, int8=int8, cache_dir=onnx_cache, threads=2, batch_size=2)
+    texts = [*real_texts, "Thank you.", "Good afternoon, colleagues."]
+    together = encoder.encode(texts)
+    assert encoder._bulk is not None  # the workers ran
+    # The same batches sent one at a time: each is a single batch, so the intra-op session.
+    lengths = [len(ids) for ids in encoder._tokenizer.ids(texts)]
+    order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
+    sequential = np.empty_like(together)
+    for start in range(0, len(order), 2):
+        batch = order[start : start + 2]
+        sequential[batch] = encoder.encode([texts[i] for i in batch])
+    assert len(texts) > 4 * 2  # more batches than workers
+    np.testing.assert_allclose(together, sequential, atol=1e-6, rtol=0)
+
+
 def test_empty_input(int8_encoder: OnnxEncoder) -> None:
     assert int8_encoder.encode([]).shape == (0, 384)
     with pytest.raises(TypeError):
