@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from qa.text import stem
 
@@ -133,15 +134,18 @@ _WHO_ASKED = re.compile(
     re.I,
 )
 
-# A quantity: a figure or a number word. A year ("Fiscal Year 2025", "in 2004") and "one" ("one
-# of the largest", "Channel One") are not quantities: an operator's greeting or a date near the
-# topic answered "how many…?" questions with them.
-_NUMBER = re.compile(
-    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|twice|"
-    r"double|triple|percent)\b",
+# A quantity: a figure (with its separators: "1,100", "24.2") or a number word, one token each.
+# A year ("Fiscal Year 2025", "in 2004") and "one" ("one of the largest", "Channel One") are not
+# quantities: an operator's greeting or a date near the topic answered "how many…?" questions
+# with them.
+_NUMBER_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|"
+    r"twice|double|triple|percent)\b",
     re.I,
 )
+# The tokens sentence_types compares with the question's: figures whole, else words.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
 _YEAR = re.compile(r"(?<![\d.,$£€])\b(1[89]|20)\d\d\b(?![.,]\d|\s*(%|percent))", re.I)
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -243,26 +247,16 @@ def sentence_types(text: str, question: str = "") -> frozenset[str]:
     return frozenset(found)
 
 
-# A quantity as one token: a figure with its separators ("1,100", "24.2") or a number word.
-_NUMBER_TOKEN = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
-    r"twenty|thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|"
-    r"twice|double|triple|percent)\b",
-    re.I,
-)
-
-
+@lru_cache(maxsize=64)
 def _given_tokens(question: str) -> frozenset[str]:
-    """The question's words and figures, lowercased, as sentence_types compares them."""
-    return frozenset(w.lower() for w in re.findall(r"\d+(?:[.,]\d+)*|\w+", question))
+    """The question's words and figures, lowercased (once per question: sentence_types runs
+    for each of its candidates)."""
+    return frozenset(_TOKEN.findall(question.lower()))
 
 
 def _new(tokens: Iterable[str], given: frozenset[str]) -> bool:
     """Whether any of the tokens (a match may be several words) is not among the given ones."""
-    return any(
-        any(w not in given for w in re.findall(r"\d+(?:[.,]\d+)*|\w+", token.lower()))
-        for token in tokens
-    )
+    return any(any(w not in given for w in _TOKEN.findall(token.lower())) for token in tokens)
 
 
 def is_question_sentence(text: str) -> bool:

@@ -322,34 +322,28 @@ class Assistant:
         # question names a transcript by its title, the answer comes from it, not from another
         # occasion's words on the same topic (on dev, 21 of 22 such questions are answered in
         # a named transcript).
-        named_occasions = {
-            tid
-            for tid, share in boosts.titles.items()
-            if share >= TITLE_SCOPE_SHARE and names_an_occasion(standalone.question)
-        }
+        named_occasions = (
+            {tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE}
+            if names_an_occasion(standalone.question)
+            else set()
+        )
         on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
         if on_occasion and wanted_terms:
-            there = [p.text for p in passages if p.transcript_id in named_occasions]
-            if not any(mentions_any(wanted_terms, text) for text in there):
+            there = [p for p in passages if p.transcript_id in named_occasions]
+            if not any(mentions_any(wanted_terms, p.text) for p in there):
                 # The named occasion's closest passages never use the words of the fact asked
                 # for: the topic belongs to another occasion.
-                titles = sorted(
-                    {
-                        f"“{p.title or p.transcript_id}”"
-                        for p in passages
-                        if p.transcript_id in named_occasions
-                    }
-                )
+                titles = sorted({f"“{p.title or p.transcript_id}”" for p in there})
                 absent = f"{' and '.join(titles)}: no passage mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
         # A follow-up that names no person, date or occasion of its own ("Where was the
         # second part filmed?") continues the conversation's transcript: retrieval favours it,
         # and the answer comes from it when it has any candidate.
-        continuing = [
-            c
-            for c in scored
-            if not named_occasions and c.passage.transcript_id in standalone.favoured
-        ]
+        continuing = (
+            []
+            if named_occasions
+            else [c for c in scored if c.passage.transcript_id in standalone.favoured]
+        )
         scored = on_occasion or continuing or scored
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
