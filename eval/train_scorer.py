@@ -2,7 +2,7 @@
 
     PYTHONPATH=$PWD python -m eval.train_scorer \\
         --qmsum ../shared/data/qmsum/train --evidence ../shared/data/qmsum/evidence/train \\
-        [--dev eval/suites/dev.jsonl --library LIB] -o qa/answer/scorer_weights.json
+        [--dev SUITE --library LIB]... [--folds 5] -o qa/answer/scorer_weights.json
 
 Examples are candidate sentences with the features the answerer computes
 (qa.answer.extractive.candidate_features), labelled:
@@ -12,8 +12,15 @@ Examples are candidate sentences with the features the answerer computes
 - the same query asked against the next meeting (the wrong transcript): every sentence negative;
 - with --dev and --library: each suite question retrieved and answered as `tqa ask` does; a
   sentence holding a gold answer (or inside a gold quote) is positive; an unanswerable question's
-  sentences are all negative. The abstention threshold is chosen on these questions (best
-  abstention F1 plus share of answerable questions answered), else --threshold is kept.
+  sentences are all negative. --dev/--library repeat: every suite we have looked at is data to
+  learn from (a suite not yet run stays out, to measure on). The abstention threshold is chosen
+  on these questions (best abstention F1 plus share of answerable questions answered), else
+  --threshold is kept.
+
+With --folds K the suite questions are also cross-validated, grouped by transcript (a
+question's group is its id's tag, e.g. "msft" of "msft-capex", so one transcript's questions
+never sit on both sides): the top-1 gold rate and the abstention figures out of fold are
+printed, the honest estimate for transcripts nobody here wrote.
 
 Deterministic: meetings in name order, no sampling, Newton's method from zeros.
 """
@@ -25,7 +32,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -321,21 +328,23 @@ def _type_ok(wanted: str, text: str, question: str) -> bool:
     return wanted not in TYPES_REQUIRED or wanted in sentence_types(text, question)
 
 
+def best_probability(q: DevQuestion, weights: np.ndarray, bias: float) -> float:
+    """The probability the answerer compares with its threshold: that of the best sentence
+    showing the required answer type; -1 when its rules refuse the question or none shows it."""
+    allowed = [i for i, ok in enumerate(q.types_ok) if ok]
+    if not allowed or q.ruled_out:
+        return -1.0
+    z = np.asarray([q.rows[i] for i in allowed]) @ weights + bias
+    return float((1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).max())
+
+
 def choose_threshold(questions: Sequence[DevQuestion], weights: np.ndarray, bias: float) -> float:
     """The probability threshold with the best sum of abstention F1 and the share of answerable
     questions answered (the two targets; F1 alone refuses half the answerable ones), as the
     answerer decides: it abstains when its rules refuse the question (`ruled_out`), when its
     best sentence showing a required answer type (a number, a date) is below the threshold, or
     when there is none. Ties go to the lower one."""
-    tops: list[tuple[float, bool]] = []
-    for q in questions:
-        allowed = [i for i, ok in enumerate(q.types_ok) if ok]
-        if not allowed or q.ruled_out:
-            tops.append((-1.0, q.answerable))
-            continue
-        z = np.asarray([q.rows[i] for i in allowed]) @ weights + bias
-        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-        tops.append((float(p.max()), q.answerable))
+    tops = [(best_probability(q, weights, bias), q.answerable) for q in questions]
     actual = sum(not answerable for _, answerable in tops)
     answerable_count = max(1, len(tops) - actual)
     best_f1, best_t = -1.0, 0.5
@@ -349,6 +358,73 @@ def choose_threshold(questions: Sequence[DevQuestion], weights: np.ndarray, bias
         if objective > best_f1 + 1e-12:
             best_f1, best_t = objective, float(t)
     return best_t
+
+
+def question_group(suite_name: str, question_id: str) -> str:
+    """The cross-validation group of a suite question: its suite and its id's transcript tag."""
+    return f"{suite_name}:{question_id.split('-')[0]}"
+
+
+@dataclass(frozen=True)
+class FoldReport:
+    """Out-of-fold figures of grouped cross-validation over the suite questions."""
+
+    folds: int
+    top1: float  # answerable questions with a gold candidate: the best-scored one is gold
+    top1_questions: int
+    abstention_precision: float
+    abstention_recall: float
+    abstention_f1: float
+    wrongly_refused: int  # answerable questions refused (rules or threshold)
+    answerable: int
+
+
+def cross_validate(
+    base: Examples, questions: Sequence[DevQuestion], groups: Sequence[str], folds: int
+) -> FoldReport:
+    """Train on the QMSum examples and the other folds' questions, score each fold's questions;
+    groups are assigned to folds in a fixed shuffled order."""
+    names = sorted(set(groups))
+    order = np.random.RandomState(0).permutation(len(names))
+    fold_of = {names[j]: k % folds for k, j in enumerate(order)}
+    hits = counted = 0
+    refused: list[tuple[bool, bool]] = []  # (abstained, answerable)
+    for fold in range(folds):
+        train_part = [q for q, g in zip(questions, groups, strict=True) if fold_of[g] != fold]
+        test_part = [q for q, g in zip(questions, groups, strict=True) if fold_of[g] == fold]
+        weights, bias = _fit(base, train_part)
+        threshold = choose_threshold(train_part, weights, bias)
+        for q in test_part:
+            if q.answerable and q.rows and any(q.labels):
+                scores = np.asarray(q.rows) @ weights + bias
+                hits += q.labels[int(np.argmax(scores))]
+                counted += 1
+            refused.append((best_probability(q, weights, bias) < threshold, q.answerable))
+    tp = sum(a and not ans for a, ans in refused)
+    predicted = sum(a for a, _ in refused)
+    actual = sum(not ans for _, ans in refused)
+    precision = tp / predicted if predicted else 0.0
+    recall = tp / actual if actual else 0.0
+    return FoldReport(
+        folds,
+        hits / counted if counted else 0.0,
+        counted,
+        precision,
+        recall,
+        2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        sum(a and ans for a, ans in refused),
+        sum(ans for _, ans in refused),
+    )
+
+
+def _fit(base: Examples, questions: Sequence[DevQuestion]) -> tuple[np.ndarray, float]:
+    examples = Examples(list(base.rows), list(base.labels), list(base.weights))
+    for q in questions:
+        examples.add(q.rows, q.labels, DEV_WEIGHT)
+    x = np.asarray(examples.rows, dtype=np.float64)
+    y = np.asarray(examples.labels, dtype=np.float64)
+    w = np.asarray(examples.weights, dtype=np.float64)
+    return fit_logistic(x, y, w)
 
 
 def _cached_qmsum(
@@ -384,23 +460,23 @@ def train(
     dev: Sequence[DevQuestion] = (),
     threshold: float = 0.5,
     cache: Path | None = None,
+    groups: Sequence[str] = (),
+    folds: int = 0,
+    suites: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The weights file's object, trained on QMSum (and dev questions when given).
 
     `cache` (an .npz file) keeps the QMSum examples between runs: they depend only on the
-    meetings, the features and the encoder, and take most of the time.
+    meetings, the features and the encoder, and take most of the time. With `folds` (and a
+    `groups` entry per dev question) the object also holds the grouped cross-validation
+    figures; `suites` names the suites the dev questions came from, for the record.
     """
     examples = _cached_qmsum(qmsum_dir, evidence_dir, embed, meetings, cache)
     qmsum_count = len(examples.labels)
-    for q in dev:
-        examples.add(q.rows, q.labels, DEV_WEIGHT)
-    x = np.asarray(examples.rows, dtype=np.float64)
-    y = np.asarray(examples.labels, dtype=np.float64)
-    w = np.asarray(examples.weights, dtype=np.float64)
-    weights, bias = fit_logistic(x, y, w)
+    weights, bias = _fit(examples, dev)
     if dev:
         threshold = choose_threshold(dev, weights, bias)
-    return {
+    model: dict[str, Any] = {
         "features": list(FEATURES),
         "weights": [round(float(v), 6) for v in weights],
         "bias": round(bias, 6),
@@ -408,14 +484,23 @@ def train(
         "trained_on": {
             "qmsum_meetings": meetings if meetings is not None else "all with ETRI evidence",
             "qmsum_examples": qmsum_count,
-            "qmsum_positives": int(sum(examples.labels[:qmsum_count])),
+            "qmsum_positives": int(sum(examples.labels)),
+            "suites": list(suites),
             "dev_questions": len(dev),
-            "dev_examples": len(examples.labels) - qmsum_count,
-            "dev_positives": int(sum(examples.labels[qmsum_count:])),
+            "dev_examples": sum(len(q.labels) for q in dev),
+            "dev_positives": sum(sum(q.labels) for q in dev),
             "l2": L2,
             "dev_weight": DEV_WEIGHT,
         },
     }
+    if folds and dev:
+        if len(groups) != len(dev):
+            raise ValueError("cross-validation needs one group per dev question")
+        report = cross_validate(examples, dev, groups, folds)
+        model["cross_validation"] = {
+            k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(report).items()
+        }
+    return model
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -425,20 +510,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--qmsum", type=Path, required=True, help="QMSum train meetings (*.json)")
     p.add_argument("--evidence", type=Path, required=True, help="ETRI evidence for them")
     p.add_argument("--meetings", type=int, help="only the first N meetings (a quick run)")
-    p.add_argument("--dev", type=Path, help="a suite to learn from and choose the threshold on")
-    p.add_argument("--library", type=Path, help="the library the --dev suite is asked of")
+    p.add_argument(
+        "--dev",
+        type=Path,
+        action="append",
+        default=[],
+        help="a suite to learn from and choose the threshold on (repeatable)",
+    )
+    p.add_argument(
+        "--library",
+        type=Path,
+        action="append",
+        default=[],
+        help="the library the --dev suite in the same position is asked of",
+    )
     p.add_argument("--threshold", type=float, default=0.5, help="kept when there is no --dev")
+    p.add_argument(
+        "--folds", type=int, default=0, help="grouped cross-validation of the suite questions"
+    )
     p.add_argument("--cache", type=Path, help="an .npz file keeping the QMSum examples")
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
-    if (a.dev is None) != (a.library is None):
-        p.error("--dev and --library go together")
+    if len(a.dev) != len(a.library):
+        p.error("each --dev needs its --library")
+    if a.folds == 1 or a.folds < 0:
+        p.error("--folds must be 0 (none) or at least 2")
     from embeddings.loading import load_encoder
     from embeddings.models import DEFAULT_MODEL
     from embeddings.offline import use_offline_hub
 
     use_offline_hub()
-    dev = dev_questions(a.dev, a.library) if a.dev else []
+    dev: list[DevQuestion] = []
+    groups: list[str] = []
+    for suite, library in zip(a.dev, a.library, strict=True):
+        dev += dev_questions(suite, library)
+        groups += [question_group(suite.stem, q.id) for q in load_suite(suite)]
     encoder = load_encoder(DEFAULT_MODEL)
     model = train(
         a.qmsum,
@@ -448,9 +554,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         dev=dev,
         threshold=a.threshold,
         cache=a.cache,
+        groups=groups,
+        folds=a.folds,
+        suites=[s.name for s in a.dev],
     )
     a.output.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(model["trained_on"]), file=sys.stderr)
+    if "cross_validation" in model:
+        print(json.dumps(model["cross_validation"]), file=sys.stderr)
     return 0
 
 

@@ -84,7 +84,7 @@ _LIST_Q = re.compile(
     re.I,
 )
 _WHO_SAID = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
+    r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during)\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
     r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
     r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up)\b",
     re.I,
@@ -130,7 +130,7 @@ _YEAR_SHOWN = re.compile(
 )
 
 _WHO_ASKED = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:at\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(?:asked|questioned)\b",
+    r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during)\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(?:asked|questioned)\b",
     re.I,
 )
 

@@ -317,6 +317,7 @@ class Assistant:
             previous=lambda c: known.get((c.passage.transcript_id, c.utterance.index - 1)),
             facts=wanted_terms,
             occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
+            addressed=boosts.addressed,
         )
         # "…at his December 2019 news conference", "…in the 3Blue1Brown video": when the
         # question names a transcript by its title, the answer comes from it, not from another

@@ -279,6 +279,7 @@ def score_candidates(
     scorer: SentenceScorer | None = None,
     facts: Sequence[str] = (),
     occasion: Callable[[Candidate], float] | None = None,
+    addressed: Sequence[str] = (),
 ) -> list[Candidate]:
     """Candidates with scores, best first: the learned scorer's probability that each answers.
 
@@ -287,7 +288,8 @@ def score_candidates(
     (`topic_terms(question, speakers)`) when the caller has them already; `previous(c)` is the
     utterance before c's (for the question-and-answer structure of interviews), when known;
     `facts` the words naming the fact a number/date question asks for (fact_terms);
-    `occasion(c)` how strongly the question names c's transcript (0..1).
+    `occasion(c)` how strongly the question names c's transcript (0..1); `addressed` the
+    people it names as spoken to ("Who asked Putin…?"), whose turns a who-said question skips.
     """
     if not candidates:
         return []
@@ -300,8 +302,13 @@ def score_candidates(
     def pre_score(c: Candidate) -> float:
         return keyword_overlap(terms, c.text) + 0.5 / (1 + c.passage_rank)
 
+    # "Who asked Putin when…?": the words are someone else's, said to Putin.
+    spoken_to = set(addressed) if is_who_said(question) else set()
+
     def speakers_own(pool: list[Candidate]) -> list[Candidate]:
         # A speaker filter means the user wants that person's words, not the interviewer's.
+        if spoken_to:
+            pool = [c for c in pool if c.utterance.canonical_speaker not in spoken_to] or pool
         if not own_only:
             return pool
         return [c for c in pool if c.utterance.canonical_speaker in wanted] or pool

@@ -245,6 +245,9 @@ class NamedPeople:
 
     speakers: tuple[str, ...]  # asked what they said: a speaker filter
     subjects: tuple[str, ...]  # named otherwise ("How did X vote?"): a boost, never a filter
+    # told or asked something ("Who asked Putin when…?"): the words asked for are someone
+    # else's, so neither a filter nor a boost
+    addressees: tuple[str, ...] = ()
 
 
 def read_people(
@@ -256,9 +259,35 @@ def read_people(
     bill?" only favours her turns: the committee secretary reads the vote.
     """
     w, found = _find_mentions(question, known, common)
-    speakers = [m.name for m in found if _asks_what_said(w, m)]
-    subjects = [m.name for m in found if m.name not in speakers]
-    return NamedPeople(tuple(dict.fromkeys(speakers)), tuple(dict.fromkeys(subjects)))
+    addressees = [m.name for m in found if _is_addressed(w, m)]
+    speakers = [m.name for m in found if m.name not in addressees and _asks_what_said(w, m)]
+    subjects = [m.name for m in found if m.name not in speakers and m.name not in addressees]
+    return NamedPeople(
+        tuple(dict.fromkeys(speakers)),
+        tuple(dict.fromkeys(subjects)),
+        tuple(dict.fromkeys(addressees)),
+    )
+
+
+# Verbs whose object is the person spoken to: "asked Putin", "told the President".
+_TAKES_ADDRESSEE = wordset(
+    "ask asked asks tell told tells question questioned urge urged warn warned assure assured "
+    "remind reminded inform informed press pressed challenge challenged"
+)
+
+
+def _is_addressed(w: _Words, mention: _Mention) -> bool:
+    """Whether the question names the person as the one spoken to: "Who asked Putin…?",
+    "What did Kelly tell the President…?", "Who complained to Putin that…?"."""
+    lowered = w.lowered
+    before = mention.first - 1
+    if before >= 0 and lowered[before] in _ARTICLES:
+        before -= 1
+    if before < 0:
+        return False
+    if lowered[before] in _TAKES_ADDRESSEE:
+        return True
+    return before >= 1 and lowered[before] == "to" and lowered[before - 1] in SAYING
 
 
 def detect_dates(question: str) -> tuple[str | None, str | None]:

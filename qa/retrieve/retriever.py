@@ -100,6 +100,8 @@ class Boosts:
     # a name as the question writes it -> the library's spellings of it (keyword index terms,
     # title and file-name words), when the library lacks it as written
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # people it names as spoken to ("Who asked Putin…?"): their own turns are not the answer
+    addressed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class Retriever:
         vocabulary = self.name_vocabulary()
         speakers: tuple[str, ...] = ()
         subjects: tuple[str, ...] = ()
+        addressed: tuple[str, ...] = ()
         if not given.speakers:
             scope = Filters(
                 transcripts=given.transcripts,
@@ -188,7 +191,7 @@ class Retriever:
             people = read_people(
                 question, self.known_speakers(scope), lambda w: _is_common(w, vocabulary)
             )
-            speakers, subjects = people.speakers, people.subjects
+            speakers, subjects, addressed = people.speakers, people.subjects, people.addressees
         scored = self.occasions().scores(question, ignore=(*given.speakers, *speakers))
         if given.transcripts:
             scored = {tid: v for tid, v in scored.items() if tid in given.transcripts}
@@ -200,6 +203,7 @@ class Retriever:
             near=tuple(near),
             favoured=tuple(favoured),
             names=self.name_variants(question, vocabulary),
+            addressed=addressed,
         )
         # A time into the recording ("around minute 12") only where some transcript has times.
         span = None

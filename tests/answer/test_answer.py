@@ -366,3 +366,30 @@ def test_a_continued_quote_stops_at_another_speaker(real_dir: Path) -> None:
 
 def _passage(at: int) -> Passage:
     return Passage("huntsville", "Huntsville budget work session", None, at, at + 3, (), "", 1.0)
+
+
+def test_a_who_asked_question_skips_the_turns_of_the_person_asked() -> None:
+    # Direct Line, 2013-04-25 (kremlin.ru 17976): the caller's question and Putin's reply.
+    caller = Utterance(
+        40,
+        "Sergei Malenko",
+        "Sergei Malenko",
+        "And the traditional question from a huge number of Russians: when will he finally be "
+        "jailed?",
+    )
+    reply = Utterance(
+        41,
+        "Vladimir Putin",
+        "Vladimir Putin",
+        "Mr Chubais remains someone whom we very much need; public opinion is constantly "
+        "deflected toward him when people don't like something.",
+    )
+    passage = Passage("17976", "Direct Line", "2013-04-25", 40, 41, (), "", 1.0)
+    candidates = candidate_sentences([passage], lambda p: [caller, reply])
+    question = "On the 2013 Direct Line, who asked Putin when Chubais would finally be jailed?"
+    embed = HashEncoder(64).encode
+    scored = score_candidates(question, candidates, embed, addressed=("Vladimir Putin",))
+    assert scored and {c.utterance.canonical_speaker for c in scored} == {"Sergei Malenko"}
+    # Without the addressee, Putin's turn is a candidate like any other.
+    anyone = score_candidates(question, candidates, embed)
+    assert "Vladimir Putin" in {c.utterance.canonical_speaker for c in anyone}

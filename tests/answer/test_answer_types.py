@@ -175,6 +175,11 @@ def test_question_sentences_and_who_said() -> None:
         "At Putin's 2019 year-end news conference, who said the sanctions hit athletes?"
     )
     assert not is_who_said("Who lent Putin the phone?")
+    # The occasion may open the question with any preposition.
+    assert asks_who_asked(
+        "On the 2013 Direct Line, who asked Putin when Chubais would finally be jailed?"
+    )
+    assert is_who_said("During the 2018 news conference, who told Putin that petrol cost more?")
     # Asking who asked: the question a journalist put is the evidence, not a non-answer.
     assert asks_who_asked(
         "Which journalist asked Putin about climate change and the Paris Agreement at the 2019 "

@@ -187,3 +187,25 @@ def test_questions_the_rules_refuse_do_not_push_the_threshold_up() -> None:
     assert 0.5 < choose_threshold([*answerable, unanswerable], weights, bias) <= 0.73
     ruled = DevQuestion(False, [[0.5]], [0], [True], ruled_out=True)
     assert choose_threshold([*answerable, ruled], weights, bias) == 0.01
+
+
+def test_cross_validation_scores_each_group_with_weights_that_never_saw_it() -> None:
+    from eval.train_scorer import DevQuestion, Examples, cross_validate, question_group
+
+    # One feature: high on the gold sentence of every answerable question.
+    base = Examples([[0.9], [0.1]], [1, 0], [1.0, 1.0])
+    questions, groups = [], []
+    for n in range(6):
+        questions.append(DevQuestion(True, [[0.2], [0.8], [0.1]], [0, 1, 0], [True] * 3))
+        groups.append(question_group("dev", f"t{n}-fact"))
+    # An unanswerable question whose sentences all look weak, and one the rules refuse.
+    questions.append(DevQuestion(False, [[0.05]], [0], [True]))
+    groups.append(question_group("dev", "t0-missing"))
+    questions.append(DevQuestion(False, [[0.9]], [0], [True], ruled_out=True))
+    groups.append(question_group("dev", "t1-missing"))
+    assert groups[0] == "dev:t0" and groups[-2] == "dev:t0"
+    report = cross_validate(base, questions, groups, folds=3)
+    assert report.top1 == 1.0 and report.top1_questions == 6
+    assert report.answerable == 6 and report.wrongly_refused == 0
+    # The rules refuse one whatever the threshold; nothing answerable is refused.
+    assert report.abstention_precision == 1.0 and report.abstention_recall >= 0.5

@@ -97,7 +97,7 @@ def test_who_said_against_subject() -> None:
     )
     assert designer.speakers == ("Industrial Designer",)
     wanted = read_people("What issues did Shoigu want to report to Putin on Navy Day?", KNOWN)
-    assert wanted.speakers == ("Sergei Shoigu",) and wanted.subjects == ("Vladimir Putin",)
+    assert wanted.speakers == ("Sergei Shoigu",) and wanted.addressees == ("Vladimir Putin",)
     # The person is what the question is about; someone else may well say it.
     grandmaster = read_people("At what age did Sergei Karyakin become a grandmaster?", KNOWN)
     assert grandmaster.speakers == () and grandmaster.subjects == ("Sergei Karyakin",)
@@ -110,6 +110,24 @@ def test_who_said_against_subject() -> None:
         KNOWN,
     )
     assert described.speakers == ("Megyn Kelly",) and described.subjects == ("Vladimir Putin",)
+
+
+def test_the_person_spoken_to_is_neither_the_speaker_nor_the_subject() -> None:
+    # "Who asked Putin…?": the words asked for are a journalist's, said to Putin.
+    for question in (
+        "On the 2013 Direct Line, who asked Putin when Chubais would finally be jailed?",
+        "Who told Putin that Gazprom is worth less than a fifth of what it was?",
+        "Who complained to Putin that petrol costs 34 rubles a litre?",
+        "Which journalist pressed the President on pensions?",
+    ):
+        people = read_people(question, [*KNOWN, "President"])
+        assert people.speakers == () and people.subjects == (), question
+        assert people.addressees in (("Vladimir Putin",), ("President",)), question
+    asked = read_people("What did Megyn Kelly ask Putin about the hackers?", KNOWN)
+    assert asked.speakers == ("Megyn Kelly",) and asked.addressees == ("Vladimir Putin",)
+    # Said about someone, not to them.
+    about = read_people("What did Peskov say about Putin's schedule?", KNOWN)
+    assert about.speakers == ("Dmitry Peskov",) and about.addressees == ()
 
 
 def test_names_spelt_otherwise() -> None:
