@@ -23,6 +23,8 @@ SUITES = Path(__file__).resolve().parents[2] / "eval" / "suites"
 DEV = SUITES / "dev.jsonl"
 HELDOUT = SUITES / "heldout.jsonl"
 HELDOUT2 = SUITES / "heldout2.jsonl"
+HELDOUT3 = SUITES / "heldout3.jsonl"
+HAND = SUITES / "hand.jsonl"
 
 KINDS = {
     "factual",
@@ -48,8 +50,9 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """Both held-out suites (heldout2 was written later, on transcripts no suite had)."""
-    return load_suite(HELDOUT) + load_suite(HELDOUT2)
+    """The held-out suites (heldout2 and heldout3 were each written later, on transcripts no
+    suite had)."""
+    return load_suite(HELDOUT) + load_suite(HELDOUT2) + load_suite(HELDOUT3)
 
 
 def transcripts_of(q: SuiteQuestion) -> set[str]:
@@ -103,6 +106,21 @@ def test_no_transcript_is_in_both_splits(
     first, second = load_suite(HELDOUT), load_suite(HELDOUT2)
     in_first = set().union(*(transcripts_of(q) for q in first))
     assert not in_first & set().union(*(transcripts_of(q) for q in second))
+
+
+def test_heldout3_is_fresh_and_sized_like_heldout2() -> None:
+    """heldout3 was written after heldout and heldout2 had both been run: none of its
+    transcripts may be in another suite, or it is no longer unseen."""
+    third = load_suite(HELDOUT3)
+    in_third = set().union(*(transcripts_of(q) for q in third))
+    for other in (DEV, HAND, HELDOUT, HELDOUT2):
+        shared = in_third & set().union(*(transcripts_of(q) for q in load_suite(other)))
+        assert not shared, f"{other.name} also uses {sorted(shared)}"
+    assert len(third) >= 70 and len(in_third) >= 20
+    share = sum(not q.answerable for q in third) / len(third)
+    assert 0.15 <= share <= 0.3, f"unanswerable share {share:.2f}, about a fifth wanted"
+    kinds = Counter(q.kind for q in third)
+    assert all(kinds[k] >= 2 for k in KINDS), kinds
 
 
 def test_every_gold_quote_and_answer_checks_out_against_the_real_files(
