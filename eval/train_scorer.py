@@ -46,7 +46,6 @@ from qa.answer.extractive import (
     Candidate,
     candidate_features,
     candidate_sentences,
-    fact_terms,
     occasion_prior,
     prune_candidates,
 )
@@ -270,7 +269,6 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
     # The same answerer without a probability threshold: what its rules alone refuse.
     rules_only = build_assistant(settings.with_overrides(abstain_threshold=0.0), library)
     cache: TurnCache = {}
-    occasion_words = assistant.occasion_words()
     out: list[DevQuestion] = []
     for q in load_suite(suite):
         filters = Filters(transcripts=tuple(q.transcripts))
@@ -308,7 +306,7 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
             assistant.encoder.encode,
             speakers,
             previous=previous,
-            facts=fact_terms(standalone.question, terms, occasion_words),
+            facts=assistant.fact_words(standalone.question, terms, boosts),
             occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
         )
         wanted = answer_type(standalone.question)

@@ -236,6 +236,7 @@ QUESTION_FRAME = frozenset(
         "group",
         "team",
         "according",
+        "per",  # "per Putin's interview" is "according to"; "earnings per share" asks for earnings
         "regarding",
         "concerning",
         "towards",

@@ -36,7 +36,10 @@ ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", 
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
-    r"price|cost|level|figure|total)|by\s+how\s+much|what\s+\w+\s+(rate|cost|price|figure)|"
+    r"price|cost|level|figure|total)|by\s+how\s+much|"
+    # "What key interest rate…?", "What selling price in US dollars…?"
+    r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){1,3}"
+    r"(rate|cost|price|figure)|"
     # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
     r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
     r"(?<!\ba\s)\bcost"
@@ -115,6 +118,14 @@ _MONEY_Q = re.compile(
     r"[$£€]|\b(money|costs?|price|prices|revenues?|income|earnings|salary|salaries|wages?|earns?|"
     r"spend|spent|spending|budget|funding|dollars?|rubles?|roubles?|pounds?|euros?|allocate|"
     r"paid|pay)\b",
+    re.I,
+)
+# Number questions whose words of paying or spending are not about money.
+_NOT_MONEY_Q = re.compile(
+    r"\bhow\s+(much\s+time|long|often)\b|"
+    r"\bwhat\s+(share|percentage|percent|proportion|fraction|part)\b|"
+    r"\b(time|hours?|days?|minutes?|weeks?|months?|years?)\b[^?]*\bspen[dt]\b|"
+    r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b",
     re.I,
 )
 _CURRENCY = re.compile(
@@ -297,8 +308,14 @@ def counted_noun(question: str) -> str | None:
 
 def asks_money(question: str) -> bool:
     """Whether a number question asks for an amount of money ("How much did Microsoft spend…",
-    "What was the price…", "How much of the £6.3 million…")."""
-    return answer_type(question) == "number" and bool(_MONEY_Q.search(question))
+    "What was the price…", "How much of the £6.3 million…"). A question naming a currency
+    does; one asking for time or a share does not ("How much time does he spend on sport?",
+    "What share would pay more?")."""
+    if answer_type(question) != "number":
+        return False
+    if _CURRENCY.search(question):
+        return True
+    return bool(_MONEY_Q.search(question)) and not _NOT_MONEY_Q.search(question)
 
 
 def shows_money(text: str) -> bool:
@@ -320,13 +337,25 @@ def shows_year(text: str) -> bool:
 
 def counts(noun: str, text: str, within: int = 4) -> bool:
     """Whether the text puts a number right before the noun ("37,000 vehicles", "some 1.5
-    million questions"): within `within` words after a figure or a number word."""
-    words = [w.strip(_PUNCT).lower() for w in text.split()]
+    million questions"): within `within` words after a figure or a number word, in the
+    figure's own sentence. A share is no count: "it declined by 40%. Tourism dropped…" gives
+    no number of tourists."""
+    raw = text.split()
+    words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
-    return any(
-        _COUNT.match(word) and any(stem(w)[:5] == key for w in words[i + 1 : i + 1 + within])
-        for i, word in enumerate(words)
-    )
+    for i, word in enumerate(words):
+        if not _COUNT.match(word) or word.endswith("%") or words[i + 1 : i + 2] == ["percent"]:
+            continue
+        for n in range(i + 1, min(len(words), i + 1 + within)):
+            if _ends_sentence(raw[n - 1]):
+                break
+            if stem(words[n])[:5] == key:
+                return True
+    return False
+
+
+def _ends_sentence(token: str) -> bool:
+    return token.rstrip("\"'\u201d\u2019)]").endswith((".", "!", "?", ";"))
 
 
 def ends_mid_clause(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,7 @@ from qa.errors import AnswererError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.occasion import names_an_occasion
-from qa.retrieve.retriever import TITLE_SCOPE_SHARE, Retrieval, Retriever
+from qa.retrieve.retriever import TITLE_SCOPE_SHARE, Boosts, Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
@@ -306,7 +306,7 @@ class Assistant:
         searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
-        wanted_terms = fact_terms(standalone.question, terms, self.occasion_words())
+        wanted_terms = self.fact_words(standalone.question, terms, retrieval.boosts)
         boosts = retrieval.boosts
         scored = score_candidates(
             searched,
@@ -447,13 +447,21 @@ class Assistant:
             return "No transcript in the library mentions " + ", ".join(unknown) + "."
         return None
 
-    def occasion_words(self) -> set[str]:
-        """Lowercased words of the library's titles, places and speakers: a question names its
-        occasion with them ("on the earnings call"), not the fact it asks for."""
+    def fact_words(self, question: str, terms: Sequence[str], boosts: Boosts) -> list[str]:
+        """The words naming the fact a number or date question asks for (extractive.fact_terms),
+        less the words of the occasion it names."""
+        named = {tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE}
+        return fact_terms(question, terms, self.occasion_words(named))
+
+    def occasion_words(self, titled: Collection[str]) -> set[str]:
+        """Lowercased words of the titles of the `titled` transcripts (those the question names)
+        and of every transcript's place and speakers: a question names its occasion with them
+        ("on the earnings call"), not the fact it asks for. Only the named titles: in a large
+        library nearly every noun is in some title ("trade", "gas", "grain")."""
         return {
             w.lower()
             for t in self.library.transcripts()
-            for text in (t.title, t.place or "", *t.speakers)
+            for text in (t.title if t.id in titled else "", t.place or "", *t.speakers)
             for w in plain_words(text)
         }
 

@@ -16,7 +16,8 @@ from qa.store.library import Library
 from qa.text import topic_terms
 
 _ENUMERATION = re.compile(
-    r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"
+    r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+many\s+(?:mentions|references)\s+(?:of|to)|"
+    r"how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"
     r"(?:every|each|all\s+the)\s+times?|whenever|list\s+(?:all|every)|count)\b",
     re.I,
 )
@@ -31,7 +32,8 @@ _MENTION_VERB = (
 )
 _SCOPE = r"(?=\s+(?:in|at|during|on|over|across|throughout|by|within|from)\s|\s*[?.!]?\s*$)"
 # The wordings of one counting question; the group `term` is what is counted:
-# "How many times did Putin mention X (at …)?", "… does X come up (in …)?", "… was X mentioned?"
+# "How many times did Putin mention X (at …)?", "… does X come up (in …)?", "… was X mentioned?",
+# "How many mentions of X were there (on …)?"
 _COUNT_WORDINGS = (
     re.compile(
         _COUNT_START
@@ -46,6 +48,13 @@ _COUNT_WORDINGS = (
         r"name|phrase)\s+)?(?P<term>.+?)\s+(?:come\s+up|came\s+up|get\s+mentioned|"
         r"got\s+mentioned|been\s+mentioned|mentioned|said|used|brought\s+up|raised|"
         r"referred\s+to|discussed|appear(?:s|ed)?|occur(?:s|red)?|crop\s+up)" + _SCOPE,
+        re.I,
+    ),
+    # "How many mentions of football were there on the Direct Line?"
+    re.compile(
+        r"^\s*(?:and\s+|so\s+)?how\s+many\s+(?:mentions|references)\s+(?:of|to)\s+"
+        r"(?:the\s+(?:word|term|name|phrase)\s+)?(?P<term>.+?)"
+        r"(?:\s+(?:were|are|was|is|have\s+there\s+been)(?:\s+there)?)?" + _SCOPE,
         re.I,
     ),
 )

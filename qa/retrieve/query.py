@@ -219,9 +219,11 @@ def _asks_what_said(w: _Words, mention: _Mention) -> bool:
     """Whether the question asks what the named person said ("What did X say…", "X's view",
     "according to X") rather than about them ("How did X vote…", "When did X discover…")."""
     lowered, first, last = w.lowered, mention.first, mention.last
-    # "according to X", "according to the Industrial Designer"
+    # "according to X", "according to the Industrial Designer", "per X"
     opening = first - 1 if first >= 1 and lowered[first - 1] in _ARTICLES else first
     if opening >= 2 and lowered[opening - 2 : opening] == ["according", "to"]:
+        return True
+    if opening >= 1 and lowered[opening - 1] == "per":
         return True
     if w.possessive[last] and last + 1 < len(lowered) and lowered[last + 1] in _SAID_NOUNS:
         return True

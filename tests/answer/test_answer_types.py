@@ -43,6 +43,9 @@ from qa.answer.scorer import question_sentences
         ),
         ("What had the CERB cost in total so far?", "number"),
         ("What did Putin say about the cost of living?", "other"),
+        ("What key interest rate did Nabiullina tell Putin the bank would hold?", "number"),
+        ("What selling price in US dollars did the project manager give?", "number"),
+        ("What did the cost-cutting plan include?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
@@ -133,6 +136,12 @@ def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
     assert counts(
         "questions", "As of now, we have received some 1.5 million questions from the public."
     )
+    # Putin after the Finnish talks (kremlin.ru 51551): shares, and a figure of another sentence.
+    assert not counts(
+        "tourists",
+        "In 2014, it fell by 15%, and in 2015, it declined by 40%. Tourism dropped by 19%.",
+    )
+    assert not counts("tourists", "Flights fell to 12. Tourists stayed away.")
 
 
 def test_a_money_question_wants_an_amount_in_a_currency() -> None:
@@ -140,6 +149,10 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
     assert not asks_money("How many vehicles did Putin say would be bought?")
     assert not asks_money("What is Russia's daily oil production?")
+    # Paying and spending that is not money: time, a share.
+    assert not asks_money("How much time does Putin spend on sport a day?")
+    assert not asks_money("What share of 15 to 25 year olds would pay more for the remote?")
+    assert asks_money("How many rubles did the region spend on roads?")
     # Amy Hood on the Microsoft call; Putin on the 2019 Direct Line: amounts in a currency.
     assert shows_money(
         "Capital expenditures were $24.2 billion, including $6.5 billion of finance leases"
@@ -213,6 +226,8 @@ def test_clauses_cut_short() -> None:
         "How often does Docker come up?",
         "Was Docker mentioned?",
         "Did the speaker mention Docker?",
+        "How many mentions of Docker were there in the Go Time episode?",
+        "How many references to Docker are there?",
     ],
 )
 def test_counting_does_not_depend_on_the_wording(question: str) -> None:
