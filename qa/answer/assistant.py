@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ from qa.answer.extractive import (
     occasion_prior,
     overlaps,
     proper_names,
+    question_names,
     render_claims,
     score_candidates,
     select_sentences,
@@ -80,6 +81,11 @@ TYPES_REQUIRED = frozenset({"number", "date"})
 # How close (rapidfuzz ratio, 0-100) a name must be to a speaker's or a title's word to count as
 # that name misspelt.
 NAME_SIMILARITY = 80
+# Letters of a question's name a transcript's word must start with to mention it.
+NAME_PREFIX_LETTERS = 5
+# A name in more than this share of the library's chunks does not tell its transcripts apart.
+COMMON_NAME_SHARE = 0.05
+COMMON_NAME_MIN_CHUNKS = 10
 
 
 @dataclass
@@ -346,6 +352,15 @@ class Assistant:
             else [c for c in scored if c.passage.transcript_id in standalone.favoured]
         )
         scored = on_occasion or continuing or scored
+        # "How many students enrolled on Wales's part-time PGCE?": a figure from a transcript
+        # that never names Wales or the PGCE is about something else.
+        names = self.telling_names(question_names(standalone.question, retrieval.filters.speakers))
+        if names:
+            naming = self.transcripts_naming(names, passages, retrieval.boosts.names)
+            scored = [c for c in scored if c.passage.transcript_id in naming]
+            if not scored:
+                absent = f"No passage that answers it mentions {', '.join(names)}."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
         wanted = answer_type(standalone.question)
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the
@@ -396,6 +411,33 @@ class Assistant:
         if not claims:
             return self.abstention(question, standalone, retrieval, notices)
         return self._answer(question, standalone, retrieval, claims, notices)
+
+    def telling_names(self, names: Sequence[str]) -> list[str]:
+        """The names that tell transcripts apart: not those in more than COMMON_NAME_SHARE of
+        the library's chunks (and more than a few): "Russia" in a kremlin.ru library, where an
+        interview about emigration need never say it."""
+        common = max(COMMON_NAME_SHARE * self.library.chunk_count(), COMMON_NAME_MIN_CHUNKS)
+        return [n for n in names if self.library.term_count(n.lower()) <= common]
+
+    def transcripts_naming(
+        self,
+        names: Sequence[str],
+        passages: Sequence[Passage],
+        spellings: Mapping[str, tuple[str, ...]],
+    ) -> set[str]:
+        """The passages' transcripts whose title or text mentions one of the names anywhere (or
+        a library spelling of it: ASR misspells names). Words are compared by their first
+        letters ("Russian" names Russia)."""
+        wanted = [v for name in names for v in (name, *spellings.get(name, ()))]
+        prefixes = [w.lower()[:NAME_PREFIX_LETTERS] for w in wanted]
+        titled = {
+            p.transcript_id
+            for p in passages
+            if any(w.lower().startswith(tuple(prefixes)) for w in plain_words(p.title))
+        }
+        return titled | self.library.transcripts_mentioning(
+            prefixes, {p.transcript_id for p in passages}
+        )
 
     def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
         """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""

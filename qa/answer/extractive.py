@@ -222,6 +222,28 @@ def proper_names(question: str) -> list[str]:
     return [t for t in tokens[1:] if t[:1].isupper() and len(t) >= 3 and not t.isupper()]
 
 
+def question_names(question: str, speakers: Sequence[str] = ()) -> list[str]:
+    """The names of things the question is about: its capitalised words and acronyms ("Wales",
+    "PGCE", "EthDev"), not its first word and not the words of the speakers it filters on."""
+    skipped = {w.lower() for name in speakers for w in plain_words(name)} | _CALENDAR_WORDS
+    tokens = plain_words(question)
+    return list(
+        dict.fromkeys(
+            t for t in tokens[1:] if t[:1].isupper() and len(t) >= 3 and t.lower() not in skipped
+        )
+    )
+
+
+# Capitalised, but a date (a filter or a boost of its own), not a name of what is asked about.
+_CALENDAR_WORDS = frozenset(
+    [
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ]
+)
+
+
 def normalize_space(text: str) -> str:
     return " ".join(text.split())
 

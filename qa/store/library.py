@@ -25,7 +25,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -476,6 +476,25 @@ class Library:
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{term}"',)
         ).fetchone()
         return int(row[0])
+
+    def transcripts_mentioning(
+        self, prefixes: Sequence[str], transcript_ids: Collection[str]
+    ) -> set[str]:
+        """The transcripts among `transcript_ids` with a chunk holding a word that starts with
+        one of the prefixes (letters and digits only; others are ignored)."""
+        words = [p.lower() for p in prefixes if p.isalnum()]
+        ids = list(transcript_ids)
+        if not words or not ids:
+            return set()
+        match = " OR ".join(f'"{w}"*' for w in words)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT DISTINCT c.transcript_id FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid "
+            f"WHERE chunks_fts MATCH ? AND c.transcript_id IN ({marks})",
+            (match, *ids),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
 
     def keyword_vocabulary(self) -> dict[str, int]:
         """{term: chunks holding it} of the keyword index (terms as FTS5 stores them: lowercase,

@@ -19,6 +19,7 @@ from qa.answer.extractive import (
     continue_quote,
     fact_terms,
     mentions_any,
+    question_names,
     score_candidates,
     verify_citation,
 )
@@ -393,3 +394,38 @@ def test_a_who_asked_question_skips_the_turns_of_the_person_asked() -> None:
     # Without the addressee, Putin's turn is a candidate like any other.
     anyone = score_candidates(question, candidates, embed)
     assert "Vladimir Putin" in {c.utterance.canonical_speaker for c in anyone}
+
+
+def test_the_names_a_question_is_about() -> None:
+    question = "How many students enrolled on Wales's part-time PGCE in its first year?"
+    assert question_names(question) == ["Wales", "PGCE"]
+    # Not the speakers it filters on, not a month (a date filter of its own).
+    asked = "What did Putin tell Gref about Sberbank's plans in December 2020?"
+    assert question_names(asked, ["Vladimir Putin"]) == ["Gref", "Sberbank"]
+
+
+def test_only_transcripts_that_name_the_question_s_subject_answer_it(
+    assistant: Assistant, real_library: Library
+) -> None:
+    # Karaganda is named only in the seed transcript; Sberbank in the Gref meeting's title.
+    passages = [
+        Passage(t.id, t.title, t.date, 0, 0, (), "", 1.0) for t in real_library.transcripts()
+    ]
+    assert len(passages) == 4
+    spelt: dict[str, tuple[str, ...]] = {}
+    assert assistant.transcripts_naming(["Karaganda"], passages, spelt) == {SEED}
+    assert assistant.transcripts_naming(["Sberbank"], passages, spelt) == {"58748"}
+    # A name spelt otherwise counts through the library's spelling of it (the retriever finds it).
+    assert assistant.transcripts_naming(["Qaraganda"], passages, spelt) == set()
+    assert assistant.transcripts_naming(["Qaraganda"], passages, {"Qaraganda": ("Karaganda",)}) == {
+        SEED
+    }
+    # "Putin" is in most chunks (every label of his): it does not tell transcripts apart.
+    assert assistant.telling_names(["Putin", "Karaganda"]) == ["Karaganda"]
+
+
+def test_a_figure_about_something_no_transcript_there_names_is_refused(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("How many cars did Tesla deliver in 2020?")
+    assert answer.abstained and not answer.citations
