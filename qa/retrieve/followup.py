@@ -27,6 +27,14 @@ _BACK = re.compile(r"\b(?:that|this|it|there|then|them|those)\s*[?.!]*\s*$", re.
 # Only singular personal pronouns stand for the previous speaker; "they", "them" and "it" more
 # often point at the topic ("How many of them received care?").
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+# Words that point back at the last exchange inside a question with a topic of its own: "Why
+# that particular present?", "What was the cover before that?", "How many of them…?", "So who
+# agreed instead?"
+_LEANS = re.compile(
+    r"\b(?:instead|(?:before|after|besides|than)\s+that|that\s+(?:particular|one|same)|"
+    r"(?:of|among)\s+(?:them|those|these))\b",
+    re.I,
+)
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.I)
 _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
@@ -82,8 +90,12 @@ def make_standalone(
     own_topic = topic_of(body, named)
     # "And why…", "So whose…", "he", "that": the question continues the last exchange, unless
     # it names its own person or date.
+    leans = bool(_LEANS.search(body))
     continues = (
-        bool(_LEADING.match(text) or _BACK.search(body)) or leans_on_pronoun or not own_topic
+        bool(_LEADING.match(text) or _BACK.search(body))
+        or leans
+        or leans_on_pronoun
+        or not own_topic
     ) and not (named or since or until)
     carried = Filters()
     speaker = previous_speakers[0] if previous_speakers else None
@@ -99,6 +111,17 @@ def make_standalone(
             carried = Filters(
                 speakers=carried.speakers, transcripts=tuple(last.cited_transcripts[:3])
             )
+    elif leans and not (named or since or until):
+        # The words it points back at are the last question's: "What was the cover before
+        # that?" after "…raise deposit insurance coverage?" searches for deposit insurance.
+        own = set(own_topic.split())
+        carried_words = [
+            w
+            for w in topic_of(previous, previous_speakers).split()
+            if w not in own and not w.isdigit()  # a year would become a date filter
+        ]
+        if carried_words:
+            body = f"{body.rstrip(' ?')} ({' '.join(carried_words)})?"
     if (
         not (since or until)
         and (leans_on_pronoun or not own_topic)

@@ -193,6 +193,22 @@ def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:
     assert fresh.filters.is_empty() and fresh.near == () and fresh.favoured == ()
 
 
+def test_a_follow_up_that_points_back_searches_the_last_question_s_topic_too() -> None:
+    asked = "In 2015, to what level did the Central Bank raise deposit insurance coverage?"
+    last = Turn(asked, asked, Filters(), ("Elvira Nabiullina",), ("54087",))
+    before = make_standalone("And what was the cover before that?", [last], KNOWN)
+    assert "deposit insurance" in before.question and "2015" not in before.question
+    assert before.filters.transcripts == ("54087",)
+    present = "What did Putin bring Xi Jinping as a present to the G20 summit in Hangzhou?"
+    why = make_standalone(
+        "Why that particular present?", [Turn(present, present, Filters())], KNOWN
+    )
+    assert "hangzhou" in why.question.lower() and why.question.startswith("Why that particular")
+    # A question of its own carries nothing over.
+    own = make_standalone("What did Peskov say about gas prices?", [last], KNOWN)
+    assert own.question == "What did Peskov say about gas prices?"
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     library = Library(tmp_path_factory.mktemp("reading"), HashEncoder(64))
