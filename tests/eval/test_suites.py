@@ -24,6 +24,7 @@ DEV = SUITES / "dev.jsonl"
 HELDOUT = SUITES / "heldout.jsonl"
 HELDOUT2 = SUITES / "heldout2.jsonl"
 HELDOUT3 = SUITES / "heldout3.jsonl"
+HELDOUT4 = SUITES / "heldout4.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -50,9 +51,9 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 and heldout3 were each written later, on transcripts no
-    suite had)."""
-    return load_suite(HELDOUT) + load_suite(HELDOUT2) + load_suite(HELDOUT3)
+    """The held-out suites (heldout2, heldout3 and heldout4 were each written later, on
+    transcripts no suite had)."""
+    return load_suite(HELDOUT) + load_suite(HELDOUT2) + load_suite(HELDOUT3) + load_suite(HELDOUT4)
 
 
 def transcripts_of(q: SuiteQuestion) -> set[str]:
@@ -108,18 +109,29 @@ def test_no_transcript_is_in_both_splits(
     assert not in_first & set().union(*(transcripts_of(q) for q in second))
 
 
-def test_heldout3_is_fresh_and_sized_like_heldout2() -> None:
-    """heldout3 was written after heldout and heldout2 had both been run: none of its
-    transcripts may be in another suite, or it is no longer unseen."""
-    third = load_suite(HELDOUT3)
-    in_third = set().union(*(transcripts_of(q) for q in third))
-    for other in (DEV, HAND, HELDOUT, HELDOUT2):
-        shared = in_third & set().union(*(transcripts_of(q) for q in load_suite(other)))
+@pytest.mark.parametrize(
+    ("suite", "earlier"),
+    [
+        (HELDOUT3, (DEV, HAND, HELDOUT, HELDOUT2)),
+        (HELDOUT4, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3)),
+    ],
+    ids=["heldout3", "heldout4"],
+)
+def test_later_heldout_is_fresh_and_sized_like_heldout2(
+    suite: Path, earlier: tuple[Path, ...]
+) -> None:
+    """heldout3 was written after heldout and heldout2 had both been run, heldout4 after
+    heldout3 had been run too: none of a later suite's transcripts may be in an earlier suite,
+    or it is no longer unseen."""
+    later = load_suite(suite)
+    in_later = set().union(*(transcripts_of(q) for q in later))
+    for other in earlier:
+        shared = in_later & set().union(*(transcripts_of(q) for q in load_suite(other)))
         assert not shared, f"{other.name} also uses {sorted(shared)}"
-    assert len(third) >= 70 and len(in_third) >= 20
-    share = sum(not q.answerable for q in third) / len(third)
+    assert len(later) >= 70 and len(in_later) >= 20
+    share = sum(not q.answerable for q in later) / len(later)
     assert 0.15 <= share <= 0.3, f"unanswerable share {share:.2f}, about a fifth wanted"
-    kinds = Counter(q.kind for q in third)
+    kinds = Counter(q.kind for q in later)
     assert all(kinds[k] >= 2 for k in KINDS), kinds
 
 
