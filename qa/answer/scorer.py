@@ -3,7 +3,7 @@
 A logistic regression over a few features of the question, the sentence and where it sits
 (`FEATURES`), trained by `eval/train_scorer.py` on QMSum *train* with ETRI's evidence, negatives
 from asking a question against the wrong transcript, and the suites already looked at (dev, hand,
-the first held-out set). The weights ship as `scorer_weights.json` next to this module, with the
+heldout, heldout3). The weights ship as `scorer_weights.json` next to this module, with the
 abstention threshold chosen on those questions.
 """
 
