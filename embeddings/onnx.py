@@ -117,6 +117,11 @@ INT8_RECIPES: dict[str, Int8Recipe] = {
 # 1.3x the fp32 ceiling. "all-qint8" is faster (1.8x) but 0.994 and "no-ffn-out-qint8" (1.5x,
 # 0.997) lost 1.0 point; the first recipe, 0.994, lost 1.5.
 INT8_RECIPE = INT8_RECIPES["smooth-no-ffn-out-qint8"]
+# Encodes of fewer batches than this stay on the intra-op session. An answer embeds a few dozen
+# sentences (two or three batches); sending those to the workers opened their session in the
+# UI server and raised its peak memory after 21 answers from 453 to 659 MB (`make bench`,
+# stage serve, 508 pages).
+BULK_MIN_BATCHES = 4
 
 
 class OnnxEncoder:
@@ -163,7 +168,7 @@ class OnnxEncoder:
         self._session = self._open_session(self.threads)
         self._input_names = [i.name for i in self._session.get_inputs()]
         # The bulk path's single-thread session and its workers, made on the first bulk encode
-        # (a process that only answers questions never pays for them).
+        # (a process that only answers questions never pays for them: BULK_MIN_BATCHES).
         self._bulk: tuple[Any, ThreadPoolExecutor] | None = None
         self._bulk_lock = threading.Lock()
 
@@ -183,8 +188,9 @@ class OnnxEncoder:
         with progress_bar(
             show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
         ) as advance:
-            if len(batches) == 1 or self.workers == 1:
-                # A query's few texts: one session, all its intra-op threads, lowest latency.
+            if len(batches) < BULK_MIN_BATCHES or self.workers == 1:
+                # A query's or an answer's few texts: one session, all its intra-op threads,
+                # lowest latency, and no second session in a process that only answers.
                 for batch in batches:
                     out[batch] = self._encode_ids([ids[i] for i in batch])
                     advance(len(batch))

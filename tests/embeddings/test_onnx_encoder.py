@@ -219,6 +219,23 @@ def test_bulk_encode_on_workers_gives_the_sequential_vectors(
     np.testing.assert_allclose(together, sequential, atol=1e-6, rtol=0)
 
 
+def test_an_answer_sized_encode_never_opens_the_workers_session(
+    onnx_cache: Path, real_texts: list[str]
+) -> None:
+    # An answer embeds a few batches of sentences: the intra-op session does it, so a process
+    # that only answers keeps one session in memory.
+    from embeddings.onnx import BULK_MIN_BATCHES
+
+    name, path = resolve_model(DEFAULT_MODEL)
+    encoder = OnnxEncoder(path, name, cache_dir=onnx_cache, threads=2, batch_size=2)
+    few = real_texts[: 2 * (BULK_MIN_BATCHES - 1)]
+    assert len(few) > 2  # more than one batch
+    encoder.encode(few)
+    assert encoder._bulk is None
+    encoder.encode([*real_texts, *real_texts][: 2 * BULK_MIN_BATCHES])
+    assert encoder._bulk is not None
+
+
 def test_empty_input(int8_encoder: OnnxEncoder) -> None:
     assert int8_encoder.encode([]).shape == (0, 384)
     with pytest.raises(TypeError):
