@@ -56,7 +56,7 @@ from qa.errors import AnswererError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.occasion import names_an_occasion
-from qa.retrieve.retriever import TITLE_SCOPE_SHARE, Boosts, Retrieval, Retriever
+from qa.retrieve.retriever import Boosts, Retrieval, Retriever
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
@@ -312,8 +312,8 @@ class Assistant:
         searched = retrieval.query
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
-        wanted_terms = self.fact_words(standalone.question, terms, retrieval.boosts)
         boosts = retrieval.boosts
+        wanted_terms = self.fact_words(standalone.question, terms, boosts)
         scored = score_candidates(
             searched,
             candidates,
@@ -329,11 +329,7 @@ class Assistant:
         # question names a transcript by its title, the answer comes from it, not from another
         # occasion's words on the same topic (on dev, 21 of 22 such questions are answered in
         # a named transcript).
-        named_occasions = (
-            {tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE}
-            if names_an_occasion(standalone.question)
-            else set()
-        )
+        named_occasions = set(boosts.titled()) if names_an_occasion(standalone.question) else set()
         on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
         if on_occasion and wanted_terms:
             there = [p for p in passages if p.transcript_id in named_occasions]
@@ -356,7 +352,7 @@ class Assistant:
         # that never names Wales or the PGCE is about something else.
         names = self.telling_names(question_names(standalone.question, retrieval.filters.speakers))
         if names:
-            naming = self.transcripts_naming(names, passages, retrieval.boosts.names)
+            naming = self.transcripts_naming(names, passages, boosts.names)
             scored = [c for c in scored if c.passage.transcript_id in naming]
             if not scored:
                 absent = f"No passage that answers it mentions {', '.join(names)}."
@@ -492,8 +488,7 @@ class Assistant:
     def fact_words(self, question: str, terms: Sequence[str], boosts: Boosts) -> list[str]:
         """The words naming the fact a number or date question asks for (extractive.fact_terms),
         less the words of the occasion it names."""
-        named = {tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE}
-        return fact_terms(question, terms, self.occasion_words(named))
+        return fact_terms(question, terms, self.occasion_words(set(boosts.titled())))
 
     def occasion_words(self, titled: Collection[str]) -> set[str]:
         """Lowercased words of the titles of the `titled` transcripts (those the question names)

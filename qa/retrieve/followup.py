@@ -111,7 +111,7 @@ def make_standalone(
             carried = Filters(
                 speakers=carried.speakers, transcripts=tuple(last.cited_transcripts[:3])
             )
-    elif leans and not (named or since or until):
+    elif leans and continues:
         # The words it points back at are the last question's: "What was the cover before
         # that?" after "…raise deposit insurance coverage?" searches for deposit insurance.
         own = set(own_topic.split())

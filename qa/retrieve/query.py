@@ -105,9 +105,7 @@ def _speaking(w: _Words, first: int, last: int) -> bool:
     """The name reads as someone speaking (possessive, after "by"/"with"/an auxiliary, or
     before a speech verb): what a one-word name or a bare role needs to count at all."""
     lowered = w.lowered
-    before = first - 1
-    if before >= 0 and lowered[before] in _ARTICLES:
-        before -= 1
+    before = _opening(w, first) - 1
     return (
         w.possessive[last]
         or (before >= 0 and lowered[before] in _SPEAKER_CUES)
@@ -220,7 +218,7 @@ def _asks_what_said(w: _Words, mention: _Mention) -> bool:
     "according to X") rather than about them ("How did X vote…", "When did X discover…")."""
     lowered, first, last = w.lowered, mention.first, mention.last
     # "according to X", "according to the Industrial Designer", "per X"
-    opening = first - 1 if first >= 1 and lowered[first - 1] in _ARTICLES else first
+    opening = _opening(w, first)
     if opening >= 2 and lowered[opening - 2 : opening] == ["according", "to"]:
         return True
     if opening >= 1 and lowered[opening - 1] == "per":
@@ -235,9 +233,7 @@ def _asks_what_said(w: _Words, mention: _Mention) -> bool:
         if word not in _BETWEEN and not word.endswith("ly"):
             break
     # "suggested by Marketing", "the question asked by X"
-    before = first - 1
-    if before >= 0 and lowered[before] in _ARTICLES:
-        before -= 1
+    before = opening - 1
     return before >= 1 and lowered[before] == "by" and lowered[before - 1] in SAYING
 
 
@@ -278,13 +274,17 @@ _TAKES_ADDRESSEE = wordset(
 )
 
 
+def _opening(w: _Words, first: int) -> int:
+    """Where the noun phrase of the name starting at word `first` starts: at its article ("the
+    President"), if any."""
+    return first - 1 if first >= 1 and w.lowered[first - 1] in _ARTICLES else first
+
+
 def _is_addressed(w: _Words, mention: _Mention) -> bool:
     """Whether the question names the person as the one spoken to: "Who asked Putin…?",
     "What did Kelly tell the President…?", "Who complained to Putin that…?"."""
     lowered = w.lowered
-    before = mention.first - 1
-    if before >= 0 and lowered[before] in _ARTICLES:
-        before -= 1
+    before = _opening(w, mention.first) - 1
     if before < 0:
         return False
     if lowered[before] in _TAKES_ADDRESSEE:

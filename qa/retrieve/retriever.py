@@ -103,6 +103,11 @@ class Boosts:
     # people it names as spoken to ("Who asked Putin…?"): their own turns are not the answer
     addressed: tuple[str, ...] = ()
 
+    def titled(self) -> tuple[str, ...]:
+        """The transcripts whose titles carry at least TITLE_SCOPE_SHARE of the question (the
+        occasions it names), in `titles` order."""
+        return tuple(tid for tid, share in self.titles.items() if share >= TITLE_SCOPE_SHARE)
+
 
 @dataclass(frozen=True)
 class Retrieval:
@@ -403,7 +408,7 @@ class Retriever:
                 Filters(applied.speakers, applied.transcripts, boosts.since, boosts.until)
             )
         titled = sorted(
-            (tid for tid, share in boosts.titles.items() if share >= TITLE_SCOPE_SHARE),
+            boosts.titled(),
             key=lambda tid: -boosts.titles[tid],
         )[:TITLE_SCOPE_TRANSCRIPTS]
         near = tuple(dict.fromkeys([*(tid for tid, _ in boosts.near), *boosts.favoured]))
