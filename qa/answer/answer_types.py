@@ -18,6 +18,7 @@ from qa.text import stem
 __all__ = [
     "ANSWER_TYPES",
     "answer_type",
+    "asks_count",
     "asks_money",
     "asks_who_asked",
     "asks_year",
@@ -27,6 +28,7 @@ __all__ = [
     "is_question_sentence",
     "is_who_said",
     "sentence_types",
+    "shows_count",
     "shows_money",
     "shows_year",
 ]
@@ -37,21 +39,23 @@ _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
     r"price|cost|level|figure|total)|by\s+how\s+much|"
-    # "What key interest rate…?", "What selling price in US dollars…?"
+    # "What key interest rate…?", "What selling price in US dollars…?", "What net profit…?"
     r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){1,3}"
-    r"(rate|cost|price|figure)|"
+    r"(rate|cost|price|figure|profit|value|revenue|income|debt|turnover|budget|salary)|"
     # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
     r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
     r"(?<!\ba\s)\bcost"
     r"(?!\s+of))\b",
     re.I,
 )
-# "What was Microsoft's earnings per share…?", "What is Russia's daily oil production…?"
+# "What was Microsoft's earnings per share…?", "What is Russia's daily oil production…?",
+# "What was the value of Russia's trade with Kazakhstan?"
 _QUANTITY_Q = re.compile(
     r"^\s*(?:and\s+|so\s+)?what\s+(?:was|is|were|are|will\s+be)\b.*\b(rate|growth|inflation|"
     r"revenue|revenues|income|earnings|price|cost|budget|salary|wage|production|reserves|deficit|"
     r"spending|expenditures?|capex|gdp|population|temperature|speed|distance|reward|maximum|"
-    r"minimum|total|number|amount|level|figure)\b",
+    r"minimum|total|number|amount|level|figure|value|debt|profit|profits|turnover|volume|"
+    r"capacity|output|surplus|unemployment)\b",
     re.I,
 )
 _DATE_Q = re.compile(
@@ -109,9 +113,10 @@ _IRREGULAR_PLURALS = frozenset(
 _GENERIC_COUNTS = frozenset(["people", "times", "persons"])
 _PUNCT = ".,;:!?()[]\"'“”‘’"
 _COUNT = re.compile(
-    r"^[$£€]?\d|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billion|"
-    r"trillion|dozens?|several|one)$"
+    r"^[$£€]?\d|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billion|trillion|dozens?|several|"
+    r"one)$"
 )
 
 _MONEY_Q = re.compile(
@@ -120,14 +125,30 @@ _MONEY_Q = re.compile(
     r"paid|pay)\b",
     re.I,
 )
-# Number questions whose words of paying or spending are not about money.
+# Number questions whose words of paying or spending are not about money: time, a share, a
+# count, a ratio.
 _NOT_MONEY_Q = re.compile(
-    r"\bhow\s+(much\s+time|long|often)\b|"
+    r"\bhow\s+(much\s+time|long|often|many)\b|"
     r"\bwhat\s+(share|percentage|percent|proportion|fraction|part)\b|"
     r"\b(time|hours?|days?|minutes?|weeks?|months?|years?)\b[^?]*\bspen[dt]\b|"
-    r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b",
+    r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b|"
+    # a ratio, often of GDP or year on year: "What federal budget surplus…?"
+    r"\b(surplus|deficit|growth|margin|inflation)\b",
     re.I,
 )
+# A share ("75%", "40 percent") and an amount of money ("$168 billion", "4.3 billion rubles"):
+# quantities, but not counts.
+_SHARE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|percent\b|per\s+cent\b)", re.I)
+_AMOUNT = re.compile(
+    r"[$£€¥]\s*\d+(?:[.,]\d+)*(?:\s*(?:thousand|million|billion|trillion|[mbk]n?)\b)?|"
+    r"\d+(?:[.,]\d+)*\s*(?:(?:thousand|million|billion|trillion)\s+)?"
+    r"(?:dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan)\b",
+    re.I,
+)
+# A number that is part of a name: "the Fortune 100", "Microsoft 365 Copilot".
+_NAMED_NUMBER = re.compile(r"(?<=[\w,] )[A-Z][\w-]*\s\d+\b")
+# Money words that name the occasion, not the fact: "…according to the earnings call?"
+_MONEY_OCCASION = re.compile(r"\bearnings\s+(call|calls|conference|report|release)\b", re.I)
 _CURRENCY = re.compile(
     r"[$£€¥]|\b(dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan|cents?|bucks|usd|gbp|eur)\b",
     re.I,
@@ -150,9 +171,12 @@ _WHO_ASKED = re.compile(
 # quantities: an operator's greeting or a date near the topic answered "how many…?" questions
 # with them.
 _NUMBER_TOKEN = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
-    r"twenty|thirty|forty|fifty|sixty|hundred|thousand|million|billion|trillion|dozen|half|"
-    r"twice|double|triple|percent)\b",
+    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
+    r"twice|double|triple|percent)\b|"
+    # a fraction: "a third of Afghanistan's rural territory", "two-thirds", "a quarter"
+    r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
 )
 # The tokens sentence_types compares with the question's: figures whole, else words.
@@ -296,26 +320,50 @@ def counted_noun(question: str) -> str | None:
         return None
     phrase: list[str] = []
     for raw in match.group(1).split()[:5]:
-        word = raw.strip(_PUNCT).lower()
-        if not word or word in _PHRASE_END:
+        word = raw.strip(_PUNCT)
+        if not word or word.lower() in _PHRASE_END:
             break
         phrase.append(word)
-    plurals = [w for w in phrase if len(w) > 3 and w.endswith("s") and not w.endswith("ss")]
-    irregular = [w for w in phrase if w in _IRREGULAR_PLURALS]
+    plurals = [w for w in phrase if len(w) > 3 and w.lower().endswith("s") and not w.endswith("ss")]
+    irregular = [w for w in phrase if w.lower() in _IRREGULAR_PLURALS]
     noun = plurals[-1] if plurals else irregular[0] if irregular else None
-    return None if noun in _GENERIC_COUNTS else noun
+    # "How many Russians…?", "How many NGOs…?": a people's name counts people, an acronym is
+    # spelt out in speech ("654 non-governmental organisations"); neither can be checked.
+    if noun is None or noun[:1].isupper() or noun.lower() in _GENERIC_COUNTS:
+        return None
+    return noun.lower()
 
 
 def asks_money(question: str) -> bool:
     """Whether a number question asks for an amount of money ("How much did Microsoft spend…",
     "What was the price…", "How much of the £6.3 million…"). A question naming a currency
-    does; one asking for time or a share does not ("How much time does he spend on sport?",
-    "What share would pay more?")."""
+    does; one asking for time, a share or a count does not ("How much time does he spend on
+    sport?", "What share would pay more?", "How many people use Copilot, according to the
+    earnings call?")."""
     if answer_type(question) != "number":
         return False
     if _CURRENCY.search(question):
         return True
-    return bool(_MONEY_Q.search(question)) and not _NOT_MONEY_Q.search(question)
+    asked = _MONEY_OCCASION.sub(" ", question)
+    return bool(_MONEY_Q.search(asked)) and not _NOT_MONEY_Q.search(asked)
+
+
+def asks_count(question: str) -> bool:
+    """Whether a number question asks how many of something there are (not of a currency):
+    answered by a count, not by a share or an amount of money."""
+    return (
+        answer_type(question) == "number"
+        and bool(_HOW_MANY.search(question))
+        and not _CURRENCY.search(question)
+    )
+
+
+def shows_count(text: str, question: str = "") -> bool:
+    """Whether the sentence gives a quantity that is neither a share, an amount of money nor
+    part of a name ("20 million GitHub Copilot users", not "increased 75%", "$168 billion" or
+    "the Fortune 100"), and not one the question gives itself."""
+    rest = _NAMED_NUMBER.sub(" ", _AMOUNT.sub(" ", _SHARE.sub(" ", text)))
+    return _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", rest)), _given_tokens(question))
 
 
 def shows_money(text: str) -> bool:
@@ -343,8 +391,25 @@ def counts(noun: str, text: str, within: int = 4) -> bool:
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
+
+    def is_count(i: int) -> bool:
+        word = words[i]
+        return bool(_COUNT.match(word)) and not (
+            word.endswith("%") or words[i + 1 : i + 2] == ["percent"]
+        )
+
     for i, word in enumerate(words):
-        if not _COUNT.match(word) or word.endswith("%") or words[i + 1 : i + 2] == ["percent"]:
+        if stem(word)[:5] == key and not _ends_sentence(raw[i]):
+            # "…many states – 18, I think – joined": the number set off right after the noun.
+            after = [j for j in range(i + 1, min(len(words), i + 3)) if words[j] not in _DASHES]
+            if (
+                after
+                and is_count(after[0])
+                and not _YEAR.fullmatch(words[after[0]])
+                and (after[0] == i + 1 or raw[i + 1] in _DASHES)
+            ):
+                return True
+        if not is_count(i):
             continue
         for n in range(i + 1, min(len(words), i + 1 + within)):
             if _ends_sentence(raw[n - 1]):
@@ -352,6 +417,9 @@ def counts(noun: str, text: str, within: int = 4) -> bool:
             if stem(words[n])[:5] == key:
                 return True
     return False
+
+
+_DASHES = frozenset(["", "-", "–", "—", ":"])
 
 
 def _ends_sentence(token: str) -> bool:

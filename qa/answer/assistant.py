@@ -14,11 +14,13 @@ from rapidfuzz import fuzz
 from embeddings.base import RememberingEncoder
 from qa.answer.answer_types import (
     answer_type,
+    asks_count,
     asks_money,
     asks_year,
     counted_noun,
     counts,
     sentence_types,
+    shows_count,
     shows_money,
     shows_year,
 )
@@ -376,6 +378,11 @@ class Assistant:
             noun = counted_noun(standalone.question) if wanted == "number" else None
             narrower: list[tuple[bool, Callable[[str], bool], str]] = [
                 (asks_money(standalone.question), shows_money, "an amount of money"),
+                (
+                    asks_count(standalone.question),
+                    lambda text: shows_count(text, standalone.question),
+                    "a count",
+                ),
                 (wanted == "date" and asks_year(standalone.question), shows_year, "a year"),
                 (bool(noun), lambda text: counts(noun or "", text), f"a number of {noun}"),
             ]

@@ -6,6 +6,7 @@ import pytest
 
 from qa.answer.answer_types import (
     answer_type,
+    asks_count,
     asks_money,
     asks_who_asked,
     asks_year,
@@ -15,6 +16,7 @@ from qa.answer.answer_types import (
     is_question_sentence,
     is_who_said,
     sentence_types,
+    shows_count,
     shows_money,
     shows_year,
 )
@@ -46,6 +48,10 @@ from qa.answer.scorer import question_sentences
         ("What key interest rate did Nabiullina tell Putin the bank would hold?", "number"),
         ("What selling price in US dollars did the project manager give?", "number"),
         ("What did the cost-cutting plan include?", "other"),
+        ("What was the value of Russia's trade with Kazakhstan?", "number"),
+        ("What is Russia's national debt now, according to Putin?", "number"),
+        ("What net profit did LUKOIL report for 2018?", "number"),
+        ("What federal budget surplus did Putin announce for 2018?", "number"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
@@ -144,6 +150,39 @@ def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
     assert not counts("tourists", "Flights fell to 12. Tourists stayed away.")
 
 
+def test_a_count_comes_before_or_right_after_what_it_counts() -> None:
+    # Putin to Mir (kremlin.ru 60741) and Opher Vishnia at JSConf: a number set off after the
+    # noun, a number word.
+    assert counts("states", "many states – 18, I think – joined the organisation as members")
+    assert counts("channels", "you have sixteen different channels of video")
+    assert not counts("states", "the states 2018 joined")
+    # A people's name or an acronym is not checked: "42 million people", "654 non-governmental
+    # organisations".
+    assert counted_noun("How many Russians lived below the poverty line around 2000?") is None
+    assert counted_noun("How many foreign-funded NGOs operate in Russia?") is None
+
+
+def test_how_many_wants_a_count_not_a_share_or_an_amount() -> None:
+    question = "How many people use GitHub Copilot, according to Microsoft's earnings call?"
+    assert asks_count(question) and not asks_money(question)
+    assert not asks_count("How many rubles did the region spend on roads?")
+    assert not asks_count("How much did Microsoft spend on capital expenditures?")
+    # Satya Nadella on the Microsoft FY25 Q4 call.
+    assert shows_count("We have 20 million GitHub Copilot users.", question)
+    assert not shows_count(
+        "All up, Microsoft Cloud surpassed $168 billion in annual revenue, up 23%."
+    )
+    assert not shows_count(
+        "GitHub Copilot enterprise customers increased 75% quarter-over-quarter, and 90% of the "
+        "Fortune 100 now use GitHub Copilot."
+    )
+    assert not shows_count("A decision has been taken: we will allocate 4.3 billion rubles.")
+    # A fraction is a quantity (Putin to Mir, kremlin.ru 54271).
+    assert "number" in sentence_types(
+        "A third of Afghanistan's rural territory is under Taliban control today."
+    )
+
+
 def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert asks_money("How much did Microsoft spend on capital expenditures in the quarter?")
     assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
@@ -152,6 +191,8 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     # Paying and spending that is not money: time, a share.
     assert not asks_money("How much time does Putin spend on sport a day?")
     assert not asks_money("What share of 15 to 25 year olds would pay more for the remote?")
+    # A ratio (Putin's 2018 news conference: "the federal budget surplus of 2.1 percent of GDP").
+    assert not asks_money("What federal budget surplus did Putin announce for 2018?")
     assert asks_money("How many rubles did the region spend on roads?")
     # Amy Hood on the Microsoft call; Putin on the 2019 Direct Line: amounts in a currency.
     assert shows_money(
