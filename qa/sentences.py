@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import pysbd
 
-__all__ = ["is_quotable", "quotable_sentences", "sentence_spans", "split_sentences"]
+__all__ = [
+    "answer_spans",
+    "is_quotable",
+    "join_fragments",
+    "quotable_sentences",
+    "sentence_spans",
+    "split_sentences",
+]
 
 # A sentence an answer may quote on its own: shorter ones are greetings and interjections,
 # longer ones would take the whole answer.
@@ -59,5 +67,31 @@ def is_quotable(text: str) -> bool:
 
 
 def quotable_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of text an answer may quote on their own."""
-    return [(start, end) for start, end in sentence_spans(text) if is_quotable(text[start:end])]
+    """Spans of the sentences of text (fragments joined) an answer may quote on their own:
+    those ingest embeds."""
+    return [(start, end) for start, end in answer_spans(text) if is_quotable(text[start:end])]
+
+
+def join_fragments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with each sentence too short to quote alone joined to the one before it, or,
+    at the start, to the one after it: in speech the answer is often a fragment ("Do you know
+    how much Russia does now? 1.1 billion.", "Never. Just like the United States, …")."""
+    joined: list[tuple[int, int]] = []
+    leading: int | None = None  # where the utterance's opening fragments start
+    for start, end in spans:
+        if leading is not None:
+            start, leading = leading, None
+        if len(text[start:end].split()) >= MIN_QUOTE_WORDS:
+            joined.append((start, end))
+        elif joined:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            leading = start
+    if leading is not None:
+        joined.append((leading, spans[-1][1]))
+    return joined
+
+
+def answer_spans(text: str) -> list[tuple[int, int]]:
+    """The spans an answer quotes and ingest embeds: the sentences, fragments joined."""
+    return join_fragments(text, sentence_spans(text))

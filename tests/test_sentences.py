@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.sentences import sentence_spans, split_sentences
+from qa.sentences import MIN_QUOTE_WORDS, join_fragments, sentence_spans, split_sentences
 
 # en.kremlin.ru, meeting with Nursultan Nazarbayev, 2021-06-30 (the seed transcript).
 NAZARBAYEV = (
@@ -104,3 +106,36 @@ def test_spans_are_ordered_trimmed_and_cover_every_visible_character(text: str) 
         previous_end = end
     assert not text[previous_end:].strip()
     assert _squash("".join(text[a:b] for a, b in spans)) == _squash(text)
+
+
+def _joined(text: str) -> list[str]:
+    return [text[a:b] for a, b in join_fragments(text, sentence_spans(text))]
+
+
+def test_a_fragment_joins_the_sentence_before_it_or_at_the_start_the_one_after() -> None:
+    # Putin at the 2019 news conference (kremlin.ru 62366) and to NBC in 2018 (57027).
+    ports = (
+        "In total, all the ports of the Soviet Union transhipped 600 million tonnes per year. "
+        "Do you know how much Russia does now? 1.1 billion. All of this has been created over "
+        "the recent decades."
+    )
+    assert _joined(ports)[1] == "Do you know how much Russia does now? 1.1 billion."
+    never = "Never. Just like the United States, Russia does not extradite its citizens anywhere."
+    assert _joined(never) == [never]
+    assert _joined("Yes. Okay.") == ["Yes. Okay."]
+    assert _joined("") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=400))
+def test_joined_spans_cover_the_same_text_and_only_a_lone_one_is_short(text: str) -> None:
+    spans = sentence_spans(text)
+    joined = join_fragments(text, spans)
+    if not spans:
+        assert not joined
+        return
+    assert (joined[0][0], joined[-1][1]) == (spans[0][0], spans[-1][1])
+    for (_, end), (start, _) in itertools.pairwise(joined):
+        assert end <= start and not text[end:start].strip()
+    if len(joined) > 1:
+        assert all(len(text[a:b].split()) >= MIN_QUOTE_WORDS for a, b in joined)

@@ -35,7 +35,7 @@ from qa.answer.scorer import (
     stem_keys,
 )
 from qa.models import Citation, Passage, Utterance
-from qa.sentences import is_quotable, sentence_spans
+from qa.sentences import is_quotable, join_fragments, sentence_spans
 from qa.text import plain_words, stem, topic_terms
 
 log = logging.getLogger(__name__)
@@ -275,8 +275,10 @@ def candidate_sentences(
                 spans = sentence_spans(utterance.text)
             else:
                 spans = list(spans_of(passage.transcript_id, utterance))
-            # A sentence and, as its own candidate, the sentence with the one before it: "I
-            # think last year it grew by 19.7 percent" needs "Our trade is on the upsurge".
+            spans = join_fragments(utterance.text, spans)
+            # A sentence (with a fragment too short to quote joined to it) and, as its own
+            # candidate, the sentence with the one before it: "I think last year it grew by
+            # 19.7 percent" needs "Our trade is on the upsurge".
             singles = [(span, False) for span in spans]
             pairs = [((a[0], b[1]), True) for a, b in itertools.pairwise(spans)]
             for (start, end), pair in [*singles, *pairs]:

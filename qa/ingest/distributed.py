@@ -52,7 +52,7 @@ from qa.ingest.pipeline import (
     ingest,
     parse_file,
 )
-from qa.sentences import sentence_spans
+from qa.sentences import answer_spans
 from qa.store.library import Library
 
 __all__ = ["INSTALL_HINT", "RayTarget", "RayWorkers", "ingest_on_ray", "ray_workers"]
@@ -131,7 +131,7 @@ class IngestWorker:
         return n, self.encoder.encode(texts)
 
     def spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return [sentence_spans(text) for text in texts]
+        return [answer_spans(text) for text in texts]
 
 
 class RayWorkers:

@@ -49,7 +49,7 @@ from qa.ingest.parsers import (
 )
 from qa.ingest.speaker_names import apply_names, clean_name, renamed_labels, unused_names
 from qa.models import Chunk, Transcript, Utterance
-from qa.sentences import is_quotable, sentence_spans
+from qa.sentences import answer_spans, is_quotable
 from qa.store.library import Library, PreparedTranscript
 from qa.store.media import MEDIA_EXTENSIONS, find_beside
 
@@ -188,7 +188,7 @@ class Workers(Protocol):
         ...
 
     def sentence_spans(self, texts: Sequence[Sequence[str]]) -> list[list[list[tuple[int, int]]]]:
-        """sentence_spans of each text of each list (a transcript's utterances), in order."""
+        """answer_spans of each text of each list (a transcript's utterances), in order."""
         ...
 
 
@@ -391,8 +391,7 @@ def _split(part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | 
     """The sentence spans of each utterance of each transcript of a slice, by transcript id."""
     if workers is None:
         return {
-            tid: {u.index: sentence_spans(u.text) for u in utterances}
-            for tid, _, utterances in part
+            tid: {u.index: answer_spans(u.text) for u in utterances} for tid, _, utterances in part
         }
     found = workers.sentence_spans([[u.text for u in utterances] for _, _, utterances in part])
     return {

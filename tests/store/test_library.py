@@ -19,7 +19,7 @@ from qa.errors import LibraryError, LibraryLockedError
 from qa.ingest import pipeline
 from qa.ingest.pipeline import complete_sentences, ingest, reindex
 from qa.models import Filters
-from qa.sentences import is_quotable, quotable_sentences, sentence_spans
+from qa.sentences import answer_spans, is_quotable, quotable_sentences
 from qa.store.cache import StoredFirstEncoder
 from qa.store.library import Library
 from tests.conftest import REPO, require_shared, sample_paths
@@ -141,7 +141,7 @@ def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_c
     assert ingest(library, [sample_copy]).sentences_embedded == 0
     # The sentence spans are stored too, so answers need not split sentences again.
     stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
-    assert stored_spans == {u.index: sentence_spans(u.text) for u in seed.utterances}
+    assert stored_spans == {u.index: answer_spans(u.text) for u in seed.utterances}
     library.remove([SEED_ID])
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
@@ -195,9 +195,9 @@ def test_searchable_before_its_sentence_vectors(tmp_path: Path, sample_copy: Pat
     assert encoded >= len(set(sentences)) and library.pending_sentences() == []
     assert set(library.cache.vectors(sentences)) == set(sentences)
     stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
-    assert stored_spans == {u.index: sentence_spans(u.text) for u in seed.utterances}
+    assert stored_spans == {u.index: answer_spans(u.text) for u in seed.utterances}
     replaced = library.transcript("62966")
-    assert library.sentence_spans("62966", 0, 0) == {0: sentence_spans(replaced.utterances[0].text)}
+    assert library.sentence_spans("62966", 0, 0) == {0: answer_spans(replaced.utterances[0].text)}
     assert complete_sentences(library) == 0
     # The next ingest finds nothing to embed, and the answerer reads the stored vectors.
     assert ingest(library, [sample_copy]).sentences_embedded == 0
@@ -441,7 +441,7 @@ def test_killed_sentence_phase_loses_nothing(tmp_path: Path) -> None:
     first = Path(pages[0]).stem
     with Library(folder, HashEncoder(64)) as library:
         utterances = library.utterances(first)
-    assert reference[first] == {u.index: sentence_spans(u.text) for u in utterances}
+    assert reference[first] == {u.index: answer_spans(u.text) for u in utterances}
     rng = random.Random(20261130)
     kills = attempts = 0
     done_at_kill: list[int] = []
