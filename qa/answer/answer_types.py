@@ -9,6 +9,7 @@ when no candidate shows the wanted kind.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -18,6 +19,7 @@ from qa.text import stem
 __all__ = [
     "ANSWER_TYPES",
     "answer_type",
+    "asked_quantity",
     "asks_count",
     "asks_money",
     "asks_who_asked",
@@ -136,23 +138,47 @@ _NOT_MONEY_Q = re.compile(
     r"\b(surplus|deficit|growth|margin|inflation)\b",
     re.I,
 )
+# Where the phrase naming an asked quantity starts: after "how much", "what", "what was the",
+# "how big is".
+_QUANTITY_PHRASE = re.compile(
+    r"\b(?:how\s+much|what(?:\s+(?:is|was|were|are|will\s+be))?(?:\s+the)?|"
+    r"how\s+(?:big|large|high|long)\s+(?:is|was|were|are|a|an)(?:\s+the)?)\s+(?P<phrase>.*)",
+    re.I,
+)
+_QUANTITY_PHRASE_END = frozenset(
+    ["with", "by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
+)
+_COMPARATIVE = re.compile(r"^(?:\w+er|more|less|worse|better)$", re.I)
+# Words that say "a quantity" without naming which one, or qualify one.
+_GENERIC_QUANTITIES = frozenset(
+    [
+        *("figure", "figures", "number", "numbers", "amount", "value", "total", "level", "sum"),
+        *("size", "percentage", "percent", "proportion", "rate", "share", "estimate", "volume"),
+        # an amount of money (which the money rule checks) and quantities said in their units
+        # ("sell at twenty five Euros", "a grandmaster at 12")
+        *("money", "funding", "cash", "financing", "price", "prices", "cost", "costs", "age"),
+        *("time", "speed", "distance", "weight", "length", "height", "temperature"),
+        # words that qualify a quantity without naming it: "extra funding", "the exact figure"
+        *("extra", "additional", "further", "more", "new", "overall", "current", "final"),
+        *("exact", "approximate", "average", "annual", "yearly", "monthly", "whole", "full"),
+        *("hourly", "daily", "weekly", "per", "unit", "selling"),
+    ]
+)
+_CURRENCY_WORDS = r"dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan"
 # A share ("75%", "40 percent") and an amount of money ("$168 billion", "4.3 billion rubles"):
 # quantities, but not counts.
 _SHARE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|percent\b|per\s+cent\b)", re.I)
 _AMOUNT = re.compile(
     r"[$£€¥]\s*\d+(?:[.,]\d+)*(?:\s*(?:thousand|million|billion|trillion|[mbk]n?)\b)?|"
     r"\d+(?:[.,]\d+)*\s*(?:(?:thousand|million|billion|trillion)\s+)?"
-    r"(?:dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan)\b",
+    rf"(?:{_CURRENCY_WORDS})\b",
     re.I,
 )
 # A number that is part of a name: "the Fortune 100", "Microsoft 365 Copilot".
 _NAMED_NUMBER = re.compile(r"(?<=[\w,] )[A-Z][\w-]*\s\d+\b")
 # Money words that name the occasion, not the fact: "…according to the earnings call?"
 _MONEY_OCCASION = re.compile(r"\bearnings\s+(call|calls|conference|report|release)\b", re.I)
-_CURRENCY = re.compile(
-    r"[$£€¥]|\b(dollars?|rubles?|roubles?|pounds?|euros?|yen|yuan|cents?|bucks|usd|gbp|eur)\b",
-    re.I,
-)
+_CURRENCY = re.compile(rf"[$£€¥]|\b({_CURRENCY_WORDS}|cents?|bucks|usd|gbp|eur)\b", re.I)
 
 _YEAR_Q = re.compile(r"\b(what|which)\s+year\b", re.I)
 _YEAR_SHOWN = re.compile(
@@ -346,6 +372,43 @@ def asks_money(question: str) -> bool:
         return True
     asked = _MONEY_OCCASION.sub(" ", question)
     return bool(_MONEY_Q.search(asked)) and not _NOT_MONEY_Q.search(asked)
+
+
+def asked_quantity(question: str) -> str | None:
+    """The noun that names the quantity a number question asks for, lowercased: "How much
+    *revenue* in dollars…", "What population figure…" (*population*), "What was the value of
+    Russia's *trade*…", "How big is BP's *stake*…". None when the question names none ("How
+    much did trade grow?") or is not a number question."""
+    if answer_type(question) != "number":
+        return None
+    match = _QUANTITY_PHRASE.search(question)
+    if not match:
+        return None
+    words = [w.strip(_PUNCT) for w in match.group("phrase").split()]
+    if words and _COMPARATIVE.match(words[0]):
+        return None  # "How much faster…?", "How much worse off…?": a degree, not a thing
+    phrase: list[str] = []
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if not _in_phrase(word):
+            # "the value of Russia's trade": a generic quantity names its thing after "of".
+            if lower == "of" and phrase and phrase[-1].lower() in _GENERIC_QUANTITIES:
+                named = [w for w in words[i + 1 : i + 4] if not w.lower().endswith(("'s", "’s"))]
+                phrase = list(itertools.takewhile(_in_phrase, named))[:2]
+            break
+        if not lower.endswith(("'s", "’s")):
+            phrase.append(word)
+    # Not a participle the phrase runs into ("the share of users *found*…").
+    nouns = [
+        w
+        for w in phrase
+        if w.lower() not in _GENERIC_QUANTITIES and w[:1].islower() and not w.endswith("ed")
+    ]
+    return nouns[-1].lower() if nouns else None
+
+
+def _in_phrase(word: str) -> bool:
+    return word.lower() not in _PHRASE_END and word.lower() not in _QUANTITY_PHRASE_END
 
 
 def asks_count(question: str) -> bool:

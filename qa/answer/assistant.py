@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from embeddings.base import RememberingEncoder
 from qa.answer.answer_types import (
     answer_type,
+    asked_quantity,
     asks_count,
     asks_money,
     asks_year,
@@ -371,6 +372,15 @@ class Assistant:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
             typed = named if wanted_terms else typed
+            # "What was Kozhemyako's population figure…?": a figure beside other fact words
+            # ("72 billion rubles" for the region) is not the population; the noun naming the
+            # quantity asked for is there.
+            head = asked_quantity(standalone.question)
+            if typed and head in wanted_terms:
+                typed = [c for c in typed if mentions_any([head], self._near(c, known))]
+                if not typed:
+                    absent = f"No quote with a {wanted} mentions {head}."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
             # Narrower kinds of the fact, each answered only by its own kind of figure: "How
             # much did Microsoft spend…?" by an amount of money (not a count or a share near the
             # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test

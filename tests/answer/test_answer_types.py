@@ -6,6 +6,7 @@ import pytest
 
 from qa.answer.answer_types import (
     answer_type,
+    asked_quantity,
     asks_count,
     asks_money,
     asks_who_asked,
@@ -160,6 +161,28 @@ def test_a_count_comes_before_or_right_after_what_it_counts() -> None:
     # organisations".
     assert counted_noun("How many Russians lived below the poverty line around 2000?") is None
     assert counted_noun("How many foreign-funded NGOs operate in Russia?") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("How much revenue in dollars did LinkedIn bring Microsoft in the quarter?", "revenue"),
+        ("What population figure did Kozhemyako give for the Sakhalin Region?", "population"),
+        ("What was the value of Russia's trade with Kazakhstan in 2018?", "trade"),
+        ("What share of budget revenue comes from oil and gas now?", "revenue"),
+        ("How big is BP's stake in Rosneft, as Putin told Bloomberg?", "stake"),
+        ("What was Microsoft's net income for the fourth quarter?", "income"),
+        ("What was the trade volume between Russia and Austria?", "trade"),
+        # No noun names the quantity, or not a number question.
+        ("How much did trade between Russia and Kazakhstan grow last year?", None),
+        ("How much money is earmarked for the Kuril Islands programme?", None),
+        ("How much extra funding for healthcare did Putin announce?", None),
+        ("How many tourists visited Altai Territory in 2015?", None),
+        ("Why did the board cut the budget?", None),
+    ],
+)
+def test_the_noun_naming_the_quantity_asked_for(question: str, noun: str | None) -> None:
+    assert asked_quantity(question) == noun
 
 
 def test_how_many_wants_a_count_not_a_share_or_an_amount() -> None:
