@@ -42,6 +42,7 @@ from qa.answer.extractive import (
     continue_quote,
     fact_terms,
     mentions_any,
+    name_key,
     occasion_prior,
     overlaps,
     proper_names,
@@ -442,7 +443,7 @@ class Assistant:
         a library spelling of it: ASR misspells names). Words are compared by their first
         letters ("Russian" names Russia)."""
         wanted = [v for name in names for v in (name, *spellings.get(name, ()))]
-        prefixes = [w.lower()[:NAME_PREFIX_LETTERS] for w in wanted]
+        prefixes = [name_key(w, NAME_PREFIX_LETTERS) for w in wanted]
         titled = {
             p.transcript_id
             for p in passages

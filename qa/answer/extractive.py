@@ -234,6 +234,14 @@ def question_names(question: str, speakers: Sequence[str] = ()) -> list[str]:
     )
 
 
+def name_key(name: str, letters: int) -> str:
+    """What a transcript's word must start with to mention the name: its first `letters`
+    letters, lowercased ("Russian" mentions Russia), or, for a code with digits, all of it
+    ("ES2006" is not "ES2009")."""
+    lowered = name.lower()
+    return lowered if any(ch.isdigit() for ch in lowered) else lowered[:letters]
+
+
 # Capitalised, but a date (a filter or a boost of its own), not a name of what is asked about.
 _CALENDAR_WORDS = frozenset(
     [

@@ -19,6 +19,7 @@ from qa.answer.extractive import (
     continue_quote,
     fact_terms,
     mentions_any,
+    name_key,
     question_names,
     score_candidates,
     verify_citation,
@@ -394,6 +395,13 @@ def test_a_who_asked_question_skips_the_turns_of_the_person_asked() -> None:
     # Without the addressee, Putin's turn is a candidate like any other.
     anyone = score_candidates(question, candidates, embed)
     assert "Vladimir Putin" in {c.utterance.canonical_speaker for c in anyone}
+
+
+def test_a_name_is_matched_by_its_first_letters_and_a_code_whole() -> None:
+    assert name_key("Karaganda", 5) == "karag"
+    # QMSum meeting codes: the ES2006 series is not the ES2009 one.
+    assert name_key("ES2006", 5) == "es2006"
+    assert not "es2009a".startswith(name_key("ES2006", 5))
 
 
 def test_the_names_a_question_is_about() -> None:
