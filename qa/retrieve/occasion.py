@@ -201,6 +201,12 @@ class TitledTranscript:
     source_path: str | None
 
 
+_SERIES_CODE = re.compile(r"([a-z]+\d+)[a-z]")
+# A code: letters and digits in one word ("is1006", "ts3009c", "g20").
+_CODE = re.compile(r"[a-z]+\d+[a-z]*")
+CODE_SHARE = 0.25
+
+
 def occasion_terms(text: str) -> list[str]:
     """Stemmed words of a title, place or question, without stopwords."""
     return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
@@ -213,6 +219,12 @@ def _date_words(date: str | None) -> list[str]:
     if not 1 <= month <= 12:
         return []
     return [date[:4], stem(calendar.month_name[month].lower())]
+
+
+def _series(words: Sequence[str]) -> list[str]:
+    # A meeting coded "IS1006d" is one of the "IS1006" series, which a question names as such
+    # ("the IS1006 designers").
+    return [m.group(1) for w in words if (m := _SERIES_CODE.fullmatch(w))]
 
 
 def _file_words(source_path: str | None) -> list[str]:
@@ -231,7 +243,7 @@ class OccasionIndex:
         self.docs: dict[str, frozenset[str]] = {}
         for t in transcripts:
             words = occasion_terms(f"{t.title} {t.place or ''}")
-            words += _date_words(t.date) + _file_words(t.source_path)
+            words += _series(words) + _date_words(t.date) + _file_words(t.source_path)
             self.docs[t.id] = frozenset(words)
         self.postings: dict[str, list[str]] = {}  # word -> transcripts holding it
         for tid, doc in self.docs.items():
@@ -260,6 +272,9 @@ class OccasionIndex:
         total = sum(weight.values())
         out: dict[str, float] = {}
         for term, w in weight.items():
+            # A code is the occasion's own name ("the IS1006 designers", "ES2006d"): it counts
+            # as CODE_SHARE of the question at least, whatever its other words.
+            share = max(w / total, CODE_SHARE) if _CODE.fullmatch(term) else w / total
             for tid in self.postings.get(term, ()):
-                out[tid] = out.get(tid, 0.0) + w / total
+                out[tid] = out.get(tid, 0.0) + share
         return out

@@ -13,7 +13,12 @@ from qa.ingest.pipeline import ingest
 from qa.models import Filters, Passage
 from qa.retrieve.followup import Turn, make_standalone
 from qa.retrieve.names import best_variant, close_names, phonetic_key
-from qa.retrieve.occasion import OccasionIndex, TitledTranscript, detect_date_mention
+from qa.retrieve.occasion import (
+    CODE_SHARE,
+    OccasionIndex,
+    TitledTranscript,
+    detect_date_mention,
+)
 from qa.retrieve.query import detect_dates, read_people
 from qa.retrieve.retriever import Retriever
 from qa.store.library import Library
@@ -171,6 +176,19 @@ def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
     assert max(dated, key=dated.__getitem__) == "62966"  # the only page of March 2020
     assert 0 < dated["62966"] <= 1
     assert index.scores("How is the weather?") == {}
+
+
+def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Path) -> None:
+    codes = ["IS1006a", "IS1006b", "ES2006a", "TS3009a"]
+    transcripts = [read_transcript_file(qmsum_dir / f"{c}.json") for c in codes]
+    index = OccasionIndex(
+        TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
+    )
+    # "the IS1006 designers": both IS1006 meetings, however many other words the question has.
+    scores = index.scores("What material did the IS1006 designers want to keep for the case?")
+    assert set(scores) == {"IS1006a", "IS1006b"}
+    assert all(share >= CODE_SHARE for share in scores.values())
+    assert set(index.scores("Who chaired ES2006a?")) == {"ES2006a"}
 
 
 def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:
