@@ -407,10 +407,11 @@ class Retriever:
             scopes.append(
                 Filters(applied.speakers, applied.transcripts, boosts.since, boosts.until)
             )
-        titled = sorted(
-            boosts.titled(),
-            key=lambda tid: -boosts.titles[tid],
-        )[:TITLE_SCOPE_TRANSCRIPTS]
+        ranked = sorted(boosts.titled(), key=lambda tid: -boosts.titles[tid])
+        # The best few, and any tied with the last of them: a series of meetings whose titles
+        # the question names alike ("ES2006" for ES2006a to ES2006d) is searched whole.
+        least = min((boosts.titles[tid] for tid in ranked[:TITLE_SCOPE_TRANSCRIPTS]), default=0.0)
+        titled = [tid for tid in ranked if boosts.titles[tid] >= least]
         near = tuple(dict.fromkeys([*(tid for tid, _ in boosts.near), *boosts.favoured]))
         if applied.transcripts:
             near = tuple(tid for tid in near if tid in applied.transcripts)
