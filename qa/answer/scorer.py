@@ -64,8 +64,12 @@ FEATURES = (
 # Letters of a Snowball stem compared for fact words: it leaves derivations apart
 # ("recovered"/"recovery").
 FACT_STEM_LETTERS = 5
-# Speaker labels of people who run the event rather than speak to its subject.
-_PROCEDURAL_SPEAKER = re.compile(r"^\s*(operator|moderator|clerk|announcer|coordinator)\b", re.I)
+# Speaker labels of people who run the event rather than speak to its subject;
+# kremlin.ru labels an unnamed journalist's turn "Question" or "Remark": the premise of a
+# question, not an answer to one.
+_PROCEDURAL_SPEAKER = re.compile(
+    r"^\s*(operator|moderator|clerk|announcer|coordinator)\b|^\s*(question|remark)\s*$", re.I
+)
 # Sentences that run the event: a greeting, a welcome, thanks, handing over, moving on.
 _PROCEDURAL_SENTENCE = re.compile(
     r"^\W*(greetings|good\s+(morning|afternoon|evening)|hello|hi|welcome|thank\s+you|thanks|"

@@ -156,6 +156,14 @@ def test_an_operators_greeting_is_procedural_the_cfos_figure_is_not() -> None:
     assert is_procedural("Thank you, Jonathan.", "Satya Nadella")
     figure = "And earnings per share was $3.65, an increase of 24%, and 22% in constant currency."
     assert not is_procedural(figure, "Amy E. Hood")
+    # kremlin.ru's label for an unnamed journalist (Putin's Osaka news conference, 60857): the
+    # premise of a question, not an answer.
+    premise = (
+        "Now, also during an economic summit, a criminal case was filed against Sergei Petrov, "
+        "owner of Rolf, a large car dealership."
+    )
+    assert is_procedural(premise, "Question") and is_procedural(premise, "Remark")
+    assert not is_procedural(premise, "Questioner Petrov")
 
 
 def test_the_occasion_a_question_names_favours_its_transcript() -> None:
