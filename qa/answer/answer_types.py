@@ -114,11 +114,14 @@ _IRREGULAR_PLURALS = frozenset(
 )
 _GENERIC_COUNTS = frozenset(["people", "times", "persons"])
 _PUNCT = ".,;:!?()[]\"'“”‘’"
+# The number words from two to ninety, which both a count and a quantity may be written with.
+_CARDINAL_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+)
 _COUNT = re.compile(
-    r"^[$£€]?\d|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billion|trillion|dozens?|several|"
-    r"one)$"
+    rf"^[$£€]?\d|^({_CARDINAL_WORDS}|hundreds?|thousands?|millions?|billion|trillion|dozens?|"
+    r"several|one)$"
 )
 
 _MONEY_Q = re.compile(
@@ -148,6 +151,7 @@ _QUANTITY_PHRASE = re.compile(
 _QUANTITY_PHRASE_END = frozenset(
     ["with", "by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
 )
+_POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
 _COMPARATIVE = re.compile(r"^(?:\w+er|more|less|worse|better)$", re.I)
 # Words that say "a quantity" without naming which one, or qualify one.
 _GENERIC_QUANTITIES = frozenset(
@@ -197,10 +201,8 @@ _WHO_ASKED = re.compile(
 # quantities: an operator's greeting or a date near the topic answered "how many…?" questions
 # with them.
 _NUMBER_TOKEN = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
-    r"twice|double|triple|percent)\b|"
+    rf"\d+(?:[.,]\d+)*|\b(?:{_CARDINAL_WORDS}|hundred|thousand|million|billion|trillion|"
+    r"dozen|half|twice|double|triple|percent)\b|"
     # a fraction: "a third of Afghanistan's rural territory", "two-thirds", "a quarter"
     r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
@@ -393,10 +395,10 @@ def asked_quantity(question: str) -> str | None:
         if not _in_phrase(word):
             # "the value of Russia's trade": a generic quantity names its thing after "of".
             if lower == "of" and phrase and phrase[-1].lower() in _GENERIC_QUANTITIES:
-                named = [w for w in words[i + 1 : i + 4] if not w.lower().endswith(("'s", "’s"))]
+                named = [w for w in words[i + 1 : i + 4] if not w.lower().endswith(_POSSESSIVE)]
                 phrase = list(itertools.takewhile(_in_phrase, named))[:2]
             break
-        if not lower.endswith(("'s", "’s")):
+        if not lower.endswith(_POSSESSIVE):
             phrase.append(word)
     # Not a participle the phrase runs into ("the share of users *found*…").
     nouns = [
