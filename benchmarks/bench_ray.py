@@ -61,11 +61,11 @@ def library_differences(a: Any, b: Any, atol: float = VECTOR_TOLERANCE) -> list[
         texts = {u.index: u.text for u in utterances}
         quotable = sorted({texts[i][s:e] for i, pairs in spans.items() for s, e in pairs} - {""})
         quotable = [q for q in quotable if is_quotable(q)]
-        va, vb = a.cache.vectors(quotable), b.cache.vectors(quotable)
+        va, vb = a.cache.sentence_vectors(quotable), b.cache.sentence_vectors(quotable)
         if set(va) != set(vb):
             found.append(f"sentence vectors of {tid} are missing in one library")
-        elif quotable:
-            worst = max(float(np.abs(va[q] - vb[q]).max()) for q in quotable)
+        elif va:
+            worst = max(float(np.abs(va[q] - vb[q]).max()) for q in va)
             if worst > atol:
                 found.append(f"sentence vectors of {tid} differ by up to {worst:.2e}")
     return found

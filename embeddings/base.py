@@ -37,6 +37,42 @@ class Encoder(Protocol):
         ...
 
 
+# Vectors of sentences pooled from the word pieces of the chunk they sit in (see
+# SpanEncoder) are cached under the model's name with this suffix: they differ from the
+# vector of the sentence encoded alone, and the two kinds are never served for each other.
+IN_CHUNK_SUFFIX = "+in-chunk"
+
+
+def in_chunk_name(model_name: str) -> str:
+    """The name under which the sentence vectors a SpanEncoder pools are cached."""
+    return model_name + IN_CHUNK_SUFFIX
+
+
+@runtime_checkable
+class SpanEncoder(Encoder, Protocol):
+    """An encoder that, in the one pass that embeds texts, also gives a vector to each of
+    several character spans of each text: the mean of the word pieces inside the span, in the
+    context of the whole text. Ingest takes its sentence vectors this way instead of encoding
+    every sentence a second time."""
+
+    pools_spans: bool  # False when this instance cannot (a tokenizer without offsets)
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(the texts' vectors as encode gives them, and per text a (len(spans[i]),
+        dimension) array of L2-normalised span vectors). A span holding no whole word piece
+        (or cut off by the model's limit) gets a row of zeros."""
+        ...
+
+
+def span_encoder(encoder: Encoder) -> SpanEncoder | None:
+    """The encoder as a SpanEncoder when it pools spans, else None."""
+    if isinstance(encoder, SpanEncoder) and encoder.pools_spans:
+        return encoder
+    return None
+
+
 def content_hash(text: str, model_name: str) -> str:
     """SHA-256 hex of model name and text: the key under which an embedding is cached."""
     # The NUL separator keeps ("ab", "c") and ("a", "bc") apart.
@@ -110,6 +146,7 @@ class HashEncoder:
             raise ValueError(f"max_tokens must be a positive integer, got {max_tokens}")
         self.name = f"hash-{dimension}"
         self.dimension = dimension
+        self.pools_spans = True
         self.max_tokens = max_tokens  # the real model's, so chunk budgets behave alike in tests
         self._cache: dict[str, np.ndarray] = {}
 
@@ -125,6 +162,23 @@ class HashEncoder:
             # Words that cancel out exactly are all but impossible; fall back to the text's own.
             out[row] = total / norm if norm > 1e-6 else self._word_vector("\x00" + text)
         return out
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors, and each span's: the span's words summed with a tenth of its
+        text's vector, so that, like the model's, a span's vector depends on its context."""
+        vectors = self.encode(texts)
+        pooled = []
+        for text, vector, text_spans in zip(texts, vectors, spans, strict=True):
+            rows = np.zeros((len(text_spans), self.dimension), dtype=np.float32)
+            for row, (start, end) in enumerate(text_spans):
+                words = _WORD.findall(text[start:end].lower())
+                if words:
+                    total = np.sum([self._word_vector(w) for w in words], axis=0) + 0.1 * vector
+                    rows[row] = total / max(float(np.linalg.norm(total)), 1e-6)
+            pooled.append(rows)
+        return vectors, pooled
 
     def count_tokens(self, text: str) -> int:
         """Whitespace-separated words of text."""

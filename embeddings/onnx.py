@@ -20,7 +20,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -172,39 +173,71 @@ class OnnxEncoder:
         self._bulk: tuple[Any, ThreadPoolExecutor] | None = None
         self._bulk_lock = threading.Lock()
 
+    @property
+    def pools_spans(self) -> bool:
+        """Whether encode_spans can run: the tokenizer must give character offsets."""
+        return self._tokenizer.has_offsets
+
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
+        return self._encode(checked_texts(texts), None, show_progress)[0]
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors (as encode gives them), and each span's: the mean of the
+        word pieces inside it, from the same pass (see embeddings.base.SpanEncoder)."""
         texts = checked_texts(texts)
+        if len(spans) != len(texts):
+            raise ValueError(f"{len(spans)} lists of spans for {len(texts)} texts")
+        return self._encode(texts, spans, False)
+
+    def _encode(
+        self,
+        texts: list[str],
+        spans: Sequence[Sequence[tuple[int, int]]] | None,
+        show_progress: bool,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans or ()]
         if not texts:
-            return out
-        ids = self._tokenizer.ids(texts)
+            return out, pooled
+        pieces: list[list[tuple[int, int]]] | None = None
+        if spans is None:
+            ids = self._tokenizer.ids(texts)
+        else:
+            ids, offsets = self._tokenizer.ids_and_offsets(texts)
+            pieces = [piece_ranges(o, s) for o, s in zip(offsets, spans, strict=True)]
         # Longest first, by word pieces, so a batch pads to a length close to its own.
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
         batches = [
             order[start : start + self.batch_size]
             for start in range(0, len(order), self.batch_size)
         ]
+
+        def run(batch: list[int], session: Any = None) -> tuple[np.ndarray, list[np.ndarray]]:
+            ranges = None if pieces is None else [pieces[i] for i in batch]
+            return self._encode_ids([ids[i] for i in batch], session, ranges)
+
         with progress_bar(
             show_progress and len(texts) >= PROGRESS_MIN_TEXTS, len(texts)
         ) as advance:
             if len(batches) < BULK_MIN_BATCHES or self.workers == 1:
                 # A query's or an answer's few texts: one session, all its intra-op threads,
                 # lowest latency, and no second session in a process that only answers.
-                for batch in batches:
-                    out[batch] = self._encode_ids([ids[i] for i in batch])
-                    advance(len(batch))
-                return out
-            session, pool = self._bulk_workers()
-            # The same batches as the sequential path (so the same padding and vectors); the
-            # workers take them longest first as they free up, and results are placed by index.
-            done = pool.map(
-                lambda batch: self._encode_ids([ids[i] for i in batch], session), batches
-            )
-            for batch, vectors in zip(batches, done, strict=True):
+                done: Iterable[tuple[np.ndarray, list[np.ndarray]]] = map(run, batches)
+            else:
+                session, pool = self._bulk_workers()
+                # The same batches as the sequential path (so the same padding and vectors);
+                # the workers take them longest first as they free up, placed by index.
+                done = pool.map(lambda batch: run(batch, session), batches)
+            for batch, (vectors, span_vectors) in zip(batches, done, strict=True):
                 out[batch] = vectors
+                if spans is not None:
+                    for i, rows in zip(batch, span_vectors, strict=True):
+                        pooled[i] = rows
                 advance(len(batch))
-        return out
+        return out, pooled
 
     def _bulk_workers(self) -> tuple[Any, ThreadPoolExecutor]:
         """The single-thread session and the `workers` threads that share it (made once)."""
@@ -218,20 +251,32 @@ class OnnxEncoder:
         """Word pieces of text without special tokens, with the model's own tokenizer."""
         return self._tokenizer.count(text)
 
-    def _encode_ids(self, rows: list[list[int]], session: Any = None) -> np.ndarray:
+    def _encode_ids(
+        self,
+        rows: list[list[int]],
+        session: Any = None,
+        ranges: list[list[tuple[int, int]]] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The rows' pooled vectors, and the vectors of each row's word-piece ranges."""
         width = max(len(r) for r in rows)
         input_ids = np.full((len(rows), width), self._tokenizer.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
-        for i, row in enumerate(rows):
-            input_ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
+        for i, ids in enumerate(rows):
+            input_ids[i, : len(ids)] = ids
+            mask[i, : len(ids)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": mask * 0}
         run = (session or self._session).run
         hidden = run(None, {n: feeds[n] for n in self._input_names})[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        span_vectors = []
+        for row, row_ranges in enumerate(ranges or ()):
+            vectors = np.zeros((len(row_ranges), self.dimension), dtype=np.float32)
+            for n, (first, stop) in enumerate(row_ranges):
+                if stop > first:
+                    vectors[n] = hidden[row, first:stop].mean(axis=0)
+            span_vectors.append(_unit_rows(vectors))
+        return _unit_rows(pooled), span_vectors
 
     def _open_session(self, threads: int) -> Any:
         import onnxruntime as ort
@@ -256,6 +301,28 @@ class OnnxEncoder:
         return ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]
         )
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """The rows L2-normalised (rows of zeros stay zeros), as float32."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def piece_ranges(
+    offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """For each character span, the range [first, stop) of the word pieces wholly inside it,
+    given each piece's character offsets (special tokens have empty ones and are never inside);
+    (0, 0) when none is."""
+    real = [j for j, (start, end) in enumerate(offsets) if end > start]
+    starts = [offsets[j][0] for j in real]
+    ends = [offsets[j][1] for j in real]
+    ranges = []
+    for start, end in spans:
+        first, stop = bisect_left(starts, start), bisect_right(ends, end)
+        ranges.append((real[first], real[stop - 1] + 1) if stop > first else (0, 0))
+    return ranges
 
 
 def default_cache_dir() -> Path:
@@ -536,6 +603,30 @@ class WordPieces:
             encoded = self._slow(texts, truncation=True, max_length=self.max_tokens, verbose=False)
             return [list(row) for row in encoded["input_ids"]]
         return [list(e.ids) for e in self._fast.encode_batch(texts, add_special_tokens=True)]
+
+    @property
+    def has_offsets(self) -> bool:
+        """Whether ids_and_offsets works: a fast tokenizer maps pieces back to characters."""
+        return self._slow is None or bool(getattr(self._slow, "is_fast", False))
+
+    def ids_and_offsets(
+        self, texts: list[str]
+    ) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+        """ids (as `ids` gives them) and each piece's character offsets in its text."""
+        if self._slow is not None:
+            encoded = self._slow(
+                texts,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_offsets_mapping=True,
+                verbose=False,
+            )
+            return (
+                [list(row) for row in encoded["input_ids"]],
+                [[tuple(o) for o in row] for row in encoded["offset_mapping"]],
+            )
+        found = self._fast.encode_batch(texts, add_special_tokens=True)
+        return [list(e.ids) for e in found], [list(e.offsets) for e in found]
 
     def count(self, text: str) -> int:
         """Word pieces of text without special tokens."""

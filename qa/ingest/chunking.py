@@ -10,7 +10,7 @@ inside an utterance is collapsed to single spaces, so a new line always means a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from qa.errors import SettingsError
@@ -55,6 +55,28 @@ def speaker_prefix(utterance: Utterance) -> str:
     """The label that opens a speaker's line: "Vladimir Putin: "; "" for narration."""
     name = (utterance.canonical_speaker or utterance.speaker or "").strip().rstrip(":").rstrip()
     return f"{name}: " if name else ""
+
+
+def place_sentences(
+    chunk_texts: Sequence[str], sentences: Iterable[str]
+) -> tuple[list[list[tuple[int, int, str]]], list[str]]:
+    """Where each sentence of a transcript (in order) sits in its chunks' texts, which hold it
+    with its whitespace collapsed: per chunk, (start, end, sentence) of the sentences found
+    wholly inside it; and the sentences found in none (one that straddles two chunks)."""
+    placed: list[list[tuple[int, int, str]]] = [[] for _ in chunk_texts]
+    missing: list[str] = []
+    chunk, cursor = 0, 0
+    for sentence in sentences:
+        needle = " ".join(sentence.split())
+        for candidate in range(chunk, len(chunk_texts)):
+            found = chunk_texts[candidate].find(needle, cursor if candidate == chunk else 0)
+            if found >= 0:
+                placed[candidate].append((found, found + len(needle), sentence))
+                chunk, cursor = candidate, found + len(needle)
+                break
+        else:
+            missing.append(sentence)
+    return placed, missing
 
 
 def chunk_transcript(

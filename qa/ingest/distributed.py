@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.base import span_encoder
+from embeddings.errors import ModelError
 from embeddings.loading import EncoderSpec
 from qa.errors import ClusterError, LibraryError, MissingExtraError, SettingsError
 from qa.ingest.pipeline import (
@@ -130,6 +132,14 @@ class IngestWorker:
     def encode(self, n: int, texts: Sequence[str]) -> tuple[int, np.ndarray]:
         return n, self.encoder.encode(texts)
 
+    def encode_spans(
+        self, n: int, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[int, np.ndarray, list[np.ndarray]]:
+        pooler = span_encoder(self.encoder)
+        if pooler is None:  # the driver checked its own encoder, loaded from the same spec
+            raise ModelError(f"{self.encoder.name} cannot pool the vectors of spans")
+        return (n, *pooler.encode_spans(texts, spans))
+
     def spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         return [answer_spans(text) for text in texts]
 
@@ -180,19 +190,30 @@ class RayWorkers:
             yield oldest()
 
     def encode_parts(self, parts: Sequence[Sequence[str]]) -> Iterator[tuple[int, np.ndarray]]:
-        todo = deque(enumerate(parts))
+        return self._spread(lambda actor, n: actor.encode.remote(n, list(parts[n])), len(parts))
+
+    def encode_span_parts(
+        self, parts: Sequence[Sequence[str]], spans: Sequence[Sequence[Sequence[tuple[int, int]]]]
+    ) -> Iterator[tuple[int, np.ndarray, list[np.ndarray]]]:
+        return self._spread(
+            lambda actor, n: actor.encode_spans.remote(n, list(parts[n]), list(spans[n])),
+            len(parts),
+        )
+
+    def _spread(self, call: Callable[[Any, int], Any], count: int) -> Iterator[Any]:
+        """The results of call(actor, n) for n in range(count), each on the least loaded
+        actor, at most IN_FLIGHT per actor at once, in the order they are done."""
+        todo = deque(range(count))
         running: dict[Any, int] = {}
         limit = IN_FLIGHT * len(self.actors)
         while todo or running:
             while todo and len(running) < limit:
-                n, texts = todo.popleft()
                 i = self._pick()
-                running[self.actors[i].encode.remote(n, list(texts))] = i
+                running[call(self.actors[i], todo.popleft())] = i
             ready, _ = self._ray.wait(list(running), num_returns=1)
             for ref in ready:
                 self._load[running.pop(ref)] -= 1
-                done: tuple[int, np.ndarray] = self._ray.get(ref)
-                yield done
+                yield self._ray.get(ref)
 
     def sentence_spans(self, texts: Sequence[Sequence[str]]) -> list[list[list[tuple[int, int]]]]:
         calls = []

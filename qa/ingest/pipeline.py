@@ -36,10 +36,10 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.base import content_hash
+from embeddings.base import content_hash, in_chunk_name, span_encoder
 from embeddings.index import VectorIndex
 from qa.errors import TranscriptFormatError, TranscriptQAError
-from qa.ingest.chunking import ChunkerSettings, chunk_transcript
+from qa.ingest.chunking import ChunkerSettings, chunk_transcript, place_sentences
 from qa.ingest.parsers import (
     EXTENSIONS,
     PARSER_VERSION,
@@ -187,6 +187,13 @@ class Workers(Protocol):
         """(position of the part, its vectors) for each part, in the order they are done."""
         ...
 
+    def encode_span_parts(
+        self, parts: Sequence[Sequence[str]], spans: Sequence[Sequence[Sequence[tuple[int, int]]]]
+    ) -> Iterator[tuple[int, np.ndarray, list[np.ndarray]]]:
+        """encode_parts, with the vectors of each text's spans as SpanEncoder.encode_spans
+        gives them (spans[n][i]: those of text i of part n)."""
+        ...
+
     def sentence_spans(self, texts: Sequence[Sequence[str]]) -> list[list[list[tuple[int, int]]]]:
         """answer_spans of each text of each list (a transcript's utterances), in order."""
         ...
@@ -291,12 +298,12 @@ def ingest(
         for done, result in enumerate(results, 1):
             report.files.append(result)
             if len(pending) >= FILES_PER_COMMIT:
-                _commit(library, chunker, pending, report, progress, workers)
+                _commit(library, chunker, pending, report, progress, workers, sentences)
                 pending.clear()  # in place: the results being prepared append to this list
             if progress:
                 progress("parse", done, len(files))
         if pending:
-            _commit(library, chunker, pending, report, progress, workers)
+            _commit(library, chunker, pending, report, progress, workers, sentences)
     report.searchable_seconds = time.perf_counter() - started
     if sentences:
         report.sentences_embedded += complete_sentences(library, progress, workers=workers)
@@ -312,7 +319,9 @@ def reindex(library: Library, progress: Progress | None = None) -> int:
         ids = library.transcript_ids()
         digests = library.content_hashes()
         items = [(library.transcript(tid), digests[tid]) for tid in ids]
-        counts, _ = _store(library, chunker, items, library.new_index(), ids, progress)
+        counts, _, _ = _store(
+            library, chunker, items, library.new_index(), ids, progress, pool_sentences=True
+        )
     complete_sentences(library, progress)
     return sum(counts)
 
@@ -366,14 +375,7 @@ def complete_sentences(
                     spans = split.result()
                     following = next(slices, None)
                     split = start(following) if following else None
-                    texts = {
-                        u.text[a:b]: None
-                        for tid, _, utterances in part
-                        for u in utterances
-                        for a, b in spans[tid][u.index]
-                        if is_quotable(u.text[a:b])
-                    }
-                    encoded += _embed(library, list(texts), None, "sentences", workers)[1]
+                    encoded += _embed_sentences(library, part, spans, workers)
                     for tid, digest, _ in part:
                         library.store_sentences(tid, digest, spans[tid])
                     done += len(part)
@@ -385,6 +387,27 @@ def complete_sentences(
 
 # Sentence spans of each utterance (by index) of each transcript (by id).
 _Spans = dict[str, dict[int, list[tuple[int, int]]]]
+
+
+def _embed_sentences(
+    library: Library,
+    part: Sequence[tuple[str, str, list[Utterance]]],
+    spans: _Spans,
+    workers: Workers | None,
+) -> int:
+    """Put the vectors of the quotable sentences of a slice of transcripts in the cache:
+    pooled from their chunks' word pieces (here or on the workers) when the encoder can, else
+    each sentence encoded alone. Returns how many were made."""
+    if _pools_sentences(library):
+        chunk_texts: list[str] = []
+        placed: list[list[tuple[int, int, str]]] = []
+        for tid, _, utterances in part:
+            stored = library.chunk_texts(tid)
+            chunk_texts += stored
+            placed += _placed(stored, utterances, spans[tid])
+        return _embed(library, chunk_texts, None, "sentences", workers, placed)[2]
+    distinct = {s: None for tid, _, utterances in part for s in _quotable(utterances, spans[tid])}
+    return _embed(library, list(distinct), None, "sentences", workers)[1]
 
 
 def _split(part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | None) -> _Spans:
@@ -464,7 +487,7 @@ def rename_speakers(
             known = None
             if library.sentence_vectors and len(spans) == len(transcript.utterances):
                 known = {transcript_id: {idx: list(s) for idx, s in spans.items()}}
-            counts, encoded = _store(
+            counts, encoded, pooled = _store(
                 library,
                 chunker,
                 [(transcript, digest)],
@@ -475,6 +498,7 @@ def rename_speakers(
                 sentences=known,
             )
             report.chunks, report.embedded = counts[0], encoded
+            report.sentences_embedded += pooled
     report.seconds = time.perf_counter() - started
     return report
 
@@ -579,18 +603,29 @@ def _commit(
     report: IngestReport,
     progress: Progress | None,
     workers: Workers | None = None,
+    sentences: bool = False,
 ) -> None:
-    """Store a batch of new and changed transcripts (see _store)."""
+    """Store a batch of new and changed transcripts (see _store); with `sentences`, their
+    sentence vectors too when the encoder pools them."""
     replaced = [t.id for t, _, r, _ in pending if r.status == "replaced"]
     items = [(t, digest) for t, digest, _, _ in pending]
     made = {t.id: chunks for t, _, _, chunks in pending if chunks is not None}
     index = library.index_copy()
-    counts, encoded = _store(
-        library, chunker, items, index, replaced, progress, chunked=made, workers=workers
+    counts, encoded, pooled = _store(
+        library,
+        chunker,
+        items,
+        index,
+        replaced,
+        progress,
+        chunked=made,
+        workers=workers,
+        pool_sentences=sentences,
     )
     for (_, _, result, _), count in zip(pending, counts, strict=True):
         result.chunks = count
     report.embedded += encoded
+    report.sentences_embedded += pooled
 
 
 def _store(
@@ -604,7 +639,8 @@ def _store(
     sentences: Mapping[str, Mapping[int, Sequence[tuple[int, int]]]] | None = None,
     chunked: Mapping[str, list[Chunk]] | None = None,
     workers: Workers | None = None,
-) -> tuple[list[int], int]:
+    pool_sentences: bool = False,
+) -> tuple[list[int], int, int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
     transaction, delete the transcripts `delete` names, insert these, store `names` (new
     speaker names by transcript id), add their vectors to `index` and publish it. Each
@@ -612,7 +648,9 @@ def _store(
     sentences are left pending (phase two), unless `sentences` gives its spans already (a
     rename: the texts are unchanged, so are their spans and vectors). A transcript `chunked`
     gives chunks of was named and chunked by a worker (parse_file) already; `workers` embed.
-    Returns (chunks per transcript, chunk texts encoded)."""
+    With `pool_sentences` and no workers, an encoder that pools spans gives the sentence
+    vectors as it embeds the chunks, and no sentence is left pending. Returns (chunks per
+    transcript, chunk texts encoded, sentence vectors pooled)."""
     made = chunked or {}
     done = [
         (t, digest, made[t.id])
@@ -621,8 +659,19 @@ def _store(
         for t, digest in items
     ]
     texts = [c.text for _, _, chunks in done for c in chunks]
-    vectors, encoded = _embed(library, texts, progress, workers=workers)
     known = sentences or {}
+    placed = None
+    if pool_sentences and sentences is None and workers is None and _pools_sentences(library):
+        # The sentences are split now, and their vectors pooled as the chunks are embedded:
+        # a second encode of every sentence in phase two would cost about as much again.
+        # (Ray workers split them in phase two, in parallel, and pool them from the chunks.)
+        known = {t.id: {u.index: answer_spans(u.text) for u in t.utterances} for t, _, _ in done}
+        placed = [
+            row
+            for t, _, chunks in done
+            for row in _placed([c.text for c in chunks], t.utterances, known[t.id])
+        ]
+    vectors, encoded, pooled = _embed(library, texts, progress, workers=workers, sentences=placed)
     prepared = [
         PreparedTranscript(
             transcript=t,
@@ -634,7 +683,7 @@ def _store(
         for t, digest, chunks in done
     ]
     library.write(prepared, vectors, index, delete, speaker_names=names)
-    return [len(chunks) for _, _, chunks in done], encoded
+    return [len(chunks) for _, _, chunks in done], encoded, pooled
 
 
 def _named_chunks(
@@ -653,37 +702,79 @@ def _named_chunks(
     return named, digest, chunk_transcript(named, chunker, library.encoder.count_tokens)
 
 
+# Per text, the sentences whose vectors are pooled from its word pieces: (start, end, sentence)
+# with start and end in the text.
+_Placed = Sequence[Sequence[tuple[int, int, str]]]
+
+
 def _embed(
     library: Library,
     texts: Sequence[str],
     progress: Progress | None,
     stage: str = "embed",
     workers: Workers | None = None,
-) -> tuple[np.ndarray, int]:
-    """Vectors for texts, from the cache where possible; (vectors, how many were encoded)."""
+    sentences: _Placed | None = None,
+) -> tuple[np.ndarray, int, int]:
+    """Vectors for texts, from the cache where possible; (vectors, how many texts were encoded,
+    how many sentence vectors were pooled).
+
+    With `sentences` (for an encoder that pools spans), each text's sentences get vectors from
+    the same pass, cached under in_chunk_name(model): a text is encoded again, though cached,
+    when one of its sentences has no vector yet."""
     encoder = library.encoder
     hashes = [content_hash(t, encoder.name) for t in texts]
     cached = library.cache.get(hashes)
+    pooler = span_encoder(encoder) if sentences is not None else None
+    sentence_hashes: list[list[str]] = []
+    have: set[str] = set()
+    if pooler is not None and sentences is not None:
+        name = in_chunk_name(encoder.name)
+        sentence_hashes = [[content_hash(s, name) for _, _, s in row] for row in sentences]
+        have = set(library.cache.get([h for row in sentence_hashes for h in row]))
+    # A sentence said in several chunks (or transcripts) takes its vector from the first: the
+    # library is then the same whatever order the encoder's parts finish in, or a kill left.
+    owner: dict[str, int] = {}
+    for i, row in enumerate(sentence_hashes):
+        for h in row:
+            if h not in have:
+                owner.setdefault(h, i)
+    lacking = set(owner.values())
+    first: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h not in cached or i in lacking:
+            first.setdefault(h, i)
     # Each distinct text once, longest first: every encoder call then gets texts of about one
     # length, so its batches carry almost no padding (characters stand in for word pieces).
-    missing = sorted(
-        {h: i for i, h in enumerate(hashes) if h not in cached}.items(),
-        key=lambda item: -len(texts[item[1]]),
-    )
+    missing = sorted(first.items(), key=lambda item: -len(texts[item[1]]))
     size = EMBED_BATCH if workers is None else workers.part_size
     parts = [missing[start : start + size] for start in range(0, len(missing), size)]
     texts_of = [[texts[i] for _, i in part] for part in parts]
-    done = (
-        ((n, encoder.encode(part)) for n, part in enumerate(texts_of))
-        if workers is None
-        else workers.encode_parts(texts_of)
-    )
-    encoded = 0
-    for n, vectors in done:
+    done: Iterable[tuple[int, np.ndarray, list[np.ndarray] | None]]
+    if pooler is not None and sentences is not None:
+        spans_of = [[[(a, b) for a, b, _ in sentences[i]] for _, i in part] for part in parts]
+        done = (
+            workers.encode_span_parts(texts_of, spans_of)
+            if workers is not None
+            else ((n, *pooler.encode_spans(part, spans_of[n])) for n, part in enumerate(texts_of))
+        )
+    elif workers is None:
+        done = ((n, encoder.encode(part), None) for n, part in enumerate(texts_of))
+    else:
+        done = ((n, vectors, None) for n, vectors in workers.encode_parts(texts_of))
+    encoded = pooled_count = 0
+    for n, vectors, pooled in done:
         part = parts[n]
         encoded += len(part)
+        fresh = [(h, v) for (h, _), v in zip(part, vectors, strict=True)]
+        for (_, i), rows in zip(part, pooled, strict=True) if pooled is not None else ():
+            for h, row in zip(sentence_hashes[i], rows, strict=True):
+                # A sentence with no whole word piece in the text (none of the model's) is
+                # left for an answer to embed.
+                if owner.get(h) == i and row.any():
+                    fresh.append((h, row))
+                    pooled_count += 1
         # Committed at once, outside the library transaction: a kill loses no embedding work.
-        library.cache.put((h, v) for (h, _), v in zip(part, vectors, strict=True))
+        library.cache.put(fresh)
         for (h, _), v in zip(part, vectors, strict=True):
             cached[h] = v
         if progress:
@@ -691,4 +782,31 @@ def _embed(
     matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for i, h in enumerate(hashes):
         matrix[i] = cached[h]
-    return matrix, encoded
+    return matrix, encoded, pooled_count
+
+
+def _pools_sentences(library: Library) -> bool:
+    """Whether the library's sentence vectors are pooled from the chunks' word pieces."""
+    return library.sentence_vectors and span_encoder(library.encoder) is not None
+
+
+def _quotable(
+    utterances: Sequence[Utterance], spans: Mapping[int, Sequence[tuple[int, int]]]
+) -> list[str]:
+    """The quotable sentences of the utterances, in order, given their spans."""
+    return [
+        u.text[a:b]
+        for u in utterances
+        for a, b in spans.get(u.index, ())
+        if is_quotable(u.text[a:b])
+    ]
+
+
+def _placed(
+    chunk_texts: Sequence[str],
+    utterances: Sequence[Utterance],
+    spans: Mapping[int, Sequence[tuple[int, int]]],
+) -> list[list[tuple[int, int, str]]]:
+    """The quotable sentences of a transcript placed in its chunks' texts (see _Placed); one
+    that straddles two chunks is in neither, and an answer embeds it when it needs it."""
+    return place_sentences(chunk_texts, _quotable(utterances, spans))[0]

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.base import Encoder, content_hash
+from embeddings.base import Encoder, content_hash, in_chunk_name
 from qa.store.schema import SQL_IN_BATCH
 
 
@@ -46,10 +46,21 @@ class EmbeddingCache:
                 [(h, v.astype(np.float32).tobytes()) for h, v in vectors],
             )
 
-    def vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors of those texts the cache holds for this library's model, by text."""
-        hashes = {content_hash(t, self.model_name): t for t in texts}
+    def vectors(self, texts: Sequence[str], model_name: str | None = None) -> dict[str, np.ndarray]:
+        """Vectors of those texts the cache holds for this library's model (or the name
+        given), by text."""
+        hashes = {content_hash(t, model_name or self.model_name): t for t in texts}
         return {hashes[h]: v for h, v in self.get(list(hashes)).items()}
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors of those sentences the cache holds, by text: the one pooled in its chunk
+        (embeddings.base.SpanEncoder) first, else the one encoded alone (an ingest with Ray
+        workers, or a library ingested before pooling)."""
+        found = self.vectors(texts, in_chunk_name(self.model_name))
+        rest = [t for t in dict.fromkeys(texts) if t not in found]
+        if rest:
+            found.update(self.vectors(rest))
+        return found
 
 
 class _CachedEncoding(Protocol):
@@ -61,7 +72,8 @@ class _CachedEncoding(Protocol):
 
 class StoredFirstEncoder:
     """The library's encoder, answering from the vectors stored at ingest where it can (the
-    quotable sentences; see Library.sentence_vectors) and from the model for the rest."""
+    quotable sentences; see Library.sentence_vectors and EmbeddingCache.sentence_vectors) and
+    from the model for the rest."""
 
     def __init__(self, library: _CachedEncoding) -> None:
         self.library = library
@@ -71,7 +83,7 @@ class StoredFirstEncoder:
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
-        found = self.library.cache.vectors(texts)
+        found = self.library.cache.sentence_vectors(texts)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             encoded = self.library.encoder.encode(missing, show_progress=show_progress)

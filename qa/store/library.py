@@ -605,6 +605,15 @@ class Library:
             db.execute("COMMIT")
         return not gone
 
+    def chunk_texts(self, transcript_id: str) -> list[str]:
+        """The texts of a transcript's chunks, in order."""
+        return [
+            str(r[0])
+            for r in self._db.execute(
+                "SELECT text FROM chunks WHERE transcript_id=? ORDER BY ordinal", (transcript_id,)
+            )
+        ]
+
     def transcript_chunk_count(self, transcript_id: str) -> int:
         return int(
             self._db.execute(

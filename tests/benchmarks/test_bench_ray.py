@@ -30,6 +30,14 @@ class _Nudged(HashEncoder):
         vectors[:, 0] += self.by
         return vectors
 
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        vectors, pooled = super().encode_spans(texts, spans)
+        for rows in pooled:
+            rows[:, 0] += self.by
+        return vectors, pooled
+
 
 def _pages(tmp_path: Path) -> list[Path]:
     kremlin = require_shared("kremlin", "html")

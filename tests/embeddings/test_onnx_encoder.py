@@ -20,10 +20,12 @@ from embeddings.onnx import (
     OnnxEncoder,
     WordPieces,
     cache_key,
+    piece_ranges,
     supports_onnx,
 )
 from qa.ingest.chunking import ChunkerSettings, chunk_transcript
 from qa.ingest.parsers import read_transcript_file
+from qa.sentences import sentence_spans
 from tests.conftest import sample_paths
 
 pytestmark = pytest.mark.slow
@@ -323,3 +325,45 @@ def test_load_encoder_names(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(local, OnnxEncoder)
     assert local.name == str(path.resolve()) + INT8_RECIPE.suffix
     assert local.export_seconds is None  # keyed by the folder, not by the name given to it
+
+
+def test_piece_ranges_keep_the_word_pieces_wholly_inside_each_span() -> None:
+    # [CLS] "the"(0,3) "vacc"(4,8) "##ine"(8,11) "works"(12,17) "."(17,18) [SEP]
+    offsets = [(0, 0), (0, 3), (4, 8), (8, 11), (12, 17), (17, 18), (0, 0)]
+    spans = [(0, 18), (4, 11), (5, 11), (12, 18), (11, 12), (17, 18)]
+    assert piece_ranges(offsets, spans) == [(1, 6), (2, 4), (3, 4), (4, 6), (0, 0), (5, 6)]
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["sequential", "workers"])
+def test_span_vectors_pool_each_sentence_in_the_context_of_its_chunk(
+    onnx_cache: Path, real_texts: list[str], threads: int
+) -> None:
+    name, path = resolve_model(DEFAULT_MODEL)
+    encoder = OnnxEncoder(path, name, cache_dir=onnx_cache, threads=threads, batch_size=2)
+    texts = real_texts[:9]
+    spans = []
+    for text in texts:
+        # Its sentences (past its speaker label), and an empty span.
+        first = text.index(": ") + 2 if ": " in text[:60] else 0
+        spans.append([*[(first + a, first + b) for a, b in sentence_spans(text[first:])], (0, 0)])
+    vectors, pooled = encoder.encode_spans(texts, spans)
+    # The texts' vectors are encode's, bit for bit: one pass gives both.
+    np.testing.assert_array_equal(vectors, encoder.encode(texts))
+    for text_spans, rows in zip(spans, pooled, strict=True):
+        assert rows.shape == (len(text_spans), 384) and not rows[-1].any()
+        np.testing.assert_allclose(np.linalg.norm(rows[:-1], axis=1), 1.0, atol=1e-5)
+    # In context, so not the vector of the sentence alone; yet nearer to it than to most
+    # of the other sentences.
+    in_context = np.vstack([rows[:-1] for rows in pooled])
+    sentences = [text[a:b] for text, s in zip(texts, spans, strict=True) for a, b in s[:-1]]
+    alone = encoder.encode(sentences)
+    similarity = in_context @ alone.T
+    own = np.diag(similarity)
+    assert len(own) > 30 and np.all(own < 0.9999)
+    for i, row in enumerate(similarity):
+        assert own[i] > np.median(np.delete(row, i)), i
+    if threads == 2:
+        assert encoder._bulk is not None  # the workers ran
+        sequential = OnnxEncoder(path, name, cache_dir=onnx_cache, threads=1, batch_size=2)
+        for rows, again in zip(pooled, sequential.encode_spans(texts, spans)[1], strict=True):
+            np.testing.assert_allclose(rows, again, atol=1e-5)

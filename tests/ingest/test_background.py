@@ -33,4 +33,4 @@ def test_worker_stores_pending_sentences_at_start_and_when_woken(tmp_path: Path)
     for tid in library.transcript_ids():
         utterances = library.utterances(tid)
         quotable = [u.text[a:b] for u in utterances for a, b in quotable_sentences(u.text)]
-        assert set(library.cache.vectors(quotable)) == set(quotable), tid
+        assert set(library.cache.sentence_vectors(quotable)) == set(quotable), tid

@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import SettingsError
-from qa.ingest.chunking import ChunkerSettings, chunk_transcript, speaker_prefix
+from qa.ingest.chunking import (
+    ChunkerSettings,
+    chunk_transcript,
+    place_sentences,
+    speaker_prefix,
+)
 from qa.models import Chunk, Transcript, Utterance
 from qa.sentences import split_sentences
 from qa.tokens import count_tokens
@@ -637,3 +642,18 @@ def test_qmsum_meetings_fit_the_encoder(qmsum_dir: Path, wordpieces: Callable[[s
     tight = chunk_transcript(t, ChunkerSettings(200, 128), model_token_count=wordpieces)
     check_chunks(t, tight, 200, wordpieces, 128)
     assert len(tight) > len(chunk_transcript(t, ChunkerSettings(200)))
+
+
+def test_place_sentences_finds_each_sentence_in_the_chunk_that_holds_it() -> None:
+    t = transcript(SEED, "nazarbayev-2021-06-30")
+    chunks = [c.text for c in chunk_transcript(t, ChunkerSettings(budget_tokens=60))]
+    sentences = [s for u in t.utterances for s in split_sentences(u.text)]
+    placed, missing = place_sentences(chunks, sentences)
+    assert missing == [] and len(chunks) > 3
+    assert [s for row in placed for _, _, s in row] == sentences
+    for text, row in zip(chunks, placed, strict=True):
+        assert all(text[a:b] == " ".join(s.split()) for a, b, s in row)
+    # One no chunk holds is reported, and those after it are still found, each in its place.
+    lost = "A sentence this transcript never says."
+    placed, missing = place_sentences(chunks, [sentences[0], lost, *sentences[1:]])
+    assert missing == [lost] and [s for row in placed for _, _, s in row] == sentences

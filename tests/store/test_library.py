@@ -110,10 +110,10 @@ def test_changed_file_replaces_its_chunks_and_vectors(tmp_path: Path, sample_cop
     encoded = encoder.texts_encoded
     report = ingest(library, [sample_copy])
     assert [f.status for f in report.files].count("replaced") == 1
-    # Only the chunk and the sentence whose text changed are embedded again; the rest come
-    # from the cache.
+    # Only the chunk whose text changed is embedded again, and the one sentence that changed
+    # is pooled from it; the rest come from the cache.
     assert (report.embedded, report.sentences_embedded) == (1, 1)
-    assert encoder.texts_encoded - encoded == 2
+    assert encoder.texts_encoded - encoded == 1
     after = set(library.index().ids().tolist())
     assert before != after and library.check() == []
     assert "luck" in " ".join(u.text for u in library.transcript(SEED_ID).utterances)
@@ -126,18 +126,24 @@ def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_c
     seed = library.transcript(SEED_ID)
     sentences = [u.text[a:b] for u in seed.utterances for a, b in quotable_sentences(u.text)]
     assert report.sentences_embedded >= len(set(sentences)) > 20
-    assert encoder.texts_encoded == report.embedded + report.sentences_embedded
-    stored = library.cache.vectors([*sentences, "A sentence no transcript says."])
+    # Their vectors come from the pass that embeds the chunks: no text is encoded twice.
+    assert encoder.texts_encoded == report.embedded == library.chunk_count()
+    stored = library.cache.sentence_vectors([*sentences, "A sentence no transcript says."])
     assert set(stored) == set(sentences)
-    np.testing.assert_allclose(stored[sentences[0]], encoder.encode(sentences[:1])[0], atol=1e-6)
+    assert library.cache.vectors(sentences) == {}  # none encoded alone
+    # Each is the one its chunk gives it, in context, not the vector of the sentence alone.
+    chunk = next(t for t in library.chunk_texts(SEED_ID) if sentences[0] in t)
+    start = chunk.index(sentences[0])
+    pooled = encoder.encode_spans([chunk], [[(start, start + len(sentences[0]))]])[1][0][0]
+    np.testing.assert_allclose(stored[sentences[0]], pooled, atol=1e-6)
+    assert float(stored[sentences[0]] @ encoder.encode(sentences[:1])[0]) < 0.9999
     # The answerer's encoder reads them instead of calling the model, and embeds only the rest.
     first = encoder.texts_encoded
     answering = StoredFirstEncoder(library)
     vectors = answering.encode([sentences[3], "Something new.", sentences[3]])
     assert encoder.texts_encoded == first + 1
-    np.testing.assert_allclose(
-        vectors, encoder.encode([sentences[3], "Something new.", sentences[3]]), atol=1e-6
-    )
+    np.testing.assert_allclose(vectors[[0, 2]], [stored[sentences[3]]] * 2, atol=1e-6)
+    np.testing.assert_allclose(vectors[1], encoder.encode(["Something new."])[0], atol=1e-6)
     assert ingest(library, [sample_copy]).sentences_embedded == 0
     # The sentence spans are stored too, so answers need not split sentences again.
     stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
@@ -153,7 +159,7 @@ def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -
     assert report.sentences_embedded == 0
     assert encoder.texts_encoded == report.embedded == library.chunk_count()
     seed = library.transcript(SEED_ID)
-    assert library.cache.vectors([u.text for u in seed.utterances]) == {}
+    assert library.cache.sentence_vectors([u.text for u in seed.utterances]) == {}
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
 
@@ -168,7 +174,7 @@ def test_searchable_before_its_sentence_vectors(tmp_path: Path, sample_copy: Pat
     assert library.check() == [] and len(library.transcript_ids()) == 4
     seed = library.transcript(SEED_ID)
     sentences = [u.text[a:b] for u in seed.utterances for a, b in quotable_sentences(u.text)]
-    assert library.cache.vectors(sentences) == {}
+    assert library.cache.sentence_vectors(sentences) == {}
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
     before = encoder.texts_encoded
     StoredFirstEncoder(library).encode(sentences[:3])
@@ -193,7 +199,7 @@ def test_searchable_before_its_sentence_vectors(tmp_path: Path, sample_copy: Pat
 
     encoded = complete_sentences(library)
     assert encoded >= len(set(sentences)) and library.pending_sentences() == []
-    assert set(library.cache.vectors(sentences)) == set(sentences)
+    assert set(library.cache.sentence_vectors(sentences)) == set(sentences)
     stored_spans = library.sentence_spans(SEED_ID, 0, len(seed.utterances))
     assert stored_spans == {u.index: answer_spans(u.text) for u in seed.utterances}
     replaced = library.transcript("62966")
@@ -416,7 +422,7 @@ def _assert_sentences_whole(folder: Path, reference: _Spans | None, what: str) -
                 for a, b in pairs
                 if is_quotable(texts[i][a:b])
             ]
-            assert set(library.cache.vectors(quotable)) == set(quotable), (what, tid)
+            assert set(library.cache.sentence_vectors(quotable)) == set(quotable), (what, tid)
             stored[tid] = spans
         return stored
     finally:
