@@ -1,22 +1,28 @@
 """Ingest and reindex: files -> transcripts -> chunks -> vectors -> the library's write.
 
-`ingest` runs in two phases. Phase one makes the files searchable: it lists the files under the
-paths, reads and parses each (a bad file is reported with its name and why, and the rest of the
-batch still lands), skips a transcript whose content hash is unchanged, and every
-FILES_PER_COMMIT files chunks and embeds the new and changed transcripts and hands them to
-Library.write, one transaction per batch, which also lists them as pending sentences. Phase two
-(`complete_sentences`, run by the same ingest after phase one, or by `tqa serve` in the
-background) splits each pending transcript's utterances into sentences, puts the quotable ones'
-vectors in the embedding cache and stores the spans, one transcript at a time; until then the
-answerer splits and embeds the few sentences it needs itself. `reindex` does phase one for every
-stored transcript with the current chunker and model, then phase two.
-`rename_speakers` names a transcript's speakers and writes it again the same way; the names
-users gave are applied to every transcript before it is chunked, so a changed file re-ingested
-keeps them (qa.ingest.speaker_names).
+`ingest` lists the files under the paths, reads and parses each (a bad file is reported with
+its name and why, and the rest of the batch still lands), skips a transcript whose content hash
+is unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and changed transcripts
+and hands them to Library.write, one transaction per batch. The answerer also needs a vector
+for each quotable sentence: when the encoder can (embeddings.base.SpanEncoder), the pass that
+embeds a chunk also gives each of its sentences the mean of its word pieces there, so the
+transcripts land with their sentence spans and vectors at once; the sentences are split on a
+thread of their own (_SplitAhead) while the encoder embeds the files before them.
+
+Otherwise (`sentences=False`, which the UI's uploads use to be searchable sooner, an encoder
+that cannot pool, or Ray workers) Library.write lists the transcripts as pending sentences,
+and phase two (`complete_sentences`, run by the same ingest after phase one, or by `tqa serve`
+in the background) splits each pending transcript's utterances into sentences, puts the
+quotable ones' vectors in the embedding cache (pooled from its chunks embedded again, or each
+encoded alone) and stores the spans, one transcript at a time; until then the answerer splits
+and embeds the few sentences it needs itself. `reindex` re-chunks and re-embeds every stored
+transcript with the current chunker and model. `rename_speakers` names a transcript's speakers
+and writes it again the same way; the names users gave are applied to every transcript before
+it is chunked, so a changed file re-ingested keeps them (qa.ingest.speaker_names).
 
 With `workers` (qa.ingest.distributed: Ray actors) the parsing, chunking, sentence splitting
 and embedding run in other processes, and this one still reads the files, keeps the embedding
-cache and makes every commit: the same code path, the same transactions in the same order.
+cache and makes every commit: the same library, in the same transactions in the same order.
 
 Embedding goes through the library's embedding cache, committed every EMBED_BATCH texts and
 apart from the library transaction: a kill loses at most one batch of files (whose vectors the
@@ -114,7 +120,9 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     skipped_files: list[SkippedFile] = field(default_factory=list)  # not transcripts
     embedded: int = 0  # chunk texts sent to the encoder (cache misses)
-    sentences_embedded: int = 0  # quotable sentences sent to the encoder, for the answerer
+    # Quotable sentences given a vector for the answerer (pooled from their chunks, or each
+    # encoded alone).
+    sentences_embedded: int = 0
     seconds: float = 0.0
     # Phase one's end: from here every file of the run was searchable and answerable.
     searchable_seconds: float = 0.0
