@@ -33,7 +33,6 @@ the transcripts it had not finished pending, for the next ingest or `tqa serve` 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -304,101 +303,21 @@ def ingest(
             )
         else:
             results = _prepare_on(workers, library, files, format, chunker, pending)
-        # With the sentence vectors pooled as the chunks are embedded (`sentences`, no
-        # workers), the sentences are split on a thread of their own, ahead of the commits.
-        ahead = None
-        if sentences and workers is None and _pools_sentences(library):
-            ahead = _SplitAhead(library, files, format, 2 * FILES_PER_COMMIT)
-        try:
-            for done, result in enumerate(results, 1):
-                report.files.append(result)
-                if ahead is not None:
-                    ahead.prepared(result)
-                if len(pending) >= FILES_PER_COMMIT:
-                    _commit(library, chunker, pending, report, progress, workers, sentences, ahead)
-                    pending.clear()  # in place: the results being prepared append to this list
-                if progress:
-                    progress("parse", done, len(files))
-            if pending:
-                _commit(library, chunker, pending, report, progress, workers, sentences, ahead)
-        finally:
-            if ahead is not None:
-                ahead.close()
+        for done, result in enumerate(results, 1):
+            report.files.append(result)
+            if len(pending) >= FILES_PER_COMMIT:
+                _commit(library, chunker, pending, report, progress, workers, sentences)
+                pending.clear()  # in place: the results being prepared append to this list
+            if progress:
+                progress("parse", done, len(files))
+        if pending:
+            _commit(library, chunker, pending, report, progress, workers, sentences)
     report.searchable_seconds = time.perf_counter() - started
     if sentences:
         report.sentences_embedded += complete_sentences(library, progress, workers=workers)
     report.sentences_pending = len(library.pending_sentences())
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _SplitAhead:
-    """Splits the sentences of an ingest's files on a thread of its own, running ahead of the
-    files this thread prepares by at most `ahead` files: they are ready when a commit pools
-    their vectors, the split (pysbd, pure Python) having run while the encoder, which
-    releases the GIL, embedded the files before them. It parses each file again (cheap next
-    to the split) and skips those unchanged since the run began."""
-
-    def __init__(
-        self, library: Library, files: Sequence[Path], format: str | None, ahead: int
-    ) -> None:
-        self._spans: dict[str, Future[dict[int, list[tuple[int, int]]] | None]] = {
-            str(path): Future() for path in files
-        }
-        self._stored = library.content_hashes()
-        self._max_bytes = library.max_file_bytes
-        self._format = format
-        self._permits = threading.Semaphore(ahead)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(list(files),), name="sentence-split-ahead", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, files: list[Path]) -> None:
-        for path in files:
-            self._permits.acquire()
-            if self._stop.is_set():
-                return
-            future = self._spans.get(str(path))
-            if future is None:
-                continue  # prepared already, and not queued for a commit
-            try:
-                read = _read_job(path, self._format, self._max_bytes)
-                transcript = transcript_from_bytes(read.data, path, format=self._format)
-                changed = self._stored.get(transcript.id) != read.digest
-                future.set_result(
-                    {u.index: answer_spans(u.text) for u in transcript.utterances}
-                    if changed
-                    else None
-                )
-            # Whatever went wrong, this thread's prepare meets it too and reports it, or
-            # splits the file itself: a failure here must never leave a commit waiting.
-            except Exception:
-                future.set_result(None)
-
-    def prepared(self, result: FileResult) -> None:
-        """This thread has prepared a file: one more may be split ahead, and a file that is
-        not to be stored (unchanged or failed) is forgotten."""
-        if result.status not in ("added", "replaced"):
-            self._spans.pop(result.path, None)
-        self._permits.release()
-
-    def spans(self, path: str, transcript: Transcript) -> dict[int, list[tuple[int, int]]]:
-        """The sentence spans of each utterance of the transcript read from path."""
-        # Left in place until done: the thread skips the files no longer listed.
-        future = self._spans.get(path)
-        found = future.result() if future is not None else None
-        self._spans.pop(path, None)
-        if found is None or set(found) != {u.index for u in transcript.utterances}:
-            # (Another file of the batch had this id, or the file changed on disk meanwhile.)
-            found = {u.index: answer_spans(u.text) for u in transcript.utterances}
-        return found
-
-    def close(self) -> None:
-        self._stop.set()
-        self._permits.release()
-        self._thread.join()
 
 
 def reindex(library: Library, progress: Progress | None = None) -> int:
@@ -618,20 +537,15 @@ def _prepare(
 def _read(library: Library, path: Path, format: str | None) -> FileJob | FileResult:
     """The file's bytes and content hash, or its failed result saying why it cannot be read."""
     try:
-        return _read_job(path, format, library.max_file_bytes)
+        if not path.is_file():
+            raise TranscriptFormatError(str(path), "no such file")
+        # One bounded read: a file over max_file_bytes is refused before it is read.
+        data = read_file_bytes(path, max_bytes=library.max_file_bytes)
     except TranscriptQAError as exc:
         return FileResult(path=str(path), status="failed", error=str(exc))
     except OSError as exc:
         error = f"{path}: cannot read ({exc.strerror or exc})"
         return FileResult(path=str(path), status="failed", error=error)
-
-
-def _read_job(path: Path, format: str | None, max_bytes: int | None) -> FileJob:
-    """The file's bytes and content hash (TranscriptQAError or OSError when it cannot be read)."""
-    if not path.is_file():
-        raise TranscriptFormatError(str(path), "no such file")
-    # One bounded read: a file over max_file_bytes is refused before it is read.
-    data = read_file_bytes(path, max_bytes=max_bytes)
     return FileJob(str(path), data, file_hash(data + f"{format or ''}|{PARSER_VERSION}".encode()))
 
 
@@ -698,12 +612,10 @@ def _commit(
     progress: Progress | None,
     workers: Workers | None = None,
     sentences: bool = False,
-    ahead: _SplitAhead | None = None,
 ) -> None:
     """Store a batch of new and changed transcripts (see _store); with `sentences`, their
-    sentence vectors too when the encoder pools them (split by `ahead` when given)."""
+    sentence vectors too when the encoder pools them."""
     replaced = [t.id for t, _, r, _ in pending if r.status == "replaced"]
-    split = {t.id: ahead.spans(r.path, t) for t, _, r, _ in pending} if ahead else None
     items = [(t, digest) for t, digest, _, _ in pending]
     made = {t.id: chunks for t, _, _, chunks in pending if chunks is not None}
     index = library.index_copy()
@@ -717,7 +629,6 @@ def _commit(
         chunked=made,
         workers=workers,
         pool_sentences=sentences,
-        split=split,
     )
     for (_, _, result, _), count in zip(pending, counts, strict=True):
         result.chunks = count
@@ -737,7 +648,6 @@ def _store(
     chunked: Mapping[str, list[Chunk]] | None = None,
     workers: Workers | None = None,
     pool_sentences: bool = False,
-    split: Mapping[str, Mapping[int, Sequence[tuple[int, int]]]] | None = None,
 ) -> tuple[list[int], int, int]:
     """Chunk and embed transcripts (with their content hashes), then have the library, in one
     transaction, delete the transcripts `delete` names, insert these, store `names` (new
@@ -747,8 +657,7 @@ def _store(
     rename: the texts are unchanged, so are their spans and vectors). A transcript `chunked`
     gives chunks of was named and chunked by a worker (parse_file) already; `workers` embed.
     With `pool_sentences` and no workers, an encoder that pools spans gives the sentence
-    vectors as it embeds the chunks (the sentence spans of `split`, else split here), and no
-    sentence is left pending. Returns (chunks per
+    vectors as it embeds the chunks, and no sentence is left pending. Returns (chunks per
     transcript, chunk texts encoded, sentence vectors pooled)."""
     made = chunked or {}
     done = [
@@ -764,11 +673,7 @@ def _store(
         # The sentences are split now, and their vectors pooled as the chunks are embedded:
         # a second encode of every sentence in phase two would cost about as much again.
         # (Ray workers split them in phase two, in parallel, and pool them from the chunks.)
-        given = split or {}
-        known = {
-            t.id: given.get(t.id) or {u.index: answer_spans(u.text) for u in t.utterances}
-            for t, _, _ in done
-        }
+        known = {t.id: {u.index: answer_spans(u.text) for u in t.utterances} for t, _, _ in done}
         placed = [
             row
             for t, _, chunks in done
