@@ -6,8 +6,8 @@ is unchanged, and every FILES_PER_COMMIT files chunks and embeds the new and cha
 and hands them to Library.write, one transaction per batch. The answerer also needs a vector
 for each quotable sentence: when the encoder can (embeddings.base.SpanEncoder), the pass that
 embeds a chunk also gives each of its sentences the mean of its word pieces there, so the
-transcripts land with their sentence spans and vectors at once; the sentences are split on a
-thread of their own (_SplitAhead) while the encoder embeds the files before them.
+transcripts land with their sentence spans and vectors at once (split just before: a thread
+splitting ahead of the encoder took the CPU the encoder's workers needed, and saved nothing).
 
 Otherwise (`sentences=False`, which the UI's uploads use to be searchable sooner, an encoder
 that cannot pool, or Ray workers) Library.write lists the transcripts as pending sentences,
