@@ -10,10 +10,11 @@ and `workers`, the batches shared out among as many threads each running a singl
 session (what OnnxEncoder.encode does with more than one batch). The better one is the ceiling;
 word pieces per CPU second of this process are reported too (a busy machine lowers the wall
 rates of both modes, less the work a CPU second does).
-Ingest: the chunks of the first --pages kremlin.ru pages sent through `Encoder.encode` in the
-order and slices the ingest uses (qa.ingest.pipeline._embed: longest first, EMBED_BATCH texts a
-call), word pieces (with [CLS]/[SEP]) per second of encoder time, with the encoder's bulk
-workers and without them (`ingest_intra_op_wp_per_s`: each call's batches in turn, as before).
+Ingest: the chunks of the first --pages kremlin.ru pages sent through `encode_spans` (with their
+quotable sentences, whose vectors it pools, as the ingest's calls do) in the order and slices
+the ingest uses (qa.ingest.pipeline._embed: longest first, EMBED_BATCH texts a call), word
+pieces (with [CLS]/[SEP]) per second of encoder time, with the encoder's bulk workers and
+without them (`ingest_intra_op_wp_per_s`: each call's batches in turn, as before).
 All of them alternate within each repeat, so a busy machine slows them alike; the medians and
 their ratios are reported.
 """
@@ -99,14 +100,26 @@ def ceiling_rates(
     return pieces / (time.perf_counter() - started), pieces / (time.process_time() - cpu)
 
 
-def ingest_rate(encoder: Encoder, texts: Sequence[str], pieces: int) -> float:
-    """Word pieces per second of encoder time, texts sent as the ingest sends them."""
+def ingest_rate(
+    encoder: Encoder, texts: Sequence[str], pieces: int, *, pooled: bool = True
+) -> float:
+    """Word pieces per second of encoder time, texts sent as the ingest sends them: with
+    `pooled` and an encoder that pools spans, each call also pools the vectors of its texts'
+    quotable sentences, as the ingest's do."""
+    from embeddings.base import span_encoder
     from qa.ingest.pipeline import EMBED_BATCH
+    from qa.sentences import quotable_sentences
 
     ordered = sorted(dict.fromkeys(texts), key=len, reverse=True)
+    pooler = span_encoder(encoder) if pooled else None
+    spans = [quotable_sentences(t) for t in ordered] if pooler else []
     started = time.perf_counter()
     for start in range(0, len(ordered), EMBED_BATCH):
-        encoder.encode(ordered[start : start + EMBED_BATCH])
+        part = ordered[start : start + EMBED_BATCH]
+        if pooler is None:
+            encoder.encode(part)
+        else:
+            pooler.encode_spans(part, spans[start : start + EMBED_BATCH])
     return pieces / (time.perf_counter() - started)
 
 
@@ -137,7 +150,8 @@ def measure(
     sentences: Sequence[str],
 ) -> dict[str, Any]:
     """Ceiling (per batch size and mode) and ingest rate (with and without the bulk workers)
-    of one model, alternating, medians; and the rate on the sentences phase two embeds."""
+    of one model, alternating, medians; and the rate on the sentences a phase two embeds alone
+    when the encoder cannot pool them."""
     from embeddings.loading import load_encoder
 
     encoder: Any = load_encoder(model)
@@ -163,7 +177,7 @@ def measure(
         ingest.append(ingest_rate(encoder, unique, pieces))
         intra_op_ingest.append(without_workers(encoder, unique, pieces))
         if sentences:
-            by_count.append(ingest_rate(encoder, sentences, sentence_pieces))
+            by_count.append(ingest_rate(encoder, sentences, sentence_pieces, pooled=False))
 
     def median(key: tuple[str, int]) -> float:
         return statistics.median(walls[key])
