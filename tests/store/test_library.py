@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.base import HashEncoder
+from embeddings.base import HashEncoder, content_hash, in_chunk_name
 from qa.errors import LibraryError, LibraryLockedError
 from qa.ingest import pipeline
 from qa.ingest.pipeline import complete_sentences, ingest, reindex
@@ -152,6 +152,28 @@ def test_quotable_sentences_are_embedded_once_at_ingest(tmp_path: Path, sample_c
     assert library.sentence_spans(SEED_ID, 0, len(seed.utterances)) == {}
 
 
+def test_a_sentence_pooled_in_its_chunk_comes_before_one_embedded_alone(tmp_path: Path) -> None:
+    """A library ingested before pooling keeps its sentence vectors (each embedded alone) and
+    the answerer still reads them; where both kinds exist, the pooled one is served."""
+    encoder = HashEncoder(64)
+    library = Library(tmp_path / "lib", encoder)
+    both, alone_only = "We have vaccinated many people.", "The vaccine is Sputnik V."
+    alone = encoder.encode([both, alone_only])
+    pooled = encoder.encode_spans(["Putin: " + both], [[(7, 7 + len(both))]])[1][0]
+    library.cache.put(
+        [
+            (content_hash(both, encoder.name), alone[0]),
+            (content_hash(alone_only, encoder.name), alone[1]),
+            (content_hash(both, in_chunk_name(encoder.name)), pooled[0]),
+        ]
+    )
+    found = library.cache.sentence_vectors([both, alone_only, "Not stored."])
+    assert set(found) == {both, alone_only}
+    np.testing.assert_array_equal(found[both], pooled[0])
+    np.testing.assert_array_equal(found[alone_only], alone[1])
+    library.close()
+
+
 def test_sentence_vectors_can_be_turned_off(tmp_path: Path, sample_copy: Path) -> None:
     encoder = CountingEncoder()
     library = Library(tmp_path / "lib", encoder, sentence_vectors=False)
@@ -280,7 +302,7 @@ _SCRIPT = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from embeddings.base import HashEncoder
+from embeddings.base import HashEncoder, content_hash, in_chunk_name
 from qa.store.library import Library
 import qa.ingest.pipeline
 from qa.ingest.pipeline import complete_sentences, ingest, reindex
