@@ -148,7 +148,8 @@ _QUANTITY_PHRASE = re.compile(
     r"how\s+(?:big|large|high|long)\s+(?:is|was|were|are|a|an)(?:\s+the)?)\s+(?P<phrase>.*)",
     re.I,
 )
-_QUANTITY_PHRASE_END = frozenset(
+# The phrase naming a quantity ends where the one after "how many" does, and at these too.
+_QUANTITY_PHRASE_END = _PHRASE_END | frozenset(
     ["with", "by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
 )
 _POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
@@ -410,7 +411,7 @@ def asked_quantity(question: str) -> str | None:
 
 
 def _in_phrase(word: str) -> bool:
-    return word.lower() not in _PHRASE_END and word.lower() not in _QUANTITY_PHRASE_END
+    return word.lower() not in _QUANTITY_PHRASE_END
 
 
 def asks_count(question: str) -> bool:

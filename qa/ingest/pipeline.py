@@ -421,14 +421,17 @@ def _embed_sentences(
 def _split(part: Sequence[tuple[str, str, list[Utterance]]], workers: Workers | None) -> _Spans:
     """The sentence spans of each utterance of each transcript of a slice, by transcript id."""
     if workers is None:
-        return {
-            tid: {u.index: answer_spans(u.text) for u in utterances} for tid, _, utterances in part
-        }
+        return {tid: _utterance_spans(utterances) for tid, _, utterances in part}
     found = workers.sentence_spans([[u.text for u in utterances] for _, _, utterances in part])
     return {
         tid: {u.index: spans for u, spans in zip(utterances, per_utterance, strict=True)}
         for (tid, _, utterances), per_utterance in zip(part, found, strict=True)
     }
+
+
+def _utterance_spans(utterances: Sequence[Utterance]) -> dict[int, list[tuple[int, int]]]:
+    """The sentence spans (answer_spans) of each utterance, by its index."""
+    return {u.index: answer_spans(u.text) for u in utterances}
 
 
 def _sentence_slices(
@@ -673,7 +676,7 @@ def _store(
         # The sentences are split now, and their vectors pooled as the chunks are embedded:
         # a second encode of every sentence in phase two would cost about as much again.
         # (Ray workers split them in phase two, in parallel, and pool them from the chunks.)
-        known = {t.id: {u.index: answer_spans(u.text) for u in t.utterances} for t, _, _ in done}
+        known = {t.id: _utterance_spans(t.utterances) for t, _, _ in done}
         placed = [
             row
             for t, _, chunks in done
@@ -738,7 +741,7 @@ def _embed(
     if pooler is not None and sentences is not None:
         name = in_chunk_name(encoder.name)
         sentence_hashes = [[content_hash(s, name) for _, _, s in row] for row in sentences]
-        have = set(library.cache.get([h for row in sentence_hashes for h in row]))
+        have = library.cache.present([h for row in sentence_hashes for h in row])
     # A sentence said in several chunks (or transcripts) takes its vector from the first: the
     # library is then the same whatever order the encoder's parts finish in, or a kill left.
     owner: dict[str, int] = {}

@@ -8,8 +8,8 @@ once (a chunk, or a quotable sentence at ingest) is never sent to the model agai
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,16 +26,23 @@ class EmbeddingCache:
 
     def get(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """The cached vectors among those hashes (absent ones are left out)."""
-        found: dict[str, np.ndarray] = {}
+        return {
+            h: np.frombuffer(blob, dtype=np.float32)
+            for h, blob in self._select("hash, vector", hashes)
+        }
+
+    def present(self, hashes: Sequence[str]) -> set[str]:
+        """Those of the hashes the cache holds (their vectors are not read)."""
+        return {row[0] for row in self._select("hash", hashes)}
+
+    def _select(self, columns: str, hashes: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         unique = list(dict.fromkeys(hashes))
         for start in range(0, len(unique), SQL_IN_BATCH):
             batch = unique[start : start + SQL_IN_BATCH]
             marks = ",".join("?" * len(batch))
-            for h, blob in self._db.execute(
-                f"SELECT hash, vector FROM embedding_cache WHERE hash IN ({marks})", batch
-            ):
-                found[h] = np.frombuffer(blob, dtype=np.float32)
-        return found
+            yield from self._db.execute(
+                f"SELECT {columns} FROM embedding_cache WHERE hash IN ({marks})", batch
+            )
 
     def put(self, vectors: Iterable[tuple[str, np.ndarray]]) -> None:
         """Store (hash, vector) pairs and commit at once. Called outside the library's write
