@@ -27,6 +27,7 @@ HELDOUT3 = SUITES / "heldout3.jsonl"
 HELDOUT4 = SUITES / "heldout4.jsonl"
 HELDOUT5 = SUITES / "heldout5.jsonl"
 HELDOUT6 = SUITES / "heldout6.jsonl"
+HELDOUT7 = SUITES / "heldout7.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -53,7 +54,7 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 to heldout6 were each written later, on transcripts no
+    """The held-out suites (heldout2 to heldout7 were each written later, on transcripts no
     suite had)."""
     return (
         load_suite(HELDOUT)
@@ -62,6 +63,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT4)
         + load_suite(HELDOUT5)
         + load_suite(HELDOUT6)
+        + load_suite(HELDOUT7)
     )
 
 
@@ -125,14 +127,15 @@ def test_no_transcript_is_in_both_splits(
         (HELDOUT4, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3)),
         (HELDOUT5, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4)),
         (HELDOUT6, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5)),
+        (HELDOUT7, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)),
     ],
-    ids=["heldout3", "heldout4", "heldout5", "heldout6"],
+    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7"],
 )
 def test_later_heldout_is_fresh_and_sized_like_heldout2(
     suite: Path, earlier: tuple[Path, ...]
 ) -> None:
     """heldout3 was written after heldout and heldout2 had both been run, heldout4 after
-    heldout3 had been run too, heldout5 after heldout4, heldout6 after heldout5: none of a
+    heldout3 had been run too, heldout5 after heldout4, heldout6 after heldout5, heldout7 after heldout6: none of a
     later suite's transcripts may be in an earlier suite, or it is no longer unseen."""
     later = load_suite(suite)
     in_later = set().union(*(transcripts_of(q) for q in later))
