@@ -17,12 +17,16 @@ Examples are candidate sentences with the features the answerer computes
   on these questions (best abstention F1 plus share of answerable questions answered), else
   --threshold is kept.
 
+With --dev, a QuestionAdapter (qa.answer.scorer) is learned from the suite questions' gold
+sentences as well, and shipped in the same file; the regression learns from its feature
+(answer_dense) cross-fitted by transcript, as a new transcript would show it.
+
 With --folds K the suite questions are also cross-validated, grouped by transcript (a
 question's group is its id's tag, e.g. "msft" of "msft-capex", so one transcript's questions
 never sit on both sides): the top-1 gold rate and the abstention figures out of fold are
 printed, the honest estimate for transcripts nobody here wrote.
 
-Deterministic: meetings in name order, no sampling, Newton's method from zeros.
+Deterministic: meetings in name order, no sampling, Newton's method and Adam from zeros.
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embeddings.models import BUNDLED_MODEL
 from eval.metrics import normalize, normalize_answer
 from eval.suite import SuiteQuestion, load_suite
 from qa.answer.answer_types import answer_type, sentence_types
@@ -49,31 +54,57 @@ from qa.answer.extractive import (
     occasion_prior,
     prune_candidates,
 )
-from qa.answer.scorer import FEATURES
+from qa.answer.scorer import FEATURES, QuestionAdapter
 from qa.models import Passage, Utterance
 from qa.sentences import sentence_spans
 from qa.text import plain_words, stem, topic_terms
 
 Embed = Callable[[list[str]], np.ndarray]
 
+ANSWER_DENSE = FEATURES.index("answer_dense")
 WINDOW_WORDS = 150  # about a 200-token chunk of QMSum's spaced-out tokens
 WINDOWS = 8  # the retrieved passages of a question (top_k)
 L2 = 1.0
 DEV_WEIGHT = 3.0  # a dev example counts this many QMSum ones: the kinds of question we answer
+# The QuestionAdapter: squared-norm penalty, rank kept, Adam steps and rate, and the softmax
+# temperature over a question's candidates (cosines differ by hundredths; x20 makes them count).
+# Chosen by grouped cross-validation over the suites: 0.01 and 0.03 gave the same top-1, rank 8
+# to 384 the same; QMSum's queries (summaries of a meeting's discussion) did not transfer to
+# the suites' questions (top-1 0.392 -> 0.395), so it learns from the suites alone.
+ADAPTER_L2 = 0.03
+ADAPTER_RANK = 16
+ADAPTER_STEPS = 100
+ADAPTER_RATE = 0.003
+ADAPTER_TEMPERATURE = 20.0
+# Folds of the cross-fitting that gives the logistic regression out-of-fold answer_dense values.
+CROSSFIT_FOLDS = 4
+
+
+# (question vector, its candidates' sentence vectors): what the QuestionAdapter maps and reads.
+Vectors = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
 class Examples:
-    """Feature rows, labels, weights, and per question the rows it owns (for the threshold)."""
+    """Feature rows, labels and weights; per question added, its vectors (for answer_dense)."""
 
     rows: list[list[float]]
     labels: list[int]
     weights: list[float]
+    vectors: list[Vectors] = field(default_factory=list)
 
-    def add(self, rows: Sequence[Sequence[float]], labels: Sequence[int], weight: float) -> None:
+    def add(
+        self,
+        rows: Sequence[Sequence[float]],
+        labels: Sequence[int],
+        weight: float,
+        vectors: Vectors | None = None,
+    ) -> None:
         self.rows.extend(list(r) for r in rows)
         self.labels.extend(labels)
         self.weights.extend([weight] * len(labels))
+        if vectors is not None:
+            self.vectors.append(vectors)
 
 
 # --- the model -----------------------------------------------------------------------------
@@ -217,13 +248,21 @@ def qmsum_examples(
             pool = _pool(text, ranked_passages(path.stem, turns, text), turns)
             if pool:
                 rows = candidate_features(text, pool, embed, previous=_previous(turns))
-                examples.add(rows, [int(_holds(c.text, quotes)) for c in pool], 1.0)
+                labels = [int(_holds(c.text, quotes)) for c in pool]
+                examples.add(rows, labels, 1.0, _vectors(embed, text, pool))
             wrong = turns_of[other]
             pool = _pool(text, ranked_passages(other.stem, wrong, text), wrong)
             if pool:
                 rows = candidate_features(text, pool, embed, previous=_previous(wrong))
-                examples.add(rows, [0] * len(pool), 1.0)
+                examples.add(rows, [0] * len(pool), 1.0, _vectors(embed, text, pool))
     return examples
+
+
+def _vectors(embed: Embed, question: str, pool: Sequence[Candidate]) -> Vectors:
+    return (
+        np.asarray(embed([question])[0], dtype=np.float32),
+        np.asarray(embed([c.text for c in pool]), dtype=np.float32),
+    )
 
 
 def _previous(turns: Sequence[Utterance]) -> Callable[[Candidate], Utterance | None]:
@@ -244,6 +283,8 @@ class DevQuestion:
     # The answerer abstains whatever the threshold: its rules (no quantity naming the fact, no
     # number of what "how many" counts, no amount of money, the evidence gap) refuse it.
     ruled_out: bool = False
+    # The question's vector and its rows' sentences' (answer_dense is recomputed from them).
+    vectors: Vectors | None = field(default=None, compare=False)
 
 
 def _is_gold(text: str, question: SuiteQuestion) -> bool:
@@ -317,6 +358,7 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
                 [int(q.answerable and _is_gold(c.text, q)) for c in singles],
                 [_type_ok(wanted, c.text, standalone.question) for c in singles],
                 ruled_out,
+                _vectors(assistant.encoder.encode, standalone.question, singles),
             )
         )
     return out
@@ -377,22 +419,37 @@ class FoldReport:
     answerable: int
 
 
-def cross_validate(
-    base: Examples, questions: Sequence[DevQuestion], groups: Sequence[str], folds: int
-) -> FoldReport:
-    """Train on the QMSum examples and the other folds' questions, score each fold's questions;
-    groups are assigned to folds in a fixed shuffled order."""
+def fold_of(groups: Sequence[str], folds: int, seed: int = 0) -> dict[str, int]:
+    """Each group's fold, groups assigned in a fixed shuffled order."""
     names = sorted(set(groups))
-    order = np.random.RandomState(0).permutation(len(names))
-    fold_of = {names[j]: k % folds for k, j in enumerate(order)}
+    order = np.random.RandomState(seed).permutation(len(names))
+    return {names[j]: k % folds for k, j in enumerate(order)}
+
+
+def cross_validate(
+    base: Examples,
+    questions: Sequence[DevQuestion],
+    groups: Sequence[str],
+    folds: int,
+    model: str = BUNDLED_MODEL,
+) -> FoldReport:
+    """Train on the QMSum examples and the other folds' questions (the adapter too, and the
+    logistic regression on their cross-fitted answer_dense), score each fold's questions."""
+    fold_of_group = fold_of(groups, folds)
     hits = counted = 0
     refused: list[tuple[bool, bool]] = []  # (abstained, answerable)
     for fold in range(folds):
-        train_part = [q for q, g in zip(questions, groups, strict=True) if fold_of[g] != fold]
-        test_part = [q for q, g in zip(questions, groups, strict=True) if fold_of[g] == fold]
-        weights, bias = _fit(base, train_part)
-        threshold = choose_threshold(train_part, weights, bias)
-        for q in test_part:
+        inside = [fold_of_group[g] != fold for g in groups]
+        train_part = [q for q, keep in zip(questions, inside, strict=True) if keep]
+        train_groups = [g for g, keep in zip(groups, inside, strict=True) if keep]
+        adapter = train_adapter(train_part, model)
+        fitted = crossfit_adapter(train_part, train_groups, CROSSFIT_FOLDS, model)
+        weights, bias = _fit(examples_with_adapter(base, adapter), fitted)
+        threshold = choose_threshold(fitted, weights, bias)
+        for q, keep in zip(questions, inside, strict=True):
+            if keep:
+                continue
+            q = with_adapter(q, adapter)
             if q.answerable and q.rows and any(q.labels):
                 scores = np.asarray(q.rows) @ weights + bias
                 hits += q.labels[int(np.argmax(scores))]
@@ -415,6 +472,102 @@ def cross_validate(
     )
 
 
+# --- the question adapter ------------------------------------------------------------------
+
+
+def train_adapter(questions: Sequence[DevQuestion], model: str) -> QuestionAdapter | None:
+    """The QuestionAdapter learned from the answerable questions with a gold candidate (None
+    without any): a full map D, q -> q + D^T q, trained so that a softmax over each question's
+    candidates (cosines with the mapped question) puts its mass on the gold ones, with an L2
+    penalty holding D near zero; Adam from zeros (deterministic), then cut to ADAPTER_RANK."""
+    usable = [q for q in questions if q.vectors is not None and q.answerable and any(q.labels)]
+    if not usable:
+        return None
+    vectors = [q.vectors for q in usable if q.vectors is not None]
+    dimension = vectors[0][0].shape[0]
+    width = max(len(q.labels) for q in usable)
+    queries = np.stack([v[0] for v in vectors]).astype(np.float64)
+    sentences = np.zeros((len(usable), width, dimension))
+    present = np.zeros((len(usable), width), dtype=bool)
+    gold = np.zeros((len(usable), width), dtype=bool)
+    for i, (q, (_, rows)) in enumerate(zip(usable, vectors, strict=True)):
+        sentences[i, : len(rows)] = rows
+        present[i, : len(rows)] = True
+        gold[i, : len(rows)] = np.asarray(q.labels) > 0
+    d = np.zeros((dimension, dimension))
+    moment, second = np.zeros_like(d), np.zeros_like(d)
+    for step in range(1, ADAPTER_STEPS + 1):
+        z = ADAPTER_TEMPERATURE * np.einsum("nwd,nd->nw", sentences, queries + queries @ d)
+        z = np.where(present, z, -np.inf)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        on_gold = p * gold
+        on_gold /= on_gold.sum(axis=1, keepdims=True)
+        # d(loss)/dz, then through z_i = T s_i . (q + D^T q): dz_i/dD = T q s_i^T.
+        dz = ADAPTER_TEMPERATURE * (p - on_gold)
+        gradient = queries.T @ np.einsum("nw,nwd->nd", dz, sentences) / len(usable)
+        gradient += 2 * ADAPTER_L2 * d
+        moment = 0.9 * moment + 0.1 * gradient
+        second = 0.999 * second + 0.001 * gradient**2
+        d -= (
+            ADAPTER_RATE * (moment / (1 - 0.9**step)) / (np.sqrt(second / (1 - 0.999**step)) + 1e-8)
+        )
+    u, s, vt = np.linalg.svd(d)
+    # D^T q = V S U^T q: right (left^T q) with left = U S, right = V.
+    return QuestionAdapter(
+        model, u[:, :ADAPTER_RANK] * s[:ADAPTER_RANK], vt[:ADAPTER_RANK].T.copy()
+    )
+
+
+def _with_column(
+    rows: Sequence[Sequence[float]], values: Sequence[float] | np.ndarray
+) -> list[list[float]]:
+    return [
+        [*r[:ANSWER_DENSE], float(v), *r[ANSWER_DENSE + 1 :]]
+        for r, v in zip(rows, values, strict=True)
+    ]
+
+
+def with_adapter(q: DevQuestion, adapter: QuestionAdapter | None) -> DevQuestion:
+    """The question with answer_dense computed by the adapter (unchanged without one, or
+    without vectors)."""
+    if adapter is None or q.vectors is None or not q.rows:
+        return q
+    question, sentences = q.vectors
+    return replace(q, rows=_with_column(q.rows, sentences @ adapter.map(question)))
+
+
+def examples_with_adapter(base: Examples, adapter: QuestionAdapter | None) -> Examples:
+    """The QMSum examples with answer_dense computed by the adapter."""
+    if adapter is None or not base.vectors:
+        return base
+    values = np.concatenate([sentences @ adapter.map(q) for q, sentences in base.vectors])
+    return Examples(_with_column(base.rows, values), base.labels, base.weights, base.vectors)
+
+
+def crossfit_adapter(
+    questions: Sequence[DevQuestion], groups: Sequence[str], folds: int, model: str
+) -> list[DevQuestion]:
+    """Each question with answer_dense from an adapter that never saw its group. The logistic
+    regression must learn from values like a new transcript's: in sample the adapter ranks the
+    gold far better (QMSum train, same penalty: top-1 0.88 in sample, 0.28 on other meetings),
+    and the weight on it would come out too high."""
+    folds = min(folds, len(set(groups)))
+    if folds < 2:
+        return list(questions)
+    fold_of_group = fold_of(groups, folds, seed=1)
+    out = list(questions)
+    for fold in range(folds):
+        adapter = train_adapter(
+            [q for q, g in zip(questions, groups, strict=True) if fold_of_group[g] != fold],
+            model,
+        )
+        for i, g in enumerate(groups):
+            if fold_of_group[g] == fold:
+                out[i] = with_adapter(questions[i], adapter)
+    return out
+
+
 def _fit(base: Examples, questions: Sequence[DevQuestion]) -> tuple[np.ndarray, float]:
     examples = Examples(list(base.rows), list(base.labels), list(base.weights))
     for q in questions:
@@ -431,9 +584,14 @@ def _cached_qmsum(
     key = json.dumps([str(qmsum_dir.resolve()), meetings, list(FEATURES)])
     if cache is not None and cache.exists():
         data = np.load(cache, allow_pickle=False)
-        if str(data["key"]) == key:
+        if str(data["key"]) == key and "queries" in data:
             rows, labels, weights = data["rows"], data["labels"], data["weights"]
-            return Examples(rows.tolist(), labels.tolist(), weights.tolist())
+            ends = np.cumsum(data["sizes"])
+            vectors = [
+                (query, data["sentences"][end - size : end])
+                for query, size, end in zip(data["queries"], data["sizes"], ends, strict=True)
+            ]
+            return Examples(rows.tolist(), labels.tolist(), weights.tolist(), vectors)
     examples = qmsum_examples(qmsum_dir, evidence_dir, embed, meetings=meetings)
     if cache is not None:
         np.savez(
@@ -442,6 +600,9 @@ def _cached_qmsum(
             rows=np.asarray(examples.rows),
             labels=np.asarray(examples.labels),
             weights=np.asarray(examples.weights),
+            queries=np.stack([q for q, _ in examples.vectors]),
+            sizes=np.asarray([len(s) for _, s in examples.vectors]),
+            sentences=np.concatenate([s for _, s in examples.vectors]),
         )
     return examples
 
@@ -461,19 +622,25 @@ def train(
     groups: Sequence[str] = (),
     folds: int = 0,
     suites: Sequence[str] = (),
+    model_name: str = BUNDLED_MODEL,
 ) -> dict[str, Any]:
     """The weights file's object, trained on QMSum (and dev questions when given).
 
     `cache` (an .npz file) keeps the QMSum examples between runs: they depend only on the
-    meetings, the features and the encoder, and take most of the time. With `folds` (and a
-    `groups` entry per dev question) the object also holds the grouped cross-validation
-    figures; `suites` names the suites the dev questions came from, for the record.
+    meetings, the features and the encoder, and take most of the time. With dev questions
+    (and a `groups` entry for each: the transcript they were written from) the object holds
+    a QuestionAdapter learned from them for `model_name`'s vectors; with `folds`, the grouped
+    cross-validation figures; `suites` names the suites the dev questions came from.
     """
+    if dev and len(groups) != len(dev):
+        raise ValueError("dev questions need one group each (their transcript)")
     examples = _cached_qmsum(qmsum_dir, evidence_dir, embed, meetings, cache)
     qmsum_count = len(examples.labels)
-    weights, bias = _fit(examples, dev)
+    adapter = train_adapter(dev, model_name)
+    fitted = crossfit_adapter(dev, groups, CROSSFIT_FOLDS, model_name)
+    weights, bias = _fit(examples_with_adapter(examples, adapter), fitted)
     if dev:
-        threshold = choose_threshold(dev, weights, bias)
+        threshold = choose_threshold(fitted, weights, bias)
     model: dict[str, Any] = {
         "features": list(FEATURES),
         "weights": [round(float(v), 6) for v in weights],
@@ -489,16 +656,37 @@ def train(
             "dev_positives": sum(sum(q.labels) for q in dev),
             "l2": L2,
             "dev_weight": DEV_WEIGHT,
+            "adapter_l2": ADAPTER_L2,
+            "adapter_rank": ADAPTER_RANK,
         },
     }
+    if adapter is not None:
+        model["adapter"] = adapter.to_json()
     if folds and dev:
-        if len(groups) != len(dev):
-            raise ValueError("cross-validation needs one group per dev question")
-        report = cross_validate(examples, dev, groups, folds)
+        report = cross_validate(examples, dev, groups, folds, model_name)
         model["cross_validation"] = {
             k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(report).items()
         }
     return model
+
+
+def weights_text(model: dict[str, Any]) -> str:
+    """The weights file's text: indented JSON, each row of the adapter's matrices on one line
+    (one number per line would be 12,000 lines)."""
+    text = json.dumps({k: v for k, v in model.items() if k != "adapter"}, indent=1)
+    adapter = model.get("adapter")
+    if adapter is None:
+        return text + "\n"
+
+    def matrix(rows: list[list[float]]) -> str:
+        return ",\n".join("   " + json.dumps(row) for row in rows)
+
+    block = (
+        f' "adapter": {{\n  "model": {json.dumps(adapter["model"])},\n'
+        f'  "left": [\n{matrix(adapter["left"])}\n  ],\n'
+        f'  "right": [\n{matrix(adapter["right"])}\n  ]\n }}'
+    )
+    return text.removesuffix("\n}") + ",\n" + block + "\n}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -555,8 +743,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups=groups,
         folds=a.folds,
         suites=[s.name for s in a.dev],
+        model_name=encoder.name.split("+")[0],
     )
-    a.output.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    a.output.write_text(weights_text(model), encoding="utf-8")
     print(json.dumps(model["trained_on"]), file=sys.stderr)
     if "cross_validation" in model:
         print(json.dumps(model["cross_validation"]), file=sys.stderr)

@@ -328,6 +328,7 @@ class Assistant:
             facts=wanted_terms,
             occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
             addressed=boosts.addressed,
+            encoder_name=self.encoder.name,
         )
         # "…at his December 2019 news conference", "…in the 3Blue1Brown video": when the
         # question names a transcript by its title, the answer comes from it, not from another

@@ -28,6 +28,7 @@ from qa.answer.scorer import (
     FACT_STEM_LETTERS,
     FEATURES,
     CandidateContext,
+    QuestionAdapter,
     SentenceScorer,
     feature_vector,
     load_scorer,
@@ -312,6 +313,7 @@ def score_candidates(
     facts: Sequence[str] = (),
     occasion: Callable[[Candidate], float] | None = None,
     addressed: Sequence[str] = (),
+    encoder_name: str = "",
 ) -> list[Candidate]:
     """Candidates with scores, best first: the learned scorer's probability that each answers.
 
@@ -321,7 +323,9 @@ def score_candidates(
     utterance before c's (for the question-and-answer structure of interviews), when known;
     `facts` the words naming the fact a number/date question asks for (fact_terms);
     `occasion(c)` how strongly the question names c's transcript (0..1); `addressed` the
-    people it names as spoken to ("Who asked Putin…?"), whose turns a who-said question skips.
+    people it names as spoken to ("Who asked Putin…?"), whose turns a who-said question skips;
+    `encoder_name` the name of the encoder `embed` uses (the scorer's QuestionAdapter applies
+    to the model it was learned on).
     """
     if not candidates:
         return []
@@ -346,16 +350,19 @@ def score_candidates(
         return [c for c in pool if c.utterance.canonical_speaker in wanted] or pool
 
     query = embed([question])[0]
+    scorer = scorer or load_scorer()
+    adapter = scorer.adapter
     context = _ScoringContext(
         question,
         query,
         embed,
         terms,
         tuple(speakers),
-        scorer or load_scorer(),
+        scorer,
         previous,
         tuple(facts),
         occasion,
+        adapter.map(query) if adapter and adapter.fits(encoder_name, len(query)) else None,
     )
     singles = [c for c in candidates if not c.pair]
     singles = speakers_own(sorted(singles, key=pre_score, reverse=True)[:MAX_SCORED_SENTENCES])
@@ -422,6 +429,8 @@ class _ScoringContext:
     previous: Callable[[Candidate], Utterance | None] | None
     facts: tuple[str, ...] = ()
     occasion: Callable[[Candidate], float] | None = None
+    # The question's vector mapped by the scorer's QuestionAdapter; None: the plain one.
+    answer_query: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.wanted_type = answer_type(self.question)
@@ -470,7 +479,9 @@ class _ScoringContext:
         """The scorer's feature rows of the pool (eval/train_scorer.py learns from these)."""
         if not pool:
             return []
-        similarity = self.embed([c.text for c in pool]) @ self.query
+        vectors = self.embed([c.text for c in pool])
+        similarity = vectors @ self.query
+        answer_similarity = similarity if self.answer_query is None else vectors @ self.answer_query
         contexts = self.contexts(pool)
         replies = self.reply_similarity(contexts)
         return [
@@ -483,8 +494,11 @@ class _ScoringContext:
                 reply_dense=reply,
                 facts=self.facts,
                 question=self.question,
+                answer_dense=float(answer),
             )
-            for ctx, sim, reply in zip(contexts, similarity, replies, strict=True)
+            for ctx, sim, answer, reply in zip(
+                contexts, similarity, answer_similarity, replies, strict=True
+            )
         ]
 
     def scored(self, pool: Sequence[Candidate]) -> list[Candidate]:
@@ -511,13 +525,16 @@ def candidate_features(
     previous: Callable[[Candidate], Utterance | None] | None = None,
     facts: Sequence[str] | None = None,
     occasion: Callable[[Candidate], float] | None = None,
+    adapter: QuestionAdapter | None = None,
 ) -> list[list[float]]:
     """The scorer's feature rows of candidates, exactly as score_candidates computes them
-    (`facts` default to fact_terms of the question with no occasion words)."""
+    (`facts` default to fact_terms of the question with no occasion words; without `adapter`
+    answer_dense is the plain cosine)."""
     terms = topic_terms(question, speakers)
+    query = embed([question])[0]
     context = _ScoringContext(
         question,
-        embed([question])[0],
+        query,
         embed,
         terms,
         tuple(speakers),
@@ -525,6 +542,7 @@ def candidate_features(
         previous,
         tuple(fact_terms(question, terms, set()) if facts is None else facts),
         occasion,
+        adapter.map(query) if adapter else None,
     )
     return context.rows(pool)
 

@@ -2,9 +2,9 @@
 
 A logistic regression over a few features of the question, the sentence and where it sits
 (`FEATURES`), trained by `eval/train_scorer.py` on QMSum *train* with ETRI's evidence, negatives
-from asking a question against the wrong transcript, and the suites already looked at (dev, hand,
-heldout, heldout3). The weights ship as `scorer_weights.json` next to this module, with the
-abstention threshold chosen on those questions.
+from asking a question against the wrong transcript, and the suites already looked at. The
+weights ship as `scorer_weights.json` next to this module, with the abstention threshold chosen
+on those questions and the QuestionAdapter learned from them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ __all__ = [
     "FEATURES",
     "WEIGHTS_PATH",
     "CandidateContext",
+    "QuestionAdapter",
     "SentenceScorer",
+    "adapter_from_json",
     "fact_share",
     "feature_vector",
     "is_procedural",
@@ -59,6 +61,7 @@ FEATURES = (
     "fact_share",  # a number/date question: share of the words naming its fact in the sentence
     "procedural",  # an operator's or moderator's turn, a greeting or a thank-you: not an answer
     "occasion",  # the sentence's transcript is the occasion the question names (title, date)
+    "answer_dense",  # cosine of the sentence and the question mapped toward its answers (below)
 )
 
 # Letters of a Snowball stem compared for fact words: it leaves derivations apart
@@ -141,9 +144,11 @@ def feature_vector(
     reply_dense: float,
     facts: Sequence[str] = (),
     question: str = "",
+    answer_dense: float | None = None,
 ) -> list[float]:
     """The FEATURES of one candidate, in order. `reply_dense` is the cosine of the user's
-    question and the previous turn's closest question (0 when there is none); `facts` the
+    question and the previous turn's closest question (0 when there is none); `answer_dense`
+    the cosine with the question mapped by a QuestionAdapter (`dense` without one); `facts` the
     words naming the fact a number or date question asks for (extractive.fact_terms);
     `question` the question, whose own figures and names do not count as an answer's."""
     term_stems = {stem(t) for t in terms}
@@ -173,7 +178,60 @@ def feature_vector(
         fact_share(facts, context.text) if wanted_type in {"number", "date"} else 0.0,
         float(is_procedural(context.text, context.speaker)),
         context.occasion,
+        dense if answer_dense is None else answer_dense,
     ]
+
+
+@dataclass(frozen=True)
+class QuestionAdapter:
+    """A learned low-rank map of a question's vector toward the vectors of its answers.
+
+    The plain cosine favours a sentence that restates the question ("When does the aquatic
+    center open, Mr. President?") over the one that answers it ("First week in September."):
+    answers look unlike their questions, in a way a few directions of the embedding space
+    capture. The question q becomes q + right (left^T q), normalised; eval/train_scorer.py
+    learns left and right from the suites' gold sentences. Vectors of another model live in
+    another space: the map applies only to the model it was learned on (`fits`).
+    """
+
+    model: str
+    left: np.ndarray  # (dimension, rank)
+    right: np.ndarray  # (dimension, rank)
+
+    def fits(self, encoder_name: str, dimension: int) -> bool:
+        """Whether vectors of this encoder are the ones the map was learned on (its int8
+        variants' are, to a cosine of 0.999)."""
+        return encoder_name.split("+")[0] == self.model and dimension == self.left.shape[0]
+
+    def map(self, query: np.ndarray) -> np.ndarray:
+        """The question's vector moved toward its answers', L2-normalised."""
+        mapped = query + self.right @ (self.left.T @ query)
+        norm = float(np.linalg.norm(mapped))
+        return (mapped / norm if norm > 0 else mapped).astype(np.float32)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "left": [[round(float(v), 6) for v in row] for row in self.left],
+            "right": [[round(float(v), 6) for v in row] for row in self.right],
+        }
+
+
+def adapter_from_json(data: object, source: str) -> QuestionAdapter:
+    """A QuestionAdapter from its JSON object; AnswererError names what is wrong."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        left = np.asarray(data["left"], dtype=np.float64)
+        right = np.asarray(data["right"], dtype=np.float64)
+        model = str(data["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnswererError(f"{source}: bad 'adapter' ({exc})") from exc
+    if left.ndim != 2 or left.shape != right.shape or not np.isfinite(left).all():
+        raise AnswererError(f"{source}: the adapter's 'left' and 'right' must be equal matrices")
+    if not np.isfinite(right).all():
+        raise AnswererError(f"{source}: the adapter's 'right' holds a non-number")
+    return QuestionAdapter(model, left, right)
 
 
 @dataclass(frozen=True)
@@ -184,6 +242,7 @@ class SentenceScorer:
     bias: float
     threshold: float
     features: tuple[str, ...] = FEATURES
+    adapter: QuestionAdapter | None = None
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
         """P(the sentence answers the question) for each feature row."""
@@ -207,9 +266,13 @@ def scorer_from_json(data: object, source: str) -> SentenceScorer:
     weights = data.get("weights")
     if not isinstance(weights, list) or len(weights) != len(FEATURES):
         raise AnswererError(f"{source}: 'weights' must list {len(FEATURES)} numbers")
+    adapter = adapter_from_json(data["adapter"], source) if "adapter" in data else None
     try:
         return SentenceScorer(
-            tuple(float(w) for w in weights), float(data["bias"]), float(data["threshold"])
+            tuple(float(w) for w in weights),
+            float(data["bias"]),
+            float(data["threshold"]),
+            adapter=adapter,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise AnswererError(f"{source}: bad 'bias' or 'threshold' ({exc})") from exc

@@ -14,6 +14,8 @@ from qa.answer.scorer import (
     FEATURES,
     WEIGHTS_PATH,
     CandidateContext,
+    QuestionAdapter,
+    adapter_from_json,
     fact_share,
     feature_vector,
     is_procedural,
@@ -217,3 +219,126 @@ def test_cross_validation_scores_each_group_with_weights_that_never_saw_it() -> 
     assert report.answerable == 6 and report.wrongly_refused == 0
     # The rules refuse one whatever the threshold; nothing answerable is refused.
     assert report.abstention_precision == 1.0 and report.abstention_recall >= 0.5
+
+
+# Questions from the suites, each with the turn that restates it and the sentence that answers.
+ASKED_AND_ANSWERED = [
+    (
+        "When does the aquatic center open?",
+        "Mr. President, when does the aquatic center open?",
+        "First week in September.",
+    ),
+    (
+        "How many people died in the Kemerovo shopping mall fire?",
+        "How many people died in the shopping mall fire in Kemerovo?",
+        "Unfortunately, 64 people died.",
+    ),
+    (
+        "Does Putin do morning exercises?",
+        "Do you do morning exercises?",
+        "Yes, every day, I exercised today, too.",
+    ),
+    (
+        "Where in the mall did the fire break out?",
+        "Where exactly in the mall did the fire break out?",
+        "The fire started at the children's playground on the fourth floor.",
+    ),
+]
+
+
+def _asked_and_answered(encoder: HashEncoder) -> list:
+    from eval.train_scorer import DevQuestion
+
+    questions = []
+    for question, restated, answer in ASKED_AND_ANSWERED:
+        vectors = (encoder.encode([question])[0], encoder.encode([restated, answer]))
+        rows = [[0.0] * len(FEATURES) for _ in range(2)]
+        questions.append(DevQuestion(True, rows, [0, 1], [True, True], vectors=vectors))
+    return questions
+
+
+def test_the_adapter_learns_that_answers_do_not_restate_their_questions() -> None:
+    from eval.train_scorer import ANSWER_DENSE, train_adapter, with_adapter
+
+    questions = _asked_and_answered(HashEncoder(64))
+    # The plain cosine prefers the restated question every time.
+    assert all(int(np.argmax(q.vectors[1] @ q.vectors[0])) == 0 for q in questions if q.vectors)
+    adapter = train_adapter(questions, "hash-64")
+    assert adapter is not None and adapter.left.shape == (64, 16)
+    for q in questions:
+        mapped = with_adapter(q, adapter)
+        column = [row[ANSWER_DENSE] for row in mapped.rows]
+        assert column[1] > column[0], q
+        # Only answer_dense changes.
+        assert [r[:ANSWER_DENSE] for r in mapped.rows] == [r[:ANSWER_DENSE] for r in q.rows]
+    # Without a gold sentence there is nothing to learn from.
+    assert train_adapter([q for q in questions if not q.answerable], "hash-64") is None
+
+
+def test_the_adapter_applies_to_its_own_model_and_round_trips_through_json() -> None:
+    adapter = QuestionAdapter("all-MiniLM-L6-v2", np.eye(4, 2), np.eye(4, 2))
+    assert adapter.fits("all-MiniLM-L6-v2", 4)
+    assert adapter.fits("all-MiniLM-L6-v2+onnx-int8-smooth-no-ffn-out-qint8", 4)
+    assert not adapter.fits("/models/paraphrase-MiniLM-L6-v2", 4)
+    assert not adapter.fits("all-MiniLM-L6-v2", 8)
+    # q + right (left^T q): the first two coordinates doubled, then normalised.
+    mapped = adapter.map(np.array([1.0, 0.0, 1.0, 0.0], dtype=np.float32))
+    assert mapped == pytest.approx(np.array([2.0, 0.0, 1.0, 0.0]) / np.sqrt(5.0))
+    # The weights file keeps each row on a line of its own, and reads back the same.
+    from eval.train_scorer import weights_text
+
+    model = {"features": list(FEATURES), "adapter": adapter.to_json()}
+    text = weights_text(model)
+    assert json.loads(text) == model
+    assert "   [1.0, 0.0]," in text.splitlines()
+    again = adapter_from_json(json.loads(text)["adapter"], "w")
+    assert again.model == adapter.model and np.array_equal(again.left, adapter.left)
+    with pytest.raises(AnswererError, match="adapter"):
+        adapter_from_json({"model": "m", "left": [[1.0, 2.0]], "right": [[1.0]]}, "w")
+    with pytest.raises(AnswererError, match="adapter"):
+        adapter_from_json({"left": [[1.0]], "right": [[1.0]]}, "w")
+
+
+def test_the_shipped_adapter_is_for_the_bundled_model() -> None:
+    from embeddings.models import BUNDLED_MODEL
+
+    adapter = load_scorer().adapter
+    assert adapter is not None and adapter.fits(BUNDLED_MODEL, 384)
+    assert not adapter.fits("hash-384", 384)
+
+
+def test_crossfitting_gives_each_group_values_from_an_adapter_that_never_saw_it() -> None:
+    from eval.train_scorer import crossfit_adapter, train_adapter, with_adapter
+
+    questions = _asked_and_answered(HashEncoder(64))
+    groups = [f"dev:t{n}" for n in range(len(questions))]
+    fitted = crossfit_adapter(questions, groups, 4, "hash-64")
+    in_sample = train_adapter(questions, "hash-64")
+    for q, out in zip(questions, fitted, strict=True):
+        assert out.rows != q.rows  # the column is filled
+        assert out.rows != with_adapter(q, in_sample).rows
+    # One group only: nothing to hold out, the rows stay as computed (the plain cosine).
+    assert crossfit_adapter(questions, ["dev:t0"] * len(questions), 4, "hash-64") == questions
+
+
+def test_training_with_suite_questions_ships_an_adapter_for_their_encoder() -> None:
+    qmsum = require_shared("qmsum", "train")
+    evidence = require_shared("qmsum", "evidence", "train")
+    encoder = HashEncoder(64)
+    questions = _asked_and_answered(encoder)
+    groups = [f"dev:t{n}" for n in range(len(questions))]
+    model = train(
+        qmsum,
+        evidence,
+        encoder.encode,
+        meetings=2,
+        dev=questions,
+        groups=groups,
+        folds=2,
+        model_name=encoder.name,
+    )
+    scorer = scorer_from_json(json.loads(json.dumps(model)), "trained")
+    assert scorer.adapter is not None and scorer.adapter.fits(encoder.name, 64)
+    assert model["cross_validation"]["top1_questions"] == len(questions)
+    with pytest.raises(ValueError, match="group"):
+        train(qmsum, evidence, encoder.encode, meetings=2, dev=questions)

@@ -135,8 +135,8 @@ def test_later_heldout_is_fresh_and_sized_like_heldout2(
     suite: Path, earlier: tuple[Path, ...]
 ) -> None:
     """heldout3 was written after heldout and heldout2 had both been run, heldout4 after
-    heldout3 had been run too, heldout5 after heldout4, heldout6 after heldout5, heldout7 after heldout6: none of a
-    later suite's transcripts may be in an earlier suite, or it is no longer unseen."""
+    heldout3 had been run too, then each later one after the one before: none of a later
+    suite's transcripts may be in an earlier suite, or it is no longer unseen."""
     later = load_suite(suite)
     in_later = set().union(*(transcripts_of(q) for q in later))
     for other in earlier:
