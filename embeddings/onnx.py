@@ -115,8 +115,8 @@ INT8_RECIPES: dict[str, Int8Recipe] = {
 # The recipe int8 runs (python -m benchmarks.bench_int8, 2-core avx512_vnni CPU, shared, each
 # ratio within one process): vectors' cosine to fp32 median 0.9990 (min 0.9983) on real chunks,
 # QMSum val hybrid R@1000 0.469 against fp32's 0.471 (paired -0.002, 95% CI -0.006 to +0.002),
-# 1.3x the fp32 ceiling. "all-qint8" is faster (1.8x) but 0.994 and "no-ffn-out-qint8" (1.5x,
-# 0.997) lost 1.0 point; the first recipe, 0.994, lost 1.5.
+# 1.3x the fp32 ceiling. "all-qint8" is faster (1.6-1.8x) but 0.994 and lost 1.5 points
+# (R@1000 0.456); "no-ffn-out-qint8" (1.5x, 0.997) lost 1.0; the first recipe, 0.994, lost 1.5.
 INT8_RECIPE = INT8_RECIPES["smooth-no-ffn-out-qint8"]
 # Encodes of fewer batches than this stay on the intra-op session. An answer embeds a few dozen
 # sentences (two or three batches); sending those to the workers opened their session in the
