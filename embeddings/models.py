@@ -26,6 +26,12 @@ INT8_SUFFIX = "+onnx-int8"
 DEFAULT_MODEL = BUNDLED_PREFIX + BUNDLED_MODEL
 
 
+def model_of(encoder_name: str) -> str:
+    """The model an encoder's name names, without what follows it after "+" (an int8 recipe,
+    "+onnx-int8-…"; vectors pooled in their chunk, "+in-chunk")."""
+    return encoder_name.split("+", 1)[0]
+
+
 def resolve_model(model: str) -> tuple[str, Path]:
     """(name for the manifest, folder to load) for a model setting; never a hub name."""
     if model.startswith(BUNDLED_PREFIX):

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.models import BUNDLED_MODEL
+from embeddings.models import BUNDLED_MODEL, model_of
 from eval.metrics import normalize, normalize_answer
 from eval.suite import SuiteQuestion, load_suite
 from qa.answer.answer_types import answer_type, sentence_types
@@ -480,20 +480,23 @@ def train_adapter(questions: Sequence[DevQuestion], model: str) -> QuestionAdapt
     without any): a full map D, q -> q + D^T q, trained so that a softmax over each question's
     candidates (cosines with the mapped question) puts its mass on the gold ones, with an L2
     penalty holding D near zero; Adam from zeros (deterministic), then cut to ADAPTER_RANK."""
-    usable = [q for q in questions if q.vectors is not None and q.answerable and any(q.labels)]
+    usable = [
+        (q.labels, q.vectors)
+        for q in questions
+        if q.vectors is not None and q.answerable and any(q.labels)
+    ]
     if not usable:
         return None
-    vectors = [q.vectors for q in usable if q.vectors is not None]
-    dimension = vectors[0][0].shape[0]
-    width = max(len(q.labels) for q in usable)
-    queries = np.stack([v[0] for v in vectors]).astype(np.float64)
+    dimension = usable[0][1][0].shape[0]
+    width = max(len(labels) for labels, _ in usable)
+    queries = np.stack([question for _, (question, _) in usable]).astype(np.float64)
     sentences = np.zeros((len(usable), width, dimension))
     present = np.zeros((len(usable), width), dtype=bool)
     gold = np.zeros((len(usable), width), dtype=bool)
-    for i, (q, (_, rows)) in enumerate(zip(usable, vectors, strict=True)):
+    for i, (labels, (_, rows)) in enumerate(usable):
         sentences[i, : len(rows)] = rows
         present[i, : len(rows)] = True
-        gold[i, : len(rows)] = np.asarray(q.labels) > 0
+        gold[i, : len(rows)] = np.asarray(labels) > 0
     d = np.zeros((dimension, dimension))
     moment, second = np.zeros_like(d), np.zeros_like(d)
     for step in range(1, ADAPTER_STEPS + 1):
@@ -743,7 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups=groups,
         folds=a.folds,
         suites=[s.name for s in a.dev],
-        model_name=encoder.name.split("+")[0],
+        model_name=model_of(encoder.name),
     )
     a.output.write_text(weights_text(model), encoding="utf-8")
     print(json.dumps(model["trained_on"]), file=sys.stderr)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.models import model_of
 from qa.answer.answer_types import is_question_sentence, sentence_types
 from qa.errors import AnswererError
 from qa.sentences import split_sentences
@@ -201,7 +202,7 @@ class QuestionAdapter:
     def fits(self, encoder_name: str, dimension: int) -> bool:
         """Whether vectors of this encoder are the ones the map was learned on (its int8
         variants' are, to a cosine of 0.999)."""
-        return encoder_name.split("+")[0] == self.model and dimension == self.left.shape[0]
+        return model_of(encoder_name) == self.model and dimension == self.left.shape[0]
 
     def map(self, query: np.ndarray) -> np.ndarray:
         """The question's vector moved toward its answers', L2-normalised."""
@@ -227,10 +228,10 @@ def adapter_from_json(data: object, source: str) -> QuestionAdapter:
         model = str(data["model"])
     except (KeyError, TypeError, ValueError) as exc:
         raise AnswererError(f"{source}: bad 'adapter' ({exc})") from exc
-    if left.ndim != 2 or left.shape != right.shape or not np.isfinite(left).all():
+    if left.ndim != 2 or left.shape != right.shape:
         raise AnswererError(f"{source}: the adapter's 'left' and 'right' must be equal matrices")
-    if not np.isfinite(right).all():
-        raise AnswererError(f"{source}: the adapter's 'right' holds a non-number")
+    if not (np.isfinite(left).all() and np.isfinite(right).all()):
+        raise AnswererError(f"{source}: the adapter holds a non-number")
     return QuestionAdapter(model, left, right)
 
 
