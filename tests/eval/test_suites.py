@@ -28,6 +28,7 @@ HELDOUT4 = SUITES / "heldout4.jsonl"
 HELDOUT5 = SUITES / "heldout5.jsonl"
 HELDOUT6 = SUITES / "heldout6.jsonl"
 HELDOUT7 = SUITES / "heldout7.jsonl"
+HELDOUT8 = SUITES / "heldout8.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -54,7 +55,7 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 to heldout7 were each written later, on transcripts no
+    """The held-out suites (heldout2 to heldout8 were each written later, on transcripts no
     suite had)."""
     return (
         load_suite(HELDOUT)
@@ -64,6 +65,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT5)
         + load_suite(HELDOUT6)
         + load_suite(HELDOUT7)
+        + load_suite(HELDOUT8)
     )
 
 
@@ -128,8 +130,12 @@ def test_no_transcript_is_in_both_splits(
         (HELDOUT5, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4)),
         (HELDOUT6, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5)),
         (HELDOUT7, (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)),
+        (
+            HELDOUT8,
+            (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7),
+        ),
     ],
-    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7"],
+    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8"],
 )
 def test_later_heldout_is_fresh_and_sized_like_heldout2(
     suite: Path, earlier: tuple[Path, ...]
