@@ -265,6 +265,10 @@ _OPEN_WORD_END = re.compile(
 
 def answer_type(question: str) -> str:
     """The kind of answer the question asks for: one of ANSWER_TYPES."""
+    if is_who_said(question) or asks_who_asked(question):
+        # "Who complained that nobody knew what things cost?": its answer is the speaker of
+        # the sentence that says so, which need show no figure (nor any name).
+        return "other"
     if _REASON_Q.search(question):
         return "reason"
     if _NUMBER_Q.search(question) or _QUANTITY_Q.search(question):

@@ -440,19 +440,18 @@ class Assistant:
         passages: Sequence[Passage],
         spellings: Mapping[str, tuple[str, ...]],
     ) -> set[str]:
-        """The passages' transcripts whose title or text mentions one of the names anywhere (or
-        a library spelling of it: ASR misspells names). Words are compared by their first
-        letters ("Russian" names Russia)."""
+        """The passages' transcripts whose text, title, file name, place or description
+        mentions one of the names anywhere (or a library spelling of it: ASR misspells names).
+        Words are compared by their first letters ("Russian" names Russia)."""
         wanted = [v for name in names for v in (name, *spellings.get(name, ()))]
-        prefixes = [name_key(w, NAME_PREFIX_LETTERS) for w in wanted]
-        titled = {
-            p.transcript_id
-            for p in passages
-            if any(w.lower().startswith(tuple(prefixes)) for w in plain_words(p.title))
+        prefixes = tuple(name_key(w, NAME_PREFIX_LETTERS) for w in wanted)
+        ids = {p.transcript_id for p in passages}
+        described = {
+            tid
+            for tid, text in self.library.transcript_descriptions(ids).items()
+            if any(w.lower().startswith(prefixes) for w in plain_words(text))
         }
-        return titled | self.library.transcripts_mentioning(
-            prefixes, {p.transcript_id for p in passages}
-        )
+        return described | self.library.transcripts_mentioning(prefixes, ids)
 
     def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
         """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""
@@ -470,9 +469,13 @@ class Assistant:
     def _near(c: Candidate, known: dict[tuple[str, int], Utterance]) -> str:
         """The candidate's utterance and the same speaker's utterance before it: a caption cue
         or an ASR segment often holds the number while the one before names what it counts
-        ("full staffing for ladder trucks and hazmat units," / "the price point … $192,000")."""
+        ("full staffing for ladder trucks and hazmat units," / "the price point … $192,000").
+        A reply takes the question it answers along, whoever asked it: "What's our production
+        cost target?" / "Twelve and a half."."""
         before = known.get((c.passage.transcript_id, c.utterance.index - 1))
-        if before is None or before.canonical_speaker != c.utterance.canonical_speaker:
+        if before is None or (
+            before.canonical_speaker != c.utterance.canonical_speaker and "?" not in before.text
+        ):
             return c.utterance.text
         return f"{before.text} {c.utterance.text}"
 

@@ -26,6 +26,7 @@ __all__ = [
     "TitledTranscript",
     "detect_date_mention",
     "names_an_occasion",
+    "transcripts_named_by_id",
 ]
 
 
@@ -63,6 +64,11 @@ _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 OCCASION_NOUNS = frozenset(
     [
         "address",
+        "answers",
+        "remarks",
+        "report",
+        "statement",
+        "statements",
         "briefing",
         "ceremony",
         "conference",
@@ -101,6 +107,10 @@ OCCASION_NOUNS = frozenset(
 )
 # "How many times does Crimea come up in 2014?": a mention dated like "mentioned in 2014".
 _COMING_UP = frozenset(["come", "comes", "came"])
+# Verbs that, before a date, date a conversation as verbs of saying do: "the deal Putin and
+# Merkel discussed in January 2020".
+_TALKING = frozenset(["discuss", "discussed", "discussing", "talked", "met"])
+_OPENING = frozenset(["in", "on", "at", "during", "and", "so", "but", "what", "how", "about"])
 _BARE_YEAR = re.compile(rf"\b{_YEAR}\b(?!\s*[-–]\s*\d)")
 _YEAR_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I)
 _YEAR_IN = re.compile(rf"\b(?:in|during|throughout)\s+(?:(?:early|late|mid)[- ])?{_YEAR}\b", re.I)
@@ -131,6 +141,20 @@ def names_an_occasion(question: str) -> bool:
     return any(w.lower() in OCCASION_NOUNS for w in WORD.findall(question))
 
 
+def transcripts_named_by_id(question: str, ids: Iterable[str]) -> tuple[str, ...]:
+    """The transcripts whose id (the file stem) the question writes out: "in the TS3009d
+    meeting". Only a word of letters and digits both counts, so a year or a number in the
+    question never names a transcript whose id is a number. (A series, "the ES2006 meetings",
+    stays a title boost: as a filter to its four meetings it lost more answers on the suites
+    than it found.)"""
+    words = {
+        w.lower()
+        for w in WORD.findall(question)
+        if len(w) >= 4 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w)
+    }
+    return tuple(tid for tid in ids if tid.lower() in words) if words else ()
+
+
 def _month_range(year: str, month: int) -> tuple[str, str]:
     last = calendar.monthrange(int(year), month)[1]
     return f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last:02d}"
@@ -144,6 +168,21 @@ def _day(year: str, month: int, day: str) -> tuple[str, str] | None:
 
 
 def detect_date_mention(question: str) -> DateMention | None:
+    """The date the question names (see `_first_date_mention`); None when it names none.
+
+    Of two dates, one dating the topic and one the speech ("growth in 2018, as Putin told the
+    FT in 2019"), the speech's is the one to filter by. (Of two dates of speeches, in a question
+    across transcripts, the first stays the filter: spanning both let in every transcript
+    between them, and on the suites lost more answers than it found.)
+    """
+    first = _first_date_mention(question)
+    if first is None or first.firm:
+        return first
+    second = _first_date_mention(question.replace(first.text, " ", 1))
+    return second if second is not None and second.firm else first
+
+
+def _first_date_mention(question: str) -> DateMention | None:
     """The date the question names, most specific first: a day, a month, a year range or
     bound, a year ("in 2014", or before an occasion noun: "the 2021 Direct Line"), or a bare
     year that only hints ("the 2008 crisis"); None when it names none."""
@@ -159,11 +198,15 @@ def detect_date_mention(question: str) -> DateMention | None:
         if found:
             return DateMention(*found, True, m.group(0))
     if m := _MONTH_YEAR.search(question):
+        # "at his December 2018 news conference", "What did Putin say in May 2018?": the month
+        # dates the speech. "What was growth in May 2017, per Putin at the G20?": the topic.
         since, until = _month_range(m.group(2), _MONTHS[m.group(1).lower().rstrip(".")])
-        return DateMention(since, until, True, m.group(0))
+        return DateMention(since, until, _dates_the_speech(question, m), m.group(0))
     if m := _YEAR_RANGE.search(question):
+        # "How much was built between 2000 and 2015, according to his 2016 report?": the range
+        # dates the topic.
         lo, hi = sorted((m.group(1), m.group(2)))
-        return DateMention(f"{lo}-01-01", f"{hi}-12-31", True, m.group(0))
+        return DateMention(f"{lo}-01-01", f"{hi}-12-31", _dates_the_speech(question, m), m.group(0))
     if m := _YEAR_ALONE.search(question):
         year = m.group(1)
         return DateMention(f"{year}-01-01", f"{year}-12-31", True, m.group(0).strip())
@@ -172,8 +215,7 @@ def detect_date_mention(question: str) -> DateMention | None:
         # the year dates the speech. "What was growth in 2018, as Putin told the FT?": it dates
         # the topic, and the interview may be a year later.
         year = m.group(1)
-        before = {w.lower() for w in WORD.findall(question[: m.start()])}
-        firm = bool(before & (SAYING | OCCASION_NOUNS | _COMING_UP))
+        firm = _dates_the_speech(question, m)
         return DateMention(f"{year}-01-01", f"{year}-12-31", firm, m.group(0).strip())
     if m := _YEAR_SINCE.search(question):
         return DateMention(f"{m.group(1)}-01-01", None, True, m.group(0))
@@ -181,10 +223,36 @@ def detect_date_mention(question: str) -> DateMention | None:
         return DateMention(None, f"{int(m.group(1)) - 1}-12-31", True, m.group(0))
     if m := _BARE_YEAR.search(question):
         year = m.group(1)
-        after = [w.lower() for w in WORD.findall(question[m.end() :])[:3]]
-        firm = any(w in OCCASION_NOUNS for w in after)
-        return DateMention(f"{year}-01-01", f"{year}-12-31", firm, year)
+        return DateMention(
+            f"{year}-01-01", f"{year}-12-31", _names_occasion_after(question, m), year
+        )
     return None
+
+
+def _names_occasion_after(question: str, date: re.Match[str]) -> bool:
+    """Whether an occasion noun follows the date closely: "the 2021 Direct Line"."""
+    after = [w.lower() for w in WORD.findall(question[date.end() :])[:3]]
+    return any(w in OCCASION_NOUNS for w in after)
+
+
+def _dates_the_speech(question: str, date: re.Match[str]) -> bool:
+    """Whether a date "in <month> <year>" or "in <year>" dates what was said: a verb of saying
+    or an occasion noun before it in its clause ("How many times did Putin mention Crimea in
+    2014?", "at the meeting in May 2018"), or an occasion noun right after it ("in the December
+    2018 news conference"). The claim a "Who said that…" question quotes is its own clause: a
+    date in it ("…that the building opened in 2013?") dates the claim, not the meeting. A date
+    the question opens with sets the scene ("In May 2018, what did…", "Between 2012 and 2016?").
+    """
+    before = [w.lower() for w in WORD.findall(question[: date.start()])]
+    if set(before) <= _OPENING:
+        return True
+    for i in range(len(before) - 1, 0, -1):
+        if before[i] == "that" and before[i - 1] in SAYING:
+            before = before[i + 1 :]
+            break
+    return bool(
+        set(before) & (SAYING | OCCASION_NOUNS | _COMING_UP | _TALKING)
+    ) or _names_occasion_after(question, date)
 
 
 # --- titles, places and dates as searchable text ----------------------------------------------

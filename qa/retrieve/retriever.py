@@ -37,7 +37,12 @@ from qa.retrieve.fusion import (
     score_fusion,
 )
 from qa.retrieve.names import close_names
-from qa.retrieve.occasion import OccasionIndex, TitledTranscript, detect_date_mention
+from qa.retrieve.occasion import (
+    OccasionIndex,
+    TitledTranscript,
+    detect_date_mention,
+    transcripts_named_by_id,
+)
 from qa.retrieve.query import fts_query, read_people
 from qa.retrieve.times import clip_to_times, detect_time_range, without_time
 from qa.settings import RETRIEVERS
@@ -216,8 +221,15 @@ class Retriever:
             span = detect_time_range(question)
             if span and not self.library.has_times(given.transcripts):
                 span = None
+        # "In the TS3009d meeting, …": a transcript named by its file name is where to look.
+        named = (
+            ()
+            if given.transcripts
+            else transcripts_named_by_id(question, (info.id for info in self._transcripts()))
+        )
         detected = Filters(
             speakers=speakers,
+            transcripts=named,
             since=since,
             until=until,
             from_s=span.from_s if span else None,
@@ -340,7 +352,7 @@ class Retriever:
             detected, boosts = Filters(), Boosts(near=tuple(near), favoured=tuple(favoured))
         applied = Filters(
             speakers=given.speakers or detected.speakers,
-            transcripts=given.transcripts,
+            transcripts=given.transcripts or detected.transcripts,
             since=given.since or detected.since,
             until=given.until or detected.until,
             from_s=given.from_s if given.from_s is not None else detected.from_s,

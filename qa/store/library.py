@@ -46,6 +46,22 @@ LOCK_NAME = "write.lock"
 SENTENCES_LOCK_NAME = "sentences.lock"
 
 
+# The metadata fields parsers fill with what a transcript is about or who is in it (not its
+# url, publication stamps, counts or tool notes).
+DESCRIBING_METADATA = (
+    "topics",
+    "persons",
+    "geography",
+    "captions",
+    "header",
+    "attendees",
+    "company",
+    "quarter",
+    "notes",
+    "sections",
+)
+
+
 @dataclass(frozen=True)
 class TranscriptInfo:
     id: str
@@ -311,6 +327,26 @@ class Library:
             metadata=json.loads(row[8]),
             utterances=utterances,
         )
+
+    def transcript_descriptions(self, transcript_ids: Collection[str]) -> dict[str, str]:
+        """What names each transcript besides its utterances, as one text: its id (the file
+        stem), title, place, lead and descriptive metadata (DESCRIBING_METADATA: kremlin.ru's
+        topics, persons and geography, a call's company, a meeting's attendees). "The Hamburg
+        G20 news conference" is named by its place, not its words."""
+        ids = list(transcript_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT id, title, place, lead, metadata_json FROM transcripts WHERE id IN ({marks})",
+            ids,
+        ).fetchall()
+        described: dict[str, str] = {}
+        for tid, title, place, lead, metadata in rows:
+            fields = json.loads(metadata)
+            values = [v for key in DESCRIBING_METADATA for v in fields.get(key, ())]
+            described[tid] = "\n".join([tid, title, place or "", lead or "", *values])
+        return described
 
     def utterances(
         self, transcript_id: str, start: int | None = None, end: int | None = None

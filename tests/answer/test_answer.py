@@ -430,6 +430,11 @@ def test_only_transcripts_that_name_the_question_s_subject_answer_it(
     }
     # "Putin" is in most chunks (every label of his): it does not tell transcripts apart.
     assert assistant.telling_names(["Putin", "Karaganda"]) == ["Karaganda"]
+    # What names a transcript besides its words: its place (Novo-Ogaryovo), its lead ("the
+    # mortgage and consumer lending markets"), its kremlin.ru tags and its file name.
+    for name in ["Ogaryovo", "mortgage", "Banks"]:
+        assert "58748" in assistant.transcripts_naming([name], passages, spelt), name
+    assert assistant.transcripts_naming(["58748"], passages, spelt) == {"58748"}
 
 
 def test_a_figure_about_something_no_transcript_there_names_is_refused(

@@ -53,6 +53,12 @@ from qa.answer.scorer import question_sentences
         ("What is Russia's national debt now, according to Putin?", "number"),
         ("What net profit did LUKOIL report for 2018?", "number"),
         ("What federal budget surplus did Putin announce for 2018?", "number"),
+        # A who-said question is answered by a speaker, whatever its claim quotes.
+        (
+            "Who complained in ES2006d that the team did not know what things cost at the start?",
+            "other",
+        ),
+        ("Which journalist asked how much the bridge would cost?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:

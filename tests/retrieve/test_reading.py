@@ -18,6 +18,7 @@ from qa.retrieve.occasion import (
     OccasionIndex,
     TitledTranscript,
     detect_date_mention,
+    transcripts_named_by_id,
 )
 from qa.retrieve.query import detect_dates, read_people
 from qa.retrieve.retriever import Retriever
@@ -86,6 +87,35 @@ def test_dates_and_occasions_as_questions_write_them() -> None:
     # No such day: the year is left, as a hint.
     assert _date("What was said on February 30, 2020?") == ("2020-01-01", "2020-12-31", False)
     assert _date("What did Putin say about Aeroflot?") is None
+
+
+def test_a_month_dates_the_speech_only_where_the_question_says_so() -> None:
+    # The month of the figure asked about, not of the talk (held in September 2017).
+    assert _date(
+        "What was Russia's GDP growth in August 2017, according to Minister Oreshkin?"
+    ) == ("2017-08-01", "2017-08-31", False)
+    assert _date("What did Putin say about pensions in May 2018?") == (
+        "2018-05-01",
+        "2018-05-31",
+        True,
+    )
+    # The claim a who-said question quotes dates the claim, not the meeting.
+    assert _date("Who said that the mall had opened in 2013?") == (
+        "2013-01-01",
+        "2013-12-31",
+        False,
+    )
+
+
+def test_of_two_dates_the_one_dating_the_speech_filters() -> None:
+    # The topic's year is a hint; the interview's is the filter.
+    assert _date("What was growth in 2018, as Putin told the Financial Times in 2019?") == (
+        "2019-01-01",
+        "2019-12-31",
+        True,
+    )
+    cross = "What did Putin say on the 2016 Direct Line and at the December 2017 news conference?"
+    assert _date(cross) == ("2017-12-01", "2017-12-31", True)
 
 
 def test_who_said_against_subject() -> None:
@@ -275,3 +305,13 @@ def test_exchange_of_the_last_answer_is_favoured(library: Library) -> None:
 
     ranks = [holds(p) for p in favoured.passages]
     assert True in ranks and ranks.index(True) < 7  # lifted from the last place
+
+
+def test_a_transcript_named_by_its_file_name_and_not_by_a_number() -> None:
+    ids = ["TS3009c", "TS3009d", "ES2006a", "55017", "msft-fy25q4-earnings-call"]
+    asked = "In the TS3009d meeting, what production cost did the team have to get down to?"
+    assert transcripts_named_by_id(asked, ids) == ("TS3009d",)
+    # Case does not matter; a series or a bare number names none.
+    assert transcripts_named_by_id("what did es2006a decide?", ids) == ("ES2006a",)
+    assert transcripts_named_by_id("In the TS3009 meetings, who chose yellow?", ids) == ()
+    assert transcripts_named_by_id("What happened in 55017 or in 2017?", ids) == ()
