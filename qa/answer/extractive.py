@@ -32,6 +32,7 @@ from qa.answer.scorer import (
     SentenceScorer,
     feature_vector,
     load_scorer,
+    pool_term_weights,
     question_sentences,
     stem_keys,
 )
@@ -431,6 +432,8 @@ class _ScoringContext:
     occasion: Callable[[Candidate], float] | None = None
     # The question's vector mapped by the scorer's QuestionAdapter; None: the plain one.
     answer_query: np.ndarray | None = None
+    # pool_term_weights of the sentences scored first, kept for the pairs scored after them.
+    term_weights: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         self.wanted_type = answer_type(self.question)
@@ -484,6 +487,8 @@ class _ScoringContext:
         answer_similarity = similarity if self.answer_query is None else vectors @ self.answer_query
         contexts = self.contexts(pool)
         replies = self.reply_similarity(contexts)
+        if self.term_weights is None:
+            self.term_weights = pool_term_weights(self.terms, [c.text for c in pool])
         return [
             feature_vector(
                 ctx,
@@ -495,6 +500,7 @@ class _ScoringContext:
                 facts=self.facts,
                 question=self.question,
                 answer_dense=float(answer),
+                term_weights=self.term_weights,
             )
             for ctx, sim, answer, reply in zip(
                 contexts, similarity, answer_similarity, replies, strict=True

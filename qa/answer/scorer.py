@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +38,9 @@ __all__ = [
     "feature_vector",
     "is_procedural",
     "load_scorer",
+    "pool_term_weights",
     "question_sentences",
+    "rare_overlap",
     "scorer_from_json",
     "stem_keys",
 ]
@@ -63,6 +66,7 @@ FEATURES = (
     "procedural",  # an operator's or moderator's turn, a greeting or a thank-you: not an answer
     "occasion",  # the sentence's transcript is the occasion the question names (title, date)
     "answer_dense",  # cosine of the sentence and the question mapped toward its answers (below)
+    "rare_overlap",  # overlap with the terms weighted by how few of the pool use each
 )
 
 # Letters of a Snowball stem compared for fact words: it leaves derivations apart
@@ -102,6 +106,23 @@ class CandidateContext:
 
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in plain_words(text.lower())}
+
+
+def pool_term_weights(terms: Sequence[str], texts: Sequence[str]) -> dict[str, float]:
+    """Per stem of the topic terms, log((1 + n) / (1 + sentences of the n using it)): a term few
+    candidates use tells the answer from its neighbours ("*test* operation" against "full
+    operation"); one they all share does not."""
+    stems = {stem(t) for t in terms}
+    used = Counter(s for text in texts for s in _stems(text) & stems)
+    return {s: math.log((1 + len(texts)) / (1 + used[s])) for s in stems}
+
+
+def rare_overlap(term_weights: Mapping[str, float], stems: Collection[str]) -> float:
+    """Share of the term weights (pool_term_weights) on the text's `stems`."""
+    total = sum(term_weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for s, w in term_weights.items() if s in stems) / total
 
 
 def question_sentences(text: str) -> list[str]:
@@ -146,12 +167,15 @@ def feature_vector(
     facts: Sequence[str] = (),
     question: str = "",
     answer_dense: float | None = None,
+    term_weights: Mapping[str, float] | None = None,
 ) -> list[float]:
     """The FEATURES of one candidate, in order. `reply_dense` is the cosine of the user's
     question and the previous turn's closest question (0 when there is none); `answer_dense`
     the cosine with the question mapped by a QuestionAdapter (`dense` without one); `facts` the
     words naming the fact a number or date question asks for (extractive.fact_terms);
-    `question` the question, whose own figures and names do not count as an answer's."""
+    `question` the question, whose own figures and names do not count as an answer's;
+    `term_weights` pool_term_weights of the candidates scored with it (the terms alike
+    without)."""
     term_stems = {stem(t) for t in terms}
     words = _stems(context.text)
     overlap = len(term_stems & words) / len(term_stems) if term_stems else 0.0
@@ -180,6 +204,7 @@ def feature_vector(
         float(is_procedural(context.text, context.speaker)),
         context.occasion,
         dense if answer_dense is None else answer_dense,
+        rare_overlap(term_weights or dict.fromkeys(term_stems, 1.0), words),
     ]
 
 

@@ -20,11 +20,13 @@ from qa.answer.scorer import (
     feature_vector,
     is_procedural,
     load_scorer,
+    pool_term_weights,
+    rare_overlap,
     scorer_from_json,
 )
 from qa.errors import AnswererError
 from qa.models import Passage, Utterance
-from qa.text import topic_terms
+from qa.text import plain_words, stem, topic_terms
 from tests.conftest import require_shared
 
 QUESTION_TURN = "Mr. President, when does the aquatic center open?"
@@ -52,6 +54,19 @@ def test_features_read_type_question_and_reply() -> None:
     assert asked["is_question"] == 1.0 and asked["type_missing"] == 1.0
     assert asked["reply_dense"] == 0.0  # no previous turn
     assert asked["overlap"] == 1.0 and asked["overlap_all"] == 1.0
+
+
+def test_a_term_few_candidates_use_weighs_more_than_one_they_all_share() -> None:
+    # Skvortsova, February 2016: the question asks when the system is ready for *test* operation.
+    pool = [
+        "The system will be ready for full operation as from January 1, 2018.",
+        "It is planned to have the system ready for test operation by March 1, 2017.",
+        "The system covers every purchase of medicines made by the regions.",
+    ]
+    weights = pool_term_weights(["system", "ready", "test", "operation"], pool)
+    assert weights["test"] > weights["oper"] > weights["system"] == 0.0
+    full, test, _ = (rare_overlap(weights, {stem(w) for w in plain_words(text)}) for text in pool)
+    assert test == 1.0 and 0.0 < full < test
 
 
 def test_the_shipped_weights_load_and_rank_a_reply_above_the_question() -> None:
