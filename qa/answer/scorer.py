@@ -118,10 +118,12 @@ def pool_term_weights(terms: Sequence[str], texts: Sequence[str]) -> dict[str, f
 
 
 def rare_overlap(term_weights: Mapping[str, float], stems: Collection[str]) -> float:
-    """Share of the term weights (pool_term_weights) on the text's `stems`."""
+    """Share of the term weights (pool_term_weights) on the text's `stems`; where no term tells
+    the candidates apart (every one uses every term: a speaker's single turn), the plain share
+    of the terms."""
     total = sum(term_weights.values())
     if total <= 0:
-        return 0.0
+        return sum(s in stems for s in term_weights) / len(term_weights) if term_weights else 0.0
     return sum(w for s, w in term_weights.items() if s in stems) / total
 
 

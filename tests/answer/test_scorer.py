@@ -67,6 +67,10 @@ def test_a_term_few_candidates_use_weighs_more_than_one_they_all_share() -> None
     assert weights["test"] > weights["oper"] > weights["system"] == 0.0
     full, test, _ = (rare_overlap(weights, {stem(w) for w in plain_words(text)}) for text in pool)
     assert test == 1.0 and 0.0 < full < test
+    # A pool of one sentence tells nothing apart: the plain share of the terms.
+    alone = pool_term_weights(["fee", "rise"], ["The fishermen object to the fee rise."])
+    assert set(alone.values()) == {0.0}
+    assert rare_overlap(alone, {stem("fee"), stem("rise")}) == 1.0
 
 
 def test_the_shipped_weights_load_and_rank_a_reply_above_the_question() -> None:
