@@ -482,13 +482,14 @@ class _ScoringContext:
         """The scorer's feature rows of the pool (eval/train_scorer.py learns from these)."""
         if not pool:
             return []
-        vectors = self.embed([c.text for c in pool])
+        texts = [c.text for c in pool]
+        vectors = self.embed(texts)
         similarity = vectors @ self.query
         answer_similarity = similarity if self.answer_query is None else vectors @ self.answer_query
         contexts = self.contexts(pool)
         replies = self.reply_similarity(contexts)
         if self.term_weights is None:
-            self.term_weights = pool_term_weights(self.terms, [c.text for c in pool])
+            self.term_weights = pool_term_weights(self.terms, texts)
         return [
             feature_vector(
                 ctx,

@@ -47,7 +47,7 @@ from qa.retrieve.query import fts_query, read_people
 from qa.retrieve.times import clip_to_times, detect_time_range, without_time
 from qa.settings import RETRIEVERS
 from qa.store.library import Library, StoredChunk, TranscriptInfo
-from qa.text import STOPWORDS, WORD
+from qa.text import STOPWORDS, WORD, plain_words
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,9 @@ class _Catalogue:
     titled: list[TitledTranscript]
     occasions: OccasionIndex
     speakers: list[str]  # most frequent first
+    # Lowercased words of every transcript's place and speakers: the answerer reads them as
+    # words a question names its occasion with, not the fact it asks for.
+    place_and_speaker_words: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -262,12 +265,26 @@ class Retriever:
                 titled,
                 OccasionIndex(titled),
                 [name for name, _ in self.library.speakers()],
+                frozenset(
+                    w.lower()
+                    for i in infos
+                    for text in (i.place or "", *i.speakers)
+                    for w in plain_words(text)
+                ),
             )
             self._cached = cached
         return cached
 
     def _transcripts(self) -> list[TitledTranscript]:
         return self._catalogue().titled
+
+    def transcripts(self) -> list[TranscriptInfo]:
+        """The library's transcripts, read once per library generation."""
+        return self._catalogue().infos
+
+    def place_and_speaker_words(self) -> frozenset[str]:
+        """Lowercased words of every transcript's place and speakers (once per generation)."""
+        return self._catalogue().place_and_speaker_words
 
     def occasions(self) -> OccasionIndex:
         """The library's titles, places and dates as a small index (rebuilt when it changes)."""
