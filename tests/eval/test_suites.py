@@ -29,6 +29,7 @@ HELDOUT5 = SUITES / "heldout5.jsonl"
 HELDOUT6 = SUITES / "heldout6.jsonl"
 HELDOUT7 = SUITES / "heldout7.jsonl"
 HELDOUT8 = SUITES / "heldout8.jsonl"
+HELDOUT9 = SUITES / "heldout9.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -55,7 +56,7 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 to heldout8 were each written later, on transcripts no
+    """The held-out suites (heldout2 to heldout9 were each written later, on transcripts no
     suite had)."""
     return (
         load_suite(HELDOUT)
@@ -66,6 +67,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT6)
         + load_suite(HELDOUT7)
         + load_suite(HELDOUT8)
+        + load_suite(HELDOUT9)
     )
 
 
@@ -134,8 +136,23 @@ def test_no_transcript_is_in_both_splits(
             HELDOUT8,
             (DEV, HAND, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7),
         ),
+        (
+            HELDOUT9,
+            (
+                DEV,
+                HAND,
+                HELDOUT,
+                HELDOUT2,
+                HELDOUT3,
+                HELDOUT4,
+                HELDOUT5,
+                HELDOUT6,
+                HELDOUT7,
+                HELDOUT8,
+            ),
+        ),
     ],
-    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8"],
+    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9"],
 )
 def test_later_heldout_is_fresh_and_sized_like_heldout2(
     suite: Path, earlier: tuple[Path, ...]
