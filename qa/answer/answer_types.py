@@ -22,6 +22,7 @@ __all__ = [
     "asked_quantity",
     "asks_count",
     "asks_money",
+    "asks_name",
     "asks_who_asked",
     "asks_year",
     "counted_noun",
@@ -32,6 +33,7 @@ __all__ = [
     "sentence_types",
     "shows_count",
     "shows_money",
+    "shows_name",
     "shows_year",
 ]
 
@@ -41,9 +43,14 @@ _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
     r"price|cost|level|figure|total)|by\s+how\s+much|"
-    # "What key interest rate…?", "What selling price in US dollars…?", "What net profit…?"
-    r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){1,3}"
-    r"(rate|cost|price|figure|profit|value|revenue|income|debt|turnover|budget|salary)|"
+    # "What key interest rate…?", "What selling price in US dollars…?", "What net profit…?",
+    # "What capital spending…?", "What one-off payment…?", "What average score…?"
+    r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){0,3}"
+    r"(rate|cost|price|figure|profit|value|revenue|income|debt|turnover|budget|salary|"
+    r"spending|expenditures?|level|returns?|payments?|deficit|surplus|growth|score|volume|"
+    r"output|reserves|wages?|capacity|inflation|share|amount|sum|total|percentage|speed|"
+    r"temperature|distance|outflow|population|margin|pensions?|subsid(?:y|ies)|fees?|"
+    r"accuracy|turnout|probability)\b(?!\s+of\s+(?:the\s+)?(?:a|an)\b)|"
     # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
     r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
     r"(?<!\ba\s)\bcost"
@@ -57,11 +64,12 @@ _QUANTITY_Q = re.compile(
     r"revenue|revenues|income|earnings|price|cost|budget|salary|wage|production|reserves|deficit|"
     r"spending|expenditures?|capex|gdp|population|temperature|speed|distance|reward|maximum|"
     r"minimum|total|number|amount|level|figure|value|debt|profit|profits|turnover|volume|"
-    r"capacity|output|surplus|unemployment)\b",
+    r"capacity|output|surplus|unemployment|fees?|accuracy|turnout|probability)\b",
     re.I,
 )
 _DATE_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?when\b|\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
+    r"^\s*(?:and\s+|so\s+)?when\b|\b(since|from|until|till|by)\s+when\b|"
+    r"\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
     r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b",
     re.I,
 )
@@ -72,8 +80,10 @@ _PERSON_Q = re.compile(
     re.I,
 )
 _PLACE_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?where\b|\b(what|which)\s+(city|country|place|region|town|location|"
-    r"street|park|state|venue)\b",
+    # "Which river…?", "Which German state's election…?"
+    r"^\s*(?:and\s+|so\s+)?where\b|\b(what|which)\s+(?:[A-Z][\w-]*\s+)?(city|country|place|"
+    r"region|town|location|street|park|state|venue|river|lake|sea|island|province|district|"
+    r"village|port|airport|republic|continent)\b",
     re.I,
 )
 _REASON_Q = re.compile(
@@ -99,6 +109,15 @@ _WHO_SAID = re.compile(
     re.I,
 )
 
+# "What is the name of…?", "What was the first name of…?" ("What did Pamfilova call the
+# biggest threat…?" asks for a description, not a name.)
+_NAME_Q = re.compile(
+    r"\b(?:what|which)\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+|his\s+|her\s+|its\s+|"
+    r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title)\s+of\b",
+    re.I,
+)
+# A title in quotation marks: the film “Sobibor”.
+_QUOTED_NAME = re.compile(r"[“\"«]\s*[A-Z]")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
 # Words that end the noun phrase after "how many": verbs, prepositions, pronouns.
 _PHRASE_END = frozenset(
@@ -138,7 +157,7 @@ _NOT_MONEY_Q = re.compile(
     r"\b(time|hours?|days?|minutes?|weeks?|months?|years?)\b[^?]*\bspen[dt]\b|"
     r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b|"
     # a ratio, often of GDP or year on year: "What federal budget surplus…?"
-    r"\b(surplus|deficit|growth|margin|inflation)\b",
+    r"\b(surplus|deficit|growth|margin|inflation|returns?|yields?|interest)\b",
     re.I,
 )
 # Where the phrase naming an asked quantity starts: after "how much", "what", "what was the",
@@ -215,7 +234,9 @@ _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+# A day with its month is one date ("since March 19" is new to a question about "March 2018").
 _DATE = re.compile(
+    rf"\b({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
     rf"\b({_MONTHS})\b|\b(1[89]|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|yesterday|today|tomorrow|tonight|week|weeks|month|months|year|years|"
     r"decade|century|spring|summer|autumn|fall|winter|morning|evening|o'clock|ago|since|"
@@ -358,7 +379,8 @@ def counted_noun(question: str) -> str | None:
             break
         phrase.append(word)
     plurals = [w for w in phrase if len(w) > 3 and w.lower().endswith("s") and not w.endswith("ss")]
-    irregular = [w for w in phrase if w.lower() in _IRREGULAR_PLURALS]
+    # "servicemen", "fishermen", "businessmen"
+    irregular = [w for w in phrase if w.lower() in _IRREGULAR_PLURALS or w.lower().endswith("men")]
     noun = plurals[-1] if plurals else irregular[0] if irregular else None
     # "How many Russians…?", "How many NGOs…?": a people's name counts people, an acronym is
     # spelt out in speech ("654 non-governmental organisations"); neither can be checked.
@@ -445,6 +467,20 @@ def shows_money(text: str) -> bool:
 def asks_year(question: str) -> bool:
     """Whether the question asks for a year ("In which year did the Go project move to Git?")."""
     return bool(_YEAR_Q.search(question))
+
+
+def asks_name(question: str) -> bool:
+    """Whether the question asks what someone or something is called ("What is the name of
+    the Kemerovo mayor…?", "What is the first name of the Industrial Designer?")."""
+    return bool(_NAME_Q.search(question))
+
+
+def shows_name(text: str, question: str = "") -> bool:
+    """Whether the sentence gives a name the question does not: a capitalised word inside it
+    ("his name is Antyushin") or a title in quotation marks."""
+    given = _given_tokens(question)
+    names = (n.replace("-", " ").split() for n in _NAME.findall(text))
+    return any(_new(n, given) for n in names) or bool(_QUOTED_NAME.search(text))
 
 
 def shows_year(text: str) -> bool:

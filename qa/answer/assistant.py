@@ -17,12 +17,14 @@ from qa.answer.answer_types import (
     asked_quantity,
     asks_count,
     asks_money,
+    asks_name,
     asks_year,
     counted_noun,
     counts,
     sentence_types,
     shows_count,
     shows_money,
+    shows_name,
     shows_year,
 )
 from qa.answer.counting import (
@@ -34,6 +36,7 @@ from qa.answer.counting import (
 )
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
+    MAX_ANSWER_SENTENCES,
     Candidate,
     Claim,
     answer_text,
@@ -363,6 +366,12 @@ class Assistant:
                 absent = f"No passage that answers it mentions {', '.join(names)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
         wanted = answer_type(standalone.question)
+        # A follow-up that stays in the last answer's exchange says little of its own and
+        # refers back ("And what was the equivalent figure for the G7?", "And how many got them
+        # in 2013?"): its words need not stand beside the figure, which is sought where the
+        # conversation already is. Its figure is still required; the checks below only order.
+        # (On the suites they refused 11 answerable follow-ups; none of their near-misses is one.)
+        leaning = bool(continuing)
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the
             # topic is not the one asked for: the best such sentence whose utterance uses a
@@ -370,19 +379,20 @@ class Assistant:
             # the fact is not.
             typed = [c for c in scored if wanted in sentence_types(c.text, standalone.question)]
             named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
-            if wanted_terms and typed and not named:
+            if wanted_terms and typed and not named and not leaning:
                 absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
-            typed = named if wanted_terms else typed
+            typed = named if wanted_terms and (named or not leaning) else typed
             # "What was Kozhemyako's population figure…?": a figure beside other fact words
             # ("72 billion rubles" for the region) is not the population; the noun naming the
             # quantity asked for is there.
             head = asked_quantity(standalone.question)
             if typed and head in wanted_terms:
-                typed = [c for c in typed if mentions_any([head], self._near(c, known))]
-                if not typed:
+                headed = [c for c in typed if mentions_any([head], self._near(c, known))]
+                if not headed and not leaning:
                     absent = f"No quote with a {wanted} mentions {head}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = headed or typed
             # Narrower kinds of the fact, each answered only by its own kind of figure: "How
             # much did Microsoft spend…?" by an amount of money (not a count or a share near the
             # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test
@@ -401,13 +411,21 @@ class Assistant:
             for asked, shows, kind in narrower:
                 if not (asked and typed):
                     continue
-                typed = [c for c in typed if shows(c.text)]
-                if not typed:
+                shown = [c for c in typed if shows(c.text)]
+                if not shown and not leaning:
                     absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = shown or typed
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)
+        if asks_name(standalone.question) and not leaning:
+            # "What is the name of the US special envoy…?": quotes about the envoy that name
+            # nobody the question does not already name are its topic, not its answer.
+            best = scored[:MAX_ANSWER_SENTENCES]
+            if best and not any(shows_name(c.text, standalone.question) for c in best):
+                absent = "No quote gives a name."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
         if not scored or scored[0].score < self.settings.abstain_threshold:
             return self.abstention(question, standalone, retrieval, notices)
         gap = self.evidence_gap(searched, retrieval, terms)

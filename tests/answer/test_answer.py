@@ -243,6 +243,36 @@ def test_follow_up_retrieves_the_other_speaker(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_follow_up_s_figure_need_not_repeat_its_words(assistant: Assistant) -> None:
+    # Gref's meeting (kremlin.ru 58748): "motorists", "lending" and "rise" are nowhere near
+    # "the car loan portfolio increased this year by 32 percent"; the follow-up stays in the
+    # exchange and is answered from it, not refused for lacking its own words.
+    conversation = Conversation()
+    first = assistant.ask(
+        "How much did Sberbank's mortgage portfolio grow year on year, according to Gref?",
+        conversation.turns,
+    )
+    conversation.add(first)
+    follow_up = assistant.ask(
+        "And by how much did lending to motorists rise this year?", conversation.turns
+    )
+    assert not follow_up.abstained
+    assert "32 percent" in follow_up.citations[0].quote
+    _assert_citations_verify(follow_up, assistant.library)
+
+
+@pytest.mark.slow
+def test_a_name_question_is_answered_by_a_name(assistant: Assistant) -> None:
+    answered = assistant.ask(
+        "What is the name of Kazakhstan's president that Putin meets regularly?"
+    )
+    assert "Tokayev" in answered.citations[0].quote
+    # Gref's meeting speaks of mortgages and young families, and names no product.
+    refused = assistant.ask("What is the name of Sberbank's mortgage product for young families?")
+    assert refused.abstained and refused.notices[-1] == "No quote gives a name."
+
+
+@pytest.mark.slow
 def test_counting_question_enumerates_every_mention(assistant: Assistant) -> None:
     answer = assistant.ask("How many times did Putin mention Kazakhstan?")
     library = assistant.library

@@ -9,6 +9,7 @@ from qa.answer.answer_types import (
     asked_quantity,
     asks_count,
     asks_money,
+    asks_name,
     asks_who_asked,
     asks_year,
     counted_noun,
@@ -19,6 +20,7 @@ from qa.answer.answer_types import (
     sentence_types,
     shows_count,
     shows_money,
+    shows_name,
     shows_year,
 )
 from qa.answer.counting import counted_phrase, counted_terms, is_enumeration, names_the_speaker
@@ -59,6 +61,24 @@ from qa.answer.scorer import question_sentences
             "other",
         ),
         ("Which journalist asked how much the bridge would cost?", "other"),
+        # A quantity named after "what", after a word or two that qualify it.
+        (
+            "What one-off payment to pensioners did Putin announce in the Bloomberg interview?",
+            "number",
+        ),
+        ("What average GDP growth did the BRICS group post in 2012?", "number"),
+        (
+            "What annualized return did the Magellan fund earn, as recalled on the podcast?",
+            "number",
+        ),
+        ("What capital spending does Microsoft expect for the first quarter?", "number"),
+        ("What did Putin say about the growth of trade with China?", "other"),
+        ("Since when had the fire alarm at the Kemerovo mall been out of order?", "date"),
+        ("Until when did Putin appoint Beglov Acting Governor of St Petersburg?", "date"),
+        ("What revenue did Aeroflot report for 2015?", "number"),
+        ("What was the voter turnout in the March 2018 presidential election?", "number"),
+        ("Which river was polluted by the Norilsk fuel spill?", "place"),
+        ("Which German state's election kept Angela Merkel busy during the G20 summit?", "place"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
@@ -90,6 +110,15 @@ def test_a_figure_or_name_the_question_gives_is_not_its_answer() -> None:
     assert "person" in sentence_types("I borrowed it from Dmitry Peskov, I think.", asked)
     # A date word the question uses ("a year") is not a date.
     assert "date" not in sentence_types(soviet, question + " a year")
+    # A day with its month is one date: Bastrykin at the March 2018 meeting on the Kemerovo fire.
+    kemerovo = (
+        "Since when had the fire alarm at the Kemerovo mall been out of order, according to "
+        "Bastrykin at the March 2018 meeting on the fire?"
+    )
+    assert "date" in sentence_types(
+        "The fire alarm has been out of order since March 19.", kemerovo
+    )
+    assert "date" not in sentence_types("The fire alarm was out of order in March.", kemerovo)
 
 
 def test_a_year_or_one_alone_is_not_a_quantity() -> None:
@@ -132,6 +161,7 @@ def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
         "children"
     )
     # Too general to check ("20 million GitHub Copilot users" are people), or not a count.
+    assert counted_noun("How many Russian servicemen died aboard the Il-20?") == "servicemen"
     assert counted_noun("How many people use GitHub Copilot?") is None
     assert counted_noun("How many times did Putin mention WADA?") is None
     assert counted_noun("How much did the CERB cost?") is None
@@ -222,6 +252,8 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert not asks_money("What share of 15 to 25 year olds would pay more for the remote?")
     # A ratio (Putin's 2018 news conference: "the federal budget surplus of 2.1 percent of GDP").
     assert not asks_money("What federal budget surplus did Putin announce for 2018?")
+    # A fund's return is a share ("average returns of like 27% annualized"), however it earns.
+    assert not asks_money("What annualized return did the Magellan fund earn?")
     assert asks_money("How many rubles did the region spend on roads?")
     # Amy Hood on the Microsoft call; Putin on the 2019 Direct Line: amounts in a currency.
     assert shows_money(
@@ -235,6 +267,25 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert not shows_money(
         "A total of 7.7million Canadians have received the Canada emergency response benefit, "
         "and the agency is ensuring the integrity of the system."
+    )
+
+
+def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
+    assert asks_name("What is the name of the Kemerovo mayor Putin asked about?")
+    assert asks_name("What is the first name of the TS3009 User Interface Designer?")
+    assert asks_name("What was the title of the 1993 book on pronouns?")
+    # Calling something a threat is describing it, not naming it.
+    assert not asks_name("What did Pamfilova call the biggest threat to national security?")
+    assert not asks_name("What did Putin say about the name of the new airport?")
+    # Bastrykin at the Kemerovo fire meeting; a title in quotation marks.
+    guard = "What was the name of the security guard who failed to press the alarm button?"
+    assert shows_name("the security guard, his name is Antyushin, did not press it", guard)
+    assert shows_name("We are now making the film “Sobibor”.", "What is the title of the film?")
+    # Names the question already gives are its topic: Jason Lengstorf on his podcast.
+    band = "What was the name of the band Jason Lengstorf played in?"
+    assert not shows_name("I'm talking of course about Jason Lengstorf.", band)
+    assert not shows_name(
+        "I know that a man died in Berlin.", "What was the name of the man killed in Berlin?"
     )
 
 
