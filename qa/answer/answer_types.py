@@ -50,7 +50,7 @@ _NUMBER_Q = re.compile(
     r"spending|expenditures?|level|returns?|payments?|deficit|surplus|growth|score|volume|"
     r"output|reserves|wages?|capacity|inflation|share|amount|sum|total|percentage|speed|"
     r"temperature|distance|outflow|population|margin|pensions?|subsid(?:y|ies)|fees?|"
-    r"accuracy|turnout|probability)\b(?!\s+of\s+(?:the\s+)?(?:a|an)\b)|"
+    r"accuracy|turnout|probability)|"
     # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
     r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
     r"(?<!\ba\s)\bcost"
