@@ -41,10 +41,11 @@ ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", 
 
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
-    r"what\s+(percentage|percent|share|volume|amount|number|age|sum|rate|size|proportion|"
-    r"price|cost|level|figure|total)|by\s+how\s+much|"
-    # "What key interest rate…?", "What selling price in US dollars…?", "What net profit…?",
-    # "What capital spending…?", "What one-off payment…?", "What average score…?"
+    # these only right after "what" ("What number…?", "What age…?"), the nouns below after up
+    # to three words too
+    r"what\s+(percent|number|age|size|proportion)|by\s+how\s+much|"
+    # "What share…?", "What key interest rate…?", "What selling price in US dollars…?", "What
+    # net profit…?", "What capital spending…?", "What one-off payment…?", "What average score…?"
     r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){0,3}"
     r"(rate|cost|price|figure|profit|value|revenue|income|debt|turnover|budget|salary|"
     r"spending|expenditures?|level|returns?|payments?|deficit|surplus|growth|score|volume|"

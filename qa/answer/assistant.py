@@ -372,27 +372,36 @@ class Assistant:
         # conversation already is. Its figure is still required; the checks below only order.
         # (On the suites they refused 11 answerable follow-ups; none of their near-misses is one.)
         leaning = bool(continuing)
+
+        def narrowed(pool: list[Candidate], kept: list[Candidate]) -> list[Candidate] | None:
+            """The quotes a check keeps; None when it keeps none and so refuses the question
+            (a leaning follow-up's quotes are only ordered: it keeps the pool)."""
+            return kept or (pool if leaning else None)
+
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the
             # topic is not the one asked for: the best such sentence whose utterance uses a
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
             typed = [c for c in scored if wanted in sentence_types(c.text, standalone.question)]
-            named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
-            if wanted_terms and typed and not named and not leaning:
-                absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
-                return self.abstention(question, standalone, retrieval, (*notices, absent))
-            typed = named if wanted_terms and (named or not leaning) else typed
+            if wanted_terms and typed:
+                named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
+                kept = narrowed(typed, named)
+                if kept is None:
+                    absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
+                typed = kept
             # "What was Kozhemyako's population figure…?": a figure beside other fact words
             # ("72 billion rubles" for the region) is not the population; the noun naming the
             # quantity asked for is there.
             head = asked_quantity(standalone.question)
             if typed and head in wanted_terms:
                 headed = [c for c in typed if mentions_any([head], self._near(c, known))]
-                if not headed and not leaning:
+                kept = narrowed(typed, headed)
+                if kept is None:
                     absent = f"No quote with a {wanted} mentions {head}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
-                typed = headed or typed
+                typed = kept
             # Narrower kinds of the fact, each answered only by its own kind of figure: "How
             # much did Microsoft spend…?" by an amount of money (not a count or a share near the
             # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test
@@ -411,11 +420,11 @@ class Assistant:
             for asked, shows, kind in narrower:
                 if not (asked and typed):
                     continue
-                shown = [c for c in typed if shows(c.text)]
-                if not shown and not leaning:
+                kept = narrowed(typed, [c for c in typed if shows(c.text)])
+                if kept is None:
                     absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
-                typed = shown or typed
+                typed = kept
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 return self.abstention(question, standalone, retrieval, notices)
@@ -550,7 +559,7 @@ class Assistant:
         transcripts misspell names ("Lengsdorf" for Lengstorf), and so do questions."""
         words = {
             w
-            for text in [n for n, _ in self.library.speakers()]
+            for text in self.retriever.known_speakers(Filters())
             + [t.title for t in self.retriever.transcripts()]
             for w in plain_words(text)
             if len(w) >= 4
