@@ -30,6 +30,7 @@ HELDOUT6 = SUITES / "heldout6.jsonl"
 HELDOUT7 = SUITES / "heldout7.jsonl"
 HELDOUT8 = SUITES / "heldout8.jsonl"
 HELDOUT9 = SUITES / "heldout9.jsonl"
+HELDOUT10 = SUITES / "heldout10.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -56,7 +57,7 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 to heldout9 were each written later, on transcripts no
+    """The held-out suites (heldout2 to heldout10 were each written later, on transcripts no
     suite had)."""
     return (
         load_suite(HELDOUT)
@@ -68,6 +69,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT7)
         + load_suite(HELDOUT8)
         + load_suite(HELDOUT9)
+        + load_suite(HELDOUT10)
     )
 
 
@@ -151,8 +153,33 @@ def test_no_transcript_is_in_both_splits(
                 HELDOUT8,
             ),
         ),
+        (
+            HELDOUT10,
+            (
+                DEV,
+                HAND,
+                HELDOUT,
+                HELDOUT2,
+                HELDOUT3,
+                HELDOUT4,
+                HELDOUT5,
+                HELDOUT6,
+                HELDOUT7,
+                HELDOUT8,
+                HELDOUT9,
+            ),
+        ),
     ],
-    ids=["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9"],
+    ids=[
+        "heldout3",
+        "heldout4",
+        "heldout5",
+        "heldout6",
+        "heldout7",
+        "heldout8",
+        "heldout9",
+        "heldout10",
+    ],
 )
 def test_later_heldout_is_fresh_and_sized_like_heldout2(
     suite: Path, earlier: tuple[Path, ...]
