@@ -64,6 +64,7 @@ from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.occasion import names_an_occasion
 from qa.retrieve.retriever import Boosts, Retrieval, Retriever
+from qa.retrieve.spanning import spanning_parts
 from qa.sentences import sentence_spans
 from qa.settings import Settings
 from qa.store.cache import StoredFirstEncoder
@@ -132,6 +133,70 @@ def turn_of(answer: Answer) -> Turn:
             for u in range(c.utterance_start, c.utterance_end + 1)
         ),
     )
+
+
+def interleaved(rankings: Sequence[Sequence[Passage]]) -> tuple[Passage, ...]:
+    """The rankings' passages taken in turn (first of each, then second of each…), each
+    passage once."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Passage] = []
+    for rank in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if rank < len(ranking):
+                p = ranking[rank]
+                key = (p.transcript_id, p.utterance_start, p.utterance_end)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(p)
+    return tuple(out)
+
+
+def joined(question: str, rankings: Sequence[Retrieval]) -> Retrieval:
+    """The parts' rankings as one: their passages in turn, filters that cover both."""
+    first, *rest = rankings
+    filters = first.filters
+    for other in rest:
+        filters = covering(filters, other.filters)
+    return replace(
+        first,
+        query=question,
+        passages=interleaved([r.passages for r in rankings]),
+        filters=filters,
+    )
+
+
+def covering(a: Filters, b: Filters) -> Filters:
+    """Filters that let through what either part's let through: the span of both parts'
+    dates, and speakers or transcripts (both parts' together) only when each part has some."""
+    return Filters(
+        speakers=tuple(dict.fromkeys(a.speakers + b.speakers)) if a.speakers and b.speakers else (),
+        transcripts=(
+            tuple(dict.fromkeys(a.transcripts + b.transcripts))
+            if a.transcripts and b.transcripts
+            else ()
+        ),
+        since=min(a.since, b.since) if a.since and b.since else None,
+        until=max(a.until, b.until) if a.until and b.until else None,
+    )
+
+
+def each_in_turn(
+    chosen: Sequence[Sequence[Candidate]], max_words: int, per_part: int = 2
+) -> list[Candidate]:
+    """The parts' quotes in turn, each part's best first, at most `per_part` of each, within
+    max_words words (each part's best whatever its length) and never one quote twice."""
+    out: list[Candidate] = []
+    words = 0
+    for rank in range(min(per_part, max((len(c) for c in chosen), default=0))):
+        for quotes in chosen:
+            if rank >= len(quotes) or any(overlaps(q, quotes[rank]) for q in out):
+                continue
+            n = len(quotes[rank].text.split())
+            if rank and words + n > max_words:
+                continue
+            out.append(quotes[rank])
+            words += n
+    return out
 
 
 class Assistant:
@@ -245,10 +310,21 @@ class Assistant:
             )
         top_k = k or self.settings.top_k
         started = time.perf_counter()
-        standalone, ranking = self.retrieve(
-            question, history, filters, k=max(top_k, depth or 0), mode=mode
-        )
-        retrieval = replace(ranking, passages=ranking.passages[:top_k])
+        # "… in the 2018 NBC interview and in the 2019 FT interview?": each part is searched on
+        # its own (one search would filter on one of the dates), the passages taken in turn.
+        parts = None if is_enumeration(question) else spanning_parts(question)
+        asked = [
+            self.retrieve(part, history, filters, k=max(top_k, depth or 0), mode=mode)
+            for part in parts or (question,)
+        ]
+        if parts:
+            standalone = self.standalone(question, history)
+            ranking = joined(question, [r for _, r in asked])
+            firsts = [r.passages[:top_k] for _, r in asked]
+            retrieval = replace(ranking, passages=interleaved(firsts))
+        else:
+            standalone, ranking = asked[0]
+            retrieval = replace(ranking, passages=ranking.passages[:top_k])
         retrieved = time.perf_counter()
         notices: list[str] = []
         answer: Answer | None = None
@@ -264,11 +340,39 @@ class Assistant:
                 notices.append(f"The LLM endpoint failed ({exc}); showing the extractive answer.")
         if answer is None and is_enumeration(standalone.question):
             answer = self._enumeration(question, standalone, retrieval)
+        if answer is None and parts:
+            answer = self._in_parts(question, standalone, retrieval, asked, top_k, tuple(notices))
         if answer is None:
             answer = self._extractive(question, standalone, retrieval, tuple(notices))
         timings = Timings(retrieved - started, time.perf_counter() - started)
         answer = replace(answer, timings=timings)
         yield AnswerEvent(answer.text, answer, ranking)
+
+    def _in_parts(
+        self,
+        question: str,
+        standalone: Standalone,
+        retrieval: Retrieval,
+        asked: Sequence[tuple[Standalone, Retrieval]],
+        top_k: int,
+        notices: tuple[str, ...],
+    ) -> Answer:
+        """A question spanning two occasions answered part by part: each part's quotes from
+        its own passages, the best of each in turn (`retrieval` holds both parts' passages)."""
+        chosen = [
+            self._choose(part.question, part, replace(r, passages=r.passages[:top_k]), ())
+            for part, r in asked
+        ]
+        said = [f"Asked in two parts: {' and '.join(f'“{p.question}”' for p, _ in asked)}."]
+        for (part, _), quotes in zip(asked, chosen, strict=True):
+            if isinstance(quotes, Answer):
+                said += [f"No quote answers “{part.question}”.", *quotes.notices]
+        quotes = each_in_turn(
+            [[] if isinstance(c, Answer) else c for c in chosen], self.settings.answer_max_words
+        )
+        if not quotes:
+            return self.abstention(question, standalone, retrieval, (*notices, *said))
+        return self._rendered(question, standalone, retrieval, quotes, (*notices, *said))
 
     # --------------------------------------------------------------------- extractive answerer
 
@@ -303,6 +407,32 @@ class Assistant:
     def _extractive(
         self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
     ) -> Answer:
+        chosen = self._choose(question, standalone, retrieval, notices)
+        if isinstance(chosen, Answer):
+            return chosen
+        return self._rendered(question, standalone, retrieval, chosen, notices)
+
+    def _rendered(
+        self,
+        question: str,
+        standalone: Standalone,
+        retrieval: Retrieval,
+        chosen: Sequence[Candidate],
+        notices: tuple[str, ...],
+    ) -> Answer:
+        """The chosen quotes as the answer's cited sentences; an abstention when none verifies."""
+        several = len({c.passage.transcript_id for c in chosen}) > 1
+        claims = verified_claims(
+            render_claims(chosen, several_transcripts=several), self.citation_utterances
+        )
+        if not claims:
+            return self.abstention(question, standalone, retrieval, notices)
+        return self._answer(question, standalone, retrieval, claims, notices)
+
+    def _choose(
+        self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
+    ) -> list[Candidate] | Answer:
+        """The quotes that answer, best first; or the abstention, with why."""
         passages = retrieval.passages
         # The utterances of the passages and the one before each: a reply's question.
         known: dict[tuple[str, int], Utterance] = {}
@@ -446,13 +576,7 @@ class Assistant:
             lead = self.continued(chosen[0], known)
             # A later quote the continuation now holds is dropped, not repeated.
             chosen = [lead, *(c for c in chosen[1:] if not overlaps(lead, c))]
-        several = len({c.passage.transcript_id for c in chosen}) > 1
-        claims = verified_claims(
-            render_claims(chosen, several_transcripts=several), self.citation_utterances
-        )
-        if not claims:
-            return self.abstention(question, standalone, retrieval, notices)
-        return self._answer(question, standalone, retrieval, claims, notices)
+        return chosen
 
     def telling_names(self, names: Sequence[str]) -> list[str]:
         """The names that tell transcripts apart: not those in more than COMMON_NAME_SHARE of

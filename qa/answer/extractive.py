@@ -223,9 +223,15 @@ def occasion_prior(
 
 
 def proper_names(question: str) -> list[str]:
-    """Capitalised words inside the question (not its first word): likely names of things."""
+    """Capitalised words inside the question (not its first word): likely names of things. A
+    month or a weekday dates the question ("according to Gref in October 2018"), it names
+    nothing a transcript must say."""
     tokens = plain_words(question)
-    return [t for t in tokens[1:] if t[:1].isupper() and len(t) >= 3 and not t.isupper()]
+    return [
+        t
+        for t in tokens[1:]
+        if t[:1].isupper() and len(t) >= 3 and not t.isupper() and t.lower() not in _CALENDAR_WORDS
+    ]
 
 
 def question_names(question: str, speakers: Sequence[str] = ()) -> list[str]:

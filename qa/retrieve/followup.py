@@ -111,9 +111,11 @@ def make_standalone(
             carried = Filters(
                 speakers=carried.speakers, transcripts=tuple(last.cited_transcripts[:3])
             )
-    elif leans and continues:
+    elif continues and (leans or not last.cited_transcripts):
         # The words it points back at are the last question's: "What was the cover before
         # that?" after "…raise deposit insurance coverage?" searches for deposit insurance.
+        # After an abstention there is no answer's transcript to stay in, only the question:
+        # "And who starred in it?" after "What was the VR film Opher Vishnia worked on…?".
         own = set(own_topic.split())
         carried_words = [
             w
@@ -186,7 +188,10 @@ def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> S
         return Standalone(f"{base}?", Filters(since=last.filters.since, until=last.filters.until))
     about = _about_phrase(previous)
     new_topic = rest.strip(" ?")
-    if about:
+    swapped = _swap_name(previous, new_topic, previous_speakers)
+    if swapped:
+        base = swapped
+    elif about:
         base = previous[: previous.lower().rfind(about.lower())] + new_topic
     elif previous_speakers:
         base = f"What did {previous_speakers[0]} say about {new_topic}"
@@ -201,6 +206,31 @@ def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> S
             until=last.filters.until,
         ),
     )
+
+
+_NAME = re.compile(r"\b[A-Z][\w-]*(?:['’]s)?")
+
+
+def _swap_name(previous: str, name: str, speakers: Sequence[str]) -> str | None:
+    """ "What about Armenia's?" after "How much did Kyrgyzstan's trade with Russia grow…?": the
+    last question about the new name, in place of the last name of its kind (possessive or
+    not) that is not a speaker's; None when the follow-up names none or the question has no
+    such name."""
+    if not _NAME.fullmatch(name):
+        return None
+    possessive = name[-2:] in ("'s", "’s")
+    spoken = {w for speaker in speakers for w in speaker.split()}
+    matches = [
+        m
+        for m in _NAME.finditer(previous)
+        if m.start() > 0
+        and (m.group(0)[-2:] in ("'s", "’s")) == possessive
+        and m.group(0).removesuffix("'s").removesuffix("’s") not in spoken
+    ]
+    if not matches:
+        return None
+    last = matches[-1]
+    return previous[: last.start()] + name + previous[last.end() :]
 
 
 def _about_phrase(question: str) -> str:

@@ -262,6 +262,34 @@ def test_a_follow_up_s_figure_need_not_repeat_its_words(assistant: Assistant) ->
 
 
 @pytest.mark.slow
+def test_a_question_spanning_two_occasions_is_answered_from_each(assistant: Assistant) -> None:
+    # Asked whole, its two dates make one filter and its answer quotes one meeting.
+    question = (
+        "How much has trade between Russia and Kazakhstan grown, according to Putin in March "
+        "2020, and how much did Sberbank's mortgage portfolio grow, according to Gref in "
+        "October 2018?"
+    )
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert answer.notices[0].startswith("Asked in two parts")
+    cited = [c.transcript_id for c in answer.citations]
+    assert cited[:2] == ["62966", "58748"], cited
+    assert "19.7" in answer.citations[0].quote
+    assert "mortgage portfolio" in answer.citations[1].quote
+    _assert_citations_verify(answer, assistant.library)
+
+
+@pytest.mark.slow
+def test_a_month_dates_the_question_and_names_nothing(assistant: Assistant) -> None:
+    # No transcript here says "October"; the question is dated by it, not about it.
+    answer = assistant.ask(
+        "How much did Sberbank's mortgage portfolio grow, according to Gref in October 2018?"
+    )
+    assert not answer.abstained, answer.notices
+    assert answer.citations[0].transcript_id == "58748"
+
+
+@pytest.mark.slow
 def test_a_name_question_is_answered_by_a_name(assistant: Assistant) -> None:
     answered = assistant.ask(
         "What is the name of Kazakhstan's president that Putin meets regularly?"
@@ -312,6 +340,26 @@ def _llm_assistant(library: Library, base_url: str, timeout_s: float = 5.0) -> A
     settings = Settings(llm_base_url=base_url, llm_model="fake", llm_timeout_s=timeout_s)
     client = LLMClient(LLMConfig(base_url=base_url, model="fake", timeout_s=timeout_s))
     return Assistant(library, settings, client)
+
+
+@pytest.mark.slow
+def test_the_llm_reads_both_parts_passages_and_the_fallback_answers_each(
+    real_library: Library,
+) -> None:
+    # Asked whole, "March 2020" filters the search to the first meeting alone.
+    question = (
+        "How much did Putin say trade with Kazakhstan had grown at his meeting with Nazarbayev "
+        "in March 2020 and at their meeting in June 2021?"
+    )
+    with FakeLLMServer(status=500) as server:
+        answer = _llm_assistant(real_library, server.base_url).ask(question)
+        sent = "\n".join(m["content"] for m in server.requests[-1].json["messages"])
+    # The prompt holds both meetings; the extractive fallback still answers part by part.
+    assert "19.7" in sent and "over 18 already this year" in sent
+    assert any(n.startswith("The LLM endpoint failed") for n in answer.notices)
+    assert any(n.startswith("Asked in two parts") for n in answer.notices)
+    assert [c.transcript_id for c in answer.citations][:2] == ["62966", SEED]
+    assert (answer.filters.since, answer.filters.until) == ("2020-03-01", "2021-06-30")
 
 
 @pytest.mark.slow

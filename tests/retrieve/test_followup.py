@@ -92,3 +92,31 @@ def test_what_about_another_time_asks_the_same_question_there() -> None:
     assert result.question == "What did they say about the budget, minute 20?"
     assert result.filters.from_s is None  # the retriever reads the new time from the question
     assert result.favoured == ("seed",)
+
+
+def test_after_an_abstention_a_follow_up_leans_on_the_last_question() -> None:
+    asked = "What was the interactive live-action VR film Opher Vishnia worked on?"
+    abstained = Turn(asked, asked, Filters())  # nothing cited: no transcript to stay in
+    result = make_standalone("And who starred in it?", [abstained], KNOWN)
+    assert result.question.startswith("Who starred in it (")
+    assert "vishnia" in result.question and "film" in result.question
+    assert result.favoured == ()
+    # After an answer, the follow-up stays in its transcript and keeps to its own words.
+    answered = Turn(asked, asked, Filters(), (), ("jsconf-opher-vishnia.en",))
+    kept = make_standalone("And who starred in it?", [answered], KNOWN)
+    assert kept.question == "Who starred in it?"
+    assert kept.favoured == ("jsconf-opher-vishnia.en",)
+
+
+def test_what_about_a_name_asks_the_last_question_of_it() -> None:
+    history = [
+        _turn("How much did Kyrgyzstan's trade with Russia grow after it joined the EAEU?"),
+    ]
+    result = make_standalone("What about Armenia's?", history, KNOWN)
+    expected = "How much did Armenia's trade with Russia grow after it joined the EAEU?"
+    assert result.question == expected
+    trade = [_turn("What did Putin say about trade with China?", ("Vladimir Putin",))]
+    # The speaker's name stays; the other name gives way.
+    swapped = make_standalone("And what about India?", trade, KNOWN)
+    assert swapped.question == "What did Putin say about trade with India?"
+    assert swapped.filters.speakers == ("Vladimir Putin",)
