@@ -120,14 +120,16 @@ def _two_dates(text: str) -> tuple[str, str] | None:
         # "between 2014 and 2018" is one span of time, "bills dating back to 1994 and 1995"
         # one topic; "his news conferences in July 2017 and June 2019" two occasions.
         return None
-    head, tail = text[: m.start()], text[m.end() :]
-    return f"{head}{m.group(1)}{tail}", f"{head}{m.group(2)}{tail}"
+    return _each_of(text, m)
 
 
 def _two_codes(text: str) -> tuple[str, str] | None:
     """ "… the TS3009 and IS1006 teams …": the question asked of each."""
     m = _TWO_CODES.search(text)
-    if not m:
-        return None
-    head, tail = text[: m.start()], text[m.end() :]
-    return f"{head}{m.group(1)}{tail}", f"{head}{m.group(2)}{tail}"
+    return _each_of(text, m) if m else None
+
+
+def _each_of(text: str, pair: re.Match[str]) -> tuple[str, str]:
+    """The text with the pair "X and Y" it holds read as X, then as Y."""
+    head, tail = text[: pair.start()], text[pair.end() :]
+    return f"{head}{pair.group(1)}{tail}", f"{head}{pair.group(2)}{tail}"
