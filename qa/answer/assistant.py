@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -135,19 +135,26 @@ def turn_of(answer: Answer) -> Turn:
     )
 
 
+T = TypeVar("T")
+
+
+def in_turn(lists: Sequence[Sequence[T]]) -> Iterator[tuple[int, T]]:
+    """The lists' items taken in turn, first of each, then second of each…, with their rank."""
+    for rank in range(max((len(items) for items in lists), default=0)):
+        for items in lists:
+            if rank < len(items):
+                yield rank, items[rank]
+
+
 def interleaved(rankings: Sequence[Sequence[Passage]]) -> tuple[Passage, ...]:
-    """The rankings' passages taken in turn (first of each, then second of each…), each
-    passage once."""
+    """The rankings' passages taken in turn, each passage once."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Passage] = []
-    for rank in range(max((len(r) for r in rankings), default=0)):
-        for ranking in rankings:
-            if rank < len(ranking):
-                p = ranking[rank]
-                key = (p.transcript_id, p.utterance_start, p.utterance_end)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(p)
+    for _, p in in_turn(rankings):
+        key = (p.transcript_id, p.utterance_start, p.utterance_end)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
     return tuple(out)
 
 
@@ -187,15 +194,14 @@ def each_in_turn(
     max_words words (each part's best whatever its length) and never one quote twice."""
     out: list[Candidate] = []
     words = 0
-    for rank in range(min(per_part, max((len(c) for c in chosen), default=0))):
-        for quotes in chosen:
-            if rank >= len(quotes) or any(overlaps(q, quotes[rank]) for q in out):
-                continue
-            n = len(quotes[rank].text.split())
-            if rank and words + n > max_words:
-                continue
-            out.append(quotes[rank])
-            words += n
+    for rank, quote in in_turn(chosen):
+        if rank >= per_part:
+            break
+        n = len(quote.text.split())
+        if any(overlaps(q, quote) for q in out) or (rank and words + n > max_words):
+            continue
+        out.append(quote)
+        words += n
     return out
 
 
@@ -317,14 +323,14 @@ class Assistant:
             self.retrieve(part, history, filters, k=max(top_k, depth or 0), mode=mode)
             for part in parts or (question,)
         ]
+        # Each part answers from its first k passages; the answer holds both parts'.
+        answering = [(part, replace(r, passages=r.passages[:top_k])) for part, r in asked]
         if parts:
             standalone = self.standalone(question, history)
             ranking = joined(question, [r for _, r in asked])
-            firsts = [r.passages[:top_k] for _, r in asked]
-            retrieval = replace(ranking, passages=interleaved(firsts))
+            retrieval = replace(ranking, passages=interleaved([r.passages for _, r in answering]))
         else:
-            standalone, ranking = asked[0]
-            retrieval = replace(ranking, passages=ranking.passages[:top_k])
+            (standalone, ranking), (_, retrieval) = asked[0], answering[0]
         retrieved = time.perf_counter()
         notices: list[str] = []
         answer: Answer | None = None
@@ -341,7 +347,7 @@ class Assistant:
         if answer is None and is_enumeration(standalone.question):
             answer = self._enumeration(question, standalone, retrieval)
         if answer is None and parts:
-            answer = self._in_parts(question, standalone, retrieval, asked, top_k, tuple(notices))
+            answer = self._in_parts(question, standalone, retrieval, answering, tuple(notices))
         if answer is None:
             answer = self._extractive(question, standalone, retrieval, tuple(notices))
         timings = Timings(retrieved - started, time.perf_counter() - started)
@@ -354,15 +360,11 @@ class Assistant:
         standalone: Standalone,
         retrieval: Retrieval,
         asked: Sequence[tuple[Standalone, Retrieval]],
-        top_k: int,
         notices: tuple[str, ...],
     ) -> Answer:
         """A question spanning two occasions answered part by part: each part's quotes from
         its own passages, the best of each in turn (`retrieval` holds both parts' passages)."""
-        chosen = [
-            self._choose(part.question, part, replace(r, passages=r.passages[:top_k]), ())
-            for part, r in asked
-        ]
+        chosen = [self._choose(part.question, part, r, ()) for part, r in asked]
         said = [f"Asked in two parts: {' and '.join(f'“{p.question}”' for p, _ in asked)}."]
         for (part, _), quotes in zip(asked, chosen, strict=True):
             if isinstance(quotes, Answer):

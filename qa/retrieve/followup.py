@@ -211,6 +211,11 @@ def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> S
 _NAME = re.compile(r"\b[A-Z][\w-]*(?:['’]s)?")
 
 
+def _owner(word: str) -> str:
+    """The word without its possessive "'s" ("Armenia's" → "Armenia")."""
+    return word.removesuffix("'s").removesuffix("’s")
+
+
 def _swap_name(previous: str, name: str, speakers: Sequence[str]) -> str | None:
     """ "What about Armenia's?" after "How much did Kyrgyzstan's trade with Russia grow…?": the
     last question about the new name, in place of the last name of its kind (possessive or
@@ -218,14 +223,14 @@ def _swap_name(previous: str, name: str, speakers: Sequence[str]) -> str | None:
     such name."""
     if not _NAME.fullmatch(name):
         return None
-    possessive = name[-2:] in ("'s", "’s")
+    possessive = _owner(name) != name
     spoken = {w for speaker in speakers for w in speaker.split()}
     matches = [
         m
         for m in _NAME.finditer(previous)
         if m.start() > 0
-        and (m.group(0)[-2:] in ("'s", "’s")) == possessive
-        and m.group(0).removesuffix("'s").removesuffix("’s") not in spoken
+        and (_owner(m.group(0)) != m.group(0)) == possessive
+        and _owner(m.group(0)) not in spoken
     ]
     if not matches:
         return None
