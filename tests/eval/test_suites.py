@@ -31,6 +31,7 @@ HELDOUT7 = SUITES / "heldout7.jsonl"
 HELDOUT8 = SUITES / "heldout8.jsonl"
 HELDOUT9 = SUITES / "heldout9.jsonl"
 HELDOUT10 = SUITES / "heldout10.jsonl"
+HELDOUT11 = SUITES / "heldout11.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -70,6 +71,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT8)
         + load_suite(HELDOUT9)
         + load_suite(HELDOUT10)
+        + load_suite(HELDOUT11)
     )
 
 
@@ -140,6 +142,7 @@ WRITTEN = (
     HELDOUT8,
     HELDOUT9,
     HELDOUT10,
+    HELDOUT11,
 )
 
 
