@@ -27,6 +27,12 @@ from qa.answer.answer_types import (
     shows_name,
     shows_year,
 )
+from qa.answer.answerability import (
+    AnswerabilityModel,
+    Decision,
+    answerability_features,
+    load_answerability,
+)
 from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
@@ -208,9 +214,18 @@ def each_in_turn(
 class Assistant:
     """Answers questions over one library; safe to share between conversations (no chat state)."""
 
-    def __init__(self, library: Library, settings: Settings, llm: ChatClient | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings,
+        llm: ChatClient | None = None,
+        answerability: AnswerabilityModel | None = None,
+    ) -> None:
         self.library = library
         self.settings = settings
+        # The learned check that the chosen quotes answer at all (the shipped weights unless
+        # given: eval/train_answerability.py gives one that records and never refuses).
+        self.answerability = answerability or load_answerability()
         # One encoder for questions and answer sentences: sentence vectors stored at ingest come
         # from the library, and what it had to embed it remembers (the answerer meets the
         # question again, and follow-ups meet the same passages).
@@ -572,6 +587,24 @@ class Assistant:
         gap = self.evidence_gap(searched, retrieval, terms)
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
+        # A near-miss passes every check above: quotes on the topic, with a figure, that are
+        # not the fact asked for. The learned check reads the whole decision.
+        decision = Decision(
+            scores=[c.score for c in scored[:2]],
+            lead=scored[0].text,
+            near=self._near(scored[0], known),
+            terms=terms,
+            occasion=self.occasion_words(set(boosts.titled())),
+            document_frequency={t: self.library.term_count(t.lower()) for t in terms},
+            chunks=self.library.chunk_count(),
+            facts=wanted_terms,
+            wanted=wanted,
+            leaning=leaning,
+            names=bool(names),
+        )
+        if self.answerability.refuses(answerability_features(decision)):
+            doubt = "The closest quotes are on the topic but do not seem to say what was asked."
+            return self.abstention(question, standalone, retrieval, (*notices, doubt))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         if chosen:

@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,9 +39,11 @@ __all__ = [
     "feature_vector",
     "is_procedural",
     "load_scorer",
+    "logistic_weights",
     "pool_term_weights",
     "question_sentences",
     "rare_overlap",
+    "read_weights",
     "scorer_from_json",
     "stem_keys",
 ]
@@ -281,36 +284,50 @@ class SentenceScorer:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def scorer_from_json(data: object, source: str) -> SentenceScorer:
-    """A SentenceScorer from its JSON object; AnswererError names what is wrong."""
+def logistic_weights(
+    data: object, source: str, what: str, features: Sequence[str], trainer: str
+) -> tuple[dict[str, Any], tuple[float, ...], float, float]:
+    """A weights file's object with its weights, bias and threshold, checked against the
+    `features` this code computes (`trainer` writes them); AnswererError names what is wrong."""
     if not isinstance(data, dict):
-        raise AnswererError(f"{source}: the scorer weights must be a JSON object")
+        raise AnswererError(f"{source}: the {what} weights must be a JSON object")
     names = tuple(data.get("features") or ())
-    if names != FEATURES:
+    if names != tuple(features):
         raise AnswererError(
-            f"{source}: weights for features {list(names)}, this code computes {list(FEATURES)}; "
-            "retrain with eval/train_scorer.py"
+            f"{source}: weights for features {list(names)}, this code computes "
+            f"{list(features)}; retrain with {trainer}"
         )
     weights = data.get("weights")
-    if not isinstance(weights, list) or len(weights) != len(FEATURES):
-        raise AnswererError(f"{source}: 'weights' must list {len(FEATURES)} numbers")
-    adapter = adapter_from_json(data["adapter"], source) if "adapter" in data else None
+    if not isinstance(weights, list) or len(weights) != len(features):
+        raise AnswererError(f"{source}: 'weights' must list {len(features)} numbers")
     try:
-        return SentenceScorer(
-            tuple(float(w) for w in weights),
-            float(data["bias"]),
-            float(data["threshold"]),
-            adapter=adapter,
-        )
+        numbers = tuple(float(w) for w in weights)
+        bias, threshold = float(data["bias"]), float(data["threshold"])
     except (KeyError, TypeError, ValueError) as exc:
         raise AnswererError(f"{source}: bad 'bias' or 'threshold' ({exc})") from exc
+    if not all(math.isfinite(v) for v in (*numbers, bias, threshold)):
+        raise AnswererError(f"{source}: the {what} weights hold a non-number")
+    return data, numbers, bias, threshold
+
+
+def read_weights(path: Path, what: str) -> object:
+    """A weights file's JSON; AnswererError names the file and why it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AnswererError(f"{path}: cannot read the {what} weights ({exc})") from exc
+
+
+def scorer_from_json(data: object, source: str) -> SentenceScorer:
+    """A SentenceScorer from its JSON object; AnswererError names what is wrong."""
+    found, weights, bias, threshold = logistic_weights(
+        data, source, "scorer", FEATURES, "eval/train_scorer.py"
+    )
+    adapter = adapter_from_json(found["adapter"], source) if "adapter" in found else None
+    return SentenceScorer(weights, bias, threshold, adapter=adapter)
 
 
 @lru_cache(maxsize=4)
 def load_scorer(path: Path = WEIGHTS_PATH) -> SentenceScorer:
     """The shipped (or given) weights, read once."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise AnswererError(f"{path}: cannot read the sentence scorer's weights ({exc})") from exc
-    return scorer_from_json(data, str(path))
+    return scorer_from_json(read_weights(path, "sentence scorer's"), str(path))

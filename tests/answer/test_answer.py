@@ -10,6 +10,7 @@ import pytest
 
 import qa.answer.extractive as answer_module
 from embeddings.base import HashEncoder
+from eval.train_answerability import recording_check
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -287,6 +288,29 @@ def test_a_month_dates_the_question_and_names_nothing(assistant: Assistant) -> N
     )
     assert not answer.abstained, answer.notices
     assert answer.citations[0].transcript_id == "58748"
+
+
+# Gref, October 2018 (kremlin.ru 58748): "our net profit has been affected by portfolio
+# volatility" and "we lost a certain amount due to this volatility", never by how much.
+NEAR_MISSES = [
+    "What was Sberbank's net profit in 2018, according to Gref?",
+    "How much did Sberbank lose due to the volatility of federal loan bonds, according to Gref?",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_a_near_miss_every_rule_lets_through_is_refused_by_the_learned_check(
+    assistant: Assistant, question: str
+) -> None:
+    rules_alone = Assistant(assistant.library, Settings(), answerability=recording_check())
+    answered = rules_alone.ask(question)
+    assert not answered.abstained, "the rules alone quote Gref's other figures"
+    answer = assistant.ask(question)
+    assert answer.abstained and not answer.citations
+    assert answer.notices[-1] == (
+        "The closest quotes are on the topic but do not seem to say what was asked."
+    )
 
 
 @pytest.mark.slow

@@ -1,0 +1,243 @@
+"""The answerability check: its features, the shipped weights, and the training script."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from eval.suite import SuiteQuestion, write_suite
+from eval.train_answerability import (
+    Asked,
+    asked_questions,
+    choose_threshold,
+    figures,
+    out_of_fold,
+    recording_check,
+    train,
+)
+from qa.answer.answerability import (
+    ANSWERABILITY_FEATURES,
+    ANSWERABILITY_PATH,
+    AnswerabilityModel,
+    Decision,
+    answerability_features,
+    answerability_from_json,
+    load_answerability,
+)
+from qa.errors import AnswererError
+from qa.store.library import Library
+
+# heldout6: "How many beds will the new military medical centre in Voronezh have, according to
+# Shoigu's May 2020 report?" The report gives beds of a centre in Kubinka, none for Voronezh.
+TERMS = ["beds", "military", "medical", "centre", "voronezh", "shoigu", "report"]
+FREQUENCY = {
+    "beds": 30,
+    "military": 400,
+    "medical": 300,
+    "centre": 900,
+    "voronezh": 12,
+    "shoigu": 80,
+    "report": 700,
+}
+KUBINKA = (
+    "At present, a temporary centre for treating patients with the novel coronavirus infection "
+    "with 1,420 beds has been established in cooperation with the Moscow Region Government in "
+    "Kubinka in the Moscow Region."
+)
+VORONEZH = "The military medical centre in Voronezh will have 200 beds."
+
+
+def _features(lead: str, near: str | None = None, **changes: object) -> dict[str, float]:
+    decision = Decision(
+        scores=[0.6, 0.2],
+        lead=lead,
+        near=near or lead,
+        terms=TERMS,
+        occasion={"shoigu", "report"},
+        document_frequency=FREQUENCY,
+        chunks=12_000,
+        facts=["beds"],
+        wanted="number",
+        leaning=False,
+        names=True,
+    )
+    for name, value in changes.items():
+        decision = Decision(**{**decision.__dict__, name: value})
+    return dict(zip(ANSWERABILITY_FEATURES, answerability_features(decision), strict=True))
+
+
+def test_a_lead_without_the_question_s_rare_words_covers_less_of_it() -> None:
+    near_miss, answer = _features(KUBINKA), _features(VORONEZH)
+    assert near_miss["coverage"] < answer["coverage"]
+    # "Voronezh" is in 12 of 12,000 chunks: the rarest word, and the one the near-miss lacks.
+    assert near_miss["missing_rarest"] == pytest.approx(math.log(12_001 / 13) / 10)
+    assert answer["missing_rarest"] < near_miss["missing_rarest"]
+    assert near_miss["fact_share"] == answer["fact_share"] == 1.0  # both say "beds"
+    assert near_miss["best"] == 0.6 and near_miss["margin"] == pytest.approx(0.4)
+    assert near_miss["wants_number"] == 1.0 and near_miss["wants_date"] == 0.0
+
+
+def test_the_lead_s_utterance_counts_for_the_near_coverage() -> None:
+    got = _features("It will have 200 beds.", near=f"In Voronezh, the centre. {VORONEZH}")
+    assert got["coverage_near"] > got["coverage"]
+
+
+def test_an_irregular_verb_s_past_forms_meet_in_its_base() -> None:
+    # "How much did Putin say trade with Kazakhstan had grown…?" (kremlin.ru 62966)
+    lead = "Our trade is on the upsurge. I think last year it grew by 19.7 or 19.6 percent."
+    got = _features(lead, terms=["trade", "grown"], facts=["trade", "grown"])
+    assert got["coverage"] == 1.0 and got["fact_share"] == 1.0
+    assert got["missing_rarest"] == 0.0
+    rose = _features("Prices rose by 4 percent.", terms=["prices", "risen"], facts=["risen"])
+    assert rose["coverage"] == 1.0 and rose["fact_share"] == 1.0
+
+
+def test_without_fact_words_or_a_runner_up_the_features_stay_defined() -> None:
+    got = _features(VORONEZH, facts=[], scores=[0.7], terms=[])
+    assert got["fact_share"] == 1.0
+    assert got["margin"] == 0.7
+    assert got["coverage"] == got["coverage_near"] == 1.0 and got["missing_rarest"] == 0.0
+    assert got["terms"] == 0.0
+
+
+def test_the_model_refuses_from_its_threshold() -> None:
+    model = AnswerabilityModel(weights=(2.0,) + (0.0,) * 11, bias=-1.0, threshold=0.5)
+    low, high = [0.0] * 12, [1.0] + [0.0] * 11
+    assert model.unanswerable(low) == pytest.approx(1 / (1 + math.e))
+    assert not model.refuses(low) and model.refuses(high)
+
+
+def test_the_shipped_weights_load_and_refuse_only_some_decisions() -> None:
+    model = load_answerability()
+    assert 0.0 < model.threshold < 1.0
+    data = json.loads(ANSWERABILITY_PATH.read_text(encoding="utf-8"))
+    assert data["features"] == list(ANSWERABILITY_FEATURES)
+    assert (
+        data["cross_validation"]["with_check"]["abstention_f1"]
+        > (data["cross_validation"]["without_check"]["abstention_f1"])
+    )
+    # A lead missing the question's rarest word and naming none of it is doubted more than
+    # the same answer holding them.
+    near_miss = answerability_features(_decision(KUBINKA))
+    answer = answerability_features(_decision(VORONEZH))
+    assert model.unanswerable(near_miss) > model.unanswerable(answer)
+
+
+def _decision(lead: str) -> Decision:
+    return Decision(
+        [0.5, 0.3], lead, lead, TERMS, set(), FREQUENCY, 12_000, ["beds"], "number", False, True
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"features": ["best"]}, "retrain"),
+        ({"weights": [1.0]}, "must list 12"),
+        ({"bias": "x"}, "bad 'bias'"),
+        ({"threshold": float("nan")}, "non-number"),
+    ],
+)
+def test_bad_weights_are_named(change: dict[str, object], message: str) -> None:
+    good = {
+        "features": list(ANSWERABILITY_FEATURES),
+        "weights": [0.0] * 12,
+        "bias": 0.0,
+        "threshold": 0.5,
+    }
+    with pytest.raises(AnswererError, match=message):
+        answerability_from_json({**good, **change}, "w.json")
+
+
+def test_unreadable_weights_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(AnswererError, match="cannot read the answerability weights"):
+        load_answerability(path)
+
+
+def test_the_recording_check_keeps_rows_and_refuses_nothing() -> None:
+    check = recording_check()
+    assert not check.refuses([1.0] * 12)
+    assert check.rows == [[1.0] * 12]
+
+
+def _asked(suite: str, answerable: bool, x: float, recall: float = 1.0) -> Asked:
+    row = (x,) + (0.0,) * 11
+    return Asked(suite, answerable, False, recall if answerable else 0.0, (row,))
+
+
+def test_figures_count_the_rules_refusals_and_the_check_s() -> None:
+    asked = [
+        _asked("a", True, 0.1),
+        _asked("a", False, 0.9),
+        Asked("a", False, True, 0.0, ()),  # refused by a rule
+        _asked("b", True, 0.2, recall=0.5),
+    ]
+    before = figures(asked, [False] * 4)
+    assert before["abstention_precision"] == 1.0 and before["abstention_recall"] == 0.5
+    assert before["answer_recall"] == 0.75
+    after = figures(asked, [False, True, False, True])
+    assert after["abstention_recall"] == 1.0 and after["abstention_precision"] == pytest.approx(
+        2 / 3
+    )
+    assert after["answer_recall"] == 0.5
+
+
+def test_training_separates_held_out_suites_and_picks_a_threshold_between() -> None:
+    # The first feature tells them apart in every suite; each suite is scored by the others.
+    asked = [
+        _asked(suite, answerable, x)
+        for suite in ("a", "b", "c")
+        for answerable, x in [(True, 0.1), (True, 0.2), (True, 0.3), (False, 0.8), (False, 0.9)]
+    ]
+    held_out = out_of_fold(asked, l2=0.01)
+    assert all((p > 0.5) == (not a.answerable) for p, a in zip(held_out, asked, strict=True)), (
+        held_out
+    )
+    threshold = choose_threshold(asked, held_out)
+    flagged = [p >= threshold for p in held_out]
+    assert flagged == [not a.answerable for a in asked]
+    model = train(asked, l2=0.01)
+    assert model["cross_validation"]["with_check"]["abstention_f1"] == 1.0
+    assert model["cross_validation"]["without_check"]["abstention_f1"] == 0.0
+    assert model["trained_on"]["examples"] == 15
+
+
+def test_training_needs_both_kinds_of_question() -> None:
+    with pytest.raises(ValueError, match="both"):
+        train([_asked("a", True, 0.1), _asked("b", True, 0.2)])
+
+
+@pytest.mark.slow
+def test_asking_a_suite_records_the_decisions_the_rules_let_through(
+    real_library: Library, tmp_path: Path
+) -> None:
+    suite = tmp_path / "gref.jsonl"
+    write_suite(
+        [
+            SuiteQuestion(
+                "gref-mortgages",
+                "By how much had residential loans and mortgages grown year-on-year, according "
+                "to Gref in October 2018?",
+                answers=("74 percent",),
+            ),
+            # Gref says the net profit "has been affected", never what it was.
+            SuiteQuestion(
+                "gref-profit",
+                "What was Sberbank's net profit in 2018, according to Gref?",
+                answerable=False,
+            ),
+            SuiteQuestion("mars", "What did Putin say about the Mars landing?", answerable=False),
+        ],
+        suite,
+    )
+    mortgages, profit, mars = asked_questions(suite, real_library.folder)
+    assert mortgages.example and mortgages.recall == 1.0 and mortgages.answerable
+    assert profit.example and not profit.answerable
+    assert len(mortgages.rows[0]) == len(ANSWERABILITY_FEATURES)
+    # The rules refuse it (no transcript says "Mars"): no decision to learn from.
+    assert mars.refused and not mars.example and mars.suite == "gref"
