@@ -133,10 +133,6 @@ def _design(asked: Sequence[Asked]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
-
-
 def out_of_fold(asked: Sequence[Asked], l2: float = L2) -> list[float]:
     """Per question, P(unanswerable) from a model fitted on the other suites' examples (-1 for
     a question that is no example)."""
@@ -146,9 +142,11 @@ def out_of_fold(asked: Sequence[Asked], l2: float = L2) -> list[float]:
         if not len(y) or y.min() == y.max():
             continue
         weights, bias = fit_logistic(x, y, np.ones(len(y)), l2)
+        # Scored as the answerer scores a decision.
+        fold = AnswerabilityModel(tuple(map(float, weights)), bias, threshold=1.0)
         for i, a in enumerate(asked):
             if a.suite == suite and a.example:
-                out[i] = float(_probabilities(np.asarray([a.rows[0]]), weights, bias)[0])
+                out[i] = fold.unanswerable(a.rows[0])
     return out
 
 

@@ -13,13 +13,13 @@ which the answerer abstains.
 
 from __future__ import annotations
 
-import calendar
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qa.answer.extractive import MONTHS
 from qa.answer.scorer import FACT_STEM_LETTERS, logistic_weights, read_weights
 from qa.text import plain_words, stem
 
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 ANSWERABILITY_PATH = Path(__file__).with_name("answerability_weights.json")
-_MONTHS = frozenset(m.lower() for m in calendar.month_name[1:])
 
 ANSWERABILITY_FEATURES = (
     "best",  # the sentence scorer's probability for the lead quote
@@ -65,8 +64,9 @@ class Decision:
     near: str  # the lead's utterance with the one before it
     terms: Sequence[str]  # the question's topic terms
     occasion: Collection[str]  # lowercase words naming occasions (titles, places, speakers)
-    # In how many of the library's `chunks` each topic term occurs (FTS, stemmed).
-    document_frequency: Mapping[str, int]
+    # In how many of the library's `chunks` a term occurs (FTS, stemmed): asked only of the
+    # subject terms.
+    document_frequency: Callable[[str], int]
     chunks: int
     facts: Sequence[str]  # words naming the fact a number or date question asks for
     wanted: str  # answer_types.answer_type of the question
@@ -167,15 +167,14 @@ def subject_terms(decision: Decision) -> list[str]:
     return [
         t
         for t in decision.terms
-        if t not in decision.occasion and t not in _MONTHS and not t.isdigit()
+        if t not in decision.occasion and t not in MONTHS and not t.isdigit()
     ]
 
 
 def _rarity(decision: Decision) -> dict[str, float]:
     n = decision.chunks
     return {
-        t: math.log((n + 1) / (decision.document_frequency.get(t, 0) + 1))
-        for t in subject_terms(decision)
+        t: math.log((n + 1) / (decision.document_frequency(t) + 1)) for t in subject_terms(decision)
     }
 
 

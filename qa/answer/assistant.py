@@ -467,7 +467,10 @@ class Assistant:
         # The question's topic words, once: for scoring, the evidence gap and the quote windows.
         terms = topic_terms(searched, retrieval.filters.speakers)
         boosts = retrieval.boosts
-        wanted_terms = self.fact_words(standalone.question, terms, boosts)
+        # The words naming the occasion the question names: no fact's, and no subject a quote
+        # must repeat (the answerability check below reads them too).
+        occasion = self.occasion_words(set(boosts.titled()))
+        wanted_terms = fact_terms(standalone.question, terms, occasion)
         scored = score_candidates(
             searched,
             candidates,
@@ -594,8 +597,8 @@ class Assistant:
             lead=scored[0].text,
             near=self._near(scored[0], known),
             terms=terms,
-            occasion=self.occasion_words(set(boosts.titled())),
-            document_frequency={t: self.library.term_count(t.lower()) for t in terms},
+            occasion=occasion,
+            document_frequency=lambda term: self.library.term_count(term.lower()),
             chunks=self.library.chunk_count(),
             facts=wanted_terms,
             wanted=wanted,

@@ -255,13 +255,15 @@ def name_key(name: str, letters: int) -> str:
 
 
 # Capitalised, but a date (a filter or a boost of its own), not a name of what is asked about.
-_CALENDAR_WORDS = frozenset(
+MONTHS = frozenset(
     [
         *("january", "february", "march", "april", "may", "june", "july", "august"),
         *("september", "october", "november", "december"),
-        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
     ]
 )
+_CALENDAR_WORDS = MONTHS | {
+    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
 
 
 def normalize_space(text: str) -> str:

@@ -42,6 +42,12 @@ FREQUENCY = {
     "shoigu": 80,
     "report": 700,
 }
+
+
+def _frequency(term: str) -> int:
+    return FREQUENCY.get(term, 0)
+
+
 KUBINKA = (
     "At present, a temporary centre for treating patients with the novel coronavirus infection "
     "with 1,420 beds has been established in cooperation with the Moscow Region Government in "
@@ -57,7 +63,7 @@ def _features(lead: str, near: str | None = None, **changes: object) -> dict[str
         near=near or lead,
         terms=TERMS,
         occasion={"shoigu", "report"},
-        document_frequency=FREQUENCY,
+        document_frequency=_frequency,
         chunks=12_000,
         facts=["beds"],
         wanted="number",
@@ -128,7 +134,17 @@ def test_the_shipped_weights_load_and_refuse_only_some_decisions() -> None:
 
 def _decision(lead: str) -> Decision:
     return Decision(
-        [0.5, 0.3], lead, lead, TERMS, set(), FREQUENCY, 12_000, ["beds"], "number", False, True
+        [0.5, 0.3],
+        lead,
+        lead,
+        TERMS,
+        set(),
+        _frequency,
+        12_000,
+        ["beds"],
+        "number",
+        False,
+        True,
     )
 
 
