@@ -32,6 +32,7 @@ HELDOUT8 = SUITES / "heldout8.jsonl"
 HELDOUT9 = SUITES / "heldout9.jsonl"
 HELDOUT10 = SUITES / "heldout10.jsonl"
 HELDOUT11 = SUITES / "heldout11.jsonl"
+HELDOUT12 = SUITES / "heldout12.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -72,6 +73,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT9)
         + load_suite(HELDOUT10)
         + load_suite(HELDOUT11)
+        + load_suite(HELDOUT12)
     )
 
 
@@ -143,6 +145,7 @@ WRITTEN = (
     HELDOUT9,
     HELDOUT10,
     HELDOUT11,
+    HELDOUT12,
 )
 
 
