@@ -18,6 +18,8 @@ from qa.text import stem
 
 __all__ = [
     "ANSWER_TYPES",
+    "CALENDAR_WORDS",
+    "MONTHS",
     "answer_type",
     "asked_quantity",
     "asks_count",
@@ -38,6 +40,16 @@ __all__ = [
 ]
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
+# Capitalised, yet a date rather than a name.
+MONTHS = frozenset(
+    [
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december"),
+    ]
+)
+CALENDAR_WORDS = MONTHS | {
+    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
 
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
@@ -246,6 +258,13 @@ _DATE = re.compile(
 )
 # A capitalised word inside the sentence (not its first word): a name, a place, an organisation.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
+# Capitalised words that name nobody, though they stand where a name would: a month or a
+# weekday ("production is expected to begin in September"), a title or a form of address ("I
+# have just talked to the Governor", "Yes, Mr President").
+_NO_NAMES = CALENDAR_WORDS | {
+    *("mr", "mrs", "ms", "dr", "sir", "madam", "president", "governor", "minister"),
+    *("prime", "deputy", "chairman", "chairwoman", "colleagues", "friends"),
+}
 _PERSON_WORDS = re.compile(
     r"\b(he|she|him|her|mr|mrs|ms|dr|colleague|minister|president|director|friend|wife|"
     r"husband|team|guy|somebody|someone|people)\b",
@@ -478,9 +497,13 @@ def asks_name(question: str) -> bool:
 
 def shows_name(text: str, question: str = "") -> bool:
     """Whether the sentence gives a name the question does not: a capitalised word inside it
-    ("his name is Antyushin") or a title in quotation marks."""
+    ("his name is Antyushin"), other than a month, a weekday or a title, or a title in
+    quotation marks."""
     given = _given_tokens(question)
-    names = (n.replace("-", " ").split() for n in _NAME.findall(text))
+    names = (
+        [w for w in n.replace("-", " ").split() if w.lower() not in _NO_NAMES]
+        for n in _NAME.findall(text)
+    )
     return any(_new(n, given) for n in names) or bool(_QUOTED_NAME.search(text))
 
 

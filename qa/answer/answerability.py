@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from qa.answer.extractive import MONTHS
+from qa.answer.answer_types import MONTHS
 from qa.answer.scorer import FACT_STEM_LETTERS, logistic_weights, read_weights
 from qa.text import plain_words, stem
 

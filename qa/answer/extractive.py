@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.answer.answer_types import (
+    CALENDAR_WORDS,
     answer_type,
     asks_who_asked,
     ends_mid_clause,
@@ -230,14 +231,14 @@ def proper_names(question: str) -> list[str]:
     return [
         t
         for t in tokens[1:]
-        if t[:1].isupper() and len(t) >= 3 and not t.isupper() and t.lower() not in _CALENDAR_WORDS
+        if t[:1].isupper() and len(t) >= 3 and not t.isupper() and t.lower() not in CALENDAR_WORDS
     ]
 
 
 def question_names(question: str, speakers: Sequence[str] = ()) -> list[str]:
     """The names of things the question is about: its capitalised words and acronyms ("Wales",
     "PGCE", "EthDev"), not its first word and not the words of the speakers it filters on."""
-    skipped = {w.lower() for name in speakers for w in plain_words(name)} | _CALENDAR_WORDS
+    skipped = {w.lower() for name in speakers for w in plain_words(name)} | CALENDAR_WORDS
     tokens = plain_words(question)
     return list(
         dict.fromkeys(
@@ -252,18 +253,6 @@ def name_key(name: str, letters: int) -> str:
     ("ES2006" is not "ES2009")."""
     lowered = name.lower()
     return lowered if any(ch.isdigit() for ch in lowered) else lowered[:letters]
-
-
-# Capitalised, but a date (a filter or a boost of its own), not a name of what is asked about.
-MONTHS = frozenset(
-    [
-        *("january", "february", "march", "april", "may", "june", "july", "august"),
-        *("september", "october", "november", "december"),
-    ]
-)
-_CALENDAR_WORDS = MONTHS | {
-    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-}
 
 
 def normalize_space(text: str) -> str:

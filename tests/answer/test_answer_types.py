@@ -287,6 +287,26 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     assert not shows_name(
         "I know that a man died in Berlin.", "What was the name of the man killed in Berlin?"
     )
+    # A month, a title or a form of address stands where a name would and names nobody:
+    # Pskov's governor on a Finnish plant, August 2017; Putin at Uralvagonzavod, March 2018;
+    # Medinsky on the cultural forum, November 2019.
+    finnish = "What is the name of the Finnish company that built the paints plant in Moglino?"
+    assert not shows_name(
+        "To date, two plants have been built already and production is expected to begin in "
+        "September.",
+        finnish,
+    )
+    governor = "What is the name of the regional governor Putin had just talked to?"
+    assert not shows_name("I have just talked to the Governor.", governor)
+    delegation = (
+        "What is the name of the head of the Chinese delegation to the St Petersburg "
+        "International Cultural Forum?"
+    )
+    assert not shows_name(
+        "Yes, Mr President. The St Petersburg International Cultural Forum ended just a few "
+        "days ago.",
+        delegation,
+    )
 
 
 def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
