@@ -33,6 +33,7 @@ HELDOUT9 = SUITES / "heldout9.jsonl"
 HELDOUT10 = SUITES / "heldout10.jsonl"
 HELDOUT11 = SUITES / "heldout11.jsonl"
 HELDOUT12 = SUITES / "heldout12.jsonl"
+HELDOUT13 = SUITES / "heldout13.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -74,6 +75,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT10)
         + load_suite(HELDOUT11)
         + load_suite(HELDOUT12)
+        + load_suite(HELDOUT13)
     )
 
 
@@ -146,6 +148,7 @@ WRITTEN = (
     HELDOUT10,
     HELDOUT11,
     HELDOUT12,
+    HELDOUT13,
 )
 
 
