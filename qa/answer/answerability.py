@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.answer.answer_types import MONTHS
-from qa.answer.scorer import FACT_STEM_LETTERS, logistic_weights, read_weights
+from qa.answer.scorer import fact_share, logistic_weights, read_weights
 from qa.text import plain_words, stem
 
 __all__ = [
@@ -153,15 +153,6 @@ def _keys(text: str) -> set[str]:
     return {_key(w) for w in plain_words(text)}
 
 
-def _fact_share(facts: Sequence[str], text: str) -> float:
-    """Share of the fact words the text uses, keys compared by their first letters as the
-    answerer's fact rule compares them ("recovered"/"recovery"); 1 without fact words."""
-    if not facts:
-        return 1.0
-    keys = {k[:FACT_STEM_LETTERS] for k in _keys(text)}
-    return sum(_key(f)[:FACT_STEM_LETTERS] in keys for f in facts) / len(facts)
-
-
 def subject_terms(decision: Decision) -> list[str]:
     """The topic terms less the occasion's words, months and numbers."""
     return [
@@ -201,7 +192,8 @@ def answerability_features(decision: Decision) -> list[float]:
         _weighted_coverage(rarity, decision.lead),
         _weighted_coverage(rarity, decision.near),
         max(missing, default=0.0) / 10,
-        _fact_share(decision.facts, decision.near),
+        # Nothing is missing when the question names no fact.
+        fact_share(decision.facts, decision.near, key=_key) if decision.facts else 1.0,
         float(decision.leaning),
         float(decision.wanted == "number"),
         float(decision.wanted == "date"),

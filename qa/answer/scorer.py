@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -140,17 +140,19 @@ def question_sentences(text: str) -> list[str]:
     ]
 
 
-def stem_keys(text: str) -> set[str]:
-    """The first FACT_STEM_LETTERS letters of the Snowball stems of the text's words."""
-    return {stem(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
+def stem_keys(text: str, key: Callable[[str], str] = stem) -> set[str]:
+    """The first FACT_STEM_LETTERS letters of the keys of the text's words: their Snowball
+    stems, unless another `key` is given."""
+    return {key(w)[:FACT_STEM_LETTERS] for w in plain_words(text.lower())}
 
 
-def fact_share(facts: Sequence[str], text: str) -> float:
-    """Share of the fact words (stems compared by their first letters) that the text uses."""
+def fact_share(facts: Sequence[str], text: str, key: Callable[[str], str] = stem) -> float:
+    """Share of the fact words that the text uses, their keys (Snowball stems unless another
+    `key` is given) compared by their first letters."""
     if not facts:
         return 0.0
-    keys = stem_keys(text)
-    return sum(stem(t)[:FACT_STEM_LETTERS] in keys for t in facts) / len(facts)
+    keys = stem_keys(text, key)
+    return sum(key(t)[:FACT_STEM_LETTERS] in keys for t in facts) / len(facts)
 
 
 def is_procedural(text: str, speaker: str | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ KUBINKA = (
 VORONEZH = "The military medical centre in Voronezh will have 200 beds."
 
 
-def _features(lead: str, near: str | None = None, **changes: object) -> dict[str, float]:
+def _decision(lead: str, near: str | None = None, **changes: object) -> Decision:
     decision = Decision(
         scores=[0.6, 0.2],
         lead=lead,
@@ -70,8 +71,11 @@ def _features(lead: str, near: str | None = None, **changes: object) -> dict[str
         leaning=False,
         names=True,
     )
-    for name, value in changes.items():
-        decision = Decision(**{**decision.__dict__, name: value})
+    return replace(decision, **changes)
+
+
+def _features(lead: str, near: str | None = None, **changes: object) -> dict[str, float]:
+    decision = _decision(lead, near, **changes)
     return dict(zip(ANSWERABILITY_FEATURES, answerability_features(decision), strict=True))
 
 
@@ -127,25 +131,10 @@ def test_the_shipped_weights_load_and_refuse_only_some_decisions() -> None:
     )
     # A lead missing the question's rarest word and naming none of it is doubted more than
     # the same answer holding them.
-    near_miss = answerability_features(_decision(KUBINKA))
-    answer = answerability_features(_decision(VORONEZH))
+    unsure = {"scores": [0.5, 0.3], "occasion": set()}
+    near_miss = answerability_features(_decision(KUBINKA, **unsure))
+    answer = answerability_features(_decision(VORONEZH, **unsure))
     assert model.unanswerable(near_miss) > model.unanswerable(answer)
-
-
-def _decision(lead: str) -> Decision:
-    return Decision(
-        [0.5, 0.3],
-        lead,
-        lead,
-        TERMS,
-        set(),
-        _frequency,
-        12_000,
-        ["beds"],
-        "number",
-        False,
-        True,
-    )
 
 
 @pytest.mark.parametrize(
