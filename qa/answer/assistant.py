@@ -37,8 +37,8 @@ from qa.answer.counting import (
     Enumeration,
     enumerate_mentions,
     is_enumeration,
+    mention_pattern,
     names_the_speaker,
-    term_pattern,
 )
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -783,13 +783,13 @@ class Assistant:
             return None
         if not found.mentions:
             return self.abstention(question, standalone, retrieval, ())
-        patterns = [term_pattern(t) for t in found.terms]
+        said = mention_pattern(found.terms)
         claims: list[Claim] = []
         for n, mention in enumerate(found.mentions[:MAX_LISTED_MENTIONS], 1):
             u = mention.utterance
             spans = sentence_spans(u.text)
             start, end = next(
-                ((a, b) for a, b in spans if all(p.search(u.text[a:b]) for p in patterns)),
+                ((a, b) for a, b in spans if said.search(u.text[a:b])),
                 (0, len(u.text)),
             )
             start, end = best_word_window(u.text, start, end, found.terms, MAX_QUOTE_WORDS)

@@ -8,22 +8,29 @@ that contains the word (keyword match), plus utterances close in meaning that do
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.models import Filters, Utterance
 from qa.store.library import Library
-from qa.text import topic_terms
+from qa.text import stem, topic_terms
 
+# "In her September 2016 meeting with Putin, how many times did Nabiullina…?": the occasion
+# may come first.
+_OCCASION_FIRST = r"(?:(?:in|at|during|on|over|across)\s+[^,?]+,\s*)?"
 _ENUMERATION = re.compile(
-    r"^\s*(?:and\s+)?(?:how\s+many\s+times|how\s+many\s+(?:mentions|references)\s+(?:of|to)|"
+    r"^\s*(?:and\s+)?" + _OCCASION_FIRST + r"(?:how\s+many\s+times|"
+    r"how\s+many\s+(?:mentions|references)\s+(?:of|to)|"
     r"how\s+often|(?:find\s+|list\s+|show\s+(?:me\s+)?)?"
     r"(?:every|each|all\s+the)\s+times?|whenever|list\s+(?:all|every)|count)\b",
     re.I,
 )
+_HOW_OFTEN = re.compile(
+    r"^\s*(?:and\s+|so\s+)?" + _OCCASION_FIRST + r"how\s+(?:often|many\s+times)\b", re.I
+)
 _COUNT_START = (
-    r"^\s*(?:and\s+|so\s+)?(?:how\s+many\s+times|how\s+often|(?:find\s+|list\s+|"
-    r"show\s+(?:me\s+)?)?(?:every|each|all\s+the)\s+times?|whenever|count)\s+"
+    r"^\s*(?:and\s+|so\s+)?" + _OCCASION_FIRST + r"(?:how\s+many\s+times|how\s+often|"
+    r"(?:find\s+|list\s+|show\s+(?:me\s+)?)?(?:every|each|all\s+the)\s+times?|whenever|count)\s+"
 )
 _MENTION_VERB = (
     r"(?:mention(?:s|ed)?|say|said|says|use[sd]?|talk(?:s|ed)?\s+about|bring\s+up|"
@@ -46,8 +53,9 @@ _COUNT_WORDINGS = (
     re.compile(
         _COUNT_START + r"(?:did|does|do|has|have|had|is|are|was|were)\s+(?:the\s+(?:word|term|"
         r"name|phrase)\s+)?(?P<term>.+?)\s+(?:come\s+up|came\s+up|get\s+mentioned|"
-        r"got\s+mentioned|been\s+mentioned|mentioned|said|used|brought\s+up|raised|"
-        r"referred\s+to|discussed|appear(?:s|ed)?|occur(?:s|red)?|crop\s+up)" + _SCOPE,
+        r"got\s+mentioned|been\s+mentioned|mentioned|said|used|brought\s+up|raised|named|"
+        r"cited|invoked|referenced|referred\s+to|discussed|appear(?:s|ed)?|occur(?:s|red)?|"
+        r"crop\s+up)" + _SCOPE,
         re.I,
     ),
     # "How many mentions of football were there on the Direct Line?"
@@ -79,6 +87,10 @@ DENSE_CANDIDATES = 100
 DENSE_MIN_CHUNK = 0.45  # cosine of the question to a chunk
 DENSE_MIN_UTTERANCE = 0.5  # cosine of the question to an utterance without the word
 MAX_RELATED = 20
+# Shorter shared stems are left alone: "car" of "cars" would find "career".
+MIN_STEM_PREFIX = 5
+# How much rarer than the phrase's other words a word must be to name the phrase alone.
+RARE_WORD_RATIO = 5
 
 
 @dataclass(frozen=True)
@@ -126,7 +138,11 @@ _YES_NO_WORDINGS = (
 
 def is_enumeration(question: str) -> bool:
     """Whether the question asks to count or list every occurrence, or whether something was
-    mentioned at all."""
+    mentioned at all. "How often…?" and "How many times…?" count mentions only when they ask
+    about words said ("…did X come up", "…did Putin mention X"): "How often is the Bitcoin
+    block reward cut in half?" asks how frequent a thing is, which a transcript states."""
+    if _HOW_OFTEN.search(question) and counted_phrase(question) is None:
+        return False
     return bool(_ENUMERATION.search(question)) or any(w.search(question) for w in _YES_NO_WORDINGS)
 
 
@@ -166,25 +182,52 @@ def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
-    """A word starting with the term (`Crimea` also finds `Crimean`), case-insensitive."""
-    return re.compile(rf"\b{re.escape(term)}\w*", re.I)
+    """A word starting with the term (`Crimea` also finds `Crimean`), case-insensitive; a word
+    sharing its stem, when that is long enough to tell words apart (`nightsticks` finds
+    `nightstick`, `strawberry` finds `strawberries`, `mortgages` finds `mortgage`)."""
+    return re.compile(rf"\b{re.escape(_stem_prefix(term))}\w*", re.I)
 
 
-def count_in(text: str, patterns: Sequence[re.Pattern[str]]) -> int:
-    """Occurrences of the first term when every term occurs, else 0."""
-    counts = [len(p.findall(text)) for p in patterns]
-    return counts[0] if counts and all(counts) else 0
+def _stem_prefix(term: str) -> str:
+    word = term.lower()
+    prefix = ""
+    for letter, stem_letter in zip(word, stem(word), strict=False):
+        if letter != stem_letter:
+            break
+        prefix += letter
+    return prefix if len(prefix) >= MIN_STEM_PREFIX else word
+
+
+def mention_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    """One mention of the counted words: the word, or the phrase with its words in order, a
+    short word or two allowed between them ("South Stream", "Bank of Russia")."""
+    gap = r"(?:\W+\w{1,3}){0,2}\W+"
+    return re.compile(gap.join(term_pattern(t).pattern for t in terms), re.I)
+
+
+def naming_terms(terms: Sequence[str], document_frequency: Callable[[str], int]) -> list[str]:
+    """The words whose mention is a mention of the phrase: its rarest word alone when the next
+    rarest is in RARE_WORD_RATIO times as many of the library's chunks ("Slutsky" of "Leonid
+    Slutsky", "Pantsir" of "the Pantsir air defence system", "Roldugin" of "Roldugin's name"),
+    else the whole phrase ("South Stream": "stream" is also Nord Stream)."""
+    if len(terms) < 2:
+        return list(terms)
+    by_rarity = sorted(terms, key=lambda t: document_frequency(t.lower()))
+    rarest, next_rarest = (document_frequency(t.lower()) for t in by_rarity[:2])
+    if rarest and next_rarest >= RARE_WORD_RATIO * rarest:
+        return [by_rarity[0]]
+    return list(terms)
 
 
 def enumerate_mentions(
     library: Library, question: str, filters: Filters, *, related: bool = True
 ) -> Enumeration:
     """Every utterance inside the filters that uses the question's topic words."""
-    terms = counted_terms(question, filters.speakers)
+    terms = naming_terms(counted_terms(question, filters.speakers), library.term_count)
     if not terms:
         return Enumeration((), (), ())
-    patterns = [term_pattern(t) for t in terms]
-    match = " AND ".join(f'"{t}"*' for t in terms)
+    mention = mention_pattern(terms)
+    match = " AND ".join(f'"{_stem_prefix(t)}"*' for t in terms)
     hits = library.keyword_search(match, KEYWORD_LIMIT, filters)
     chunks = library.chunks([cid for cid, _ in hits])
     wanted = set(filters.speakers)
@@ -194,7 +237,7 @@ def enumerate_mentions(
         for u in library.utterances(c.transcript_id, c.utterance_start, c.utterance_end):
             if wanted and u.canonical_speaker not in wanted:
                 continue
-            n = count_in(u.text, patterns)
+            n = len(mention.findall(u.text))
             if n:
                 found[(c.transcript_id, u.index)] = Mention(
                     c.transcript_id, stored.title, stored.date, u, n

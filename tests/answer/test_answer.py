@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -336,6 +337,21 @@ def test_counting_question_enumerates_every_mention(assistant: Assistant) -> Non
     assert expected >= 2
     assert f"in {expected} utterances" in answer.text
     assert all(c.speaker == "Vladimir Putin" for c in answer.citations)
+    _assert_citations_verify(answer, library)
+
+
+@pytest.mark.slow
+def test_counting_counts_every_form_of_the_word(assistant: Assistant) -> None:
+    # Gref's meeting (kremlin.ru 58748) says "mortgage" and "mortgages".
+    answer = assistant.ask("How many times did mortgages come up in the meeting with Gref?")
+    library = assistant.library
+    expected = sum(
+        len(re.findall(r"\bmortgages?\b", u.text, re.I))
+        for tid in library.transcript_ids()
+        for u in library.transcript(tid).utterances
+    )
+    assert expected == 7
+    assert "(7 times)" in answer.text
     _assert_citations_verify(answer, library)
 
 
