@@ -39,6 +39,7 @@ _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\
 _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
 _POSSESSIVE = {"his", "her"}
+_ASKS_FOR_PERSON = re.compile(r"^\s*(?:and\s+|so\s+)?(?:who|whom|whose|which\s+\w+)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def make_standalone(
         return Standalone(text, Filters())
     last = history[-1]
     previous = last.standalone_question
-    previous_speakers = last.filters.speakers or last.cited_speakers[:1]
+    previous_speakers = last.filters.speakers or _referent(last, known_speakers)
     named = detect_speakers(text, known_speakers)
     since, until = detect_dates(text)
 
@@ -155,6 +156,18 @@ def make_standalone(
         if continues and not carried.transcripts:
             carried = replace(carried, transcripts=(home,))
     return Standalone(_sentence_case(body), carried, near, favoured)
+
+
+def _referent(last: Turn, known_speakers: Sequence[str]) -> tuple[str, ...]:
+    """Whom "he" or "she" stands for when the last question filtered on no speaker: the person
+    it named ("How did Kevin Kiley vote on AB 10?" — the secretary read the vote, Kiley is who
+    it is about), else the speaker its answer cited first. After "Who…?" or "Which
+    journalist…?" it is the person the answer found, not one the question named."""
+    if not _ASKS_FOR_PERSON.match(last.standalone_question):
+        named = detect_speakers(last.standalone_question, known_speakers)
+        if named:
+            return tuple(named[:1])
+    return last.cited_speakers[:1]
 
 
 def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> Standalone:

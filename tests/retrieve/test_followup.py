@@ -27,6 +27,21 @@ def test_pronoun_takes_the_previous_speaker() -> None:
     assert possessive.question == "What was Nursultan Nazarbayev's view on trade?"
 
 
+def test_pronoun_takes_the_person_asked_about_before_the_one_quoted() -> None:
+    # The California Assembly Education Committee, 2017-03-15: the secretary reads Kiley's vote
+    # and the chair, O'Donnell, is quoted; "he" is still Kiley.
+    known = ["Patrick O'Donnell", "Kevin Kiley", "Vladimir Putin", "Konstantin Panyushkin"]
+    vote = "How did Kevin Kiley vote on AB 10 in the Assembly Education Committee?"
+    history = [Turn(vote, vote, Filters(), ("Patrick O'Donnell",), ("hearing",))]
+    result = make_standalone("What was the first change he suggested?", history, known)
+    assert result.question == "What was the first change Kevin Kiley suggested?"
+    # After "Which journalist…?" it is the journalist the answer found (the 2019 news conference).
+    asker = "Which journalist asked Putin about climate change at the 2019 press conference?"
+    history = [Turn(asker, asker, Filters(), ("Konstantin Panyushkin",), ("62366",))]
+    result = make_standalone("Which outlet does he work for?", history, known)
+    assert result.question == "Which outlet does Konstantin Panyushkin work for?"
+
+
 def test_plural_pronouns_are_left_to_the_topic() -> None:
     history = [_turn("How many children did the hospital treat?", ("Vladimir Putin",))]
     result = make_standalone("And how many of them received care there?", history, KNOWN)
