@@ -21,6 +21,7 @@ Newton's method.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -99,13 +100,36 @@ def asked_questions(suite: Path, library_dir: Path) -> list[Asked]:
     return out
 
 
-def read_cache(path: Path, suites: Sequence[str]) -> list[Asked] | None:
-    """The decisions kept by an earlier run over the same suites; None when it asked others."""
-    asked = [
+def cache_key(suites: Sequence[Path], libraries: Sequence[Path]) -> str:
+    """What the kept decisions depend on: each suite's questions, each library's manifest and
+    index generation (an ingest publishes a new one), and the answerer that reached them (its
+    code and the scorer's weights). A cache written under another key is asked again."""
+    digest = hashlib.sha256()
+    answerer = Path(__file__).resolve().parents[1] / "qa" / "answer"
+    files = [*suites, *sorted(answerer.glob("*.py")), answerer / "scorer_weights.json"]
+    for library in libraries:
+        files.append(library / "manifest.json")
+        digest.update(" ".join(sorted(p.name for p in library.glob("index-*"))).encode())
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def read_cache(path: Path, key: str) -> list[Asked] | None:
+    """The decisions kept by an earlier run under the same key; None when anything they
+    depend on has changed (or the file predates keys)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return [
         Asked(q["suite"], q["answerable"], q["refused"], q["recall"], tuple(map(tuple, q["rows"])))
-        for q in json.loads(path.read_text(encoding="utf-8"))
+        for q in data["asked"]
     ]
-    return asked if list(dict.fromkeys(q.suite for q in asked)) == list(suites) else None
+
+
+def write_cache(path: Path, key: str, asked: Sequence[Asked]) -> None:
+    path.write_text(json.dumps({"key": key, "asked": [asdict(q) for q in asked]}), "utf-8")
 
 
 def figures(asked: Sequence[Asked], refused: Sequence[bool]) -> dict[str, float]:
@@ -216,8 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     if len(a.suite) != len(a.library):
         p.error("each --suite needs its --library")
-    suites = [s.stem for s in a.suite]
-    asked = read_cache(a.cache, suites) if a.cache and a.cache.exists() else None
+    key = cache_key(a.suite, a.library)
+    asked = read_cache(a.cache, key) if a.cache and a.cache.exists() else None
     if asked is None:
         from embeddings.offline import use_offline_hub
 
@@ -227,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             asked += asked_questions(suite, library)
             print(f"{suite.name}: {sum(q.example for q in asked)} examples so far", file=sys.stderr)
         if a.cache:
-            a.cache.write_text(json.dumps([asdict(q) for q in asked]), encoding="utf-8")
+            write_cache(a.cache, key, asked)
     model = train(asked)
     a.output.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(model["cross_validation"]), file=sys.stderr)

@@ -13,11 +13,14 @@ from eval.suite import SuiteQuestion, write_suite
 from eval.train_answerability import (
     Asked,
     asked_questions,
+    cache_key,
     choose_threshold,
     figures,
     out_of_fold,
+    read_cache,
     recording_check,
     train,
+    write_cache,
 )
 from qa.answer.answerability import (
     ANSWERABILITY_FEATURES,
@@ -246,3 +249,29 @@ def test_asking_a_suite_records_the_decisions_the_rules_let_through(
     assert len(mortgages.rows[0]) == len(ANSWERABILITY_FEATURES)
     # The rules refuse it (no transcript says "Mars"): no decision to learn from.
     assert mars.refused and not mars.example and mars.suite == "gref"
+    # The decisions are kept under what they depend on, and read back only under it.
+    cache = tmp_path / "asked.json"
+    key = cache_key([suite], [real_library.folder])
+    write_cache(cache, key, [mortgages, profit, mars])
+    assert read_cache(cache, key) == [mortgages, profit, mars]
+    write_suite([SuiteQuestion("mars", "What did Putin say about Mars?", answerable=False)], suite)
+    assert cache_key([suite], [real_library.folder]) != key
+
+
+def test_a_cache_is_stale_once_the_library_is_ingested_into(tmp_path: Path) -> None:
+    suite = tmp_path / "dev.jsonl"
+    write_suite([SuiteQuestion("q", "What did Gref say about mortgages?", answers=("74",))], suite)
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "manifest.json").write_text('{"embedding_model": "all-MiniLM-L6-v2"}')
+    (library / "index-1.faiss").write_bytes(b"")
+    key = cache_key([suite], [library])
+    cache = tmp_path / "asked.json"
+    write_cache(cache, key, [_asked("dev", True, 0.1)])
+    assert read_cache(cache, key) == [_asked("dev", True, 0.1)]
+    # An ingest publishes the next generation of the index.
+    (library / "index-1.faiss").rename(library / "index-2.faiss")
+    assert read_cache(cache, cache_key([suite], [library])) is None
+    # A cache written before keys (a bare list) is asked again too.
+    cache.write_text("[]")
+    assert read_cache(cache, key) is None
