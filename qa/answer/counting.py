@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qa.models import Filters, Utterance
 from qa.store.library import Library
-from qa.text import stem, topic_terms
+from qa.text import topic_terms
 
 # "In her September 2016 meeting with Putin, how many times did Nabiullina…?": the occasion
 # may come first.
@@ -87,8 +87,10 @@ DENSE_CANDIDATES = 100
 DENSE_MIN_CHUNK = 0.45  # cosine of the question to a chunk
 DENSE_MIN_UTTERANCE = 0.5  # cosine of the question to an utterance without the word
 MAX_RELATED = 20
-# Shorter shared stems are left alone: "car" of "cars" would find "career".
-MIN_STEM_PREFIX = 5
+# A shorter root is left alone: "us" of "used" would find "user".
+MIN_ROOT = 4
+# The endings of a noun's plural and a verb's forms (and a bare root's lost "e": "licens-e").
+_INFLECTIONS = r"(?:e|es|s|ed|d|ing|['’]s)?"
 # How much rarer than the phrase's other words a word must be to name the phrase alone.
 RARE_WORD_RATIO = 5
 
@@ -182,20 +184,34 @@ def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
-    """A word starting with the term (`Crimea` also finds `Crimean`), case-insensitive; a word
-    sharing its stem, when that is long enough to tell words apart (`nightsticks` finds
-    `nightstick`, `strawberry` finds `strawberries`, `mortgages` finds `mortgage`)."""
-    return re.compile(rf"\b{re.escape(_stem_prefix(term))}\w*", re.I)
-
-
-def _stem_prefix(term: str) -> str:
+    """A word starting with the term (`Crimea` also finds `Crimean`), or another inflection of
+    it (`nightsticks` finds `nightstick`, `strawberry` finds `strawberries`, `monitoring` finds
+    `monitored`), case-insensitive. Not a derived word: `observers` does not find `observe` or
+    `observation`, which a stemmer would."""
     word = term.lower()
-    prefix = ""
-    for letter, stem_letter in zip(word, stem(word), strict=False):
-        if letter != stem_letter:
-            break
-        prefix += letter
-    return prefix if len(prefix) >= MIN_STEM_PREFIX else word
+    root = _root(word)
+    if len(root) < MIN_ROOT:
+        return re.compile(rf"\b{re.escape(word)}\w*", re.I)
+    inflected = rf"{re.escape(root[:-1])}(?:y|ies)" if root.endswith("y") else re.escape(root)
+    if not root.endswith("y"):
+        inflected += _INFLECTIONS
+    return re.compile(rf"\b(?:{re.escape(word)}\w*|{inflected}\b)", re.I)
+
+
+def _root(word: str) -> str:
+    """The word without a plural's or a verb's ending: "mortgages" -> "mortgage",
+    "strawberries" -> "strawberry", "monitoring" -> "monitor", "licensed" -> "licens"."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    for ending in ("sses", "xes", "ches", "shes"):
+        if word.endswith(ending):
+            return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    for ending in ("ing", "ed"):
+        if word.endswith(ending):
+            return word[: -len(ending)]
+    return word
 
 
 def mention_pattern(terms: Sequence[str]) -> re.Pattern[str]:
@@ -209,7 +225,8 @@ def naming_terms(terms: Sequence[str], document_frequency: Callable[[str], int])
     """The words whose mention is a mention of the phrase: its rarest word alone when the next
     rarest is in RARE_WORD_RATIO times as many of the library's chunks ("Slutsky" of "Leonid
     Slutsky", "Pantsir" of "the Pantsir air defence system", "Roldugin" of "Roldugin's name"),
-    else the whole phrase ("South Stream": "stream" is also Nord Stream)."""
+    else the whole phrase ("South Stream": "stream" is also Nord Stream; enumerate_mentions
+    falls back on the rarest word when the whole phrase is never said)."""
     if len(terms) < 2:
         return list(terms)
     by_rarity = sorted(terms, key=lambda t: document_frequency(t.lower()))
@@ -226,8 +243,25 @@ def enumerate_mentions(
     terms = naming_terms(counted_terms(question, filters.speakers), library.term_count)
     if not terms:
         return Enumeration((), (), ())
+    found = _keyword_mentions(library, terms, filters)
+    if not found and len(terms) > 1:
+        # "How often were election observers mentioned…?": the phrase is never said whole,
+        # "observers" six times. Its rarest word alone names it then.
+        terms = [min(terms, key=lambda t: library.term_count(t.lower()))]
+        found = _keyword_mentions(library, terms, filters)
+    mentions = sorted(
+        found.values(), key=lambda m: (m.date or "", m.transcript_id, m.utterance.index)
+    )
+    close = _related(library, question, filters, set(found)) if related else []
+    return Enumeration(tuple(terms), tuple(mentions), tuple(close))
+
+
+def _keyword_mentions(
+    library: Library, terms: Sequence[str], filters: Filters
+) -> dict[tuple[str, int], Mention]:
+    """The utterances inside the filters that mention the words (mention_pattern), by place."""
     mention = mention_pattern(terms)
-    match = " AND ".join(f'"{_stem_prefix(t)}"*' for t in terms)
+    match = " AND ".join(f'"{_root(t.lower())}"*' for t in terms)
     hits = library.keyword_search(match, KEYWORD_LIMIT, filters)
     chunks = library.chunks([cid for cid, _ in hits])
     wanted = set(filters.speakers)
@@ -242,11 +276,7 @@ def enumerate_mentions(
                 found[(c.transcript_id, u.index)] = Mention(
                     c.transcript_id, stored.title, stored.date, u, n
                 )
-    mentions = sorted(
-        found.values(), key=lambda m: (m.date or "", m.transcript_id, m.utterance.index)
-    )
-    close = _related(library, question, filters, set(found)) if related else []
-    return Enumeration(tuple(terms), tuple(mentions), tuple(close))
+    return found
 
 
 def _related(
