@@ -87,7 +87,7 @@ DENSE_CANDIDATES = 100
 DENSE_MIN_CHUNK = 0.45  # cosine of the question to a chunk
 DENSE_MIN_UTTERANCE = 0.5  # cosine of the question to an utterance without the word
 MAX_RELATED = 20
-# A shorter root is left alone: "us" of "used" would find "user".
+# A shorter root is left alone: "us" of "used" would find the pronoun.
 MIN_ROOT = 4
 # The endings of a noun's plural and a verb's forms (and a bare root's lost "e": "licens-e").
 _INFLECTIONS = r"(?:e|es|s|ed|d|ing|['’]s)?"
@@ -192,9 +192,10 @@ def term_pattern(term: str) -> re.Pattern[str]:
     root = _root(word)
     if len(root) < MIN_ROOT:
         return re.compile(rf"\b{re.escape(word)}\w*", re.I)
-    inflected = rf"{re.escape(root[:-1])}(?:y|ies)" if root.endswith("y") else re.escape(root)
-    if not root.endswith("y"):
-        inflected += _INFLECTIONS
+    if root.endswith("y"):
+        inflected = rf"{re.escape(root[:-1])}(?:y|ies)"
+    else:
+        inflected = re.escape(root) + _INFLECTIONS
     return re.compile(rf"\b(?:{re.escape(word)}\w*|{inflected}\b)", re.I)
 
 
