@@ -34,6 +34,7 @@ HELDOUT10 = SUITES / "heldout10.jsonl"
 HELDOUT11 = SUITES / "heldout11.jsonl"
 HELDOUT12 = SUITES / "heldout12.jsonl"
 HELDOUT13 = SUITES / "heldout13.jsonl"
+HELDOUT14 = SUITES / "heldout14.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -76,6 +77,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT11)
         + load_suite(HELDOUT12)
         + load_suite(HELDOUT13)
+        + load_suite(HELDOUT14)
     )
 
 
@@ -149,6 +151,7 @@ WRITTEN = (
     HELDOUT11,
     HELDOUT12,
     HELDOUT13,
+    HELDOUT14,
 )
 
 
