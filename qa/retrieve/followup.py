@@ -160,8 +160,8 @@ def make_standalone(
 
 def _referent(last: Turn, known_speakers: Sequence[str]) -> tuple[str, ...]:
     """Whom "he" or "she" stands for when the last question filtered on no speaker: the person
-    it named ("How did Kevin Kiley vote on AB 10?" — the secretary read the vote, Kiley is who
-    it is about), else the speaker its answer cited first. After "Who…?" or "Which
+    it named ("How did Kevin Kiley vote on AB 10?" is about Kiley, though its answer quotes the
+    chair), else the speaker its answer cited first. After "Who…?" or "Which
     journalist…?" it is the person the answer found, not one the question named."""
     if not _ASKS_FOR_PERSON.match(last.standalone_question):
         named = detect_speakers(last.standalone_question, known_speakers)

@@ -28,8 +28,8 @@ def test_pronoun_takes_the_previous_speaker() -> None:
 
 
 def test_pronoun_takes_the_person_asked_about_before_the_one_quoted() -> None:
-    # The California Assembly Education Committee, 2017-03-15: the secretary reads Kiley's vote
-    # and the chair, O'Donnell, is quoted; "he" is still Kiley.
+    # The California Assembly Education Committee, 2017-03-15: the answer about Kiley's vote
+    # quotes the chair, O'Donnell; "he" is still Kiley.
     known = ["Patrick O'Donnell", "Kevin Kiley", "Vladimir Putin", "Konstantin Panyushkin"]
     vote = "How did Kevin Kiley vote on AB 10 in the Assembly Education Committee?"
     history = [Turn(vote, vote, Filters(), ("Patrick O'Donnell",), ("hearing",))]
