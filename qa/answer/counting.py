@@ -230,10 +230,9 @@ def naming_terms(terms: Sequence[str], document_frequency: Callable[[str], int])
     falls back on the rarest word when the whole phrase is never said)."""
     if len(terms) < 2:
         return list(terms)
-    by_rarity = sorted(terms, key=lambda t: document_frequency(t.lower()))
-    rarest, next_rarest = (document_frequency(t.lower()) for t in by_rarity[:2])
+    rarest, next_rarest = sorted(document_frequency(t) for t in terms)[:2]
     if rarest and next_rarest >= RARE_WORD_RATIO * rarest:
-        return [by_rarity[0]]
+        return [min(terms, key=document_frequency)]
     return list(terms)
 
 
@@ -241,14 +240,17 @@ def enumerate_mentions(
     library: Library, question: str, filters: Filters, *, related: bool = True
 ) -> Enumeration:
     """Every utterance inside the filters that uses the question's topic words."""
-    terms = naming_terms(counted_terms(question, filters.speakers), library.term_count)
+    words = counted_terms(question, filters.speakers)
+    # Each word's chunk count, asked of the library once.
+    chunks = {w: library.term_count(w) for w in words}
+    terms = naming_terms(words, chunks.__getitem__)
     if not terms:
         return Enumeration((), (), ())
     found = _keyword_mentions(library, terms, filters)
     if not found and len(terms) > 1:
         # "How often were election observers mentioned…?": the phrase is never said whole,
         # "observers" six times. Its rarest word alone names it then.
-        terms = [min(terms, key=lambda t: library.term_count(t.lower()))]
+        terms = [min(terms, key=chunks.__getitem__)]
         found = _keyword_mentions(library, terms, filters)
     mentions = sorted(
         found.values(), key=lambda m: (m.date or "", m.transcript_id, m.utterance.index)
