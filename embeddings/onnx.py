@@ -486,20 +486,26 @@ def _embedding_gathers(graph: Any) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "Gather" and n.input[0] in weights]
 
 
-def _export_fp32(model_path: Path, target: Path) -> None:
+def load_transformer(model_path: Path) -> Any:
+    """The folder's transformer (torch, eval mode) as the ONNX exports trace it."""
     use_offline_hub()
-    import torch
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     try:
         # Eager attention traces to plain MatMul/Softmax that ONNX Runtime fuses and quantises.
-        model = AutoModel.from_pretrained(
+        return AutoModel.from_pretrained(
             str(model_path), local_files_only=True, attn_implementation="eager"
         ).eval()
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load embedding model from {model_path}: {exc}") from exc
+
+
+def _export_fp32(model_path: Path, target: Path) -> None:
+    import torch
+
+    model = load_transformer(model_path)
 
     class _LastHidden(torch.nn.Module):
         def __init__(self, inner: Any) -> None:

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.models import BUNDLED_MODEL, model_of
+from embeddings.pair_scorer import pair_text
 from eval.metrics import normalize, normalize_answer
 from eval.suite import SuiteQuestion, load_suite
 from qa.answer.answer_types import answer_type, sentence_types
@@ -285,6 +286,10 @@ class DevQuestion:
     ruled_out: bool = False
     # The question's vector and its rows' sentences' (answer_dense is recomputed from them).
     vectors: Vectors | None = field(default=None, compare=False)
+    # The question as asked of the library (a follow-up made standalone) and each row's
+    # sentence as the pair scorer reads it (eval/train_pair_scorer.py learns from them).
+    question: str = field(default="", compare=False)
+    pair_texts: list[str] = field(default_factory=list, compare=False)
 
 
 def _is_gold(text: str, question: SuiteQuestion) -> bool:
@@ -296,15 +301,18 @@ def _is_gold(text: str, question: SuiteQuestion) -> bool:
     return _holds(text, [e.quote for e in question.evidence if e.quote])
 
 
-def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
-    """Each suite question retrieved as `tqa ask` retrieves it, its candidates labelled."""
+def dev_questions(suite: Path, library_dir: Path, *, pair_scorer: int = 1) -> list[DevQuestion]:
+    """Each suite question retrieved as `tqa ask` retrieves it, its candidates labelled.
+
+    `pair_scorer` 0 answers (for `ruled_out`) without the pair scorer: training one needs no
+    weights file yet."""
     from eval.runner import TurnCache, history_turns
     from qa.answer.extractive import candidate_sentences as sentences_of
     from qa.models import Filters
     from qa.runtime import build_assistant, open_library
     from qa.settings import load_settings
 
-    settings = load_settings(library=str(library_dir), llm_base_url="")
+    settings = load_settings(library=str(library_dir), llm_base_url="", pair_scorer=pair_scorer)
     library = open_library(settings)
     assistant = build_assistant(settings, library)
     # The same answerer without a probability threshold: what its rules alone refuse.
@@ -359,6 +367,8 @@ def dev_questions(suite: Path, library_dir: Path) -> list[DevQuestion]:
                 [_type_ok(wanted, c.text, standalone.question) for c in singles],
                 ruled_out,
                 _vectors(assistant.encoder.encode, standalone.question, singles),
+                standalone.question,
+                [pair_text(c.utterance.canonical_speaker, c.text) for c in singles],
             )
         )
     return out

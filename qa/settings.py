@@ -30,6 +30,8 @@ Retriever = Literal["hybrid", "dense", "keyword"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 SentenceVectors = Literal[0, 1]
 SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
+Switch = Literal[0, 1]
+SWITCH: tuple[Switch, ...] = get_args(Switch)
 IndexSetting = Literal["auto", IndexKind]  # auto: flat, hnsw or ivfpq by chunk count
 INDEX_SETTINGS: tuple[IndexSetting, ...] = ("auto", *INDEX_KINDS)
 
@@ -99,6 +101,12 @@ class Settings:
     )
     top_k: int = _setting(8, "Passages retrieved for an answer.")
     answer_max_words: int = _setting(120, "Length limit of an extractive answer, in words.")
+    pair_scorer: Switch = _setting(  # noqa: RUF009
+        1,
+        "1: the sentences the scorer ranks best are reordered by the pair scorer (a "
+        "cross-encoder made from the bundled model); 0: not. Other models have none.",
+        allowed=SWITCH,
+    )
     abstain_threshold: float = _setting(
         0.01,
         "Probability (learned sentence scorer) below which the answerer abstains; chosen on dev.",

@@ -12,6 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
+from embeddings.pair_scorer import pair_scorer_for
 from qa.answer.answer_types import (
     answer_type,
     asked_quantity,
@@ -45,6 +46,7 @@ from qa.answer.extractive import (
     MAX_ANSWER_SENTENCES,
     Candidate,
     Claim,
+    PairScores,
     answer_text,
     best_word_window,
     candidate_sentences,
@@ -220,6 +222,7 @@ class Assistant:
         settings: Settings,
         llm: ChatClient | None = None,
         answerability: AnswerabilityModel | None = None,
+        pair_scores: PairScores | None = None,
     ) -> None:
         self.library = library
         self.settings = settings
@@ -231,6 +234,12 @@ class Assistant:
         # question again, and follow-ups meet the same passages).
         self.encoder = RememberingEncoder(StoredFirstEncoder(library))
         self.retriever = Retriever(library, mode=settings.retriever, encoder=self.encoder)
+        # The cross-encoder that reorders the scorer's best sentences: the shipped one for the
+        # bundled model unless one is given or the setting is off.
+        if pair_scores is None and settings.pair_scorer:
+            scorer = pair_scorer_for(self.encoder.name)
+            pair_scores = scorer.scores if scorer is not None else None
+        self.pair_scores = pair_scores
         self.llm = llm  # a qa.answer.llm_client.LLMClient when an endpoint is configured
 
     # -------------------------------------------------------------------------------- asking
@@ -482,6 +491,7 @@ class Assistant:
             occasion=occasion_prior(boosts.titles, boosts.since, boosts.until),
             addressed=boosts.addressed,
             encoder_name=self.encoder.name,
+            pair_scores=self.pair_scores,
         )
         # "…at his December 2019 news conference", "…in the 3Blue1Brown video": when the
         # question names a transcript by its title, the answer comes from it, not from another

@@ -1,0 +1,279 @@
+"""Train the pair scorer (embeddings/data/pair_scorer.npz): the bundled sentence model made a
+cross-encoder by low-rank updates of its layers and a head on [CLS] (embeddings.pair_scorer).
+
+    PYTHONPATH=$PWD HF_HUB_OFFLINE=1 python -m eval.train_pair_scorer \\
+        --dev SUITE --library LIB [--dev SUITE --library LIB]... \\
+        -o embeddings/data/pair_scorer.npz
+
+Each suite question is retrieved as `tqa ask` retrieves it and its candidate sentences are
+labelled as for the sentence scorer (eval.train_scorer.dev_questions: a sentence holding a gold
+answer, or inside a gold quote, is the answer). A question with an answer among its candidates
+is one training group: up to MAX_POSITIVES answers and the NEGATIVES sentences the shipped
+scorer ranks highest among the rest (the near misses the pair scorer has to tell apart). The
+loss is the softmax over the group: the answers' share of it. Only the updates train (rank
+RANK on LORA_MODULES, the layer norms, the head); the bundled model's weights stay as they are.
+
+Unanswerable questions give no group: the pair scorer orders the scorer's best sentences, the
+abstention stays with the calibrated scorer and the answerability check.
+
+With --folds K the groups are also split by suite (each suite's questions on one side), a model
+trained on the others, and the top-1 gold rate of the scorer's best RERANK_DEPTH sentences
+reordered (qa.answer.extractive.rerank_order) against the scorer's order printed: the honest
+estimate for questions nobody here trained on. K models cost K trainings (~7 minutes each on 2
+cores).
+
+Deterministic on one machine: torch's seed, the groups in suite order shuffled by SEED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.models import DEFAULT_MODEL, resolve_model
+from embeddings.pair_scorer import LORA_MODULES, NORM_MODULES, PairPieces
+from eval.suite import load_suite
+from eval.train_scorer import DevQuestion, dev_questions, with_adapter
+from qa.answer.extractive import RERANK_DEPTH, rerank_order
+from qa.answer.scorer import load_scorer
+
+RANK = 8
+# The updates' multiplier: ALPHA / RANK (LoRA's convention; the rate below is set for it).
+ALPHA = 16.0
+RATE = 3e-4
+EPOCHS = 1
+MAX_POSITIVES = 2
+NEGATIVES = 7
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Group:
+    """One question and the sentences it learns from, answers first."""
+
+    suite: str
+    question: str
+    texts: tuple[str, ...]
+    positives: int
+    scores: tuple[float, ...]  # the shipped scorer's logits of `texts`
+    labels: tuple[int, ...]
+
+
+def question_groups(
+    suite: str, questions: Sequence[DevQuestion], negatives: int = NEGATIVES
+) -> list[Group]:
+    """The training groups of a suite's questions: those with an answer among the candidates."""
+    scorer = load_scorer()
+    groups = []
+    for q in questions:
+        if not any(q.labels) or len(q.pair_texts) != len(q.labels):
+            continue
+        rows = with_adapter(q, scorer.adapter).rows
+        logits = np.asarray(rows) @ np.asarray(scorer.weights) + scorer.bias
+        order = np.argsort(-logits, kind="stable")
+        positives = [int(i) for i in order if q.labels[i]][:MAX_POSITIVES]
+        rest = [int(i) for i in order if not q.labels[i]][:negatives]
+        chosen = positives + rest
+        groups.append(
+            Group(
+                suite,
+                q.question,
+                tuple(q.pair_texts[i] for i in chosen),
+                len(positives),
+                tuple(float(logits[i]) for i in chosen),
+                tuple(q.labels[i] for i in chosen),
+            )
+        )
+    return groups
+
+
+def train(
+    groups: Sequence[Group],
+    model_path: Path,
+    *,
+    rank: int = RANK,
+    rate: float = RATE,
+    epochs: float = EPOCHS,
+    seed: int = SEED,
+    log: Any = None,
+) -> Any:
+    """The bundled model with trainable updates, trained on the groups (a torch module whose
+    `updates()` gives the arrays the weights file holds, and `logits(question, texts)`)."""
+    import torch
+    from transformers import AutoModel
+
+    torch.manual_seed(seed)
+    encoder = AutoModel.from_pretrained(str(model_path), local_files_only=True)
+    model = updated_model(encoder, PairPieces(model_path), rank, ALPHA / rank)
+    order = list(groups)
+    random.Random(seed).shuffle(order)
+    steps = int(len(order) * epochs)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=rate, weight_decay=0.01)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(1, steps))
+    )
+    model.train()
+    for step in range(steps):
+        group = order[step % len(order)]
+        logits = model.logits(group.question, group.texts)
+        loss = -(torch.logsumexp(logits[: group.positives], 0) - torch.logsumexp(logits, 0))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        if log is not None and step % 100 == 0:
+            print(f"step {step}/{steps} loss {loss.item():.3f}", file=log, flush=True)
+    return model.eval()
+
+
+def _updated_module(base: Any, rank: int, scale: float) -> Any:
+    import torch
+
+    class LowRank(torch.nn.Module):
+        """A frozen linear layer plus scale * B @ A, B starting at zero."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.base = base
+            self.A = torch.nn.Parameter(torch.randn(rank, base.in_features) * 0.01)
+            self.B = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+
+        def forward(self, x: Any) -> Any:
+            return self.base(x) + (x @ self.A.T @ self.B.T) * scale
+
+    return LowRank()
+
+
+def updated_model(encoder: Any, pieces: PairPieces, rank: int, scale: float) -> Any:
+    """The encoder with its LORA_MODULES given low-rank updates (the only weights that train,
+    with the layer norms and the head)."""
+    import torch
+
+    for p in encoder.parameters():
+        p.requires_grad = False
+    for layer in encoder.encoder.layer:
+        for name in LORA_MODULES:
+            parent_name, _, leaf = name.rpartition(".")
+            parent = layer.get_submodule(parent_name)
+            setattr(parent, leaf, _updated_module(getattr(parent, leaf), rank, scale))
+        for name in NORM_MODULES:
+            for p in layer.get_submodule(name).parameters():
+                p.requires_grad = True
+
+    class Updated(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pieces = pieces
+            self.encoder = encoder
+            self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+
+        def logits(self, question: str, texts: Sequence[str]) -> Any:
+            batch = {k: torch.from_numpy(v) for k, v in pieces.batch(question, texts).items()}
+            hidden = self.encoder(**batch).last_hidden_state
+            return self.head(hidden[:, 0]).squeeze(-1)
+
+        def updates(self) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {"scale": np.asarray(scale, dtype=np.float32)}
+            for i, layer in enumerate(self.encoder.encoder.layer):
+                for name in LORA_MODULES:
+                    module = layer.get_submodule(name)
+                    out[f"{i}.{name}.A"] = module.A.detach().numpy()
+                    out[f"{i}.{name}.B"] = module.B.detach().numpy()
+                for name in NORM_MODULES:
+                    norm = layer.get_submodule(name)
+                    out[f"{i}.{name}.weight"] = norm.weight.detach().numpy()
+                    out[f"{i}.{name}.bias"] = norm.bias.detach().numpy()
+            out["head.weight"] = self.head.weight.detach().numpy().reshape(-1)
+            out["head.bias"] = self.head.bias.detach().numpy().reshape(-1)
+            return {k: v.astype(np.float16) if v.ndim == 2 else v for k, v in out.items()}
+
+    return Updated()
+
+
+def top1(groups: Sequence[Group], model: Any | None) -> float:
+    """Share of groups whose first sentence is an answer: in the scorer's order (model None),
+    or with its best RERANK_DEPTH reordered by the model's logits."""
+    import torch
+
+    hits = 0
+    for g in groups:
+        order = sorted(range(len(g.texts)), key=lambda i: -g.scores[i])
+        if model is not None:
+            top = order[:RERANK_DEPTH]
+            with torch.no_grad():
+                pair = model.logits(g.question, [g.texts[i] for i in top]).numpy()
+            order = [top[i] for i in rerank_order([g.scores[i] for i in top], pair)]
+        hits += g.labels[order[0]]
+    return hits / max(1, len(groups))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m eval.train_pair_scorer", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--dev", type=Path, action="append", default=[], help="a suite (repeatable)")
+    p.add_argument(
+        "--library", type=Path, action="append", default=[], help="its library, in order"
+    )
+    p.add_argument("--folds", type=int, default=0, help="leave-suites-out figures (K trainings)")
+    p.add_argument("--epochs", type=float, default=EPOCHS)
+    p.add_argument("-o", "--output", type=Path, required=True)
+    a = p.parse_args(argv)
+    if not a.dev or len(a.dev) != len(a.library):
+        p.error("give at least one --dev, each with its --library")
+    if a.folds == 1 or a.folds < 0:
+        p.error("--folds must be 0 (none) or at least 2")
+    from embeddings.offline import use_offline_hub
+
+    use_offline_hub()
+    _, model_path = resolve_model(DEFAULT_MODEL)
+    groups: list[Group] = []
+    for suite, library in zip(a.dev, a.library, strict=True):
+        questions = dev_questions(suite, library, pair_scorer=0)
+        load_suite(suite)  # a suite that does not load is reported before hours of training
+        groups += question_groups(suite.stem, questions)
+        print(f"{suite.stem}: {len(groups)} groups so far", file=sys.stderr, flush=True)
+    if a.folds:
+        suites = [s.stem for s in a.dev]
+        figures = []
+        for k in range(a.folds):
+            held = set(suites[k :: a.folds])
+            model = train(
+                [g for g in groups if g.suite not in held],
+                model_path,
+                epochs=a.epochs,
+                log=sys.stderr,
+            )
+            test = [g for g in groups if g.suite in held]
+            figures.append(
+                {
+                    "held_out": sorted(held),
+                    "groups": len(test),
+                    "scorer_top1": round(top1(test, None), 4),
+                    "reranked_top1": round(top1(test, model), 4),
+                }
+            )
+            print(json.dumps(figures[-1]), file=sys.stderr, flush=True)
+    model = train(groups, model_path, epochs=a.epochs, log=sys.stderr)
+    a.output.parent.mkdir(parents=True, exist_ok=True)
+    with a.output.open("wb") as out:
+        np.savez_compressed(out, **model.updates())
+    print(
+        json.dumps({"groups": len(groups), "suites": [s.stem for s in a.dev]}),
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

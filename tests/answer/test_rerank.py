@@ -1,0 +1,130 @@
+"""The pair scorer reorders the scorer's best sentences; the scorer's probabilities stay with
+the places. The shipped pair scorer reads answers in the seed transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.answer.extractive import (
+    RERANK_DEPTH,
+    RERANK_MARGIN,
+    Candidate,
+    rerank_order,
+    reranked,
+)
+from qa.ingest.parsers import read_transcript_file
+from qa.models import Passage, Utterance
+from tests.conftest import require_shared
+
+# Nazarbayev, Moscow, 30 June 2021 (the seed transcript).
+VACCINE = "Where is the Russian vaccine produced in Kazakhstan?"
+THANKS = (
+    "And sincerely, in person, I would like to thank the Russian side for supporting Kazakhstan "
+    "during the pandemic both with vaccines and medicines, and so on."
+)
+KARAGANDA = (
+    "Now in Karaganda, this enterprise produces a Russian vaccine of the same quality and in "
+    "large quantities."
+)
+ASKING = "Where is the Russian vaccine produced?"
+
+
+def _candidates(texts_and_scores: Sequence[tuple[str, float]]) -> list[Candidate]:
+    out = []
+    for i, (text, score) in enumerate(texts_and_scores):
+        utterance = Utterance(i, "Nursultan Nazarbayev", "Nursultan Nazarbayev", text)
+        passage = Passage(
+            "seed", "Meeting with Nursultan Nazarbayev", "2021-06-30", i, i, (), "", 1
+        )
+        out.append(replace(Candidate(0, passage, utterance, 0, len(text)), score=score))
+    return out
+
+
+def _reading(favoured: str, logit: float = 4.0) -> object:
+    def pair_scores(question: str, texts: Sequence[str]) -> np.ndarray:
+        assert question == VACCINE
+        assert all(t.startswith("Nursultan Nazarbayev: ") for t in texts)
+        return np.asarray([logit if favoured in t else 0.0 for t in texts])
+
+    return pair_scores
+
+
+def test_the_pair_scorer_orders_and_the_places_keep_their_probabilities() -> None:
+    ranked = _candidates([(THANKS, 0.62), (KARAGANDA, 0.41), ("Thank you.", 0.05)])
+    out = reranked(VACCINE, ranked, _reading("Karaganda"))  # type: ignore[arg-type]
+    assert [c.text for c in out] == [KARAGANDA, THANKS, "Thank you."]
+    assert [c.score for c in out] == [0.62, 0.41, 0.05]
+    # A pair logit does not overturn a much surer scorer: logit(0.62) - logit(0.05) is 3.4.
+    out = reranked(VACCINE, ranked, _reading("Thank you", 3.0))  # type: ignore[arg-type]
+    assert out[0].text == THANKS
+    out = reranked(VACCINE, ranked, _reading("Thank you", 4.0))  # type: ignore[arg-type]
+    assert out[0].text == "Thank you."
+    out = reranked(VACCINE, ranked, _reading("Thank you", 0.0))  # type: ignore[arg-type]
+    assert out[0].text == THANKS
+
+
+def test_a_sentence_that_asks_and_those_below_the_depth_stay_put() -> None:
+    below = [(f"Sentence {i} on Karaganda.", 0.45) for i in range(RERANK_DEPTH)]
+    ranked = _candidates([(THANKS, 0.6), *below, (ASKING, 0.0)])
+    out = reranked(VACCINE, ranked, _reading("Karaganda"))  # type: ignore[arg-type]
+    # logit(0.45) + 4 > logit(0.6): a Karaganda sentence leads, with the lead's probability.
+    assert out[0].text == "Sentence 0 on Karaganda." and out[0].score == 0.6
+    assert out[RERANK_DEPTH - 1].text == THANKS
+    # The last Karaganda sentence is past the depth, and the asking one (0) is never moved.
+    assert [c.text for c in out[RERANK_DEPTH:]] == [
+        f"Sentence {RERANK_DEPTH - 1} on Karaganda.",
+        ASKING,
+    ]
+    single = _candidates([(THANKS, 0.6), (ASKING, 0.0)])
+    assert reranked(VACCINE, single, _reading("Asking")) == single  # type: ignore[arg-type]
+
+
+def test_a_sure_scorer_is_not_asked() -> None:
+    # logit(0.9) - logit(0.5) = 2.2: the scorer's lead stands, and the pair scorer is not run.
+    assert RERANK_MARGIN < 2.2
+    ranked = _candidates([(THANKS, 0.9), (KARAGANDA, 0.5)])
+
+    def never(question: str, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError("asked")
+
+    assert reranked(VACCINE, ranked, never) == ranked
+
+
+def test_ties_keep_the_scorers_order() -> None:
+    assert rerank_order([2.0, 1.0, 0.0], [0.0, 1.0, 2.0]) == [0, 1, 2]
+    assert rerank_order([0.0, 0.0], [0.0, 0.5]) == [1, 0]
+
+
+@pytest.mark.slow
+def test_the_shipped_pair_scorer_reads_the_answer_not_the_topic() -> None:
+    from embeddings.pair_scorer import load_pair_scorer, pair_text
+
+    seed = require_shared("seed", "meeting-with-nursultan-nazarbayev-2021-06-30.txt")
+    transcript = read_transcript_file(seed)
+    said = " ".join(u.text for u in transcript.utterances if "Nazarbayev" in (u.speaker or ""))
+    cases = [
+        (VACCINE, KARAGANDA, THANKS),
+        (
+            "Who stood by Nazarbayev when he fell ill?",
+            "And I will never forget many things – when I fell ill, a group of Russian doctors "
+            "stood by me for ten days.",
+            "It was decisive in my recovery, so it will not be forgotten.",
+        ),
+        (
+            "Why did Nazarbayev not come to Sochi?",
+            "I was supposed to come to Sochi, but the Kyrgyzstani, Tajikistani, and then "
+            "Belarusian heads of state were there – and I decided not to stand in line.",
+            "I am now a free man, not the President for the third year.",
+        ),
+    ]
+    scorer = load_pair_scorer()
+    for question, answer, topic in cases:
+        assert answer in said and topic in said
+        logits = scorer.scores(
+            question, [pair_text("Nursultan Nazarbayev", t) for t in (answer, topic)]
+        )
+        assert logits[0] > logits[1], question

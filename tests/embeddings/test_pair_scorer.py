@@ -1,0 +1,79 @@
+"""The pair scorer: its word pieces, its ONNX export against the torch model it merges, and the
+shipped updates reading an answer against a question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.errors import ModelError
+from embeddings.models import DEFAULT_MODEL, resolve_model
+from embeddings.pair_scorer import (
+    PAIR_MAX_TOKENS,
+    PAIR_WEIGHTS,
+    PairPieces,
+    PairScorer,
+    merged_model,
+    pair_text,
+    read_pair_weights,
+)
+
+MODEL_PATH = resolve_model(DEFAULT_MODEL)[1]
+
+# Gref's answer to Putin in 2016 (kremlin.ru 52167 has it): the question, the answer, and
+# sentences of the same exchange on the same topic that do not answer it.
+QUESTION = "Why did Gref say Sberbank's retail lending had grown?"
+
+
+def test_pair_text_names_the_speaker() -> None:
+    assert pair_text("Herman Gref", "It grew.") == "Herman Gref: It grew."
+    assert pair_text(None, "It grew.") == "It grew."
+
+
+def test_pieces_cut_the_sentence_never_the_question() -> None:
+    pieces = PairPieces(MODEL_PATH)
+    long = "word " * 300
+    batch = pieces.batch(QUESTION, [long, "Short."])
+    ids, types, mask = batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]
+    assert ids.shape == (2, PAIR_MAX_TOKENS)
+    # The question's pieces are type 0 and whole in both rows; the short pair is padded.
+    question_pieces = int((types[1] == 0).sum()) - int((mask[1] == 0).sum())
+    assert int((types[0] == 0).sum()) == question_pieces
+    assert mask[1].sum() < PAIR_MAX_TOKENS and ids[1, -1] == pieces.pad_id
+
+
+def test_weights_without_a_head_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "pair.npz"
+    np.savez(bad, scale=np.float32(2.0))
+    with pytest.raises(ModelError, match=r"pair\.npz.*head\.weight"):
+        read_pair_weights(bad)
+    with pytest.raises(ModelError, match="not found"):
+        PairScorer(MODEL_PATH, tmp_path / "absent.npz", cache_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_onnx_export_gives_the_merged_torch_logits(tmp_path: Path) -> None:
+    import torch
+
+    scorer = PairScorer(MODEL_PATH, cache_dir=tmp_path, int8=False)
+    assert scorer.export_seconds is not None and scorer.model_file.is_file()
+    texts = [
+        pair_text("Herman Gref", "The retail loan portfolio grew by 12 percent."),
+        pair_text("Vladimir Putin", "Good afternoon."),
+    ]
+    model = merged_model(MODEL_PATH, read_pair_weights(PAIR_WEIGHTS))
+    batch = {k: torch.from_numpy(v) for k, v in scorer.pieces.batch(QUESTION, texts).items()}
+    with torch.no_grad():
+        expected = model(**batch).numpy()
+    np.testing.assert_allclose(scorer.scores(QUESTION, texts), expected, atol=1e-4)
+    # A second scorer reuses the export.
+    assert PairScorer(MODEL_PATH, cache_dir=tmp_path, int8=False).export_seconds is None
+    assert scorer.scores(QUESTION, []).shape == (0,)
+    # int8 weights (the default) move the logits a little and keep their order.
+    int8 = PairScorer(MODEL_PATH, cache_dir=tmp_path)
+    assert int8.model_file != scorer.model_file
+    quantised = int8.scores(QUESTION, texts)
+    np.testing.assert_allclose(quantised, expected, atol=0.5)
+    assert (quantised[0] > quantised[1]) == (expected[0] > expected[1])

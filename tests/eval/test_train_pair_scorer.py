@@ -1,0 +1,75 @@
+"""eval/train_pair_scorer.py: the groups it learns from, and updates that merge into the model
+the answerer runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.models import DEFAULT_MODEL, resolve_model
+from embeddings.pair_scorer import merged_model, read_pair_weights
+from eval.train_pair_scorer import Group, question_groups, top1, train
+from eval.train_scorer import DevQuestion
+from qa.answer.scorer import FEATURES, load_scorer
+
+ANSWER_DENSE = FEATURES.index("answer_dense")
+
+
+def _row(dense: float) -> list[float]:
+    row = [0.0] * len(FEATURES)
+    row[ANSWER_DENSE] = dense
+    return row
+
+
+def test_groups_hold_the_answers_first_then_the_scorers_best_other_sentences() -> None:
+    assert load_scorer().weights[ANSWER_DENSE] > 0  # a higher cosine ranks higher
+    texts = ["Putin: a", "Putin: b", "Putin: c", "Putin: d"]
+    asked = DevQuestion(
+        True,
+        [_row(0.1), _row(0.9), _row(0.5), _row(0.7)],
+        [1, 0, 0, 0],
+        [True] * 4,
+        question="Where?",
+        pair_texts=texts,
+    )
+    no_gold = DevQuestion(True, [_row(0.3)], [0], [True], question="When?", pair_texts=["x"])
+    (group,) = question_groups("dev", [asked, no_gold], negatives=2)
+    assert group.texts == ("Putin: a", "Putin: b", "Putin: d")
+    assert group.positives == 1 and group.labels == (1, 0, 0)
+    assert group.scores[1] > group.scores[2] > group.scores[0]
+    assert top1([group], None) == 0.0  # the scorer alone leads with "b"
+
+
+@pytest.mark.slow
+def test_trained_updates_merge_into_the_same_logits(tmp_path: Path) -> None:
+    import torch
+
+    _, model_path = resolve_model(DEFAULT_MODEL)
+    groups = [
+        Group(
+            "seed",
+            "Where is the Russian vaccine produced in Kazakhstan?",
+            (
+                "Nursultan Nazarbayev: Now in Karaganda, this enterprise produces a Russian "
+                "vaccine of the same quality and in large quantities.",
+                "Nursultan Nazarbayev: I sincerely wish you success and good health.",
+            ),
+            1,
+            (0.0, 0.5),
+            (1, 0),
+        )
+    ]
+    model = train(groups, model_path, epochs=3, rate=1e-3)
+    path = tmp_path / "pair.npz"
+    np.savez_compressed(path, **model.updates())
+    merged = merged_model(model_path, read_pair_weights(path))
+    question, texts = groups[0].question, list(groups[0].texts)
+    with torch.no_grad():
+        trained = model.logits(question, texts).numpy()
+        batch = {k: torch.from_numpy(v) for k, v in model.pieces.batch(question, texts).items()}
+        shipped = merged(**batch).numpy()
+    # The file holds the factors in float16: the same logits to a few thousandths.
+    np.testing.assert_allclose(shipped, trained, atol=0.02)
+    assert trained[0] > trained[1]  # three steps on one group learn it
