@@ -19,7 +19,7 @@ abstention stays with the calibrated scorer and the answerability check.
 With --folds K the groups are also split by suite (each suite's questions on one side), a model
 trained on the others, and the top-1 gold rate of the scorer's best RERANK_DEPTH sentences
 reordered (qa.answer.extractive.rerank_order) against the scorer's order printed: the honest
-estimate for questions nobody here trained on. K models cost K trainings (~7 minutes each on 2
+estimate for questions nobody here trained on. K models cost K trainings (~8 minutes each on 2
 cores).
 
 Deterministic on one machine: torch's seed, the groups in suite order shuffled by SEED.
@@ -40,9 +40,8 @@ import numpy as np
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import LORA_MODULES, NORM_MODULES, PairPieces
-from eval.suite import load_suite
 from eval.train_scorer import DevQuestion, dev_questions, with_adapter
-from qa.answer.extractive import RERANK_DEPTH, rerank_order
+from qa.answer.extractive import RERANK_DEPTH, RERANK_MARGIN, rerank_order
 from qa.answer.scorer import load_scorer
 
 RANK = 8
@@ -202,13 +201,15 @@ def updated_model(encoder: Any, pieces: PairPieces, rank: int, scale: float) -> 
 
 def top1(groups: Sequence[Group], model: Any | None) -> float:
     """Share of groups whose first sentence is an answer: in the scorer's order (model None),
-    or with its best RERANK_DEPTH reordered by the model's logits."""
+    or with its best RERANK_DEPTH reordered by the model's logits where the answerer asks it
+    (the scorer's best two within RERANK_MARGIN)."""
     import torch
 
     hits = 0
     for g in groups:
         order = sorted(range(len(g.texts)), key=lambda i: -g.scores[i])
-        if model is not None:
+        sure = len(order) > 1 and g.scores[order[0]] - g.scores[order[1]] >= RERANK_MARGIN
+        if model is not None and not sure:
             top = order[:RERANK_DEPTH]
             with torch.no_grad():
                 pair = model.logits(g.question, [g.texts[i] for i in top]).numpy()
@@ -240,7 +241,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: list[Group] = []
     for suite, library in zip(a.dev, a.library, strict=True):
         questions = dev_questions(suite, library, pair_scorer=0)
-        load_suite(suite)  # a suite that does not load is reported before hours of training
         groups += question_groups(suite.stem, questions)
         print(f"{suite.stem}: {len(groups)} groups so far", file=sys.stderr, flush=True)
     if a.folds:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import merged_model, read_pair_weights
 from eval.train_pair_scorer import Group, question_groups, top1, train
 from eval.train_scorer import DevQuestion
+from qa.answer.extractive import RERANK_MARGIN
 from qa.answer.scorer import FEATURES, load_scorer
 
 ANSWER_DENSE = FEATURES.index("answer_dense")
@@ -41,11 +43,20 @@ def test_groups_hold_the_answers_first_then_the_scorers_best_other_sentences() -
     assert group.scores[1] > group.scores[2] > group.scores[0]
     assert top1([group], None) == 0.0  # the scorer alone leads with "b"
 
+    class Reads:
+        def logits(self, question: str, texts: list[str]) -> torch.Tensor:
+            return torch.tensor([30.0 if t == "Putin: a" else 0.0 for t in texts])
+
+    # Reordered where the answerer asks: only when the scorer's best two are close.
+    close = group.scores[1] - group.scores[2] < RERANK_MARGIN
+    assert top1([group], Reads()) == (1.0 if close else 0.0)
+    sure = Group("dev", "Where?", group.texts, 1, (0.0, 5.0, 5.0 - 2 * RERANK_MARGIN), (1, 0, 0))
+    unsure = Group("dev", "Where?", group.texts, 1, (0.0, 5.0, 5.0 - RERANK_MARGIN / 2), (1, 0, 0))
+    assert top1([sure], Reads()) == 0.0 and top1([unsure], Reads()) == 1.0
+
 
 @pytest.mark.slow
 def test_trained_updates_merge_into_the_same_logits(tmp_path: Path) -> None:
-    import torch
-
     _, model_path = resolve_model(DEFAULT_MODEL)
     groups = [
         Group(
