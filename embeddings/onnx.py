@@ -21,7 +21,7 @@ import re
 import tempfile
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -279,28 +279,45 @@ class OnnxEncoder:
         return _unit_rows(pooled), span_vectors
 
     def _open_session(self, threads: int) -> Any:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Idle worker threads would otherwise spin after each call, taking a core from the
-        # keyword search and SQLite reads that follow a query's embedding.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if self.model_file.is_file():
-            try:
-                return ort.InferenceSession(
-                    str(self.model_file), options, providers=["CPUExecutionProvider"]
-                )
-            # ORT raises its own exception types (InvalidProtobuf, Fail, ...) for a bad file;
-            # any of them means the cached file is unusable and is rebuilt below.
-            except Exception:
-                pass
-        self.export_seconds = export_model(self.path, self.model_file, recipe=self.recipe)
-        return ort.InferenceSession(
-            str(self.model_file), options, providers=["CPUExecutionProvider"]
+        session, seconds = cached_session(
+            self.model_file,
+            threads,
+            lambda: export_model(self.path, self.model_file, recipe=self.recipe),
         )
+        if seconds is not None:
+            self.export_seconds = seconds
+        return session
+
+
+def cached_session(
+    model_file: Path, threads: int | None, export: Callable[[], float]
+) -> tuple[Any, float | None]:
+    """An ONNX Runtime session of a cached export, and the seconds `export()` took when it had
+    to (re)write model_file first (None: the cache served). `threads`: intra-op threads (None:
+    one per core this process may use)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or _cores()
+    options.inter_op_num_threads = 1
+    # Idle worker threads would otherwise spin after each call, taking a core from the
+    # keyword search and SQLite reads that follow a query's embedding.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if model_file.is_file():
+        try:
+            session = ort.InferenceSession(
+                str(model_file), options, providers=["CPUExecutionProvider"]
+            )
+            return session, None
+        # ORT raises its own exception types (InvalidProtobuf, Fail, ...) for a bad file;
+        # any of them means the cached file is unusable and is rebuilt below.
+        except Exception:
+            pass
+    seconds = export()
+    return ort.InferenceSession(
+        str(model_file), options, providers=["CPUExecutionProvider"]
+    ), seconds
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

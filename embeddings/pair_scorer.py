@@ -28,6 +28,7 @@ from embeddings.onnx import (
     INT8_RECIPES,
     OPSET,
     cache_key,
+    cached_session,
     default_cache_dir,
     load_transformer,
     quantize,
@@ -190,8 +191,6 @@ class PairScorer:
         threads: int | None = None,
         int8: bool = True,
     ) -> None:
-        import onnxruntime as ort
-
         if not weights_path.is_file():
             raise ModelError(f"pair scorer weights not found: {weights_path}")
         self.pieces = PairPieces(model_path)
@@ -199,28 +198,11 @@ class PairScorer:
         cache = cache_dir if cache_dir is not None else default_cache_dir()
         kind = f"int8-{PAIR_INT8.name}" if int8 else "fp32"
         self.model_file = cache / f"pair-{cache_key(model_path)}-{digest}-{_EXPORT}.{kind}.onnx"
-        self.export_seconds: float | None = None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if not self.model_file.is_file():
-            self.export_seconds = export_pair_model(
-                model_path, weights_path, self.model_file, int8=int8
-            )
-        try:
-            self._session = ort.InferenceSession(
-                str(self.model_file), options, providers=["CPUExecutionProvider"]
-            )
-        # ORT raises its own exception types for a bad file: rebuild it once.
-        except Exception:
-            self.export_seconds = export_pair_model(
-                model_path, weights_path, self.model_file, int8=int8
-            )
-            self._session = ort.InferenceSession(
-                str(self.model_file), options, providers=["CPUExecutionProvider"]
-            )
+        self._session, self.export_seconds = cached_session(
+            self.model_file,
+            threads,
+            lambda: export_pair_model(model_path, weights_path, self.model_file, int8=int8),
+        )
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """How well each text answers the question: logits, higher is better."""

@@ -41,7 +41,7 @@ import numpy as np
 from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import LORA_MODULES, NORM_MODULES, PairPieces
 from eval.train_scorer import DevQuestion, dev_questions, with_adapter
-from qa.answer.extractive import RERANK_DEPTH, RERANK_MARGIN, rerank_order
+from qa.answer.extractive import RERANK_DEPTH, pair_scorer_asked, rerank_order
 from qa.answer.scorer import load_scorer
 
 RANK = 8
@@ -208,8 +208,7 @@ def top1(groups: Sequence[Group], model: Any | None) -> float:
     hits = 0
     for g in groups:
         order = sorted(range(len(g.texts)), key=lambda i: -g.scores[i])
-        sure = len(order) > 1 and g.scores[order[0]] - g.scores[order[1]] >= RERANK_MARGIN
-        if model is not None and not sure:
+        if model is not None and pair_scorer_asked([g.scores[i] for i in order]):
             top = order[:RERANK_DEPTH]
             with torch.no_grad():
                 pair = model.logits(g.question, [g.texts[i] for i in top]).numpy()

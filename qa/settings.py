@@ -28,10 +28,10 @@ from qa.errors import SettingsError
 # The modes, each defined once; flags, validation and help use these.
 Retriever = Literal["hybrid", "dense", "keyword"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
-SentenceVectors = Literal[0, 1]
-SENTENCE_VECTORS: tuple[SentenceVectors, ...] = get_args(SentenceVectors)
-Switch = Literal[0, 1]
+Switch = Literal[0, 1]  # a setting that is on (1) or off (0)
 SWITCH: tuple[Switch, ...] = get_args(Switch)
+SentenceVectors = Switch
+SENTENCE_VECTORS = SWITCH
 IndexSetting = Literal["auto", IndexKind]  # auto: flat, hnsw or ivfpq by chunk count
 INDEX_SETTINGS: tuple[IndexSetting, ...] = ("auto", *INDEX_KINDS)
 

@@ -446,6 +446,12 @@ def rerank_order(logits: Sequence[float], pair_logits: Sequence[float]) -> list[
     return sorted(range(len(keys)), key=lambda i: -keys[i])
 
 
+def pair_scorer_asked(logits: Sequence[float]) -> bool:
+    """Whether the pair scorer is asked: the scorer's best two sentences (`logits`, best first)
+    are within RERANK_MARGIN of each other."""
+    return len(logits) > 1 and logits[0] - logits[1] < RERANK_MARGIN
+
+
 def reranked(
     question: str, ranked: Sequence[Candidate], pair_scores: PairScores
 ) -> list[Candidate]:
@@ -463,7 +469,7 @@ def reranked(
     if len(top) < 2:
         return list(ranked)
     logits = [math.log(c.score / max(1e-12, 1.0 - c.score)) for c in top]
-    if logits[0] - logits[1] >= RERANK_MARGIN:
+    if not pair_scorer_asked(logits):
         return list(ranked)
     texts = [pair_text(c.utterance.canonical_speaker, c.text) for c in top]
     pair_logits = [float(v) for v in pair_scores(question, texts)]
