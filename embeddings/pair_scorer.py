@@ -38,6 +38,9 @@ PAIR_WEIGHTS = Path(__file__).with_name("data") / "pair_scorer.npz"
 # Word pieces of a question and sentence together: a quote is one or two sentences, and the
 # question is cut last ("only_second" truncation cuts the sentence, never the question).
 PAIR_MAX_TOKENS = 96
+# A question longer than this (the suites' longest is 63) is cut to it first, so a pasted page
+# still leaves the sentence room to be read.
+QUESTION_MAX_TOKENS = 64
 # Modules of each BERT layer that get a low-rank update (names as transformers gives them).
 LORA_MODULES = (
     "attention.self.query",
@@ -73,14 +76,25 @@ class PairPieces:
         file = model_path / "tokenizer.json"
         try:
             self._tokenizer = Tokenizer.from_file(str(file))
+            self._words = Tokenizer.from_file(str(file))
         except Exception as exc:  # the Rust library raises a bare Exception for a bad file
             raise ModelError(f"cannot load the tokenizer {file}: {exc}") from exc
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
+        self._words.no_padding()
+        self._words.no_truncation()
         self.pad_id = self._tokenizer.token_to_id("[PAD]") or 0
+
+    def capped(self, question: str) -> str:
+        """The question, cut after its first QUESTION_MAX_TOKENS word pieces."""
+        offsets = self._words.encode(question, add_special_tokens=False).offsets
+        if len(offsets) <= QUESTION_MAX_TOKENS:
+            return question
+        return question[: offsets[QUESTION_MAX_TOKENS - 1][1]]
 
     def batch(self, question: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """input_ids, attention_mask and token_type_ids of each pair, padded to the longest."""
+        question = self.capped(question)
         found = self._tokenizer.encode_batch([(question, t) for t in texts])
         width = max((len(e.ids) for e in found), default=0)
         ids = np.full((len(found), width), self.pad_id, dtype=np.int64)

@@ -31,11 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.pair_scorer import PAIR_WEIGHTS
 from eval.metrics import abstention_scores, answer_recall
 from eval.runner import RANKED_DEPTH, TurnCache, history_turns
 from eval.suite import load_suite
+from eval.train_pair_scorer import FOLDS_FILE
 from eval.train_scorer import fit_logistic
 from qa.answer.answerability import ANSWERABILITY_FEATURES, AnswerabilityModel
+from qa.answer.extractive import PairScores
 from qa.models import Filters
 
 L2 = 1.0  # by fold over the suites, 0.1 and 10 separated the questions no better
@@ -78,15 +81,20 @@ class Asked:
         return not self.refused and len(self.rows) == 1
 
 
-def asked_questions(suite: Path, library_dir: Path) -> list[Asked]:
-    """Every question of the suite asked of the library, as `tqa eval` asks it."""
+def asked_questions(
+    suite: Path, library_dir: Path, pair_scores: PairScores | None = None
+) -> list[Asked]:
+    """Every question of the suite asked of the library, as `tqa eval` asks it (with the given
+    pair scorer, else the shipped one)."""
     from qa.answer.assistant import Assistant
     from qa.runtime import open_library
     from qa.settings import load_settings
 
     settings = load_settings(library=str(library_dir), llm_base_url="")
     check = recording_check()
-    assistant = Assistant(open_library(settings), settings, answerability=check)
+    assistant = Assistant(
+        open_library(settings), settings, answerability=check, pair_scores=pair_scores
+    )
     cache: TurnCache = {}
     out = []
     for q in load_suite(suite):
@@ -100,13 +108,17 @@ def asked_questions(suite: Path, library_dir: Path) -> list[Asked]:
     return out
 
 
-def cache_key(suites: Sequence[Path], libraries: Sequence[Path]) -> str:
+def cache_key(
+    suites: Sequence[Path], libraries: Sequence[Path], pair_weights: Sequence[Path] = ()
+) -> str:
     """What the kept decisions depend on: each suite's questions, each library's manifest and
     index generation (an ingest publishes a new one), and the answerer that reached them (its
-    code and the scorer's weights). A cache written under another key is asked again."""
+    code, the scorer's weights and the pair scorer's). A cache written under another key is
+    asked again."""
     digest = hashlib.sha256()
     answerer = Path(__file__).resolve().parents[1] / "qa" / "answer"
     files = [*suites, *sorted(answerer.glob("*.py")), answerer / "scorer_weights.json"]
+    files += pair_weights or [PAIR_WEIGHTS]
     for library in libraries:
         files.append(library / "manifest.json")
         digest.update(" ".join(sorted(p.name for p in library.glob("index-*"))).encode())
@@ -219,6 +231,26 @@ def train(asked: Sequence[Asked], l2: float = L2) -> dict[str, Any]:
     }
 
 
+def read_folds(folder: Path, suites: Sequence[Path]) -> dict[str, Path]:
+    """Each suite's pair scorer weights from the folder's FOLDS_FILE; ValueError names a suite
+    it has no model for (OSError: no such file)."""
+    names = json.loads((folder / FOLDS_FILE).read_text(encoding="utf-8"))
+    missing = [s.stem for s in suites if s.stem not in names]
+    if missing:
+        raise ValueError(f"{folder / FOLDS_FILE}: no pair scorer for {', '.join(missing)}")
+    return {s.stem: folder / names[s.stem] for s in suites}
+
+
+def fold_scorers(fold_of: dict[str, Path]) -> dict[str, PairScores]:
+    """A pair scorer per suite, one per weights file."""
+    from embeddings.models import DEFAULT_MODEL, resolve_model
+    from embeddings.pair_scorer import PairScorer
+
+    _, model_path = resolve_model(DEFAULT_MODEL)
+    loaded = {w: PairScorer(model_path, w).scores for w in sorted(set(fold_of.values()))}
+    return {suite: loaded[w] for suite, w in fold_of.items()}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.train_answerability", description=__doc__.split("\n")[0]
@@ -236,19 +268,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="a JSON file keeping the asked questions' decisions between runs (the slow part)",
     )
+    p.add_argument(
+        "--pair-folds",
+        type=Path,
+        help="a folder of pair scorers written by `eval.train_pair_scorer --fold-weights`: each "
+        "suite is asked with the one that never saw it",
+    )
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
     if len(a.suite) != len(a.library):
         p.error("each --suite needs its --library")
-    key = cache_key(a.suite, a.library)
+    try:
+        fold_of = read_folds(a.pair_folds, a.suite) if a.pair_folds else {}
+    except (OSError, ValueError) as e:
+        p.error(str(e))
+    key = cache_key(a.suite, a.library, sorted(set(fold_of.values())))
     asked = read_cache(a.cache, key) if a.cache and a.cache.exists() else None
     if asked is None:
         from embeddings.offline import use_offline_hub
 
         use_offline_hub()
+        scorers = fold_scorers(fold_of)
         asked = []
         for suite, library in zip(a.suite, a.library, strict=True):
-            asked += asked_questions(suite, library)
+            asked += asked_questions(suite, library, scorers.get(suite.stem))
             print(f"{suite.name}: {sum(q.example for q in asked)} examples so far", file=sys.stderr)
         if a.cache:
             write_cache(a.cache, key, asked)

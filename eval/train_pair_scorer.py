@@ -9,18 +9,23 @@ Each suite question is retrieved as `tqa ask` retrieves it and its candidate sen
 labelled as for the sentence scorer (eval.train_scorer.dev_questions: a sentence holding a gold
 answer, or inside a gold quote, is the answer). A question with an answer among its candidates
 is one training group: up to MAX_POSITIVES answers and the NEGATIVES sentences the shipped
-scorer ranks highest among the rest (the near misses the pair scorer has to tell apart). The
-loss is the softmax over the group: the answers' share of it. Only the updates train (rank
-RANK on LORA_MODULES, the layer norms, the head); the bundled model's weights stay as they are.
-
-Unanswerable questions give no group: the pair scorer orders the scorer's best sentences, the
-abstention stays with the calibrated scorer and the answerability check.
+scorer ranks highest among the rest (the near misses the pair scorer has to tell apart). An
+unanswerable question is a group too: the NEGATIVES + 1 sentences the scorer ranks highest,
+none an answer. The loss is the softmax over the group and one slot more whose logit is 0, "no
+sentence here answers": an answerable group's answers should take it, an unanswerable group's
+empty slot should. So a logit is calibrated against 0 (above: more likely this sentence than no
+answer), which the answerability check reads, as well as ordering a question's sentences. An
+answerable question without an answer among its candidates gives no group (its answer is there,
+retrieval missed it). Only the updates train (rank RANK on LORA_MODULES, the layer norms, the
+head); the bundled model's weights stay as they are.
 
 With --folds K the groups are also split by suite (each suite's questions on one side), a model
 trained on the others, and the top-1 gold rate of the scorer's best RERANK_DEPTH sentences
 reordered (qa.answer.extractive.rerank_order) against the scorer's order printed: the honest
 estimate for questions nobody here trained on. K models cost K trainings (~8 minutes each on 2
-cores).
+cores). `--fold-weights DIR` keeps them, with `folds.json` naming each suite's model (the one
+that never saw it): eval/train_answerability.py asks each suite with its fold's model, so the
+check learns from pair logits as they come on questions the pair scorer has not seen.
 
 Deterministic on one machine: torch's seed, the groups in suite order shuffled by SEED.
 """
@@ -52,11 +57,12 @@ EPOCHS = 1
 MAX_POSITIVES = 2
 NEGATIVES = 7
 SEED = 0
+FOLDS_FILE = "folds.json"
 
 
 @dataclass(frozen=True)
 class Group:
-    """One question and the sentences it learns from, answers first."""
+    """One question and the sentences it learns from, answers first (none: unanswerable)."""
 
     suite: str
     question: str
@@ -69,17 +75,21 @@ class Group:
 def question_groups(
     suite: str, questions: Sequence[DevQuestion], negatives: int = NEGATIVES
 ) -> list[Group]:
-    """The training groups of a suite's questions: those with an answer among the candidates."""
+    """The training groups of a suite's questions: the answerable ones with an answer among the
+    candidates, and the unanswerable ones with any candidate."""
     scorer = load_scorer()
     groups = []
     for q in questions:
-        if not any(q.labels) or len(q.pair_texts) != len(q.labels):
+        if not q.labels or len(q.pair_texts) != len(q.labels):
+            continue
+        if q.answerable and not any(q.labels):
             continue
         rows = with_adapter(q, scorer.adapter).rows
         logits = np.asarray(rows) @ np.asarray(scorer.weights) + scorer.bias
         order = np.argsort(-logits, kind="stable")
         positives = [int(i) for i in order if q.labels[i]][:MAX_POSITIVES]
-        rest = [int(i) for i in order if not q.labels[i]][:negatives]
+        # An unanswerable group has one sentence more: as many as the answerable ones.
+        rest = [int(i) for i in order if not q.labels[i]][: negatives + (not positives)]
         chosen = positives + rest
         groups.append(
             Group(
@@ -125,7 +135,7 @@ def train(
     for step in range(steps):
         group = order[step % len(order)]
         logits = model.logits(group.question, group.texts)
-        loss = -(torch.logsumexp(logits[: group.positives], 0) - torch.logsumexp(logits, 0))
+        loss = group_loss(logits, group.positives)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -133,6 +143,16 @@ def train(
         if log is not None and step % 100 == 0:
             print(f"step {step}/{steps} loss {loss.item():.3f}", file=log, flush=True)
     return model.eval()
+
+
+def group_loss(logits: Any, positives: int) -> Any:
+    """-log of the answers' share of the softmax over the group's logits and the empty slot
+    (logit 0); an unanswerable group's (positives 0) target is the empty slot."""
+    import torch
+
+    slots = torch.cat([logits, logits.new_zeros(1)])
+    target = torch.logsumexp(logits[:positives], 0) if positives else slots[-1]
+    return torch.logsumexp(slots, 0) - target
 
 
 def _updated_module(base: Any, rank: int, scale: float) -> Any:
@@ -200,11 +220,12 @@ def updated_model(encoder: Any, pieces: PairPieces, rank: int, scale: float) -> 
 
 
 def top1(groups: Sequence[Group], model: Any | None) -> float:
-    """Share of groups whose first sentence is an answer: in the scorer's order (model None),
-    or with its best RERANK_DEPTH reordered by the model's logits where the answerer asks it
-    (the scorer's best two within RERANK_MARGIN)."""
+    """Share of the answerable groups whose first sentence is an answer: in the scorer's order
+    (model None), or with its best RERANK_DEPTH reordered by the model's logits where the
+    answerer asks it (the scorer's best two within RERANK_MARGIN)."""
     import torch
 
+    groups = [g for g in groups if g.positives]
     hits = 0
     for g in groups:
         order = sorted(range(len(g.texts)), key=lambda i: -g.scores[i])
@@ -217,6 +238,13 @@ def top1(groups: Sequence[Group], model: Any | None) -> float:
     return hits / max(1, len(groups))
 
 
+def save_updates(model: Any, path: Path) -> None:
+    """The trained updates as a weights file (embeddings.pair_scorer.read_pair_weights)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        np.savez_compressed(out, **model.updates())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.train_pair_scorer", description=__doc__.split("\n")[0]
@@ -226,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--library", type=Path, action="append", default=[], help="its library, in order"
     )
     p.add_argument("--folds", type=int, default=0, help="leave-suites-out figures (K trainings)")
+    p.add_argument(
+        "--fold-weights",
+        type=Path,
+        help="keep the --folds models here, with folds.json naming each suite's (for "
+        "eval/train_answerability.py --pair-folds)",
+    )
     p.add_argument("--epochs", type=float, default=EPOCHS)
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
@@ -233,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("give at least one --dev, each with its --library")
     if a.folds == 1 or a.folds < 0:
         p.error("--folds must be 0 (none) or at least 2")
+    if a.fold_weights and not a.folds:
+        p.error("--fold-weights needs --folds")
     from embeddings.offline import use_offline_hub
 
     use_offline_hub()
@@ -245,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.folds:
         suites = [s.stem for s in a.dev]
         figures = []
+        fold_of: dict[str, str] = {}
         for k in range(a.folds):
             held = set(suites[k :: a.folds])
             model = train(
@@ -253,20 +290,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 epochs=a.epochs,
                 log=sys.stderr,
             )
+            if a.fold_weights:
+                name = f"fold-{k}.npz"
+                save_updates(model, a.fold_weights / name)
+                fold_of.update((suite, name) for suite in sorted(held))
             test = [g for g in groups if g.suite in held]
             figures.append(
                 {
                     "held_out": sorted(held),
-                    "groups": len(test),
+                    "groups": sum(1 for g in test if g.positives),
                     "scorer_top1": round(top1(test, None), 4),
                     "reranked_top1": round(top1(test, model), 4),
                 }
             )
             print(json.dumps(figures[-1]), file=sys.stderr, flush=True)
+        if a.fold_weights:
+            text = json.dumps(fold_of, indent=1) + "\n"
+            (a.fold_weights / FOLDS_FILE).write_text(text, encoding="utf-8")
     model = train(groups, model_path, epochs=a.epochs, log=sys.stderr)
-    a.output.parent.mkdir(parents=True, exist_ok=True)
-    with a.output.open("wb") as out:
-        np.savez_compressed(out, **model.updates())
+    save_updates(model, a.output)
     print(
         json.dumps({"groups": len(groups), "suites": [s.stem for s in a.dev]}),
         file=sys.stderr,

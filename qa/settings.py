@@ -104,7 +104,8 @@ class Settings:
     pair_scorer: Switch = _setting(  # noqa: RUF009
         1,
         "1: the sentences the scorer ranks best are reordered by the pair scorer (a "
-        "cross-encoder made from the bundled model); 0: not. Other models have none.",
+        "cross-encoder made from the bundled model), and the answerability check reads its "
+        "logit of the lead; 0: not (the check reads even odds). Other models have none.",
         allowed=SWITCH,
     )
     abstain_threshold: float = _setting(

@@ -52,6 +52,10 @@ ANSWERABILITY_FEATURES = (
     "wants_reason",
     "names",  # the question names someone or something that tells transcripts apart
     "terms",  # subject terms of the question / 10
+    # The pair scorer's logit of the lead, which reads question and quote together. It learned
+    # against an empty slot of logit 0 ("no sentence here answers"), so above 0 the lead is
+    # likelier an answer than nothing; 0 without a pair scorer.
+    "pair",
 )
 
 
@@ -72,6 +76,7 @@ class Decision:
     wanted: str  # answer_types.answer_type of the question
     leaning: bool
     names: bool
+    pair: float = 0.0  # the pair scorer's logit of the lead; 0 without one
 
 
 # Past forms of irregular verbs, which the Snowball stemmer leaves apart from their base: a
@@ -200,6 +205,7 @@ def answerability_features(decision: Decision) -> list[float]:
         float(decision.wanted == "reason"),
         float(decision.names),
         len(rarity) / 10,
+        decision.pair,
     ]
 
 

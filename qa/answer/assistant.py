@@ -12,7 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
-from embeddings.pair_scorer import pair_scorer_for
+from embeddings.pair_scorer import pair_scorer_for, pair_text
 from qa.answer.answer_types import (
     answer_type,
     asked_quantity,
@@ -614,6 +614,7 @@ class Assistant:
             wanted=wanted,
             leaning=leaning,
             names=bool(names),
+            pair=self.pair_logit(searched, scored[0]),
         )
         if self.answerability.refuses(answerability_features(decision)):
             doubt = "The closest quotes are on the topic but do not seem to say what was asked."
@@ -625,6 +626,14 @@ class Assistant:
             # A later quote the continuation now holds is dropped, not repeated.
             chosen = [lead, *(c for c in chosen[1:] if not overlaps(lead, c))]
         return chosen
+
+    def pair_logit(self, question: str, candidate: Candidate) -> float:
+        """The pair scorer's logit of the candidate as an answer to the question; 0 (even odds
+        with no answer) without a pair scorer."""
+        if self.pair_scores is None:
+            return 0.0
+        text = pair_text(candidate.utterance.canonical_speaker, candidate.text)
+        return float(self.pair_scores(question, [text])[0])
 
     def telling_names(self, names: Sequence[str]) -> list[str]:
         """The names that tell transcripts apart: not those in more than COMMON_NAME_SHARE of

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.pair_scorer import load_pair_scorer, pair_text
 from eval.suite import SuiteQuestion, write_suite
 from eval.train_answerability import (
     Asked,
@@ -18,10 +19,12 @@ from eval.train_answerability import (
     figures,
     out_of_fold,
     read_cache,
+    read_folds,
     recording_check,
     train,
     write_cache,
 )
+from eval.train_pair_scorer import FOLDS_FILE
 from qa.answer.answerability import (
     ANSWERABILITY_FEATURES,
     ANSWERABILITY_PATH,
@@ -116,9 +119,12 @@ def test_without_fact_words_or_a_runner_up_the_features_stay_defined() -> None:
     assert got["terms"] == 0.0
 
 
+N = len(ANSWERABILITY_FEATURES)
+
+
 def test_the_model_refuses_from_its_threshold() -> None:
-    model = AnswerabilityModel(weights=(2.0,) + (0.0,) * 11, bias=-1.0, threshold=0.5)
-    low, high = [0.0] * 12, [1.0] + [0.0] * 11
+    model = AnswerabilityModel(weights=(2.0,) + (0.0,) * (N - 1), bias=-1.0, threshold=0.5)
+    low, high = [0.0] * N, [1.0] + [0.0] * (N - 1)
     assert model.unanswerable(low) == pytest.approx(1 / (1 + math.e))
     assert not model.refuses(low) and model.refuses(high)
 
@@ -132,19 +138,41 @@ def test_the_shipped_weights_load_and_refuse_only_some_decisions() -> None:
         data["cross_validation"]["with_check"]["abstention_f1"]
         > (data["cross_validation"]["without_check"]["abstention_f1"])
     )
-    # A lead missing the question's rarest word and naming none of it is doubted more than
-    # the same answer holding them.
+    # The pair scorer's logit above its empty slot's (0) is an answer more likely than none.
     unsure = {"scores": [0.5, 0.3], "occasion": set()}
-    near_miss = answerability_features(_decision(KUBINKA, **unsure))
-    answer = answerability_features(_decision(VORONEZH, **unsure))
+    doubted = answerability_features(_decision(VORONEZH, **unsure, pair=-4.0))
+    believed = answerability_features(_decision(VORONEZH, **unsure, pair=4.0))
+    assert model.unanswerable(doubted) > model.threshold > model.unanswerable(believed)
+
+
+@pytest.mark.slow
+def test_the_shipped_check_doubts_the_near_miss_more_than_the_answer() -> None:
+    # Each lead with its own pair logit, as the answerer reads it: the Kubinka centre's beds
+    # are the topic, not the Voronezh centre's.
+    question = (
+        "How many beds will the new military medical centre in Voronezh have, according to "
+        "Shoigu's May 2020 report?"
+    )
+    logits = load_pair_scorer().scores(
+        question, [pair_text("Sergei Shoigu", KUBINKA), pair_text("Sergei Shoigu", VORONEZH)]
+    )
+    unsure = {"scores": [0.5, 0.3], "occasion": set()}
+    near_miss = answerability_features(_decision(KUBINKA, **unsure, pair=float(logits[0])))
+    answer = answerability_features(_decision(VORONEZH, **unsure, pair=float(logits[1])))
+    model = load_answerability()
     assert model.unanswerable(near_miss) > model.unanswerable(answer)
+
+
+def test_the_pair_logit_is_read_as_given_and_even_odds_without_a_pair_scorer() -> None:
+    assert _features(VORONEZH)["pair"] == 0.0
+    assert _features(VORONEZH, pair=-3.5)["pair"] == -3.5
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"features": ["best"]}, "retrain"),
-        ({"weights": [1.0]}, "must list 12"),
+        ({"weights": [1.0]}, f"must list {N}"),
         ({"bias": "x"}, "bad 'bias'"),
         ({"threshold": float("nan")}, "non-number"),
     ],
@@ -152,7 +180,7 @@ def test_the_shipped_weights_load_and_refuse_only_some_decisions() -> None:
 def test_bad_weights_are_named(change: dict[str, object], message: str) -> None:
     good = {
         "features": list(ANSWERABILITY_FEATURES),
-        "weights": [0.0] * 12,
+        "weights": [0.0] * N,
         "bias": 0.0,
         "threshold": 0.5,
     }
@@ -169,12 +197,12 @@ def test_unreadable_weights_are_named(tmp_path: Path) -> None:
 
 def test_the_recording_check_keeps_rows_and_refuses_nothing() -> None:
     check = recording_check()
-    assert not check.refuses([1.0] * 12)
-    assert check.rows == [[1.0] * 12]
+    assert not check.refuses([1.0] * N)
+    assert check.rows == [[1.0] * N]
 
 
 def _asked(suite: str, answerable: bool, x: float, recall: float = 1.0) -> Asked:
-    row = (x,) + (0.0,) * 11
+    row = (x,) + (0.0,) * (N - 1)
     return Asked(suite, answerable, False, recall if answerable else 0.0, (row,))
 
 
@@ -275,3 +303,27 @@ def test_a_cache_is_stale_once_the_library_is_ingested_into(tmp_path: Path) -> N
     # A cache written before keys (a bare list) is asked again too.
     cache.write_text("[]")
     assert read_cache(cache, key) is None
+
+
+def test_each_suite_is_asked_with_the_pair_scorer_that_never_saw_it(tmp_path: Path) -> None:
+    folds = tmp_path / "folds"
+    folds.mkdir()
+    (folds / FOLDS_FILE).write_text(json.dumps({"dev": "fold-0.npz", "heldout": "fold-1.npz"}))
+    suites = [Path("eval/suites/dev.jsonl"), Path("eval/suites/heldout.jsonl")]
+    assert read_folds(folds, suites) == {
+        "dev": folds / "fold-0.npz",
+        "heldout": folds / "fold-1.npz",
+    }
+    with pytest.raises(ValueError, match="no pair scorer for heldout2"):
+        read_folds(folds, [*suites, Path("eval/suites/heldout2.jsonl")])
+
+
+def test_the_cache_key_holds_the_pair_scorers_weights(tmp_path: Path) -> None:
+    suite = tmp_path / "dev.jsonl"
+    write_suite([SuiteQuestion("q", "What did Gref say about mortgages?", answers=("74",))], suite)
+    weights = tmp_path / "fold-0.npz"
+    weights.write_bytes(b"one")
+    key = cache_key([suite], [tmp_path], [weights])
+    assert key != cache_key([suite], [tmp_path])  # the shipped weights
+    weights.write_bytes(b"two")
+    assert cache_key([suite], [tmp_path], [weights]) != key

@@ -13,6 +13,7 @@ from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import (
     PAIR_MAX_TOKENS,
     PAIR_WEIGHTS,
+    QUESTION_MAX_TOKENS,
     PairPieces,
     PairScorer,
     merged_model,
@@ -42,6 +43,18 @@ def test_pieces_cut_the_sentence_never_the_question() -> None:
     question_pieces = int((types[1] == 0).sum()) - int((mask[1] == 0).sum())
     assert int((types[0] == 0).sum()) == question_pieces
     assert mask[1].sum() < PAIR_MAX_TOKENS and ids[1, -1] == pieces.pad_id
+
+
+def test_a_question_too_long_is_cut_so_the_sentence_is_still_read() -> None:
+    pieces = PairPieces(MODEL_PATH)
+    assert pieces.capped(QUESTION) == QUESTION
+    pasted = "Why did Gref say retail lending had grown? " * 40
+    assert pasted.startswith(pieces.capped(pasted)) and len(pieces.capped(pasted)) < len(pasted)
+    batch = pieces.batch(pasted, ["Herman Gref: Because the key rate fell."])
+    types, mask = batch["token_type_ids"][0], batch["attention_mask"][0]
+    # [CLS] question [SEP] are type 0, the sentence and its [SEP] type 1.
+    assert int((types == 0).sum()) == QUESTION_MAX_TOKENS + 2
+    assert int(mask.sum()) - QUESTION_MAX_TOKENS - 2 >= 10
 
 
 def test_weights_without_a_head_are_refused(tmp_path: Path) -> None:

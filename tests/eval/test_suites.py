@@ -35,6 +35,7 @@ HELDOUT11 = SUITES / "heldout11.jsonl"
 HELDOUT12 = SUITES / "heldout12.jsonl"
 HELDOUT13 = SUITES / "heldout13.jsonl"
 HELDOUT14 = SUITES / "heldout14.jsonl"
+HELDOUT15 = SUITES / "heldout15.jsonl"
 HAND = SUITES / "hand.jsonl"
 
 KINDS = {
@@ -78,6 +79,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT12)
         + load_suite(HELDOUT13)
         + load_suite(HELDOUT14)
+        + load_suite(HELDOUT15)
     )
 
 
@@ -152,6 +154,7 @@ WRITTEN = (
     HELDOUT12,
     HELDOUT13,
     HELDOUT14,
+    HELDOUT15,
 )
 
 

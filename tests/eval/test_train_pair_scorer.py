@@ -11,7 +11,7 @@ import torch
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import merged_model, read_pair_weights
-from eval.train_pair_scorer import Group, question_groups, top1, train
+from eval.train_pair_scorer import Group, group_loss, question_groups, top1, train
 from eval.train_scorer import DevQuestion
 from qa.answer.extractive import RERANK_MARGIN
 from qa.answer.scorer import FEATURES, load_scorer
@@ -36,12 +36,24 @@ def test_groups_hold_the_answers_first_then_the_scorers_best_other_sentences() -
         question="Where?",
         pair_texts=texts,
     )
+    # Answerable, but retrieval missed the answer: nothing to learn which sentence answers.
     no_gold = DevQuestion(True, [_row(0.3)], [0], [True], question="When?", pair_texts=["x"])
-    (group,) = question_groups("dev", [asked, no_gold], negatives=2)
+    # A near-miss: its scorer's best sentences, one more than an answerable group's negatives.
+    near_miss = DevQuestion(
+        False,
+        [_row(0.2), _row(0.8), _row(0.4), _row(0.6)],
+        [0, 0, 0, 0],
+        [True] * 4,
+        question="How much?",
+        pair_texts=["u1", "u2", "u3", "u4"],
+    )
+    group, empty = question_groups("dev", [asked, no_gold, near_miss], negatives=2)
     assert group.texts == ("Putin: a", "Putin: b", "Putin: d")
     assert group.positives == 1 and group.labels == (1, 0, 0)
     assert group.scores[1] > group.scores[2] > group.scores[0]
+    assert empty.texts == ("u2", "u4", "u3") and empty.positives == 0
     assert top1([group], None) == 0.0  # the scorer alone leads with "b"
+    assert top1([group, empty], None) == 0.0  # an unanswerable group has no first answer
 
     class Reads:
         def logits(self, question: str, texts: list[str]) -> torch.Tensor:
@@ -53,6 +65,17 @@ def test_groups_hold_the_answers_first_then_the_scorers_best_other_sentences() -
     sure = Group("dev", "Where?", group.texts, 1, (0.0, 5.0, 5.0 - 2 * RERANK_MARGIN), (1, 0, 0))
     unsure = Group("dev", "Where?", group.texts, 1, (0.0, 5.0, 5.0 - RERANK_MARGIN / 2), (1, 0, 0))
     assert top1([sure], Reads()) == 0.0 and top1([unsure], Reads()) == 1.0
+
+
+def test_the_loss_weighs_the_answers_against_the_others_and_the_empty_slot() -> None:
+    logits = torch.tensor([2.0, 0.5, -1.0])
+    # An answerable group: the answers' share of the softmax over its sentences and a 0 logit.
+    expected = -np.log(np.exp(2.0) / (np.exp(2.0) + np.exp(0.5) + np.exp(-1.0) + 1.0))
+    assert float(group_loss(logits, 1)) == pytest.approx(expected, rel=1e-5)
+    # An unanswerable group: the empty slot's share, so every logit is pushed below 0.
+    expected = -np.log(1.0 / (np.exp(2.0) + np.exp(0.5) + np.exp(-1.0) + 1.0))
+    assert float(group_loss(logits, 0)) == pytest.approx(expected, rel=1e-5)
+    assert float(group_loss(torch.tensor([-20.0, -20.0]), 0)) < 1e-6
 
 
 @pytest.mark.slow
