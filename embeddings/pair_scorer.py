@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -226,12 +226,12 @@ class PairScorer:
         return np.asarray(logits, dtype=np.float32).reshape(-1)
 
 
-@lru_cache(maxsize=1)
-def load_pair_scorer() -> PairScorer:
-    """The shipped pair scorer over the bundled model, made once per process (ONNX Runtime
-    sessions are safe to share between threads)."""
+@cache
+def load_pair_scorer(weights_path: Path = PAIR_WEIGHTS) -> PairScorer:
+    """The shipped pair scorer (or the one of the weights given) over the bundled model, made
+    once per process (ONNX Runtime sessions are safe to share between threads)."""
     _, model_path = resolve_model(DEFAULT_MODEL)
-    return PairScorer(model_path)
+    return PairScorer(model_path, weights_path)
 
 
 def pair_scorer_for(encoder_name: str) -> PairScorer | None:

@@ -35,7 +35,7 @@ from embeddings.pair_scorer import PAIR_WEIGHTS
 from eval.metrics import abstention_scores, answer_recall
 from eval.runner import RANKED_DEPTH, TurnCache, history_turns
 from eval.suite import load_suite
-from eval.train_pair_scorer import FOLDS_FILE
+from eval.train_pair_scorer import read_folds
 from eval.train_scorer import fit_logistic
 from qa.answer.answerability import ANSWERABILITY_FEATURES, AnswerabilityModel
 from qa.answer.extractive import PairScores
@@ -231,24 +231,11 @@ def train(asked: Sequence[Asked], l2: float = L2) -> dict[str, Any]:
     }
 
 
-def read_folds(folder: Path, suites: Sequence[Path]) -> dict[str, Path]:
-    """Each suite's pair scorer weights from the folder's FOLDS_FILE; ValueError names a suite
-    it has no model for (OSError: no such file)."""
-    names = json.loads((folder / FOLDS_FILE).read_text(encoding="utf-8"))
-    missing = [s.stem for s in suites if s.stem not in names]
-    if missing:
-        raise ValueError(f"{folder / FOLDS_FILE}: no pair scorer for {', '.join(missing)}")
-    return {s.stem: folder / names[s.stem] for s in suites}
-
-
 def fold_scorers(fold_of: dict[str, Path]) -> dict[str, PairScores]:
     """A pair scorer per suite, one per weights file."""
-    from embeddings.models import DEFAULT_MODEL, resolve_model
-    from embeddings.pair_scorer import PairScorer
+    from embeddings.pair_scorer import load_pair_scorer
 
-    _, model_path = resolve_model(DEFAULT_MODEL)
-    loaded = {w: PairScorer(model_path, w).scores for w in sorted(set(fold_of.values()))}
-    return {suite: loaded[w] for suite, w in fold_of.items()}
+    return {suite: load_pair_scorer(weights).scores for suite, weights in fold_of.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -245,6 +245,22 @@ def save_updates(model: Any, path: Path) -> None:
         np.savez_compressed(out, **model.updates())
 
 
+def write_folds(folder: Path, fold_of: dict[str, str]) -> None:
+    """FOLDS_FILE: each suite's fold weights file, by name inside the folder."""
+    text = json.dumps(fold_of, indent=1) + "\n"
+    (folder / FOLDS_FILE).write_text(text, encoding="utf-8")
+
+
+def read_folds(folder: Path, suites: Sequence[Path]) -> dict[str, Path]:
+    """Each suite's fold weights from the folder's FOLDS_FILE; ValueError names a suite it has
+    no model for (OSError: no such file)."""
+    names = json.loads((folder / FOLDS_FILE).read_text(encoding="utf-8"))
+    missing = [s.stem for s in suites if s.stem not in names]
+    if missing:
+        raise ValueError(f"{folder / FOLDS_FILE}: no pair scorer for {', '.join(missing)}")
+    return {s.stem: folder / names[s.stem] for s in suites}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.train_pair_scorer", description=__doc__.split("\n")[0]
@@ -305,8 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(json.dumps(figures[-1]), file=sys.stderr, flush=True)
         if a.fold_weights:
-            text = json.dumps(fold_of, indent=1) + "\n"
-            (a.fold_weights / FOLDS_FILE).write_text(text, encoding="utf-8")
+            write_folds(a.fold_weights, fold_of)
     model = train(groups, model_path, epochs=a.epochs, log=sys.stderr)
     save_updates(model, a.output)
     print(

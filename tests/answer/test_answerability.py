@@ -19,12 +19,11 @@ from eval.train_answerability import (
     figures,
     out_of_fold,
     read_cache,
-    read_folds,
     recording_check,
     train,
     write_cache,
 )
-from eval.train_pair_scorer import FOLDS_FILE
+from eval.train_pair_scorer import read_folds, write_folds
 from qa.answer.answerability import (
     ANSWERABILITY_FEATURES,
     ANSWERABILITY_PATH,
@@ -308,7 +307,7 @@ def test_a_cache_is_stale_once_the_library_is_ingested_into(tmp_path: Path) -> N
 def test_each_suite_is_asked_with_the_pair_scorer_that_never_saw_it(tmp_path: Path) -> None:
     folds = tmp_path / "folds"
     folds.mkdir()
-    (folds / FOLDS_FILE).write_text(json.dumps({"dev": "fold-0.npz", "heldout": "fold-1.npz"}))
+    write_folds(folds, {"dev": "fold-0.npz", "heldout": "fold-1.npz"})
     suites = [Path("eval/suites/dev.jsonl"), Path("eval/suites/heldout.jsonl")]
     assert read_folds(folds, suites) == {
         "dev": folds / "fold-0.npz",
