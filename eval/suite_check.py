@@ -38,8 +38,9 @@ __all__ = [
     "squash",
 ]
 
-# The folders of the shared data a suite may draw on; QMSum *test* is never one of them.
-SOURCE_FOLDERS = ("seed", "kremlin/html", "qmsum/val", "real")
+# The folders of the shared data a suite may draw on (QMSum *train* for the suites the weights
+# learn from only); QMSum *test* is never one of them.
+SOURCE_FOLDERS = ("seed", "kremlin/html", "qmsum/val", "qmsum/train", "real")
 _NOT_TRANSCRIPTS = frozenset({"MANIFEST.md", "manifest.json"})
 WHO_SAID_KINDS = frozenset({"who-said", "speaker"})
 COUNTING_KIND = "counting"
