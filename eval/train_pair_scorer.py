@@ -22,7 +22,7 @@ head); the bundled model's weights stay as they are.
 With --folds K the groups are also split by suite (each suite's questions on one side), a model
 trained on the others, and the top-1 gold rate of the scorer's best RERANK_DEPTH sentences
 reordered (qa.answer.extractive.rerank_order) against the scorer's order printed: the honest
-estimate for questions nobody here trained on. K models cost K trainings (~8 minutes each on 2
+estimate for questions nobody here trained on. K models cost K trainings (~9 minutes each on 2
 cores). `--fold-weights DIR` keeps them, with `folds.json` naming each suite's model (the one
 that never saw it): eval/train_answerability.py asks each suite with its fold's model, so the
 check learns from pair logits as they come on questions the pair scorer has not seen.
@@ -53,7 +53,9 @@ RANK = 8
 # The updates' multiplier: ALPHA / RANK (LoRA's convention; the rate below is set for it).
 ALPHA = 16.0
 RATE = 3e-4
-EPOCHS = 1
+# Two passes over the groups: out of fold they order a question's sentences better than one
+# (README, Training the pair scorer).
+EPOCHS = 2
 MAX_POSITIVES = 2
 NEGATIVES = 7
 SEED = 0

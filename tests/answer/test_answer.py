@@ -349,10 +349,9 @@ def test_a_near_miss_every_rule_lets_through_is_refused_by_the_learned_check(
 def test_the_learned_check_doubts_the_near_misses_more_than_the_answer(
     assistant: Assistant,
 ) -> None:
-    # The second near-miss (the loss to volatility) sits below the shipped threshold (0.54
-    # against 0.57): its threshold trades a right answer refused against a near-miss answered,
-    # and the suites weigh the first twice. What the check must do is doubt both more than
-    # the answer from the same meeting.
+    # Both near-misses are doubted past the shipped threshold and refused, the answer from the
+    # same meeting is not. (The weights before two passes over the groups doubted the loss to
+    # volatility at 0.54, under their 0.57, and answered it.)
     check = recording_check()
     rules_alone = Assistant(assistant.library, Settings(), answerability=check)
     doubt = []
@@ -360,7 +359,8 @@ def test_the_learned_check_doubts_the_near_misses_more_than_the_answer(
         check.rows.clear()
         assert not rules_alone.ask(question).abstained, question
         doubt.append(assistant.answerability.unanswerable(check.rows[0]))
-    assert min(doubt[:2]) > 0.5 > 0.2 > doubt[2], doubt
+    threshold = assistant.answerability.threshold
+    assert min(doubt[:2]) >= threshold > doubt[2], (doubt, threshold)
 
 
 @pytest.mark.slow

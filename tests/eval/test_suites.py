@@ -37,6 +37,7 @@ HELDOUT13 = SUITES / "heldout13.jsonl"
 HELDOUT14 = SUITES / "heldout14.jsonl"
 HELDOUT15 = SUITES / "heldout15.jsonl"
 HELDOUT16 = SUITES / "heldout16.jsonl"
+HELDOUT17 = SUITES / "heldout17.jsonl"
 HAND = SUITES / "hand.jsonl"
 # Written for the weights to learn from only (eval/train_pair_scorer.py, train_answerability.py),
 # on transcripts no held-out suite uses: train5, train6, train11 and train12 on QMSum *train*
@@ -86,6 +87,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT14)
         + load_suite(HELDOUT15)
         + load_suite(HELDOUT16)
+        + load_suite(HELDOUT17)
     )
 
 
@@ -180,6 +182,7 @@ WRITTEN = (
     HELDOUT14,
     HELDOUT15,
     HELDOUT16,
+    HELDOUT17,
 )
 
 
