@@ -38,6 +38,7 @@ HELDOUT14 = SUITES / "heldout14.jsonl"
 HELDOUT15 = SUITES / "heldout15.jsonl"
 HELDOUT16 = SUITES / "heldout16.jsonl"
 HELDOUT17 = SUITES / "heldout17.jsonl"
+HELDOUT18 = SUITES / "heldout18.jsonl"
 HAND = SUITES / "hand.jsonl"
 # Written for the weights to learn from only (eval/train_pair_scorer.py, train_answerability.py),
 # on transcripts no held-out suite uses: train5, train6, train11 and train12 on QMSum *train*
@@ -88,6 +89,7 @@ def heldout() -> list[SuiteQuestion]:
         + load_suite(HELDOUT15)
         + load_suite(HELDOUT16)
         + load_suite(HELDOUT17)
+        + load_suite(HELDOUT18)
     )
 
 
@@ -183,6 +185,7 @@ WRITTEN = (
     HELDOUT15,
     HELDOUT16,
     HELDOUT17,
+    HELDOUT18,
 )
 
 
