@@ -549,6 +549,71 @@ def counts(noun: str, text: str, within: int = 4) -> bool:
     return False
 
 
+# The heads speech counts people by, whatever the question calls them: "up to 1.5 million
+# people" (returning refugees), "23,000 people working from home" (Transneft staff).
+_PERSON_HEADS = frozenset(["people", "persons", "citizens", "individuals", "residents"])
+# How English names people by what they do or where they are from: volunteers, employees,
+# entrepreneurs, inhabitants, tourists, programmers, servicemen.
+_PERSON_NOUN = re.compile(r"(ers|ors|eurs|ists|ians|ees|eers|ants|ents|men|ives)$")
+_NOT_PERSON_NOUN = re.compile(
+    r"(ments|numbers|orders|letters|papers|offers|answers|centers|"
+    r"meters|towers|powers|borders|transfers|layers|containers|"
+    r"computers|waters|years|plants|grants|events|percents|cents)$"
+)
+_PERSON_NOUNS = frozenset(
+    [
+        "staff",
+        "personnel",
+        "refugees",
+        "soldiers",
+        "nationals",
+        "children",
+        "deaths",
+        "victims",
+        "pupils",
+        "patients",
+        "delegates",
+        "guests",
+    ]
+)
+
+
+def counts_loosely(noun: str, text: str) -> bool:
+    """A count of the noun that `counts` misses, for when no quote passes it: a bare figure
+    after the noun in its sentence ("As for programmers, today we have about 500,000.", "the
+    number of submitted proposals has already exceeded 500"), or people counted as people
+    when the noun names people ("Syria can now accommodate up to 1.5 million people")."""
+    if counts(noun, text):
+        return True
+    raw = text.split()
+    words = [w.strip(_PUNCT).lower() for w in raw]
+    key = stem(noun)[:5]
+    people = noun in _PERSON_NOUNS or (
+        bool(_PERSON_NOUN.search(noun)) and not _NOT_PERSON_NOUN.search(noun)
+    )
+    seen_noun = False
+    for i, word in enumerate(words):
+        if stem(word)[:5] == key:
+            seen_noun = True
+        if not _COUNT.match(word) or word.endswith("%") or _YEAR.fullmatch(word):
+            if _ends_sentence(raw[i]):
+                seen_noun = False
+            continue
+        following = [w for w in words[i + 1 : i + 1 + 4] if w not in _DASHES]
+        if people and any(w in _PERSON_HEADS for w in following):
+            return True
+        bare = _ends_sentence(raw[i]) or raw[i].endswith(",") or not following
+        if seen_noun and (bare or following[0] in _BARE_FOLLOWERS):
+            return True
+        if _ends_sentence(raw[i]):
+            seen_noun = False
+    return False
+
+
+# Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
+_BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so", "now", "today"])
+
+
 _DASHES = frozenset(["", "-", "–", "—", ":"])
 
 
@@ -593,3 +658,55 @@ def _copula_without_complement(body: str) -> bool:
     if words[-2] in _COMPLETE_BEFORE_COPULA:
         return False
     return not any(w in _WH for w in words[-7:-1])
+
+
+# Words that give a cause: "This was done because there had been abuses", "primarily due to
+# the fact that we started using new instruments". Narrower than _REASON, whose aims and
+# "therefore" are what a sentence without its cause also says.
+_CAUSE = re.compile(
+    r"\b(because|due\s+to|owing\s+to|thanks\s+to|caused\s+by|as\s+a\s+result\s+of|so\s+that|"
+    r"in\s+order\s+to|the\s+reasons?\b|for\s+the\s+simple\s+reason|on\s+the\s+grounds|"
+    r"(is|are|was|were)\s+(linked|connected|related)\s+(to|with)|explained\s+by)\b|"
+    r"^\W*(first(ly)?|the\s+first\s+reason)\b",
+    re.I,
+)
+# A conclusion drawn from what came before: "Therefore, for this type of goods, the
+# restrictions will remain", "We therefore will get civil society to help us". Not "So…",
+# which in speech mostly just goes on ("So we would like to propose battery…").
+_CONCLUDES = re.compile(
+    r"^\W*(?:\S+\s+){0,4}?(therefore|that\s+is\s+why|that's\s+why|this\s+is\s+why|"
+    r"which\s+is\s+why|hence|for\s+this\s+reason|for\s+that\s+reason|as\s+a\s+result|"
+    r"consequently|thus)\b",
+    re.I,
+)
+
+
+# A short sentence that announces the cause the next one gives: "There is an explanation.",
+# "There are two reasons."
+_ANNOUNCES_CAUSE = re.compile(r"\b(explanations?|reasons?|why)\b", re.I)
+_ANNOUNCEMENT_WORDS = 6
+
+
+def announces_cause(text: str) -> bool:
+    """Whether the sentence only announces a cause, which the next one gives."""
+    return len(text.split()) <= _ANNOUNCEMENT_WORDS and bool(_ANNOUNCES_CAUSE.search(text))
+
+
+def gives_cause(text: str) -> bool:
+    """Whether the sentence states a cause ("because…", "due to…", "First, we need money.")."""
+    return bool(_CAUSE.search(text))
+
+
+# An example of what the sentence before says: "For example, children are often diagnosed as
+# mentally retarded when this is not in fact the case."
+_EXAMPLE = re.compile(r"^\W*(for\s+example|for\s+instance|in\s+particular|say,|e\.g\.)", re.I)
+
+
+def gives_example(text: str) -> bool:
+    """Whether the sentence opens as an example of the one before it."""
+    return bool(_EXAMPLE.search(text))
+
+
+def concludes(text: str) -> bool:
+    """Whether the sentence opens by drawing a conclusion from the one before it."""
+    return bool(_CONCLUDES.search(text))

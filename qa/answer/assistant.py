@@ -22,6 +22,7 @@ from qa.answer.answer_types import (
     asks_year,
     counted_noun,
     counts,
+    counts_loosely,
     sentence_types,
     shows_count,
     shows_money,
@@ -51,6 +52,7 @@ from qa.answer.extractive import (
     best_word_window,
     candidate_sentences,
     continue_quote,
+    explain_quote,
     fact_terms,
     mentions_any,
     name_key,
@@ -84,6 +86,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Whether a quote's text shows what a check asks for.
+TextCheck = Callable[[str], bool]
 # Longest quote shown for one sentence; a longer sentence shows its best window.
 MAX_QUOTE_WORDS = 45
 MAX_LISTED_MENTIONS = 10
@@ -567,20 +571,31 @@ class Assistant:
             # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test
             # launches…?" by a number of launches (not "38 new staff members").
             noun = counted_noun(standalone.question) if wanted == "number" else None
-            narrower: list[tuple[bool, Callable[[str], bool], str]] = [
-                (asks_money(standalone.question), shows_money, "an amount of money"),
+            # Each check with the looser one it falls back on when no quote passes it.
+            narrower: list[tuple[bool, TextCheck, TextCheck | None, str]] = [
+                (asks_money(standalone.question), shows_money, None, "an amount of money"),
                 (
                     asks_count(standalone.question),
                     lambda text: shows_count(text, standalone.question),
+                    None,
                     "a count",
                 ),
-                (wanted == "date" and asks_year(standalone.question), shows_year, "a year"),
-                (bool(noun), lambda text: counts(noun or "", text), f"a number of {noun}"),
+                (wanted == "date" and asks_year(standalone.question), shows_year, None, "a year"),
+                (
+                    bool(noun),
+                    lambda text: counts(noun or "", text),
+                    # Speech counts without naming the noun beside the figure.
+                    lambda text: counts_loosely(noun or "", text),
+                    f"a number of {noun}",
+                ),
             ]
-            for asked, shows, kind in narrower:
+            for asked, shows, looser, kind in narrower:
                 if not (asked and typed):
                     continue
-                kept = narrowed(typed, [c for c in typed if shows(c.text)])
+                showing = [c for c in typed if shows(c.text)]
+                if not showing and looser is not None:
+                    showing = [c for c in typed if looser(c.text)]
+                kept = narrowed(typed, showing)
                 if kept is None:
                     absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
@@ -621,11 +636,19 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, (*notices, doubt))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
-        if chosen:
-            lead = self.continued(chosen[0], known)
-            # A later quote the continuation now holds is dropped, not repeated.
-            chosen = [lead, *(c for c in chosen[1:] if not overlaps(lead, c))]
-        return chosen
+        kept: list[Candidate] = []
+        for n, quote in enumerate(chosen):
+            grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
+            if n == 0:
+                grown = self.continued(grown, known)
+            elif any(overlaps(k, grown) for k in kept):
+                # Grown into a quote before it: quoted as it was ("This is why I wear watch
+                # here." after the sentence it concludes from).
+                grown = quote
+            # A later quote the lead's growth now holds is dropped, not repeated.
+            if not any(overlaps(k, grown) for k in kept):
+                kept.append(grown)
+        return kept
 
     def pair_logit(self, question: str, candidate: Candidate) -> float:
         """The pair scorer's logit of the candidate as an answer to the question; 0 (even odds

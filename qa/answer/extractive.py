@@ -20,9 +20,13 @@ import numpy as np
 from embeddings.pair_scorer import pair_text
 from qa.answer.answer_types import (
     CALENDAR_WORDS,
+    announces_cause,
     answer_type,
     asks_who_asked,
+    concludes,
     ends_mid_clause,
+    gives_cause,
+    gives_example,
     is_question_sentence,
     is_who_said,
     sentence_types,
@@ -758,6 +762,44 @@ def continue_quote(
         if budget <= 0 or following.text[end:].strip():
             break
     return current
+
+
+def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
+    """A quote that answers "why" with its topic alone, grown to the cause beside it in its
+    utterance: the sentences before, when the quote concludes from them ("We therefore will get
+    civil society to help us", after the misdiagnoses and an example of them), or the next,
+    when that one gives the cause ("…a clause was dropped" / "This was done because there had
+    been abuses") or announces it ("There is an explanation." and the sentence after). At most
+    `max_words` words more; it stays one verbatim quote."""
+    if quote.tail:
+        return quote
+    text = quote.utterance.text
+    spans = join_fragments(text, sentence_spans(text))
+    if concludes(quote.text):
+        start = quote.start
+        for first, last in reversed(spans):
+            if last > start or text[last:start].strip():
+                continue
+            start = first
+            if not gives_example(text[first:last]):
+                break
+        words = [m.start() for m in re.finditer(r"\S+", text[start : quote.start])]
+        if not words:
+            return quote
+        return replace(quote, start=start + words[max(0, len(words) - max_words)])
+    if gives_cause(quote.text):
+        return quote
+    after = [s for s in spans if s[0] >= quote.end]
+    if not after or text[quote.end : after[0][0]].strip():
+        return quote
+    first, last = after[0]
+    if announces_cause(text[first:last]) and len(after) > 1:
+        # "There is an explanation. First and foremost, it is connected with…"
+        last = after[1][1]
+    elif not gives_cause(text[first:last]):
+        return quote
+    _, end = best_word_window(text, first, last, (), max_words)
+    return replace(quote, end=end)
 
 
 def cite(candidate: Candidate, n: int) -> Citation:

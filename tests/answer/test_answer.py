@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from qa.answer.extractive import (
     candidate_sentences,
     cite,
     continue_quote,
+    explain_quote,
     fact_terms,
     mentions_any,
     name_key,
@@ -531,6 +533,47 @@ def test_a_continued_quote_stops_at_another_speaker(real_dir: Path) -> None:
     lead = Candidate(0, _passage(at), turns[at], 0, len(turns[at].text))
     assert turns[at + 1].canonical_speaker != turns[at].canonical_speaker
     assert continue_quote(lead, lambda _, i: turns[i]) == lead
+
+
+def _sentence_candidate(kremlin_dir: Path, page: str, sentence: str) -> Candidate:
+    """The candidate quoting one sentence of a kremlin.ru page."""
+    turns = read_transcript_file(kremlin_dir / f"{page}.html").utterances
+    turn = next(u for u in turns if sentence in u.text)
+    start = turn.text.index(sentence)
+    passage = Passage(page, page, None, turn.index, turn.index, (), "", 1.0)
+    return Candidate(0, passage, turn, start, start + len(sentence))
+
+
+def test_a_why_quote_grows_to_the_cause_beside_it(kremlin_dir: Path) -> None:
+    # Putin at the agricultural producers' forum (2018): the next sentence gives the cause.
+    dropped = _sentence_candidate(
+        kremlin_dir,
+        "57035",
+        "I have just been informed that a couple of years ago a clause was dropped",
+    )
+    dropped = replace(dropped, end=dropped.utterance.text.index(" This was done"))
+    grown = explain_quote(dropped)
+    assert grown.text.startswith("I have just been informed")
+    assert grown.text.endswith("abuses with the use of allocated agricultural lands.")
+    # Golodets (2013): "therefore" concludes from the sentences before it, past the example.
+    therefore = _sentence_candidate(
+        kremlin_dir, "17542", "We therefore will get civil society to help us here"
+    )
+    therefore = replace(therefore, end=len(therefore.utterance.text))
+    grown = explain_quote(therefore, max_words=40)
+    assert grown.text.startswith("But as I said, many guardians say that the diagnoses")
+    assert grown.text.endswith("to make progress on this matter.")
+    # Each stays one verbatim span of its utterance.
+    assert grown.text in therefore.utterance.text
+    # Putin to TASS (2020): "There is an explanation." announces the cause the next gives.
+    stagnation = _sentence_candidate(
+        kremlin_dir, "62931", "I am deeply concerned that this sort of stagnation has hit real"
+    )
+    stagnation = replace(stagnation, end=stagnation.utterance.text.index(" There is an"))
+    assert explain_quote(stagnation).text.endswith("a drastic drop in energy prices.")
+    # Putin on the Il-20 (2018): the next sentence gives no cause, so nothing is added.
+    different = _sentence_candidate(kremlin_dir, "58586", "this was a different situation.")
+    assert explain_quote(different) == different
 
 
 def _passage(at: int) -> Passage:

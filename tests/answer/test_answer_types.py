@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.answer_types import (
+    announces_cause,
     answer_type,
     asked_quantity,
     asks_count,
@@ -12,9 +13,13 @@ from qa.answer.answer_types import (
     asks_name,
     asks_who_asked,
     asks_year,
+    concludes,
     counted_noun,
     counts,
+    counts_loosely,
     ends_mid_clause,
+    gives_cause,
+    gives_example,
     is_question_sentence,
     is_who_said,
     sentence_types,
@@ -204,6 +209,77 @@ def test_a_count_comes_before_or_right_after_what_it_counts() -> None:
     # organisations".
     assert counted_noun("How many Russians lived below the poverty line around 2000?") is None
     assert counted_noun("How many foreign-funded NGOs operate in Russia?") is None
+
+
+def test_a_count_that_does_not_name_the_noun_beside_its_figure_passes_only_loosely() -> None:
+    # Kremlin.ru: Nikiforov on programmers (2017), Putin to the amendments working group (2020)
+    # and Shoigu's Board report (2017): the noun first, the figure bare after it.
+    for noun, text in [
+        ("programmers", "As for programmers, today we have about 500,000."),
+        (
+            "proposals",
+            "the number of submitted proposals for amendments has already exceeded 500, if I "
+            "am not mistaken.",
+        ),
+        (
+            "soldiers",
+            "whereas the number of contract soldiers increased from 162,000 in 2012 to the "
+            "current 384,000",
+        ),
+        # Putin after the Sochi summit (2019), Tokarev (2020), Uralvagonzavod (2018): people
+        # counted as people.
+        (
+            "refugees",
+            "With our overall support, Syria can now accommodate up to 1.5 million people.",
+        ),
+        ("staff", "As for the pandemic, we now have 23,000 people working from home."),
+        (
+            "employees",
+            "Last year alone, over 18,000 people attended advanced training courses in their "
+            "trades.",
+        ),
+        (
+            "entrepreneurs",
+            "Notably, today we held a Delovaya Rossiya forum which brought together about 100 "
+            "business people from Moldova and Russia.",
+        ),
+    ]:
+        assert counts_loosely(noun, text) and not counts(noun, text), noun
+    # Still no count: a figure of another sentence, a share, a figure before the noun is said,
+    # and people where the noun names things.
+    assert not counts_loosely("tourists", "Flights fell to 12. Tourists stayed away.")
+    assert not counts_loosely(
+        "tourists",
+        "In 2014, it fell by 15%, and in 2015, it declined by 40%. Tourism dropped by 19%.",
+    )
+    assert not counts_loosely("officers", "that has led to the hiring of 38 new staff members.")
+    assert not counts_loosely("documents", "About 300 people came to sign documents.")
+    assert not counts_loosely("states", "the states 2018 joined")
+
+
+def test_a_cause_a_conclusion_and_an_example_are_told_by_how_the_sentence_says_them() -> None:
+    # Kremlin.ru 57035, 58586, 17542 and 54444.
+    assert gives_cause(
+        "This was done because there had been abuses with the use of allocated land."
+    )
+    assert gives_cause(
+        "In this case, it is more a chain of tragic circumstances because an Israeli fighter did "
+        "not down our aircraft."
+    )
+    assert gives_cause("First, we need money.")
+    assert not gives_cause("The Turkish fighter deliberately shot down our aircraft.")
+    assert concludes("We therefore will get civil society to help us here.")
+    assert concludes("Therefore, for this type of goods, the restrictions will remain in force.")
+    assert not concludes("I think so.")
+    assert not concludes(
+        "The land issue is an acute problem after amendments were made to the law."
+    )
+    assert gives_example("For example, children are often diagnosed as mentally retarded.")
+    assert announces_cause("There is an explanation.")
+    assert not announces_cause("There is an explanation for everything we do in the region.")
+    # "So" in speech mostly goes on rather than concludes (AMI IS1006).
+    assert not concludes("So we would like to propose battery instead of solar cells")
+    assert not gives_example("A programme has been developed for each of these children now.")
 
 
 @pytest.mark.parametrize(
