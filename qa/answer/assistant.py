@@ -503,7 +503,11 @@ class Assistant:
         # a named transcript).
         named_occasions = set(boosts.titled()) if names_an_occasion(standalone.question) else set()
         on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
-        if on_occasion and wanted_terms:
+        wanted = answer_type(standalone.question)
+        # Only a figure's or a date's words are checked so: a "Who…?", "Why…?" or "What…?"
+        # question's words are mostly how it frames the fact ("Who was named volunteer of the
+        # year…", "Why did Zimin step down…"), which the answer need not repeat.
+        if on_occasion and wanted_terms and wanted in TYPES_REQUIRED:
             there = [p for p in passages if p.transcript_id in named_occasions]
             if not any(mentions_any(wanted_terms, p.text) for p in there):
                 # The named occasion's closest passages never use the words of the fact asked
@@ -529,7 +533,6 @@ class Assistant:
             if not scored:
                 absent = f"No passage that answers it mentions {', '.join(names)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
-        wanted = answer_type(standalone.question)
         # A follow-up that stays in the last answer's exchange says little of its own and
         # refers back ("And what was the equivalent figure for the G7?", "And how many got them
         # in 2013?"): its words need not stand beside the figure, which is sought where the

@@ -218,6 +218,26 @@ UNANSWERABLE = [
 
 
 @pytest.mark.slow
+def test_only_a_figure_must_be_named_in_the_occasion_the_question_names(
+    assistant: Assistant,
+) -> None:
+    # Gref to Putin (kremlin.ru 58748) never says "lose" or "money": "we lost a certain amount
+    # due to this volatility" still answers why.
+    why = assistant.ask(
+        "Why did Sberbank lose money, according to German Gref at his October 2018 meeting "
+        "with Putin?"
+    )
+    assert not why.abstained
+    assert "volatility" in why.citations[0].quote
+    # A figure's words must be there: nothing in that meeting counts branches.
+    count = assistant.ask(
+        "How many branches did Sberbank close, according to German Gref at his October 2018 "
+        "meeting with Putin?"
+    )
+    assert count.abstained and any("branches" in notice for notice in count.notices)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", UNANSWERABLE)
 def test_questions_the_library_does_not_cover_abstain(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
