@@ -80,27 +80,35 @@ _QUANTITY_Q = re.compile(
     r"capacity|output|surplus|unemployment|fees?|accuracy|turnout|probability)\b",
     re.I,
 )
+# Where a question's wh-word stands: at its start, or after the occasion it is fronted with
+# ("At the April 2016 video linkup with the ISS crew, who quoted…?", "According to Kozlov at
+# the April 2020 meeting, who is behind…?"), not one that asks itself ("In which city did
+# he meet her, when talking about arms control?").
+_FRONT = (
+    r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during|according\s+to|after|before)\s+"
+    r"(?!(?:which|what|whose|whom)\b)[^,?]+,\s*)?"
+)
 _DATE_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?when\b|\b(since|from|until|till|by)\s+when\b|"
+    rf"{_FRONT}when\b|\b(since|from|until|till|by)\s+when\b|"
     r"\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
     r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b",
     re.I,
 )
 _PERSON_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(who|whom|whose)\b|\bwhich\s+(person|man|woman|journalist|minister|"
+    rf"{_FRONT}(who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(person|man|woman|journalist|minister|"
     r"leader|businessman|engineer|official|member|speaker|president|reporter|company|people)\b|"
     r"\baccording\s+to\s+whom\b",
     re.I,
 )
 _PLACE_Q = re.compile(
     # "Which river…?", "Which German state's election…?"
-    r"^\s*(?:and\s+|so\s+)?where\b|\b(what|which)\s+(?:[A-Z][\w-]*\s+)?(city|country|place|"
+    rf"{_FRONT}where\b|\b(what|which)\s+(?:[A-Z][\w-]*\s+)?(city|country|place|"
     r"region|town|location|street|park|state|venue|river|lake|sea|island|province|district|"
     r"village|port|airport|republic|continent)\b",
     re.I,
 )
 _REASON_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?why\b|\bwhat\s+(was|is)\s+behind\b|\bhow\s+come\b|"
+    rf"{_FRONT}why\b|\bwhat\s+(was|is)\s+behind\b|\bhow\s+come\b|"
     r"\bfor\s+what\s+reason\b|\bwhat\s+(made|caused|led)\b",
     re.I,
 )
@@ -578,6 +586,10 @@ _PERSON_NOUNS = frozenset(
 )
 
 
+# Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
+_BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so", "now", "today"])
+
+
 def counts_loosely(noun: str, text: str) -> bool:
     """A count of the noun that `counts` misses, for when no quote passes it: a bare figure
     after the noun in its sentence ("As for programmers, today we have about 500,000.", "the
@@ -608,10 +620,6 @@ def counts_loosely(noun: str, text: str) -> bool:
         if _ends_sentence(raw[i]):
             seen_noun = False
     return False
-
-
-# Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
-_BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so", "now", "today"])
 
 
 _DASHES = frozenset(["", "-", "–", "—", ":"])

@@ -23,6 +23,7 @@ from qa.answer.answer_types import (
     counted_noun,
     counts,
     counts_loosely,
+    is_who_said,
     sentence_types,
     shows_count,
     shows_money,
@@ -98,6 +99,8 @@ CONTINUATION_CUES = 3
 # Answer types whose absence from the lead sentence means the evidence lacks the fact: a
 # quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
 TYPES_REQUIRED = frozenset({"number", "date"})
+# Answer types whose questions frame what they ask for rather than name it.
+FRAMED_TYPES = frozenset({"reason", "person", "place", "list"})
 # How close (rapidfuzz ratio, 0-100) a name must be to a speaker's or a title's word to count as
 # that name misspelt.
 NAME_SIMILARITY = 80
@@ -504,10 +507,12 @@ class Assistant:
         named_occasions = set(boosts.titled()) if names_an_occasion(standalone.question) else set()
         on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
         wanted = answer_type(standalone.question)
-        # Only a figure's or a date's words are checked so: a "Who…?", "Why…?" or "What…?"
-        # question's words are mostly how it frames the fact ("Who was named volunteer of the
-        # year…", "Why did Zimin step down…"), which the answer need not repeat.
-        if on_occasion and wanted_terms and wanted in TYPES_REQUIRED:
+        # A question asking for a cause, a person, a place or a list frames it in words the
+        # answer need not repeat ("Who was named volunteer of the year…", "Why did Zimin step
+        # down…"); those of a figure, a date or a topic ("What did Putin say about trade…")
+        # must be there.
+        framed = wanted in FRAMED_TYPES or is_who_said(standalone.question)
+        if on_occasion and wanted_terms and not framed:
             there = [p for p in passages if p.transcript_id in named_occasions]
             if not any(mentions_any(wanted_terms, p.text) for p in there):
                 # The named occasion's closest passages never use the words of the fact asked
@@ -639,19 +644,28 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, (*notices, doubt))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
-        kept: list[Candidate] = []
+        return self.finished(chosen, wanted, known)
+
+    def finished(
+        self,
+        chosen: Sequence[Candidate],
+        wanted: str,
+        known: dict[tuple[str, int], Utterance],
+    ) -> list[Candidate]:
+        """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote) and
+        the lead finished when it ends mid-clause; a quote a grown one holds is dropped."""
+        quotes: list[Candidate] = []
         for n, quote in enumerate(chosen):
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
             if n == 0:
                 grown = self.continued(grown, known)
-            elif any(overlaps(k, grown) for k in kept):
+            elif any(overlaps(q, grown) for q in quotes):
                 # Grown into a quote before it: quoted as it was ("This is why I wear watch
                 # here." after the sentence it concludes from).
                 grown = quote
-            # A later quote the lead's growth now holds is dropped, not repeated.
-            if not any(overlaps(k, grown) for k in kept):
-                kept.append(grown)
-        return kept
+            if not any(overlaps(q, grown) for q in quotes):
+                quotes.append(grown)
+        return quotes
 
     def pair_logit(self, question: str, candidate: Candidate) -> float:
         """The pair scorer's logit of the candidate as an answer to the question; 0 (even odds
