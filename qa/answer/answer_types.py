@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from qa.text import stem
@@ -521,6 +521,15 @@ def shows_year(text: str) -> bool:
     return bool(_YEAR_SHOWN.search(text))
 
 
+def _is_count(words: Sequence[str], i: int) -> bool:
+    """Whether words[i] (stripped, lowercased) is a figure or a number word, not a share
+    ("40%", "40 percent")."""
+    word = words[i]
+    return bool(_COUNT.match(word)) and not (
+        word.endswith("%") or words[i + 1 : i + 2] == ["percent"]
+    )
+
+
 def counts(noun: str, text: str, within: int = 4) -> bool:
     """Whether the text puts a number right before the noun ("37,000 vehicles", "some 1.5
     million questions"): within `within` words after a figure or a number word, in the
@@ -529,25 +538,18 @@ def counts(noun: str, text: str, within: int = 4) -> bool:
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
-
-    def is_count(i: int) -> bool:
-        word = words[i]
-        return bool(_COUNT.match(word)) and not (
-            word.endswith("%") or words[i + 1 : i + 2] == ["percent"]
-        )
-
     for i, word in enumerate(words):
         if stem(word)[:5] == key and not _ends_sentence(raw[i]):
             # "…many states – 18, I think – joined": the number set off right after the noun.
             after = [j for j in range(i + 1, min(len(words), i + 3)) if words[j] not in _DASHES]
             if (
                 after
-                and is_count(after[0])
+                and _is_count(words, after[0])
                 and not _YEAR.fullmatch(words[after[0]])
                 and (after[0] == i + 1 or raw[i + 1] in _DASHES)
             ):
                 return True
-        if not is_count(i):
+        if not _is_count(words, i):
             continue
         for n in range(i + 1, min(len(words), i + 1 + within)):
             if _ends_sentence(raw[n - 1]):
@@ -591,12 +593,11 @@ _BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so"
 
 
 def counts_loosely(noun: str, text: str) -> bool:
-    """A count of the noun that `counts` misses, for when no quote passes it: a bare figure
-    after the noun in its sentence ("As for programmers, today we have about 500,000.", "the
-    number of submitted proposals has already exceeded 500"), or people counted as people
-    when the noun names people ("Syria can now accommodate up to 1.5 million people")."""
-    if counts(noun, text):
-        return True
+    """The counts of the noun that `counts` does not read, tried when no quote passes it: a
+    bare figure after the noun in its sentence ("As for programmers, today we have about
+    500,000.", "the number of submitted proposals has already exceeded 500"), or people
+    counted as people when the noun names people ("Syria can now accommodate up to 1.5 million
+    people"). A share is no count here either."""
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
@@ -607,16 +608,13 @@ def counts_loosely(noun: str, text: str) -> bool:
     for i, word in enumerate(words):
         if stem(word)[:5] == key:
             seen_noun = True
-        if not _COUNT.match(word) or word.endswith("%") or _YEAR.fullmatch(word):
-            if _ends_sentence(raw[i]):
-                seen_noun = False
-            continue
-        following = [w for w in words[i + 1 : i + 1 + 4] if w not in _DASHES]
-        if people and any(w in _PERSON_HEADS for w in following):
-            return True
-        bare = _ends_sentence(raw[i]) or raw[i].endswith(",") or not following
-        if seen_noun and (bare or following[0] in _BARE_FOLLOWERS):
-            return True
+        if _is_count(words, i) and not _YEAR.fullmatch(word):
+            following = [w for w in words[i + 1 : i + 1 + 4] if w not in _DASHES]
+            if people and any(w in _PERSON_HEADS for w in following):
+                return True
+            bare = _ends_sentence(raw[i]) or raw[i].endswith(",") or not following
+            if seen_noun and (bare or following[0] in _BARE_FOLLOWERS):
+                return True
         if _ends_sentence(raw[i]):
             seen_noun = False
     return False

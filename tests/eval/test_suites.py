@@ -24,7 +24,7 @@ DEV = SUITES / "dev.jsonl"
 HELDOUT = SUITES / "heldout.jsonl"
 HELDOUT2 = SUITES / "heldout2.jsonl"
 HELDOUT3 = SUITES / "heldout3.jsonl"
-# In the order they were written: heldout, then heldout2 to heldout18, each after the one before
+# In the order they were written: heldout, then heldout2 onwards, each after the one before
 # had been run. A new held-out suite is added here.
 HELDOUTS = (HELDOUT, HELDOUT2, HELDOUT3, *(SUITES / f"heldout{k}.jsonl" for k in range(4, 21)))
 HAND = SUITES / "hand.jsonl"
@@ -57,7 +57,7 @@ def dev() -> list[SuiteQuestion]:
 
 @pytest.fixture(scope="module")
 def heldout() -> list[SuiteQuestion]:
-    """The held-out suites (heldout2 to heldout18 were each written later, on transcripts no
+    """The held-out suites (heldout2 onwards were each written later, on transcripts no
     suite had)."""
     return [q for suite in HELDOUTS for q in load_suite(suite)]
 
