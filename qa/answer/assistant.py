@@ -46,6 +46,7 @@ from qa.answer.counting import (
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
     MAX_ANSWER_SENTENCES,
+    RERANK_DEPTH,
     Candidate,
     Claim,
     PairScores,
@@ -61,6 +62,7 @@ from qa.answer.extractive import (
     overlaps,
     proper_names,
     question_names,
+    read_as_answers,
     render_claims,
     score_candidates,
     select_sentences,
@@ -558,6 +560,8 @@ class Assistant:
             typed = [c for c in scored if wanted in sentence_types(c.text, standalone.question)]
             if wanted_terms and typed:
                 named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
+                if not named and not leaning and self.pair_scores is not None:
+                    named = read_as_answers(searched, typed[:RERANK_DEPTH], self.pair_scores)
                 kept = narrowed(typed, named)
                 if kept is None:
                     absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
@@ -733,7 +737,8 @@ class Assistant:
         """Why the passages cannot answer, measured on the hand suite (see README), or None.
 
         The question's topic words (`terms`, computed here when not given) must occur in the
-        retrieved passages at all, and a name it mentions must occur somewhere in the library:
+        retrieved passages at all, and a name it mentions must occur somewhere in the library
+        (its text, or a transcript's title, place or speakers):
         "What did Putin say about TikTok?" has close-sounding passages but no transcript says
         TikTok.
         """
@@ -742,10 +747,14 @@ class Assistant:
         if topic_coverage(terms, [p.text for p in retrieval.passages]) == 0:
             return "None of the closest passages uses the question's words."
         speakers = {part for name in retrieval.filters.speakers for part in name.split()}
+        # A transcript's place and speakers are mentioned whether or not anyone says them
+        # ("after the BRICS summit in Brasilia": the page's place, never its text).
+        place_and_speaker_words = self.retriever.place_and_speaker_words()
         unknown = [
             name
             for name in proper_names(question)
             if name not in speakers
+            and name.lower() not in place_and_speaker_words
             # the retriever found the library's spellings of a name spelt otherwise
             and name not in retrieval.boosts.names
             and self.library.term_count(name) == 0

@@ -80,6 +80,11 @@ RERANK_WEIGHT = 1.0
 # a sure scorer is rarely overturned. Out of fold it kept the top-1 rate within 0.011 of asking
 # always (0.658 / 0.688 / 0.656 against 0.665 / 0.699 / 0.656), asking for half the questions.
 RERANK_MARGIN = 1.0
+# A number or date question's quote names the fact in the question's words, or the pair scorer
+# reads it as the answer, surer than this many logits (odds of e to one against "no sentence
+# here answers"): speech names a fact in its own words ("commencing at 9:34 a.m." for when an
+# interview began, "since the creation of the League in 2008" for when it was founded).
+FACT_PAIR_LOGIT = 1.0
 
 
 @dataclass(frozen=True)
@@ -483,6 +488,22 @@ def reranked(
         *(replace(top[i], score=places[n]) for n, i in enumerate(order)),
         *ranked[len(top) :],
     ]
+
+
+def read_as_answers(
+    question: str, candidates: Sequence[Candidate], pair_scores: PairScores
+) -> list[Candidate]:
+    """The candidates the pair scorer reads as the question's answer, its logit above
+    FACT_PAIR_LOGIT, surest first; as in `reranked`, the scorer's probabilities stay with the
+    places (those of the candidates kept)."""
+    if not candidates:
+        return []
+    texts = [pair_text(c.utterance.canonical_speaker, c.text) for c in candidates]
+    logits = [float(v) for v in pair_scores(question, texts)]
+    sure = [n for n, logit in enumerate(logits) if logit > FACT_PAIR_LOGIT]
+    places = [candidates[n].score for n in sure]
+    surest = sorted(sure, key=lambda n: -logits[n])
+    return [replace(candidates[n], score=place) for n, place in zip(surest, places, strict=True)]
 
 
 @dataclass

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from qa.answer.extractive import (
+    FACT_PAIR_LOGIT,
     RERANK_DEPTH,
     RERANK_MARGIN,
     Candidate,
+    read_as_answers,
     rerank_order,
     reranked,
 )
@@ -97,6 +99,26 @@ def test_a_sure_scorer_is_not_asked() -> None:
 def test_ties_keep_the_scorers_order() -> None:
     assert rerank_order([2.0, 1.0, 0.0], [0.0, 1.0, 2.0]) == [0, 1, 2]
     assert rerank_order([0.0, 0.0], [0.0, 0.5]) == [1, 0]
+
+
+def test_a_quote_the_pair_scorer_is_sure_of_answers_in_its_own_words() -> None:
+    # "Where … produced" names no word of KARAGANDA's but "vaccine": what the number and date
+    # checks ask of a quote that never uses the question's fact words.
+    ranked = _candidates([(THANKS, 0.62), ("Thank you.", 0.3), (KARAGANDA, 0.25)])
+    sure = FACT_PAIR_LOGIT + 0.5
+    out = read_as_answers(VACCINE, ranked, _reading("Karaganda", sure))  # type: ignore[arg-type]
+    # Only the quote read as the answer stays.
+    assert [(c.text, c.score) for c in out] == [(KARAGANDA, 0.25)]
+    unsure = _reading("Karaganda", FACT_PAIR_LOGIT)
+    assert read_as_answers(VACCINE, ranked, unsure) == []  # type: ignore[arg-type]
+    assert read_as_answers(VACCINE, [], unsure) == []  # type: ignore[arg-type]
+
+    def surest_last(question: str, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray([sure, 0.0, sure + 1.0])
+
+    # Surest first; the probabilities stay with the places of the quotes kept.
+    out = read_as_answers(VACCINE, ranked, surest_last)
+    assert [(c.text, c.score) for c in out] == [(KARAGANDA, 0.62), (THANKS, 0.25)]
 
 
 @pytest.mark.slow
