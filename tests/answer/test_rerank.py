@@ -102,8 +102,8 @@ def test_ties_keep_the_scorers_order() -> None:
 
 
 def test_a_quote_the_pair_scorer_is_sure_of_answers_in_its_own_words() -> None:
-    # "Where … produced" names no word of KARAGANDA's but "vaccine": what the number and date
-    # checks ask of a quote that never uses the question's fact words.
+    # The number and date checks ask this of quotes that never use the question's fact words:
+    # only a sentence the pair scorer is sure answers stands in for them.
     ranked = _candidates([(THANKS, 0.62), ("Thank you.", 0.3), (KARAGANDA, 0.25)])
     sure = FACT_PAIR_LOGIT + 0.5
     out = read_as_answers(VACCINE, ranked, _reading("Karaganda", sure))  # type: ignore[arg-type]
