@@ -12,7 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from embeddings.base import RememberingEncoder
-from embeddings.pair_scorer import pair_scorer_for, pair_text
+from embeddings.pair_scorer import pair_scorer_for
 from qa.answer.answer_types import (
     answer_type,
     asked_quantity,
@@ -60,6 +60,7 @@ from qa.answer.extractive import (
     name_key,
     occasion_prior,
     overlaps,
+    pair_logits,
     proper_names,
     question_names,
     read_as_answers,
@@ -676,8 +677,7 @@ class Assistant:
         with no answer) without a pair scorer."""
         if self.pair_scores is None:
             return 0.0
-        text = pair_text(candidate.utterance.canonical_speaker, candidate.text)
-        return float(self.pair_scores(question, [text])[0])
+        return pair_logits(question, [candidate], self.pair_scores)[0]
 
     def telling_names(self, names: Sequence[str]) -> list[str]:
         """The names that tell transcripts apart: not those in more than COMMON_NAME_SHARE of

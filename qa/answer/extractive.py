@@ -461,6 +461,15 @@ def pair_scorer_asked(logits: Sequence[float]) -> bool:
     return len(logits) > 1 and logits[0] - logits[1] < RERANK_MARGIN
 
 
+def pair_logits(
+    question: str, candidates: Sequence[Candidate], pair_scores: PairScores
+) -> list[float]:
+    """The pair scorer's logits of the candidates, each read with its speaker, as answers to
+    the question."""
+    texts = [pair_text(c.utterance.canonical_speaker, c.text) for c in candidates]
+    return [float(v) for v in pair_scores(question, texts)]
+
+
 def reranked(
     question: str, ranked: Sequence[Candidate], pair_scores: PairScores
 ) -> list[Candidate]:
@@ -480,9 +489,7 @@ def reranked(
     logits = [math.log(c.score / max(1e-12, 1.0 - c.score)) for c in top]
     if not pair_scorer_asked(logits):
         return list(ranked)
-    texts = [pair_text(c.utterance.canonical_speaker, c.text) for c in top]
-    pair_logits = [float(v) for v in pair_scores(question, texts)]
-    order = rerank_order(logits, pair_logits)
+    order = rerank_order(logits, pair_logits(question, top, pair_scores))
     places = [c.score for c in top]
     return [
         *(replace(top[i], score=places[n]) for n, i in enumerate(order)),
@@ -498,8 +505,7 @@ def read_as_answers(
     places (those of the candidates kept)."""
     if not candidates:
         return []
-    texts = [pair_text(c.utterance.canonical_speaker, c.text) for c in candidates]
-    logits = [float(v) for v in pair_scores(question, texts)]
+    logits = pair_logits(question, candidates, pair_scores)
     sure = [n for n, logit in enumerate(logits) if logit > FACT_PAIR_LOGIT]
     places = [candidates[n].score for n in sure]
     surest = sorted(sure, key=lambda n: -logits[n])
