@@ -56,6 +56,7 @@ from qa.answer.extractive import (
     continue_quote,
     explain_quote,
     fact_terms,
+    led_by_answer,
     mentions_any,
     name_key,
     occasion_prior,
@@ -649,6 +650,10 @@ class Assistant:
             return self.abstention(question, standalone, retrieval, (*notices, doubt))
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
+        if self.pair_scores is not None:
+            # The scorer chose the quotes from features of each; the pair scorer, reading
+            # question and quote together, says which of them answers: that one leads.
+            chosen = led_by_answer(searched, chosen, self.pair_scores)
         return self.finished(chosen, wanted, known)
 
     def finished(
@@ -658,13 +663,12 @@ class Assistant:
         known: dict[tuple[str, int], Utterance],
     ) -> list[Candidate]:
         """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote) and
-        the lead finished when it ends mid-clause; a quote a grown one holds is dropped."""
+        each finished when it ends mid-clause; a quote a grown one holds is dropped."""
         quotes: list[Candidate] = []
-        for n, quote in enumerate(chosen):
+        for quote in chosen:
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
-            if n == 0:
-                grown = self.continued(grown, known)
-            elif any(overlaps(q, grown) for q in quotes):
+            grown = self.continued(grown, known)
+            if any(overlaps(q, grown) for q in quotes):
                 # Grown into a quote before it: quoted as it was ("This is why I wear watch
                 # here." after the sentence it concludes from).
                 grown = quote

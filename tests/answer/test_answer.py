@@ -569,6 +569,26 @@ def test_a_quote_cut_by_a_caption_cue_continues_into_the_next_cues(real_dir: Pat
     assert continue_quote(whole, utterance_at) == whole
 
 
+def test_every_quote_of_an_answer_is_finished_not_only_the_lead(
+    assistant: Assistant, real_dir: Path
+) -> None:
+    # The pair scorer may lead with another quote than the scorer's (extractive.led_by_answer):
+    # the one moved down is finished as well.
+    cues = _vtt_cues(real_dir / "huntsville-council-2026-07-10-budget-work-session.captions.vtt")
+    utterances = [Utterance(i, None, None, text) for i, text in enumerate(cues)]
+    known = {("huntsville", u.index): u for u in utterances}
+    cut = next(i for i, u in enumerate(utterances) if u.text.endswith("and hazmat units,"))
+    done = next(i for i, u in enumerate(utterances) if u.text == "the work that they do.")
+    chosen = [
+        Candidate(0, _passage(at), utterances[at], 0, len(utterances[at].text))
+        for at in (done, cut)
+    ]
+    lead, second = assistant.finished(chosen, "number", known)
+    assert lead == chosen[0]
+    assert second.text.startswith(utterances[cut].text)
+    assert "the price point for that would be $192,000" in second.text
+
+
 def test_a_continued_quote_stops_at_another_speaker(real_dir: Path) -> None:
     # Carmen Andoh breaks off ("So--") and Rob Pike takes the turn: his words are not hers.
     turns = read_transcript_file(real_dir / "gotime-100-rob-pike.md").utterances

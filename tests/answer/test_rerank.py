@@ -11,9 +11,11 @@ import pytest
 
 from qa.answer.extractive import (
     FACT_PAIR_LOGIT,
+    LEAD_PAIR_MARGIN,
     RERANK_DEPTH,
     RERANK_MARGIN,
     Candidate,
+    led_by_answer,
     read_as_answers,
     rerank_order,
     reranked,
@@ -121,6 +123,26 @@ def test_a_quote_the_pair_scorer_is_sure_of_answers_in_its_own_words() -> None:
     assert [(c.text, c.score) for c in out] == [(KARAGANDA, 0.62), (THANKS, 0.25)]
 
 
+def test_the_quote_the_pair_scorer_is_surer_answers_leads_the_chosen() -> None:
+    chosen = _candidates([(THANKS, 0.62), ("Thank you.", 0.3), (KARAGANDA, 0.25)])
+    surer = _reading("Karaganda", LEAD_PAIR_MARGIN + 0.5)
+    out = led_by_answer(VACCINE, chosen, surer)  # type: ignore[arg-type]
+    # The answer leads, the others keep their order; the probabilities stay with the places.
+    assert [(c.text, c.score) for c in out] == [
+        (KARAGANDA, 0.62),
+        (THANKS, 0.3),
+        ("Thank you.", 0.25),
+    ]
+    # Not surer of it than of the lead by the margin: the scorer's order stands.
+    barely = _reading("Karaganda", LEAD_PAIR_MARGIN)
+    assert led_by_answer(VACCINE, chosen, barely) == chosen  # type: ignore[arg-type]
+    assert led_by_answer(VACCINE, chosen[2:], surer) == chosen[2:]  # type: ignore[arg-type]
+    # A quote that asks is never moved to the front, however sure the pair scorer is of it.
+    asking = _candidates([(THANKS, 0.62), (ASKING, 0.3)])
+    sure_of_asking = _reading("produced", LEAD_PAIR_MARGIN + 5.0)
+    assert led_by_answer(VACCINE, asking, sure_of_asking) == asking  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_the_shipped_pair_scorer_reads_the_answer_not_the_topic() -> None:
     from embeddings.pair_scorer import load_pair_scorer, pair_text
@@ -150,3 +172,28 @@ def test_the_shipped_pair_scorer_reads_the_answer_not_the_topic() -> None:
             question, [pair_text("Nursultan Nazarbayev", t) for t in (answer, topic)]
         )
         assert logits[0] > logits[1], question
+
+
+@pytest.mark.slow
+def test_the_reply_leads_the_question_it_answers() -> None:
+    # Tver Carriage Works, January 2018 (kremlin.ru 56635): a welder asks, Putin replies.
+    from embeddings.pair_scorer import load_pair_scorer
+
+    page = require_shared("kremlin", "html", "56635.html")
+    speakers = ("Olga Pylayeva", "Vladimir Putin")
+    utterances = read_transcript_file(page).utterances
+    said = {who: " ".join(u.text for u in utterances if u.speaker == who) for who in speakers}
+    asked = "I wanted to ask a question about education in higher educational institutions"
+    reply = "No, there will be no fundamental changes."
+    assert asked in said["Olga Pylayeva"] and reply in said["Vladimir Putin"]
+    chosen = [
+        replace(c, utterance=replace(c.utterance, speaker=who, canonical_speaker=who))
+        for c, who in zip(
+            _candidates([(asked, 0.7), (reply, 0.5)]),
+            speakers,
+            strict=True,
+        )
+    ]
+    question = "Will Putin change free higher education, as a Tver welder asked him?"
+    out = led_by_answer(question, chosen, load_pair_scorer().scores)
+    assert [c.text for c in out] == [reply, asked]
