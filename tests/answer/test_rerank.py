@@ -37,10 +37,14 @@ KARAGANDA = (
 ASKING = "Where is the Russian vaccine produced?"
 
 
-def _candidates(texts_and_scores: Sequence[tuple[str, float]]) -> list[Candidate]:
+def _candidates(
+    texts_and_scores: Sequence[tuple[str, float]], speakers: Sequence[str] = ()
+) -> list[Candidate]:
+    """Candidates of the seed's speaker, or of `speakers` (one per text) when given."""
     out = []
     for i, (text, score) in enumerate(texts_and_scores):
-        utterance = Utterance(i, "Nursultan Nazarbayev", "Nursultan Nazarbayev", text)
+        speaker = speakers[i] if speakers else "Nursultan Nazarbayev"
+        utterance = Utterance(i, speaker, speaker, text)
         passage = Passage(
             "seed", "Meeting with Nursultan Nazarbayev", "2021-06-30", i, i, (), "", 1
         )
@@ -186,14 +190,7 @@ def test_the_reply_leads_the_question_it_answers() -> None:
     asked = "I wanted to ask a question about education in higher educational institutions"
     reply = "No, there will be no fundamental changes."
     assert asked in said["Olga Pylayeva"] and reply in said["Vladimir Putin"]
-    chosen = [
-        replace(c, utterance=replace(c.utterance, speaker=who, canonical_speaker=who))
-        for c, who in zip(
-            _candidates([(asked, 0.7), (reply, 0.5)]),
-            speakers,
-            strict=True,
-        )
-    ]
+    chosen = _candidates([(asked, 0.7), (reply, 0.5)], speakers)
     question = "Will Putin change free higher education, as a Tver welder asked him?"
     out = led_by_answer(question, chosen, load_pair_scorer().scores)
     assert [c.text for c in out] == [reply, asked]
