@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -13,6 +15,7 @@ __all__ = [
     "join_fragments",
     "quotable_sentences",
     "sentence_spans",
+    "split_long",
     "split_sentences",
 ]
 
@@ -20,6 +23,23 @@ __all__ = [
 # longer ones would take the whole answer.
 MIN_QUOTE_WORDS = 4
 MAX_QUOTE_WORDS = 60
+# A sentence longer than MAX_QUOTE_WORDS is quoted in pieces of about this many words: speech
+# run on without a full stop (a caption track with no punctuation at all, an ASR segment, a
+# long formal period) is otherwise never quotable, and what it says never an answer.
+LONG_PIECE_WORDS = 30
+# How far (in words) from an even cut a piece may end instead at a clause's edge.
+CLAUSE_REACH = 10
+# Words that open a clause: a piece of run-on speech is cut before one when no punctuation is
+# near ("…with JavaScript there we're done and and I know | where it's like…"). Not "and" or
+# "or", which join names as often as clauses ("the Ministry of Communications and Mass Media").
+_CLAUSE_OPENER = re.compile(
+    r"(but|so|because|then|which|who|when|where|if|although|though|while|um|uh|okay|well)"
+    r"\W*",
+    re.IGNORECASE,
+)
+
+
+_WORD = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +112,42 @@ def join_fragments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
     return joined
 
 
+def split_long(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with each one longer than MAX_QUOTE_WORDS words cut into pieces of about
+    LONG_PIECE_WORDS words, each cut moved to the nearest clause edge within CLAUSE_REACH words
+    (after a comma, semicolon, colon or dash, else before a word that opens a clause)."""
+    pieces: list[tuple[int, int]] = []
+    for start, end in spans:
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+        if len(words) <= MAX_QUOTE_WORDS:
+            pieces.append((start, end))
+            continue
+        count = -(-len(words) // LONG_PIECE_WORDS)
+        cuts = [0]
+        for n in range(1, count):
+            even = round(n * len(words) / count)
+            near = range(
+                max(cuts[-1] + MIN_QUOTE_WORDS, even - CLAUSE_REACH),
+                min(len(words) - MIN_QUOTE_WORDS, even + CLAUSE_REACH) + 1,
+            )
+            cuts.append(min(near, key=lambda i: (_edge_rank(text, words, i), abs(i - even))))
+        cuts.append(len(words))
+        pieces += [(words[a][0], words[b - 1][1]) for a, b in itertools.pairwise(cuts) if b > a]
+    return pieces
+
+
+def _edge_rank(text: str, words: Sequence[tuple[int, int]], i: int) -> int:
+    """How good a cut before word i is: 0 after clause punctuation, 1 before a clause opener,
+    2 elsewhere."""
+    before = text[words[i - 1][0] : words[i - 1][1]]
+    if before[-1:] in ",;:" or before in ("-", "–", "—") or text[words[i][0]] in "-–—":
+        return 0
+    if _CLAUSE_OPENER.fullmatch(text[words[i][0] : words[i][1]]):
+        return 1
+    return 2
+
+
 def answer_spans(text: str) -> list[tuple[int, int]]:
-    """The spans an answer quotes and ingest embeds: the sentences, fragments joined."""
-    return join_fragments(text, sentence_spans(text))
+    """The spans an answer quotes and ingest embeds: the sentences, fragments joined, long
+    ones in pieces."""
+    return split_long(text, join_fragments(text, sentence_spans(text)))

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.sentences import MIN_QUOTE_WORDS, join_fragments, sentence_spans, split_sentences
+from qa.ingest.parsers import read_transcript_file
+from qa.sentences import (
+    CLAUSE_REACH,
+    LONG_PIECE_WORDS,
+    MAX_QUOTE_WORDS,
+    MIN_QUOTE_WORDS,
+    answer_spans,
+    is_quotable,
+    join_fragments,
+    sentence_spans,
+    split_long,
+    split_sentences,
+)
 
 # en.kremlin.ru, meeting with Nursultan Nazarbayev, 2021-06-30 (the seed transcript).
 NAZARBAYEV = (
@@ -139,3 +152,49 @@ def test_joined_spans_cover_the_same_text_and_only_a_lone_one_is_short(text: str
         assert end <= start and not text[end:start].strip()
     if len(joined) > 1:
         assert all(len(text[a:b].split()) >= MIN_QUOTE_WORDS for a, b in joined)
+
+
+def test_run_on_captions_are_quoted_in_pieces_that_hold_every_word(real_dir: Path) -> None:
+    # YouTube's automatic captions of a JSConf talk have no punctuation at all: pysbd finds one
+    # sentence per run of cues, too long to quote, so nothing the talk says could answer.
+    transcript = read_transcript_file(real_dir / "jsconf-opher-vishnia.en.vtt")
+    text = next(u.text for u in transcript.utterances if "Bezalel" in u.text)
+    sentences = join_fragments(text, sentence_spans(text))
+    assert not any(is_quotable(text[a:b]) for a, b in sentences)
+    pieces = answer_spans(text)
+    assert len(pieces) > len(sentences)
+    assert all(is_quotable(text[a:b]) for a, b in pieces)
+    assert _squash("".join(text[a:b] for a, b in pieces)) == _squash(text)
+    assert all(end < start for (_, end), (start, _) in itertools.pairwise(pieces))
+    assert any("Bezalel Academy" in text[a:b] for a, b in pieces)
+
+
+def test_a_long_sentence_is_cut_at_its_commas_and_a_short_one_is_kept() -> None:
+    # en.kremlin.ru 57474 (Dmitry Medvedev presenting the new Government structure, 2018):
+    # 70 words in one sentence.
+    text = (
+        "One more important change submitted for consideration is the transformation of the "
+        "Ministry of Communications and Mass Media into the Ministry of Digital Development with "
+        "a view to implementing the digital agenda, on which the whole world is working and which "
+        "is absolutely urgent in this country, as you, Mr President, mentioned both in your "
+        "Address to the Federal Assembly and the Executive Order of May 7 of this year."
+    )
+    pieces = [text[a:b] for a, b in split_long(text, [(0, len(text))])]
+    assert len(pieces) == 3
+    assert all(MIN_QUOTE_WORDS <= len(p.split()) <= LONG_PIECE_WORDS + CLAUSE_REACH for p in pieces)
+    assert [piece[-1] for piece in pieces] == [",", ",", "."]
+    assert split_long(NAZARBAYEV, sentence_spans(NAZARBAYEV)) == sentence_spans(NAZARBAYEV)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["so", "and", "well,", "budget", "we're", "—", "3.5", "it."]), max_size=200
+    )
+)
+def test_pieces_hold_every_word_in_order_and_none_is_too_long(words: list[str]) -> None:
+    text = " ".join(words)
+    pieces = answer_spans(text)
+    assert _squash("".join(text[a:b] for a, b in pieces)) == _squash(text)
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(pieces))
+    assert all(len(text[a:b].split()) <= MAX_QUOTE_WORDS for a, b in pieces)

@@ -44,7 +44,7 @@ from qa.answer.scorer import (
     stem_keys,
 )
 from qa.models import Citation, Passage, Utterance
-from qa.sentences import is_quotable, join_fragments, sentence_spans
+from qa.sentences import answer_spans, is_quotable, join_fragments, sentence_spans, split_long
 from qa.text import plain_words, stem, topic_terms
 
 log = logging.getLogger(__name__)
@@ -253,6 +253,9 @@ def occasion_prior(
     return prior
 
 
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?: [A-Z][\w-]*)+")
+
+
 def proper_names(question: str) -> list[str]:
     """Capitalised words inside the question (not its first word): likely names of things. A
     month or a weekday dates the question ("according to Gref in October 2018"), it names
@@ -263,6 +266,17 @@ def proper_names(question: str) -> list[str]:
         for t in tokens[1:]
         if t[:1].isupper() and len(t) >= 3 and not t.isupper() and t.lower() not in CALENDAR_WORDS
     ]
+
+
+def full_names(question: str) -> list[tuple[str, ...]]:
+    """Runs of two or more capitalised words side by side inside the question (not its first
+    word, capitalised whatever it is): a person's names ("Mihai Alisie"), or a thing's."""
+    text = question.lstrip()
+    runs = [
+        match.group().split()[1 if match.start() == 0 else 0 :]
+        for match in _CAPITALISED_RUN.finditer(text)
+    ]
+    return [tuple(run) for run in runs if len(run) >= 2]
 
 
 def question_names(question: str, speakers: Sequence[str] = ()) -> list[str]:
@@ -316,7 +330,7 @@ def candidate_sentences(
                 spans = sentence_spans(utterance.text)
             else:
                 spans = list(spans_of(passage.transcript_id, utterance))
-            spans = join_fragments(utterance.text, spans)
+            spans = split_long(utterance.text, join_fragments(utterance.text, spans))
             # A sentence (with a fragment too short to quote joined to it) and, as its own
             # candidate, the sentence with the one before it: "I think last year it grew by
             # 19.7 percent" needs "Our trade is on the upsurge".
@@ -827,7 +841,7 @@ def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
     if quote.tail:
         return quote
     text = quote.utterance.text
-    spans = join_fragments(text, sentence_spans(text))
+    spans = answer_spans(text)
     if concludes(quote.text):
         start = quote.start
         for first, last in reversed(spans):

@@ -49,9 +49,10 @@ __all__ = [
 # Part of every file's content hash (qa.ingest.pipeline): a library skips a file it has stored
 # with the same hash, so without it an improved parser would never reach files ingested before
 # (a front matter read as speech stays speech). Change it with any parser change that changes
-# what an existing file parses to; the next ingest then re-parses every file, and the chunks
-# whose text did not change come from the embedding cache.
-PARSER_VERSION = "2026-11-30"
+# what an existing file parses to, or the sentences ingest stores for it (answer_spans: a
+# change in how an utterance is cut into quotable sentences); the next ingest then re-parses
+# every file, and the chunks whose text did not change come from the embedding cache.
+PARSER_VERSION = "2026-12-03"
 
 log = logging.getLogger(__name__)
 
