@@ -464,7 +464,8 @@ class Assistant:
             render_claims(chosen, several_transcripts=several), self.citation_utterances
         )
         if not claims:
-            return self.abstention(question, standalone, retrieval, notices)
+            unverified = "No chosen quote is verbatim in the utterance it cites."
+            return self.abstention(question, standalone, retrieval, (*notices, unverified))
         return self._answer(question, standalone, retrieval, claims, notices)
 
     def _choose(
@@ -617,7 +618,8 @@ class Assistant:
                 typed = kept
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
-                return self.abstention(question, standalone, retrieval, notices)
+                absent = f"No quote gives a {wanted}."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
         if asks_name(standalone.question) and not leaning:
             # "What is the name of the US special envoy…?": quotes about the envoy that name
             # nobody the question does not already name are its topic, not its answer.
@@ -625,8 +627,15 @@ class Assistant:
             if best and not any(shows_name(c.text, standalone.question) for c in best):
                 absent = "No quote gives a name."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
-        if not scored or scored[0].score < self.settings.abstain_threshold:
-            return self.abstention(question, standalone, retrieval, notices)
+        if not scored:
+            absent = "The closest passages hold no sentence to quote."
+            return self.abstention(question, standalone, retrieval, (*notices, absent))
+        if scored[0].score < self.settings.abstain_threshold:
+            unlike = (
+                f"The best quote's probability of answering, {scored[0].score:.3f}, is below "
+                f"abstain_threshold ({self.settings.abstain_threshold})."
+            )
+            return self.abstention(question, standalone, retrieval, (*notices, unlike))
         gap = self.evidence_gap(searched, retrieval, terms)
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
@@ -862,7 +871,8 @@ class Assistant:
         if not found.terms:
             return None
         if not found.mentions:
-            return self.abstention(question, standalone, retrieval, ())
+            absent = f"No utterance mentions {', '.join(found.terms)}."
+            return self.abstention(question, standalone, retrieval, (absent,))
         said = mention_pattern(found.terms)
         claims: list[Claim] = []
         for n, mention in enumerate(found.mentions[:MAX_LISTED_MENTIONS], 1):

@@ -107,7 +107,7 @@ def llm_answer_stream(
         raw += delta
         yield raw
     if is_refusal(raw):
-        yield abstain(())
+        yield abstain(("The LLM found no answer in the closest passages.",))
         return
     text, citations = cited_answer(raw, passages, utterances_of_passage, utterances_of_citation)
     if not citations:

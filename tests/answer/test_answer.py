@@ -291,6 +291,7 @@ def test_questions_the_library_does_not_cover_abstain(assistant: Assistant, ques
     assert answer.abstained, answer.text
     assert answer.text == ABSTAIN_TEXT and answer.citations == ()
     assert answer.passages, "an abstention shows the closest passages"
+    assert answer.notices, "an abstention says why"
 
 
 @pytest.mark.slow
@@ -547,6 +548,7 @@ def test_llm_refusal_abstains(real_library: Library, llm_server: FakeLLMServer) 
     llm_server.responder = lambda messages: "NOT_IN_TRANSCRIPTS"
     answer = _llm_assistant(real_library, llm_server.base_url).ask("What about Mars?")
     assert answer.abstained and answer.passages
+    assert answer.notices == ("The LLM found no answer in the closest passages.",)
 
 
 @pytest.mark.slow
