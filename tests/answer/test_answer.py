@@ -30,6 +30,7 @@ from qa.answer.extractive import (
     verify_citation,
 )
 from qa.ingest.parsers import read_transcript_file
+from qa.ingest.pipeline import ingest
 from qa.models import Answer, Citation, Filters, Passage, Utterance
 from qa.retrieve.occasion import names_an_occasion
 from qa.settings import Settings
@@ -734,6 +735,26 @@ def test_only_transcripts_that_name_the_question_s_subject_answer_it(
     for name in ["Ogaryovo", "mortgage", "Banks"]:
         assert "58748" in assistant.transcripts_naming([name], passages, spelt), name
     assert assistant.transcripts_naming(["58748"], passages, spelt) == {"58748"}
+
+
+@pytest.mark.slow
+def test_a_name_no_retrieved_transcript_says_leaves_the_quotes_to_the_checks(
+    qmsum_dir: Path,
+    real_encoder,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    # Two Welsh Assembly committee meetings (QMSum val): only education_0 ever says "Senedd",
+    # the teacher-training one calls itself the Assembly. "At the Senedd committee" names the
+    # occasion, not what tells the answer apart: it was refused ("No passage that answers it
+    # mentions Senedd.") although the figure is there.
+    library = Library(tmp_path, real_encoder)
+    ingest(library, [qmsum_dir / "education_0.json", qmsum_dir / "education_18.json"])
+    answer = Assistant(library, Settings()).ask(
+        "At the Senedd committee, to what share of the secondary teacher-training targets did "
+        "Kirsty Williams say Wales was recruiting?"
+    )
+    assert not answer.abstained, answer.notices
+    assert "65 per cent" in answer.citations[0].quote
 
 
 def test_a_figure_about_something_no_transcript_there_names_is_refused(
