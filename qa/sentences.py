@@ -132,7 +132,8 @@ def split_long(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, i
             )
             cuts.append(min(near, key=lambda i: (_edge_rank(text, words, i), abs(i - even))))
         cuts.append(len(words))
-        pieces += [(words[a][0], words[b - 1][1]) for a, b in itertools.pairwise(cuts) if b > a]
+        # Each cut is at least MIN_QUOTE_WORDS past the one before: no piece is empty.
+        pieces += [(words[a][0], words[b - 1][1]) for a, b in itertools.pairwise(cuts)]
     return pieces
 
 

@@ -464,7 +464,7 @@ class Assistant:
             render_claims(chosen, several_transcripts=several), self.citation_utterances
         )
         if not claims:
-            unverified = "No chosen quote is verbatim in the utterance it cites."
+            unverified = "None of the chosen quotes verifies against the utterance it cites."
             return self.abstention(question, standalone, retrieval, (*notices, unverified))
         return self._answer(question, standalone, retrieval, claims, notices)
 
