@@ -462,7 +462,8 @@ def _describe_filters(filters: Filters) -> str:
     if filters.transcripts:
         parts.append("transcript: " + ", ".join(filters.transcripts))
     if filters.since or filters.until:
-        parts.append(f"dates: {filters.since or '…'} to {filters.until or '…'}")
+        undated = " (and undated transcripts)" if filters.undated else ""
+        parts.append(f"dates: {filters.since or '…'} to {filters.until or '…'}{undated}")
     if filters.from_s is not None or filters.to_s is not None:
         from qa.retrieve.times import describe_time_range
 

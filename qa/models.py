@@ -79,6 +79,9 @@ class Filters:
     # Seconds into a recording ("around minute 12"): only utterances with times inside pass.
     from_s: float | None = None
     to_s: float | None = None
+    # With since/until: a transcript with no date passes too. A date the question names cannot
+    # rule out a recording whose date nobody recorded; a date range the user sets does.
+    undated: bool = False
 
     def is_empty(self) -> bool:
         return not (

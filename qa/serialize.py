@@ -19,6 +19,7 @@ def filters_json(f: Filters) -> dict[str, object]:
         "transcripts": list(f.transcripts),
         "since": f.since,
         "until": f.until,
+        "undated": f.undated,
         "from_s": f.from_s,
         "to_s": f.to_s,
     }

@@ -10,7 +10,13 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-__all__ = ["GENERIC_SPEAKERS", "canonical_speaker", "canonical_speakers"]
+__all__ = [
+    "GENERIC_SPEAKERS",
+    "canonical_speaker",
+    "canonical_speakers",
+    "second_mention",
+    "spoken_name",
+]
 
 # Speaker labels that are roles, not people: never turned into a filter from a question.
 GENERIC_SPEAKERS = frozenset({"question", "remark", "answer", "reply", "response", "voice"})
@@ -242,6 +248,42 @@ def canonical_speaker(label: str | None) -> str | None:
         if inner and len(inner.split()) >= 2 and all(_is_core(t) for t in inner.split()):
             return inner
     return base
+
+
+def spoken_name(label: str | None, canonical: str | None) -> str | None:
+    """The name to say a quote is someone's: the canonical one, unless that is a bare surname
+    the label gives with a title ("MR. LEVY", "Dr. Glyn", "Chairman Grassley"): hearings and
+    Hansard name people so, and "LEVY said" reads as nobody in particular."""
+    if not label or not canonical or " " in canonical:
+        return canonical
+    base = _clean(_split_parentheticals(_clean(label))[0])
+    words = base.split()
+    titled = len(words) >= 2 and all(_is_title(w) for w in words[:-1])
+    return base if titled and _bare(words[-1]) == canonical.lower() else canonical
+
+
+# Words of the role labels meetings and recordings use for people ("Industrial Designer",
+# "User Interface", "Marketing Expert", "Postdoc A"): a role is named whole every time.
+_ROLE_LABEL_WORDS = _words(
+    "designer interface marketing expert postdoc undergrad grad phd interviewer interviewee "
+    "guest caller participant student teacher witness panelist panellist audience"
+)
+
+
+def second_mention(name: str) -> str:
+    """How an answer names a speaker it has just quoted: a person by the surname ("Nazarbayev
+    added"), a role or a diarised label whole ("Project Manager added", "Speaker 3 added",
+    "Grad A added")."""
+    words = name.split()
+    last = words[-1] if words else ""
+    role = any(
+        _bare(w) in _TITLE_WORDS or _bare(w) in _ROLE_LABEL_WORDS or _bare(w) in _ROLE_WORDS
+        for w in words
+    )
+    letters = last.replace("-", "").replace("'", "").replace("’", "")
+    if len(words) < 2 or role or _ID_RE.fullmatch(name) or len(last) < 2 or not letters.isalpha():
+        return name
+    return last
 
 
 def canonical_speakers(labels: Iterable[str | None]) -> dict[str, str | None]:

@@ -99,6 +99,7 @@ def test_list_show_and_ask_json(library: list[str], capsys: pytest.CaptureFixtur
         "transcripts",
         "since",
         "until",
+        "undated",
         "from_s",
         "to_s",
     }

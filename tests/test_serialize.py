@@ -60,6 +60,7 @@ def test_filters_and_utterance() -> None:
         "transcripts": [],
         "since": "2021-01-01",
         "until": "2021-12-31",
+        "undated": False,
         "from_s": None,
         "to_s": None,
     }
@@ -137,6 +138,7 @@ def test_retrieval_the_retrieve_contract() -> None:
         "transcripts": [],
         "since": "2021-01-01",
         "until": None,
+        "undated": False,
         "from_s": None,
         "to_s": None,
     }

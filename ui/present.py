@@ -135,6 +135,8 @@ def filter_bits(filters: Filters, titles: Mapping[str, str]) -> list[str]:
         bits.append(f"since {esc(filters.since)}")
     elif filters.until:
         bits.append(f"until {esc(filters.until)}")
+    if (filters.since or filters.until) and filters.undated:
+        bits.append("and undated transcripts")
     if filters.from_s is not None or filters.to_s is not None:
         bits.append(esc(describe_time_range(filters.from_s, filters.to_s)))
     return bits

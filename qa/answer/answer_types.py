@@ -21,6 +21,7 @@ __all__ = [
     "CALENDAR_WORDS",
     "MONTHS",
     "answer_type",
+    "answers_outright",
     "asked_quantity",
     "asks_count",
     "asks_money",
@@ -711,6 +712,20 @@ _EXAMPLE = re.compile(r"^\W*(for\s+example|for\s+instance|in\s+particular|say,|e
 def gives_example(text: str) -> bool:
     """Whether the sentence opens as an example of the one before it."""
     return bool(_EXAMPLE.search(text))
+
+
+# A yes or a no said outright, as a word of its own: "No, I do not.", "Yes. We did.",
+# "Absolutely.", "Of course, …" (not "No one…", "No doubt…", "Yes-men").
+_OUTRIGHT = re.compile(
+    r"^\W*(?:yes|yeah|no|nope|of\s+course|certainly|absolutely|definitely|not\s+at\s+all|"
+    r"exactly|correct|indeed|never)(?:\s*[.,!;:—–-](?!\w)|\s*$)",
+    re.I,
+)
+
+
+def answers_outright(text: str) -> bool:
+    """Whether the sentence opens with a yes or a no of its own ("No, I do not.")."""
+    return bool(_OUTRIGHT.search(text))
 
 
 def concludes(text: str) -> bool:

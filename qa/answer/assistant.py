@@ -58,6 +58,7 @@ from qa.answer.extractive import (
     fact_terms,
     full_names,
     led_by_answer,
+    led_by_outright_answer,
     mentions_any,
     name_key,
     occasion_prior,
@@ -104,6 +105,8 @@ CONTINUATION_CUES = 3
 # Answer types whose absence from the lead sentence means the evidence lacks the fact: a
 # quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
 TYPES_REQUIRED = frozenset({"number", "date"})
+# How far down a yes/no question's quotes a yes or a no said outright is looked for to lead.
+OUTRIGHT_DEPTH = 8
 # Answer types whose questions frame what they ask for rather than name it.
 FRAMED_TYPES = frozenset({"reason", "person", "place", "list"})
 # How close (rapidfuzz ratio, 0-100) a name must be to a speaker's or a title's word to count as
@@ -204,6 +207,7 @@ def covering(a: Filters, b: Filters) -> Filters:
         ),
         since=min(a.since, b.since) if a.since and b.since else None,
         until=max(a.until, b.until) if a.until and b.until else None,
+        undated=a.undated or b.undated,
     )
 
 
@@ -288,6 +292,7 @@ class Assistant:
             transcripts=user.transcripts or carried.transcripts,
             since=user.since or carried.since,
             until=user.until or carried.until,
+            undated=user.undated if user.since or user.until else carried.undated,
             from_s=user.from_s if user.from_s is not None else carried.from_s,
             to_s=user.to_s if user.to_s is not None else carried.to_s,
         )
@@ -660,6 +665,8 @@ class Assistant:
         if self.answerability.refuses(answerability_features(decision)):
             doubt = "The closest quotes are on the topic but do not seem to say what was asked."
             return self.abstention(question, standalone, retrieval, (*notices, doubt))
+        if wanted == "yesno":
+            scored = led_by_outright_answer(scored, OUTRIGHT_DEPTH)
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
         chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
         if self.pair_scores is not None:

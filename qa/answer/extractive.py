@@ -22,6 +22,7 @@ from qa.answer.answer_types import (
     CALENDAR_WORDS,
     announces_cause,
     answer_type,
+    answers_outright,
     asks_who_asked,
     concludes,
     ends_mid_clause,
@@ -45,6 +46,7 @@ from qa.answer.scorer import (
 )
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import answer_spans, is_quotable, join_fragments, sentence_spans, split_long
+from qa.speakers import second_mention, spoken_name
 from qa.text import plain_words, stem, topic_terms
 
 log = logging.getLogger(__name__)
@@ -533,6 +535,29 @@ def read_as_answers(
     return [replace(candidates[n], score=place) for n, place in zip(surest, places, strict=True)]
 
 
+def led_by_outright_answer(scored: Sequence[Candidate], depth: int) -> list[Candidate]:
+    """For a yes/no question: the best of the first `depth` quotes that opens with a yes or a
+    no of its own ("No, I do not.") moved to the front, from the lead's transcript; the
+    others keep their order and the scores stay with the places. The scorer ranks the
+    question's premise higher ("But the so-called elites are nervous, Mr Putin, due to this
+    transfer."), whose words the question repeats; the reply that settles it says few."""
+    if not scored:
+        return []
+    lead = scored[0].passage.transcript_id
+    outright = next(
+        (
+            n
+            for n, c in enumerate(scored[:depth])
+            if c.passage.transcript_id == lead and answers_outright(c.text)
+        ),
+        0,
+    )
+    if outright == 0:
+        return list(scored)
+    order = [outright, *(n for n in range(len(scored)) if n != outright)]
+    return [replace(scored[n], score=scored[place].score) for place, n in enumerate(order)]
+
+
 def led_by_answer(
     question: str, chosen: Sequence[Candidate], pair_scores: PairScores
 ) -> list[Candidate]:
@@ -906,7 +931,7 @@ def render_claims(chosen: Sequence[Candidate], *, several_transcripts: bool) -> 
             )
             sentence = f"{_short_name(speaker)} {verb}: {quoted}"
         else:
-            who = speaker or "The transcript"
+            who = spoken_name(candidate.utterance.speaker, speaker) or "The transcript"
             verb = "says" if speaker is None else "said"
             where = ""
             if several_transcripts and not same_source:
@@ -919,7 +944,7 @@ def render_claims(chosen: Sequence[Candidate], *, several_transcripts: bool) -> 
 
 def _short_name(speaker: str | None) -> str:
     """The surname for a second mention ("Nazarbayev added"), a role label as it is."""
-    return speaker.split()[-1] if speaker else "The transcript"
+    return second_mention(speaker) if speaker else "The transcript"
 
 
 def _starts_sentence(candidate: Candidate) -> bool:

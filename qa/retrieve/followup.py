@@ -135,6 +135,7 @@ def make_standalone(
             transcripts=carried.transcripts,
             since=last.filters.since,
             until=last.filters.until,
+            undated=last.filters.undated,
         )
     if (
         continues
@@ -198,7 +199,14 @@ def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> S
         if base == previous:
             topic = _about_phrase(previous) or topic_of(previous, previous_speakers)
             base = f"What did {named[0]} say about {topic}"
-        return Standalone(f"{base}?", Filters(since=last.filters.since, until=last.filters.until))
+        return Standalone(
+            f"{base}?",
+            Filters(
+                since=last.filters.since,
+                until=last.filters.until,
+                undated=last.filters.undated,
+            ),
+        )
     about = _about_phrase(previous)
     new_topic = rest.strip(" ?")
     swapped = _swap_name(previous, new_topic, previous_speakers)
@@ -217,6 +225,7 @@ def _resolve_ellipsis(rest: str, last: Turn, known_speakers: Sequence[str]) -> S
             transcripts=last.filters.transcripts,
             since=last.filters.since,
             until=last.filters.until,
+            undated=last.filters.undated,
         ),
     )
 

@@ -200,6 +200,7 @@ class Retriever:
                 transcripts=given.transcripts,
                 since=given.since or since,
                 until=given.until or until,
+                undated=given.undated if given.since or given.until else True,
             )
             people = read_people(
                 question, self.known_speakers(scope), lambda w: _is_common(w, vocabulary)
@@ -235,6 +236,7 @@ class Retriever:
             transcripts=named,
             since=since,
             until=until,
+            undated=since is not None or until is not None,
             from_s=span.from_s if span else None,
             to_s=span.to_s if span else None,
         )
@@ -334,9 +336,12 @@ class Retriever:
         for info in catalogue.infos:
             if scope.transcripts and info.id not in scope.transcripts:
                 continue
-            if scope.since and (info.date is None or info.date < scope.since):
-                continue
-            if scope.until and (info.date is None or info.date > scope.until):
+            if info.date is None:
+                if (scope.since or scope.until) and not scope.undated:
+                    continue
+            elif (scope.since and info.date < scope.since) or (
+                scope.until and info.date > scope.until
+            ):
                 continue
             present.update(info.speakers)
         return [name for name in known if name in present]
@@ -372,6 +377,7 @@ class Retriever:
             transcripts=given.transcripts or detected.transcripts,
             since=given.since or detected.since,
             until=given.until or detected.until,
+            undated=given.undated if given.since or given.until else detected.undated,
             from_s=given.from_s if given.from_s is not None else detected.from_s,
             to_s=given.to_s if given.to_s is not None else detected.to_s,
         )
@@ -446,7 +452,15 @@ class Retriever:
             near = tuple(tid for tid in near if tid in applied.transcripts)
         for transcripts in (tuple(titled), near):
             if transcripts and set(transcripts) != set(applied.transcripts):
-                scopes.append(Filters(applied.speakers, transcripts, applied.since, applied.until))
+                scopes.append(
+                    Filters(
+                        applied.speakers,
+                        transcripts,
+                        applied.since,
+                        applied.until,
+                        undated=applied.undated,
+                    )
+                )
         return scopes
 
     def _boosted(

@@ -436,7 +436,10 @@ class Library:
             wanted &= np.isin(np.asarray(facts.transcripts, dtype=object), filters.transcripts)
         if filters.since or filters.until:
             lo, hi = filters.since or "0000-00-00", filters.until or "9999-99-99"
-            wanted &= np.array([d is not None and lo <= d <= hi for d in facts.dates], dtype=bool)
+            wanted &= np.array(
+                [lo <= d <= hi if d is not None else filters.undated for d in facts.dates],
+                dtype=bool,
+            )
         keep = wanted[facts.transcript_of] if len(facts.ids) else np.zeros(0, dtype=bool)
         if filters.speakers:
             spoken = [facts.by_speaker.get(name, _NO_IDS) for name in filters.speakers]
@@ -851,7 +854,8 @@ def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list[object]]:
     if filters.since or filters.until:
         clauses.append(
             f"EXISTS (SELECT 1 FROM transcripts t2 WHERE t2.id = {alias}.transcript_id "
-            "AND t2.date >= ? AND t2.date <= ?)"
+            "AND (t2.date >= ? AND t2.date <= ?"
+            + (" OR t2.date IS NULL))" if filters.undated else "))")
         )
         params.extend([filters.since or "0000-00-00", filters.until or "9999-99-99"])
     if filters.from_s is not None or filters.to_s is not None:

@@ -23,9 +23,11 @@ from qa.answer.extractive import (
     explain_quote,
     fact_terms,
     full_names,
+    led_by_outright_answer,
     mentions_any,
     name_key,
     question_names,
+    render_claims,
     score_candidates,
     verify_citation,
 )
@@ -123,6 +125,40 @@ def test_the_pair_scorer_orders_the_sentences_the_pairs_are_formed_around(
     singles = [c for c in scored if not c.pair]
     assert singles[0].text == favoured and singles[0].score == plain[0].score
     assert singles[1].text == plain[0].text and singles[1].score == plain[1].score
+
+
+def test_a_quote_is_said_to_be_the_speaker_s_as_the_transcript_names_them(real_dir: Path) -> None:
+    """A hearing names its people "MR. LEVY": "LEVY said" would name nobody in particular."""
+    hearing = read_transcript_file(real_dir / "senate-judiciary-simpson-2017-08-22.txt")
+    levy = next(u for u in hearing.utterances if "death threats" in u.text)
+    start = levy.text.index("We've had death threats")
+    passage = Passage(hearing.id, hearing.title, hearing.date, levy.index, levy.index, (), "", 1.0)
+    first = Candidate(0, passage, levy, start, levy.text.index(".", start) + 1)
+    claims = render_claims([first, replace(first, start=0)], several_transcripts=False)
+    quote = "We've had death threats come to the company."
+    assert claims[0].text == f"MR. LEVY said: \u201c{quote}\u201d"
+    assert claims[0].citation.speaker == "LEVY"  # the canonical name, as the contract has it
+    assert claims[1].text.startswith("LEVY added: ")
+
+
+def test_a_yes_no_question_is_led_by_the_reply_that_settles_it(kremlin_dir: Path) -> None:
+    """TASS's interview of March 2020 (kremlin.ru 63034): asked whether he approves of the elites'
+    nerves, the journalist's premise shares the question's words; Putin's "No, I do not." is
+    the answer."""
+    page = read_transcript_file(kremlin_dir / "63034.html")
+
+    def quote(start: str) -> Candidate:
+        u = next(u for u in page.utterances if start in u.text)
+        at = u.text.index(start)
+        passage = Passage(page.id, page.title, page.date, u.index, u.index, (), "", 1.0)
+        return Candidate(0, passage, u, at, u.text.index(".", at) + 1, score=0.1)
+
+    premise = quote("But the so-called elites are nervous")
+    reply = replace(quote("No, I do not."), score=0.04)
+    led = led_by_outright_answer([premise, replace(premise, score=0.05), reply], 8)
+    assert [c.text for c in led] == ["No, I do not.", premise.text, premise.text]
+    assert [c.score for c in led] == [0.1, 0.05, 0.04]  # the scores stay with the places
+    assert led_by_outright_answer([premise, reply], 1) == [premise, reply]  # too deep
 
 
 def test_verify_citation_accepts_a_verbatim_quote_of_the_right_speaker() -> None:

@@ -7,6 +7,7 @@ import pytest
 from qa.answer.answer_types import (
     announces_cause,
     answer_type,
+    answers_outright,
     asked_quantity,
     asks_count,
     asks_money,
@@ -562,3 +563,14 @@ def test_reason_words_are_whole_words() -> None:
     )
     # The 3Blue1Brown explainer on Bitcoin: a stem that stays open ("incentiv-").
     assert "reason" in sentence_types("The reason you might do that is to incentivize miners")
+
+
+def test_a_yes_or_a_no_said_outright() -> None:
+    # Putin to TASS, March 2020 (kremlin.ru 63034); NASA's all-female spacewalk (Deepgram).
+    assert answers_outright("No, I do not. It is a drawback.")
+    assert answers_outright("Absolutely.") and answers_outright("Yes")
+    assert answers_outright("Of course, we will help.")
+    assert not answers_outright("No one came to the meeting.")
+    assert not answers_outright("No doubt this is a difficult issue.")
+    assert not answers_outright("Yes-men are everywhere.")
+    assert not answers_outright("Exactly the special colours.")

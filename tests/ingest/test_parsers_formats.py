@@ -10,6 +10,7 @@ import pytest
 
 from qa.errors import TranscriptFormatError
 from qa.ingest.parsers import parse_text, read_transcript_file
+from qa.ingest.parsers._common import date_in_name
 from qa.models import Transcript
 
 # --- QMSum -----------------------------------------------------------------------------------
@@ -288,3 +289,12 @@ def test_plain_unlabelled_txt_is_narration(tmp_path: Path) -> None:
     t = read_transcript_file(path)
     assert _speakers(t) == [None, None]
     assert t.title == "speech"
+
+
+def test_a_date_in_a_name_is_read_only_when_it_is_one() -> None:
+    assert date_in_name("GMT20230615-140000_Recording") == "2023-06-15"  # Zoom's cloud files
+    assert date_in_name("board 2019_11_04 minutes") == "2019-11-04"
+    assert date_in_name("standup-2024-02-30") is None  # no such day
+    assert date_in_name("ticket-120230615") is None  # part of a longer number
+    assert date_in_name("2023-0615") is None  # the separators must agree
+    assert date_in_name("run-2019-12-31-then-2020-01-02") == "2019-12-31"

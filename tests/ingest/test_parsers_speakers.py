@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.parsers import read_transcript_file
-from qa.speakers import canonical_speaker, canonical_speakers
+from qa.speakers import canonical_speaker, canonical_speakers, second_mention, spoken_name
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,41 @@ def test_a_titled_surname_is_the_one_member_of_that_name() -> None:
     assert names["Mr. Carson"] == "Carson" and names["Dr. Glyn"] == "Glyn"
     two = canonical_speakers(["Mr. John Smith", "Mrs. Mary Smith", "Mr. Smith"])
     assert two["Mr. Smith"] == "Smith"  # two Smiths: which one is not guessed
+
+
+def test_a_bare_surname_is_said_with_its_title(real_dir: Path) -> None:
+    """A hearing's "MR. LEVY" and Hansard's "Dr. Glyn" are one word once the title goes: the
+    answer says "MR. LEVY said", as the transcript names him; full names are said as they are."""
+    hearing = read_transcript_file(real_dir / "senate-judiciary-simpson-2017-08-22.txt")
+    hansard = read_transcript_file(real_dir / "hansard-uk-commons-1976-01-22.xml")
+    said = {
+        u.speaker: spoken_name(u.speaker, u.canonical_speaker)
+        for u in (*hearing.utterances, *hansard.utterances)
+        if u.speaker
+    }
+    assert said["MR. LEVY"] == "MR. LEVY" and said["MS. SAWYER"] == "MS. SAWYER"
+    assert said["Dr. Glyn"] == "Dr. Glyn"
+    rees = "Mr. Merlyn Rees (The Secretary of State for Northern Ireland)"
+    assert said[rees] == "Merlyn Rees"
+    assert spoken_name("Vladimir Putin", "Vladimir Putin") == "Vladimir Putin"
+    assert spoken_name("SPEAKER_00", "SPEAKER_00") == "SPEAKER_00"
+    assert spoken_name(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "again"),
+    [
+        ("Nursultan Nazarbayev", "Nazarbayev"),
+        ("Huw Irranca-Davies", "Irranca-Davies"),
+        # diarised and role labels are named whole: "3 added", "Manager also said" named nobody
+        ("Speaker 3", "Speaker 3"),
+        ("SPEAKER_00", "SPEAKER_00"),
+        ("Grad A", "Grad A"),
+        ("Project Manager", "Project Manager"),
+        ("Industrial Designer", "Industrial Designer"),
+        ("Patriarch Kirill", "Patriarch Kirill"),
+        ("LEVY", "LEVY"),
+    ],
+)
+def test_a_second_mention_names_a_person_by_surname_and_a_role_whole(name: str, again: str) -> None:
+    assert second_mention(name) == again

@@ -475,3 +475,25 @@ def test_merged_cues_keep_each_cue_start(real_dir: Path) -> None:
             cue_text = next(text for text in starts if u.text.startswith(text, offset))
             assert starts[cue_text] == pytest.approx(start_s), (u.index, offset)
             assert u.time_at(offset + 3) == start_s
+
+
+@pytest.mark.parametrize(
+    ("name", "date"),
+    [
+        # the date is only in the file name, or only in the title
+        ("ca-assembly-education-2017-03-15-hid51835.txt", "2017-03-15"),
+        ("medford-council-2013-06-05-first141cues.srt", "2013-06-05"),
+        ("senate-judiciary-simpson-2017-08-22.txt", "2017-08-22"),
+        ("google-meet-polygon-ppgc-29.md", "2025-01-16"),  # "…Call - 2025/01/16 15:5…"
+        # the file's own date wins over its name's
+        ("hansard-uk-commons-1976-01-22.xml", "1976-01-22"),
+        ("msft-fy25q4-earnings-call.md", "2025-07-30"),
+        # digits that are no date: an id, an episode
+        ("rev-earnings21-4386541.nlp", None),
+        ("rational-reminder-ep299.diarized.json", None),
+    ],
+)
+def test_a_transcript_is_dated_by_its_file_name_when_it_says_no_date(
+    real_dir: Path, name: str, date: str | None
+) -> None:
+    assert read_transcript_file(real_dir / name).date == date

@@ -271,3 +271,23 @@ def test_unknown_mode_is_refused(tmp_path: Path) -> None:
     library = Library(tmp_path / "lib", HashEncoder(16))
     with pytest.raises(ValueError, match="retriever must be one of"):
         Retriever(library, mode="bm25")
+
+
+def test_a_date_the_question_names_lets_undated_transcripts_through(
+    tmp_path: Path, real_dir: Path
+) -> None:
+    """Cumulus Media's Q3 2020 earnings call (a Rev export) says nowhere when it was held: a
+    question about "the 2020 earnings call" filtered it out for the 2020 kremlin.ru pages."""
+    library = Library(tmp_path / "lib", HashEncoder(64))
+    ingest(library, [*sample_paths(), real_dir / "rev-earnings21-4386541.nlp"])
+    retriever = Retriever(library)
+    question = "What EBITDA did Cumulus Media report on its 2020 earnings call?"
+    result = retriever.retrieve(question, 5)
+    assert result.detected.since == "2020-01-01" and result.filters.undated
+    assert result.passages[0].transcript_id == "rev-earnings21-4386541"
+    # A transcript dated outside the range is still kept out: the seed (June 2021).
+    vaccines = retriever.retrieve("What did Putin say about vaccines in 2020?", 5)
+    assert vaccines.passages and {p.date[:4] for p in vaccines.passages if p.date} == {"2020"}
+    # A range the user sets is kept as set.
+    strict = retriever.retrieve(question, 5, Filters(since="2020-01-01", until="2020-12-31"))
+    assert "rev-earnings21-4386541" not in {p.transcript_id for p in strict.passages}

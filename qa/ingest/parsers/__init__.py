@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from qa.errors import TranscriptFormatError
-from qa.ingest.parsers._common import load_json
+from qa.ingest.parsers._common import date_in_name, load_json
 from qa.ingest.parsers.asr_json import json_kind, parse_assemblyai, parse_deepgram, parse_rev
 from qa.ingest.parsers.court import court_score, parse_court
 from qa.ingest.parsers.docx import docx_text, is_docx, parse_docx_text
@@ -52,7 +52,7 @@ __all__ = [
 # what an existing file parses to, or the sentences ingest stores for it (answer_spans: a
 # change in how an utterance is cut into quotable sentences); the next ingest then re-parses
 # every file, and the chunks whose text did not change come from the embedding cache.
-PARSER_VERSION = "2026-12-03"
+PARSER_VERSION = "2026-12-04"
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +389,8 @@ def transcript_from_bytes(
     metadata = dict(transcript.metadata)
     if warnings:
         metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
-    return replace(transcript, source_path=source, metadata=metadata)
+    date = transcript.date or date_in_name(path.stem) or date_in_name(transcript.title)
+    return replace(transcript, source_path=source, metadata=metadata, date=date)
 
 
 def read_transcript_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import re
@@ -29,6 +30,26 @@ _TAG_RE = re.compile(
 # Tags that break a line become a space; inline ones ("<i>again</i>,") vanish.
 _BLOCK_TAG_RE = re.compile(r"blockquote|br|center|div|h[1-6]|hr|li|ol|p|table|td|th|tr|ul", re.I)
 _ELISION_RE = re.compile(r"^[<\[(]\s*(?:…|\.\.\.)\s*[>\])]$")
+
+
+# A date in a file name or title: "council-2013-06-05", "Call - 2025/01/16", "2017_08_22",
+# Zoom's "GMT20230615-140000": digits that are no part of a longer number.
+_NAMED_DATE_RE = re.compile(
+    r"(?<![\d])((?:19|20)\d\d)([-_./]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"
+)
+
+
+def date_in_name(text: str) -> str | None:
+    """The ISO date a file name or title carries (year, month, day in that order), or None:
+    exports from meeting tools and recorders rarely state it inside, and a question names its
+    occasion by date ("at the June 2013 council meeting")."""
+    for match in _NAMED_DATE_RE.finditer(text):
+        year, _, month, day = match.groups()
+        try:
+            return datetime.date(int(year), int(month), int(day)).isoformat()
+        except ValueError:  # the 31st of a short month
+            continue
+    return None
 
 
 def drop_controls(text: str) -> str:
