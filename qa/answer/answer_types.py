@@ -31,8 +31,10 @@ __all__ = [
     "counted_noun",
     "counts",
     "ends_mid_clause",
+    "is_opening",
     "is_question_sentence",
     "is_who_said",
+    "says_sum",
     "sentence_types",
     "shows_count",
     "shows_money",
@@ -491,6 +493,48 @@ def shows_money(text: str) -> bool:
     """Whether the sentence gives an amount in a currency ("$24.2 billion", "4.3 billion
     rubles", "£1.5 million")."""
     return bool(_CURRENCY.search(text))
+
+
+# A sum said without its currency, as earnings calls and meetings say them ("EBITDA finished
+# at 20.4 million.", "a cash inflow of 202.3 million"): a figure with its magnitude that no
+# noun follows ("20 million GitHub Copilot users", "600 million tonnes" count things).
+_BARE_SUM = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:thousand|million|billion|trillion)\b(?!\s*-?\s*(?!(?:in|of|and|or|"
+    r"for|on|to|from|at|by|with|per|a|an|the|this|that|which|we|it|was|is|were|are|so|but|"
+    r"annually|annualized|annualised|year|quarter|last|next|over|versus|vs|compared|"
+    r"respectively|up|down|total|overall|or)\b)[a-z]{2,})",
+    re.I,
+)
+
+
+# The opening that names the recording, its host or its record ("Good morning. This is the
+# transcribed interview of Glenn Simpson.", "This is the Rational Reminder Podcast…", "I'm Bob
+# Summerwill, recording here at…", "We're back on the record at 5:20."): it repeats the words a
+# question names its occasion with, and no claim is made in it.
+_OPENING = re.compile(
+    r"^\W*(?:(?:good\s+(?:morning|afternoon|evening)|hello|hi|welcome(?:\s+back)?)"
+    r"(?:\s+(?:everyone|everybody|all))?[.,!]\s+)?(?:so,?\s+|and\s+)?(?:yes,?\s+)?(?:"
+    r"this\s+is\s+(?:(?:the|a)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){1,5}(?:podcast|show|programme|"
+    r"program|broadcast|webinar)\b|(?:the|a)\s+(?:transcribed\s+|recorded\s+)?(?:interview|"
+    r"hearing|deposition)\s+of\b|the\s+\w+\s+(?:lecture|episode|session)\s+of\b|episode\s+\d)|"
+    r"i['’]m\s+(?:(?-i:[A-Z])[\w.]*\s+){0,2}(?-i:[A-Z])[\w.]*,?\s+(?:and\s+)?"
+    r"(?:i['’]m\s+|this\s+is\s+)?(?:recording|your\s+host|here\s+with|joined\s+by|"
+    r"the\s+\w+\s+(?:lecture|episode|session)\b))|"
+    r"\b(?:back|go|going|are|we['’]re)\s+(?:on|off)\s+the\s+record\b",
+    re.I,
+)
+
+
+def is_opening(text: str) -> bool:
+    """Whether the sentence opens the recording by naming it, its host or its record."""
+    return bool(_OPENING.search(text))
+
+
+def says_sum(text: str) -> bool:
+    """Whether the sentence says a large sum without naming its currency ("…bringing
+    year-to-date free cash flow to over 45 million."): in speech the currency goes unsaid, and
+    a money question is answered by it when no quote names one."""
+    return bool(_BARE_SUM.search(text))
 
 
 def asks_year(question: str) -> bool:

@@ -23,7 +23,9 @@ from qa.answer.answer_types import (
     counted_noun,
     counts,
     counts_loosely,
+    is_opening,
     is_who_said,
+    says_sum,
     sentence_types,
     shows_count,
     shows_money,
@@ -540,6 +542,11 @@ class Assistant:
             else [c for c in scored if c.passage.transcript_id in standalone.favoured]
         )
         scored = on_occasion or continuing or scored
+        if is_who_said(standalone.question):
+            # The opening that names the hearing or the show ("Good morning. This is the
+            # transcribed interview of Glenn Simpson.") shares the words the question names
+            # its occasion with, and holds no claim: it comes after every other quote.
+            scored = sorted(scored, key=lambda c: is_opening(c.text))
         # "How many students enrolled on Wales's part-time PGCE?": a figure from a transcript
         # that never names Wales or the PGCE is about something else.
         names = self.telling_names(question_names(standalone.question, retrieval.filters.speakers))
@@ -596,7 +603,9 @@ class Assistant:
             noun = counted_noun(standalone.question) if wanted == "number" else None
             # Each check with the looser one it falls back on when no quote passes it.
             narrower: list[tuple[bool, TextCheck, TextCheck | None, str]] = [
-                (asks_money(standalone.question), shows_money, None, "an amount of money"),
+                # A call or a meeting leaves the currency unsaid: "EBITDA finished at 20.4
+                # million."
+                (asks_money(standalone.question), shows_money, says_sum, "an amount of money"),
                 (
                     asks_count(standalone.question),
                     lambda text: shows_count(text, standalone.question),

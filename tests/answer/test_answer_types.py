@@ -21,8 +21,10 @@ from qa.answer.answer_types import (
     ends_mid_clause,
     gives_cause,
     gives_example,
+    is_opening,
     is_question_sentence,
     is_who_said,
+    says_sum,
     sentence_types,
     shows_count,
     shows_money,
@@ -574,3 +576,36 @@ def test_a_yes_or_a_no_said_outright() -> None:
     assert not answers_outright("No doubt this is a difficult issue.")
     assert not answers_outright("Yes-men are everywhere.")
     assert not answers_outright("Exactly the special colours.")
+
+
+def test_a_sum_said_without_its_currency() -> None:
+    # Cumulus Media's Q3 2020 call (rev-earnings21-4386541.nlp): the currency goes unsaid.
+    assert says_sum(
+        "Putting revenues and expense together for the quarter, EBITDA finished at 20.4 million."
+    )
+    assert says_sum(
+        "We announced the initial closing, which provided a cash inflow of 202.3 million."
+    )
+    assert says_sum("That debt has been reduced by more than 585 million, or 46%, since then.")
+    # A figure that counts something named after it is no sum (Duclos in the Commons
+    # committee; Microsoft's call).
+    assert not says_sum("A total of 7.7million Canadians have received the benefit.")
+    assert not says_sum("We now have 20 million GitHub Copilot users.")
+    assert not says_sum("Ports handled 600 million tonnes of cargo.")
+
+
+def test_the_opening_that_names_the_hearing_or_the_show() -> None:
+    # ../shared/data/real: the Senate hearing, Rational Reminder, Early Days of Ethereum, the
+    # Edinburgh lecture (a curly apostrophe).
+    assert is_opening("Good morning. This is the transcribed interview of Glenn Simpson.")
+    assert is_opening("We're back on the record at 5:20.")
+    assert is_opening(
+        "This is the Rational Reminder Podcast, a weekly reality check on sensible investing."
+    )
+    assert is_opening("So, yes, I'm Bob Summerwill, recording here at DevCon Prague.")
+    assert is_opening("Hi everyone, I’m Dr Federico Andreis and this is the third lecture of")
+    # What is said about a programme or a record opens nothing.
+    assert not is_opening("This is a very important programme for our regions.")
+    assert not is_opening("This is the reason we built it.")
+    assert not is_opening("I'm sure the record will show it.")
+    assert not is_opening("Thank you, Mr President. I will never forget many things.")
