@@ -111,6 +111,12 @@ def _split_parentheticals(text: str) -> tuple[str, list[str]]:
     return " ".join("".join(outside).split()), groups
 
 
+def _label_base(label: str) -> str:
+    """A label cleaned, without its remarks in brackets: "Mr. Merlyn Rees (The Secretary of
+    State…)" -> "Mr. Merlyn Rees"."""
+    return _clean(_split_parentheticals(_clean(label))[0])
+
+
 def _bare(token: str) -> str:
     return token.strip(".,;").lower()
 
@@ -256,7 +262,7 @@ def spoken_name(label: str | None, canonical: str | None) -> str | None:
     Hansard name people so, and "LEVY said" reads as nobody in particular."""
     if not label or not canonical or " " in canonical:
         return canonical
-    base = _clean(_split_parentheticals(_clean(label))[0])
+    base = _label_base(label)
     words = base.split()
     titled = len(words) >= 2 and all(_is_title(w) for w in words[:-1])
     return base if titled and _bare(words[-1]) == canonical.lower() else canonical
@@ -300,7 +306,7 @@ def canonical_speakers(labels: Iterable[str | None]) -> dict[str, str | None]:
     result: dict[str, str | None] = {}
     for label, name in found.items():
         if name:
-            words = _clean(_split_parentheticals(_clean(label))[0]).split()
+            words = _label_base(label).split()
             best = name
             for other in names:
                 other_words = other.split()
@@ -320,7 +326,7 @@ def _surname_owner(label: str, name: str, names: set[str]) -> str | None:
     records name a member in full once ("Mr. Merlyn Rees") and by surname after ("Mr. Rees")."""
     if len(name.split()) != 1 or _ID_RE.fullmatch(name):
         return None
-    first = _clean(_split_parentheticals(_clean(label))[0]).split()[:1]
+    first = _label_base(label).split()[:1]
     if not first or not _is_title(first[0]):
         return None
     owners = {

@@ -552,10 +552,15 @@ def led_by_outright_answer(scored: Sequence[Candidate], depth: int) -> list[Cand
         ),
         0,
     )
-    if outright == 0:
-        return list(scored)
-    order = [outright, *(n for n in range(len(scored)) if n != outright)]
-    return [replace(scored[n], score=scored[place].score) for place, n in enumerate(order)]
+    return _moved_to_front(scored, outright)
+
+
+def _moved_to_front(ranked: Sequence[Candidate], n: int) -> list[Candidate]:
+    """The ranked quotes with the n-th first and the others in their order; the scores stay
+    with the places, so what reads them (abstaining, the share a later quote must reach) sees
+    the ranking's as before."""
+    order = [n, *(i for i in range(len(ranked)) if i != n)]
+    return [replace(ranked[i], score=ranked[place].score) for place, i in enumerate(order)]
 
 
 def led_by_answer(
@@ -573,8 +578,7 @@ def led_by_answer(
     surest = max(telling, key=lambda n: logits[n], default=0)
     if logits[surest] <= logits[0] + LEAD_PAIR_MARGIN:
         return list(chosen)
-    order = [surest, *(n for n in range(len(chosen)) if n != surest)]
-    return [replace(chosen[n], score=chosen[place].score) for place, n in enumerate(order)]
+    return _moved_to_front(chosen, surest)
 
 
 @dataclass
