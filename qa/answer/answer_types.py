@@ -110,9 +110,19 @@ _PLACE_Q = re.compile(
     r"village|port|airport|republic|continent)\b",
     re.I,
 )
+# A cause or an aim asked for without a leading "why": "What reason did Putin give for…",
+# "What was the main purpose of…", "What did Siluanov blame for…", "To what did Putin credit…",
+# "How did Putin explain why…", "How do they justify…", "What drove the fall in…", "On what
+# grounds…".
 _REASON_Q = re.compile(
     rf"{_FRONT}why\b|\bwhat\s+(was|is)\s+behind\b|\bhow\s+come\b|"
-    r"\bfor\s+what\s+reason\b|\bwhat\s+(made|caused|led)\b",
+    r"\bfor\s+what\s+reason\b|\bwhat\s+(made|caused|led|drove|drives|prompted|motivated|"
+    r"explains)\b|\bon\s+what\s+grounds\b|\bexplain(?:s|ed)?\s+why\b|"
+    r"\bwhat\s+(?:(?:is|was|are|were)\s+)?(?:(?:the|his|her|their|its|\w+'s)\s+)?"
+    r"(?:[\w-]+\s+)?(reasons?|explanation|excuse|motives?|justification|reasoning|purpose|"
+    r"rationale)\b|"
+    r"\bwhat\s+(?:did|does|do|has|have|had)\b[^?]*\b(blame|credit|attribute)\b|"
+    r"\bhow\s+(?:did|does|do|has|have|had|was|is)\b[^?]*\b(explain|justify)\b",
     re.I,
 )
 _YESNO_Q = re.compile(

@@ -112,6 +112,19 @@ from qa.answer.scorer import question_sentences
         ("What was the voter turnout in the March 2018 presidential election?", "number"),
         ("Which river was polluted by the Norilsk fuel spill?", "place"),
         ("Which German state's election kept Angela Merkel busy during the G20 summit?", "place"),
+        # A cause or an aim asked for without a leading "why".
+        ("What reason did Putin give for Russia having raised VAT?", "reason"),
+        ("What home-grown reason did Putin give for Russia's slower growth in 2012?", "reason"),
+        ("What was the main purpose of reinforcing Syria's air defences?", "reason"),
+        ("What excuse has the United States given for pushing back its deadline?", "reason"),
+        ("What did Siluanov blame for the fall in alcohol excise revenue?", "reason"),
+        ("To what did Putin credit the strengthening of Russia's financial system?", "reason"),
+        ("How did Putin explain why Cyprus is the largest source of investment?", "reason"),
+        ("How do the heads of state corporations justify their very high pay?", "reason"),
+        ("What drove the fall in unemployment in the North Caucasus?", "reason"),
+        ("On what grounds did Putin appoint Kadyrov acting head of Chechnya?", "reason"),
+        ("How many reasons did Putin give for raising VAT?", "number"),
+        ("What did Putin say about the explanation Kudrin gave?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
