@@ -94,12 +94,19 @@ _FRONT = (
 _DATE_Q = re.compile(
     rf"{_FRONT}when\b|\b(since|from|until|till|by)\s+when\b|"
     r"\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
-    r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b",
+    r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b|"
+    # "Around when did…", "What was the date of the executive orders…?"
+    r"\b(around|roughly|about|approximately)\s+when\b|"
+    r"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+(date|year|day|month|deadline)\b",
     re.I,
 )
 _PERSON_Q = re.compile(
-    rf"{_FRONT}(who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(person|man|woman|journalist|minister|"
-    r"leader|businessman|engineer|official|member|speaker|president|reporter|company|people)\b|"
+    # "Which late hockey champion…?", "Which French military commander…?"
+    rf"{_FRONT}(who|whom|whose)\b|\bwhich\s+(?:[\w-]+\s+){{0,2}}(person|man|woman|journalist|"
+    r"minister|leader|businessman|engineer|official|member|speaker|president|reporter|company|"
+    r"people|commander|champion|ruler|tsar|czar|emperor|king|queen|governor|"
+    r"writer|poet|author|philosopher|scientist|athlete|player|coach|artist|actor|singer|"
+    r"composer|chairman|founder|politician|diplomat|ambassador)\b|"
     r"\baccording\s+to\s+whom\b",
     re.I,
 )

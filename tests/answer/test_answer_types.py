@@ -125,6 +125,13 @@ from qa.answer.scorer import question_sentences
         ("On what grounds did Putin appoint Kadyrov acting head of Chechnya?", "reason"),
         ("How many reasons did Putin give for raising VAT?", "number"),
         ("What did Putin say about the explanation Kudrin gave?", "other"),
+        # A person named by a role or a kind, up to two words after "which".
+        ("Which Western wartime leader did Putin cite as a pragmatist?", "person"),
+        ("Which late hockey champion had proposed a hockey school in Krasnogorsk?", "person"),
+        ("Which general rules apply to the new budget?", "list"),
+        ("What figure did Putin give for GDP growth?", "number"),
+        ("What was the date of the executive orders Medvedev planned to report on?", "date"),
+        ("Around when did Putin expect the peak of re-equipping the army?", "date"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
