@@ -102,11 +102,17 @@ _DATE_Q = re.compile(
 )
 _PERSON_Q = re.compile(
     # "Which late hockey champion…?", "Which French military commander…?"
-    rf"{_FRONT}(who|whom|whose)\b|\bwhich\s+(?:[\w-]+\s+){{0,2}}(person|man|woman|journalist|"
+    rf"{_FRONT}(who|whom|whose)\b|"
+    r"\bwhich\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would)\b)[\w-]+\s+){0,2}"
+    r"(person|man|woman|journalist|"
     r"minister|leader|businessman|engineer|official|member|speaker|president|reporter|company|"
     r"people|commander|champion|ruler|tsar|czar|emperor|king|queen|governor|"
     r"writer|poet|author|philosopher|scientist|athlete|player|coach|artist|actor|singer|"
-    r"composer|chairman|founder|politician|diplomat|ambassador)\b|"
+    r"composer|chairman|founder|politician|diplomat|ambassador|footballer|astronaut|"
+    r"cosmonaut|lawyer|restaurateur|resident|rector|head|chief|director|manager|"
+    r"deputy|mayor|senator|councill?or|officer|soldier|pilot|doctor|teacher|professor|"
+    r"economist|banker|investor|entrepreneur|activist|priest|colleague|candidate|hero|"
+    r"veteran|worker|farmer|winner)\b|"
     r"\baccording\s+to\s+whom\b",
     re.I,
 )
@@ -135,6 +141,18 @@ _REASON_Q = re.compile(
 _YESNO_Q = re.compile(
     r"^\s*(?:and\s+|so\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
     r"should)\b",
+    re.I,
+)
+# A yes/no question after the occasion or the exchange it is fronted with: "When journalists
+# asked Putin whether Kohl had been mistaken, did he agree?", "Asked in his TASS interview
+# whether…, did Putin agree?", "In the final TS3009 meeting, did the team build in…?"
+_FRONTED_YESNO_Q = re.compile(
+    # not a wh-question with a remark set off ("When, as Putin recalled, did…?", "Which
+    # explosive, made in the Republic, did…?")
+    r"^(?!\s*(?:and\s+|so\s+)?(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b)"
+    r"(?!\s*when\s*,|\s*when\s+(?:did|does|do|is|are|was|were|has|have|had|will|would)\b)"
+    r"[^?]*,\s*(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\s+"
+    r"(?!(?:\w+\s+){0,3}?(?:who|whom|whose|what|which|when|where|why|how)\b)[^,?]*\?\s*$",
     re.I,
 )
 _LIST_Q = re.compile(
@@ -342,6 +360,8 @@ def answer_type(question: str) -> str:
         return "reason"
     if _NUMBER_Q.search(question) or _QUANTITY_Q.search(question):
         return "number"
+    if _FRONTED_YESNO_Q.search(question):
+        return "yesno"
     if _DATE_Q.search(question):
         return "date"
     if _PLACE_Q.search(question):

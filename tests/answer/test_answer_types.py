@@ -132,6 +132,22 @@ from qa.answer.scorer import question_sentences
         ("What figure did Putin give for GDP growth?", "number"),
         ("What was the date of the executive orders Medvedev planned to report on?", "date"),
         ("Around when did Putin expect the peak of re-equipping the army?", "date"),
+        ("Which graduations did Director Burke attend on a colleague's behalf?", "list"),
+        # A yes/no question fronted with its occasion or the exchange it follows; not a
+        # wh-question with a remark set off by commas.
+        (
+            "When journalists asked Putin in June 2017, after Helmut Kohl's death, whether Kohl "
+            "had been mistaken, did Putin agree?",
+            "yesno",
+        ),
+        (
+            "In the final TS3009 remote control meeting, did the team build in anything to help "
+            "find the remote?",
+            "yesno",
+        ),
+        ("When, as Putin recalled in Ufa, did the Soviet Union award the plant?", "date"),
+        ("Which explosive, made in the Republic, did Merlyn Rees mention?", "other"),
+        ("At the meeting, did Putin say who would lead the project?", "other"),
     ],
 )
 def test_answer_type_of_questions(question: str, kind: str) -> None:
