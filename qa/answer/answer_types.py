@@ -161,10 +161,21 @@ _LIST_Q = re.compile(
     r"\bwhat\s+are\s+the\b",
     re.I,
 )
+# "Who said…?" after the occasion or the exchange it is fronted with ("At the KHL meeting, …",
+# "When the KHL's leadership changed hands at a meeting with Putin, …"), with any verb of
+# saying: its answer is a speaker.
 _WHO_SAID = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during)\s+[^,]+,\s*)?(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
+    r"^\s*(?:and\s+|so\s+)?"
+    r"(?:(?!(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b)[^,?]+,\s*)?"
+    r"(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
     r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
-    r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up)\b",
+    r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up|joked|explained|"
+    r"sought|floated|objected|pressed|stressed|urged|recalled|admitted|promised|predicted|"
+    r"assured|boasted|conceded|acknowledged|observed|commented|replied|answered|"
+    r"responded|recommended|cautioned|emphasi[sz]ed|questioned|critici[sz]ed|praised|thanked|"
+    r"quipped|cited|expressed|voiced|wondered|agreed|disagreed|requested|demanded|"
+    r"confirmed|denied|revealed|put\s+forward|came\s+up\s+with|volunteered|added|"
+    r"reminded|noticed|worried|identified|credited|blamed|likened|dismissed|rejected)\b",
     re.I,
 )
 

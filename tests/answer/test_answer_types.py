@@ -474,6 +474,19 @@ def test_question_sentences_and_who_said() -> None:
         "On the 2013 Direct Line, who asked Putin when Chubais would finally be jailed?"
     )
     assert is_who_said("During the 2018 news conference, who told Putin that petrol cost more?")
+    # Any verb of saying, after any occasion or exchange the question is fronted with.
+    assert is_who_said(
+        "When Putin met Kalashnikov Concern workers in Izhevsk in September 2016, who noted "
+        "that the plant's holiday coincided with Gunsmith's Day?"
+    )
+    assert is_who_said("Who quipped that the French are sometimes called ill-humoured Russians?")
+    assert is_who_said("In the ES2009 meeting, who floated the idea of a round remote?")
+    # Not a wh-question whose relative clause says something was said.
+    assert not is_who_said(
+        "Where had Putin held his meeting on defence industry diversification, which he "
+        "recalled when opening the next one?"
+    )
+    assert not is_who_said("Which newly announced AWS feature uses a public key infrastructure?")
     # Asking who asked: the question a journalist put is the evidence, not a non-answer.
     assert asks_who_asked(
         "Which journalist asked Putin about climate change and the Paris Agreement at the 2019 "
