@@ -411,8 +411,11 @@ def test_a_question_spanning_two_occasions_is_answered_from_each(assistant: Assi
     assert cited[:2] == ["62966", "58748"], cited
     assert "19.7" in answer.citations[0].quote
     # Gref gives two growth figures: mortgages "grown by 74 percent year-on-year", and the
-    # portfolio "actually doubled compared to 2016" last year.
-    assert re.search(r"74 percent|doubled", answer.citations[1].quote)
+    # portfolio "actually doubled compared to 2016" last year. Which of his quotes leads
+    # depends on the embedding's precision: in fp32 (chosen on a CPU without VNNI) the scorer
+    # ranks his car loans' "increased this year by 32 percent" first.
+    gref = [c.quote for c in answer.citations if c.transcript_id == "58748"]
+    assert any(re.search(r"74 percent|doubled", quote) for quote in gref), gref
     _assert_citations_verify(answer, assistant.library)
 
 
