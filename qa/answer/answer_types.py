@@ -134,7 +134,10 @@ _REASON_Q = re.compile(
     r"\bwhat\s+(?:(?:is|was|are|were)\s+)?(?:(?:the|his|her|their|its|\w+'s)\s+)?"
     r"(?:[\w-]+\s+)?(reasons?|explanation|excuse|motives?|justification|reasoning|purpose|"
     r"rationale)\b|"
-    r"\bwhat\s+(?:did|does|do|has|have|had)\b[^?]*\b(blame|credit|attribute)\b|"
+    # the verb, not the noun: "What did Nabiullina say about credit growth?" asks no cause
+    r"\bto\s+what\s+(?:did|does|do|has|have|had)\b[^?]*\b(credit|attribute|owe)\b|"
+    r"\bwhat\s+(?:did|does|do|has|have|had)\b[^?]*(?<!\babout\s)(?<!\bon\s)(?<!\bof\s)"
+    r"(?<!\bthe\s)\b(blame|credit|attribute)\s+(?:[\w'-]+\s+){0,6}?(for|to)\b|"
     r"\bhow\s+(?:did|does|do|has|have|had|was|is)\b[^?]*\b(explain|justify)\b",
     re.I,
 )

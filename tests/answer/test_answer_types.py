@@ -124,6 +124,7 @@ from qa.answer.scorer import question_sentences
         ("What drove the fall in unemployment in the North Caucasus?", "reason"),
         ("On what grounds did Putin appoint Kadyrov acting head of Chechnya?", "reason"),
         ("How many reasons did Putin give for raising VAT?", "number"),
+        ("What did Nabiullina say about credit for small businesses?", "other"),
         ("What did Putin say about the explanation Kudrin gave?", "other"),
         # A person named by a role or a kind, up to two words after "which".
         ("Which Western wartime leader did Putin cite as a pragmatist?", "person"),
