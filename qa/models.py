@@ -93,6 +93,28 @@ class Filters:
             or self.to_s is not None
         )
 
+    def over(self, other: Filters) -> Filters:
+        """These filters with `other`'s filling what they leave unset (a user's over what the
+        question or the conversation says); `undated` goes with the dates it came with."""
+        return Filters(
+            speakers=self.speakers or other.speakers,
+            transcripts=self.transcripts or other.transcripts,
+            since=self.since or other.since,
+            until=self.until or other.until,
+            undated=self.undated if self.since or self.until else other.undated,
+            from_s=self.from_s if self.from_s is not None else other.from_s,
+            to_s=self.to_s if self.to_s is not None else other.to_s,
+        )
+
+    def admits_date(self, date: str | None) -> bool:
+        """Whether a transcript of this date (None: undated) passes the date range; every one
+        does without a range."""
+        if not (self.since or self.until):
+            return True
+        if date is None:
+            return self.undated
+        return (self.since or "0000-00-00") <= date <= (self.until or "9999-99-99")
+
 
 @dataclass(frozen=True)
 class Passage:

@@ -141,6 +141,9 @@ _REASON_Q = re.compile(
     r"\bhow\s+(?:did|does|do|has|have|had|was|is)\b[^?]*\b(explain|justify)\b",
     re.I,
 )
+# A wh-word among the next three words: a wh-question with a remark set off by commas
+# ("Which explosive, made in the Republic, did…?"), not a clause the question is fronted with.
+_WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
 _YESNO_Q = re.compile(
     r"^\s*(?:and\s+|so\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
     r"should)\b",
@@ -150,9 +153,8 @@ _YESNO_Q = re.compile(
 # asked Putin whether Kohl had been mistaken, did he agree?", "Asked in his TASS interview
 # whether…, did Putin agree?", "In the final TS3009 meeting, did the team build in…?"
 _FRONTED_YESNO_Q = re.compile(
-    # not a wh-question with a remark set off ("When, as Putin recalled, did…?", "Which
-    # explosive, made in the Republic, did…?")
-    r"^(?!\s*(?:and\s+|so\s+)?(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b)"
+    # not a wh-question with a remark set off, nor "When, as Putin recalled, did…?"
+    rf"^(?!\s*(?:and\s+|so\s+)?{_WH_WORD_SOON})"
     r"(?!\s*when\s*,|\s*when\s+(?:did|does|do|is|are|was|were|has|have|had|will|would)\b)"
     r"[^?]*,\s*(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\s+"
     r"(?!(?:\w+\s+){0,3}?(?:who|whom|whose|what|which|when|where|why|how)\b)[^,?]*\?\s*$",
@@ -169,7 +171,7 @@ _LIST_Q = re.compile(
 # saying: its answer is a speaker.
 _WHO_SAID = re.compile(
     r"^\s*(?:and\s+|so\s+)?"
-    r"(?:(?!(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b)[^,?]+,\s*)?"
+    rf"(?:(?!{_WH_WORD_SOON})[^,?]+,\s*)?"
     r"(?:who|which\s+\w+)\s+(said|says|claimed|asked|"
     r"stated|argued|suggested|noted|mentioned|told|remarked|warned|proposed|complained|"
     r"described|called|compared|raised|insisted|pointed\s+out|brought\s+up|joked|explained|"

@@ -289,15 +289,7 @@ class Assistant:
         user = filters or Filters()
         standalone = self.standalone(question, history)
         carried = standalone.filters
-        merged = Filters(
-            speakers=user.speakers or carried.speakers,
-            transcripts=user.transcripts or carried.transcripts,
-            since=user.since or carried.since,
-            until=user.until or carried.until,
-            undated=user.undated if user.since or user.until else carried.undated,
-            from_s=user.from_s if user.from_s is not None else carried.from_s,
-            to_s=user.to_s if user.to_s is not None else carried.to_s,
-        )
+        merged = user.over(carried)
         retrieval = self.retriever.retrieve(
             standalone.question,
             k or self.settings.top_k,

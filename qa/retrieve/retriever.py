@@ -336,12 +336,7 @@ class Retriever:
         for info in catalogue.infos:
             if scope.transcripts and info.id not in scope.transcripts:
                 continue
-            if info.date is None:
-                if (scope.since or scope.until) and not scope.undated:
-                    continue
-            elif (scope.since and info.date < scope.since) or (
-                scope.until and info.date > scope.until
-            ):
+            if not scope.admits_date(info.date):
                 continue
             present.update(info.speakers)
         return [name for name in known if name in present]
@@ -372,15 +367,7 @@ class Retriever:
             detected, boosts = self.read_question(question, given, near, favoured)
         else:
             detected, boosts = Filters(), Boosts(near=tuple(near), favoured=tuple(favoured))
-        applied = Filters(
-            speakers=given.speakers or detected.speakers,
-            transcripts=given.transcripts or detected.transcripts,
-            since=given.since or detected.since,
-            until=given.until or detected.until,
-            undated=given.undated if given.since or given.until else detected.undated,
-            from_s=given.from_s if given.from_s is not None else detected.from_s,
-            to_s=given.to_s if given.to_s is not None else detected.to_s,
-        )
+        applied = given.over(detected)
         if detected.from_s is not None or detected.to_s is not None:
             question = without_time(question, detect_time_range(question))
         depth = max(self.candidates, 4 * k)

@@ -435,11 +435,7 @@ class Library:
         if filters.transcripts:
             wanted &= np.isin(np.asarray(facts.transcripts, dtype=object), filters.transcripts)
         if filters.since or filters.until:
-            lo, hi = filters.since or "0000-00-00", filters.until or "9999-99-99"
-            wanted &= np.array(
-                [lo <= d <= hi if d is not None else filters.undated for d in facts.dates],
-                dtype=bool,
-            )
+            wanted &= np.array([filters.admits_date(d) for d in facts.dates], dtype=bool)
         keep = wanted[facts.transcript_of] if len(facts.ids) else np.zeros(0, dtype=bool)
         if filters.speakers:
             spoken = [facts.by_speaker.get(name, _NO_IDS) for name in filters.speakers]
