@@ -110,6 +110,8 @@ _COMING_UP = frozenset(["come", "comes", "came"])
 # Verbs that, before a date, date a conversation as verbs of saying do: "the deal Putin and
 # Merkel discussed in January 2020".
 _TALKING = frozenset(["discuss", "discussed", "discussing", "talked", "met"])
+# A date after its source dates what the source said: "according to Gref in October 2018".
+_SOURCED = frozenset(["according"])
 _OPENING = frozenset(["in", "on", "at", "during", "and", "so", "but", "what", "how", "about"])
 _BARE_YEAR = re.compile(rf"\b{_YEAR}\b(?!\s*[-–]\s*\d)")
 _YEAR_RANGE = re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I)
@@ -251,7 +253,7 @@ def _dates_the_speech(question: str, date: re.Match[str]) -> bool:
             before = before[i + 1 :]
             break
     return bool(
-        set(before) & (SAYING | OCCASION_NOUNS | _COMING_UP | _TALKING)
+        set(before) & (SAYING | OCCASION_NOUNS | _COMING_UP | _TALKING | _SOURCED)
     ) or _names_occasion_after(question, date)
 
 

@@ -99,6 +99,15 @@ def test_a_month_dates_the_speech_only_where_the_question_says_so() -> None:
         "2018-05-31",
         True,
     )
+    # After its source, a date dates what the source said (kremlin.ru 58748, October 2018).
+    assert _date(
+        "How much did Sberbank's mortgage portfolio grow, according to Gref in October 2018?"
+    ) == ("2018-10-01", "2018-10-31", True)
+    assert _date("How many pupils were there, according to the minister in 2017?") == (
+        "2017-01-01",
+        "2017-12-31",
+        True,
+    )
     # The claim a who-said question quotes dates the claim, not the meeting.
     assert _date("Who said that the mall had opened in 2013?") == (
         "2013-01-01",
