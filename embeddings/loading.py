@@ -4,6 +4,7 @@ otherwise. ONNX Runtime is imported only when an ONNX encoder is made (most of a
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,11 @@ VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 # against 0.471 fp32, paired difference -0.002 (95% CI -0.006 to +0.002). The first recipe
 # (0.449 against 0.465, -0.015) did not. Set False if a new recipe is not measured so.
 INT8_KEEPS_QUALITY = True
+# The shipped recipe's vectors on this kind of CPU (AMD EPYC, AVX2 without VNNI): median cosine
+# 0.965 to fp32's, against 0.999 with VNNI (tests/embeddings/test_onnx_encoder.py).
+_NO_VNNI_COSINE = 0.965
+
+log = logging.getLogger(__name__)
 
 
 def cpu_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
@@ -70,7 +76,20 @@ def choose_precision(
             name = ""
         if name:
             # "+onnx-int8" or "+onnx-int8-<recipe>": int8 vectors of either recipe.
-            return "int8" if INT8_SUFFIX in str(name) else "fp32"
+            if INT8_SUFFIX not in str(name):
+                return "fp32"
+            if not (vnni or cpu_vnni()):
+                # Its vectors stay valid, but the questions' vectors made here are not the ones a
+                # VNNI CPU makes: retrieval from this library loses precision on this machine.
+                log.warning(
+                    "the library at %s was embedded in int8 and this CPU has no VNNI: its int8 "
+                    "vectors of questions are off (median cosine %.3f to fp32, against 0.999 "
+                    "with VNNI). Re-embed it in fp32 here with "
+                    "`TQA_EMBEDDING_PRECISION=fp32 tqa reindex`.",
+                    library_folder,
+                    _NO_VNNI_COSINE,
+                )
+            return "int8"
     if not int8_keeps_quality:
         return "fp32"
     return "int8" if (vnni or cpu_vnni()) else "fp32"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -226,7 +227,7 @@ def test_minilm_batch_keeps_input_order(minilm: Encoder, seed_lines: list[str]) 
 
 
 def test_precision_auto_follows_the_library_then_the_cpu(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor : 0\nflags : fpu sse avx2 avx512f avx512_vnni\n", "utf-8")
@@ -260,6 +261,12 @@ def test_precision_auto_follows_the_library_then_the_cpu(
     recipe = "all-MiniLM-L6-v2+onnx-int8-smooth-no-ffn-out-qint8"
     (old / "manifest.json").write_text(f'{{"embedding_model": "{recipe}"}}', "utf-8")
     assert choose_precision("auto", old, vnni=None) == "int8"
+    assert not caplog.records
+    # Opened on a CPU without VNNI, an int8 library stays int8 and says how to leave it.
+    monkeypatch.setattr("embeddings.loading.cpu_vnni", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="embeddings.loading"):
+        assert choose_precision("auto", old) == "int8"
+    assert "no VNNI" in caplog.text and "TQA_EMBEDDING_PRECISION=fp32 tqa reindex" in caplog.text
     with pytest.raises(ModelError, match="precision"):
         choose_precision("int4", new)
     with pytest.raises(ModelError, match="precision"):
