@@ -780,7 +780,9 @@ _CAUSE = re.compile(
 _CONCLUDES = re.compile(
     r"^\W*(?:\S+\s+){0,4}?(therefore|that\s+is\s+why|that's\s+why|this\s+is\s+why|"
     r"which\s+is\s+why|hence|for\s+this\s+reason|for\s+that\s+reason|as\s+a\s+result|"
-    r"consequently|thus)\b",
+    r"(?:that|this|which)\s+is\s+the\s+reason|consequently|thus)\b|"
+    # "The tool as such is fine" concludes nothing: only as the sentence's opening.
+    r"^\W*as\s+such\b",
     re.I,
 )
 

@@ -329,6 +329,13 @@ def test_a_cause_a_conclusion_and_an_example_are_told_by_how_the_sentence_says_t
     assert concludes("We therefore will get civil society to help us here.")
     assert concludes("Therefore, for this type of goods, the restrictions will remain in force.")
     assert not concludes("I think so.")
+    # Mishustin, 30 April 2020 (kremlin.ru 63297), after "I tested positive for the coronavirus."
+    assert concludes(
+        "As such, according to the requirements of Rospotrebnadzor, I must self-isolate and "
+        "follow doctors’ orders."
+    )
+    assert concludes("This is the reason we postponed the vote.")
+    assert not concludes("The tax as such is not the problem.")
     assert not concludes(
         "The land issue is an acute problem after amendments were made to the law."
     )
