@@ -37,6 +37,7 @@ __all__ = [
     "says_sum",
     "sentence_types",
     "shows_count",
+    "shows_figure",
     "shows_money",
     "shows_name",
     "shows_year",
@@ -304,6 +305,7 @@ _NUMBER_TOKEN = re.compile(
 )
 # The tokens sentence_types compares with the question's: figures whole, else words.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"(?<![\d.,$£€])\b(1[89]|20)\d\d\b(?![.,]\d|\s*(%|percent))", re.I)
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -611,6 +613,13 @@ def shows_name(text: str, question: str = "") -> bool:
         for n in _NAME.findall(text)
     )
     return any(_new(n, given) for n in names) or bool(_QUOTED_NAME.search(text))
+
+
+def shows_figure(text: str, question: str = "") -> bool:
+    """Whether the text writes a figure in digits that the question does not: an amount, a
+    share, a year or a day ("On May 21, 2014 in Shanghai")."""
+    given = _given_tokens(question)
+    return any(f not in given for f in _FIGURE.findall(text))
 
 
 def shows_year(text: str) -> bool:

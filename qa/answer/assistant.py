@@ -28,6 +28,7 @@ from qa.answer.answer_types import (
     says_sum,
     sentence_types,
     shows_count,
+    shows_figure,
     shows_money,
     shows_name,
     shows_year,
@@ -669,7 +670,14 @@ class Assistant:
         if wanted == "yesno":
             scored = led_by_outright_answer(scored, OUTRIGHT_DEPTH)
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)
-        chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS) for c in chosen]
+        # A long quote is cut to its window richest in the question's words; for a figure,
+        # one that keeps a figure ("On May 21, 2014 in Shanghai, … a memorandum … was signed").
+        shows_asked = (
+            (lambda text: shows_figure(text, standalone.question))
+            if wanted in TYPES_REQUIRED
+            else None
+        )
+        chosen = [trim_quote(c, terms, MAX_QUOTE_WORDS, shows_asked) for c in chosen]
         if self.pair_scores is not None:
             # The scorer chose the quotes from features of each; the pair scorer, reading
             # question and quote together, says which of them answers: that one leads.

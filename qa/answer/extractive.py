@@ -779,19 +779,30 @@ def select_sentences(
 
 
 def best_word_window(
-    text: str, start: int, end: int, question_terms: Sequence[str], max_words: int
+    text: str,
+    start: int,
+    end: int,
+    question_terms: Sequence[str],
+    max_words: int,
+    keeps: Callable[[str], bool] | None = None,
 ) -> tuple[int, int]:
-    """The span of at most max_words words inside text[start:end] richest in question terms."""
+    """The span of at most max_words words inside text[start:end] richest in question terms,
+    among those that `keeps` accepts when any does."""
     spans = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
     if len(spans) <= max_words:
         return start, end
     stems = {stem(t) for t in question_terms}
 
-    def hits(i: int) -> int:
-        window = text[spans[i][0] : spans[i + max_words - 1][1]].lower()
-        return sum(1 for w in plain_words(window) if stem(w) in stems)
+    def window(i: int) -> str:
+        return text[spans[i][0] : spans[i + max_words - 1][1]]
 
-    best = max(range(len(spans) - max_words + 1), key=lambda i: (hits(i), -i))
+    def hits(i: int) -> int:
+        return sum(1 for w in plain_words(window(i).lower()) if stem(w) in stems)
+
+    starts: Sequence[int] = range(len(spans) - max_words + 1)
+    if keeps is not None:
+        starts = [i for i in starts if keeps(window(i))] or starts
+    best = max(starts, key=lambda i: (hits(i), -i))
     return spans[best][0], spans[best + max_words - 1][1]
 
 
@@ -813,10 +824,20 @@ def overlaps(a: Candidate, b: Candidate) -> bool:
     return _overlaps(a, b)
 
 
-def trim_quote(candidate: Candidate, question_terms: Sequence[str], max_words: int) -> Candidate:
-    """A long sentence cut to its best window of max_words words (still a verbatim span)."""
+def trim_quote(
+    candidate: Candidate,
+    question_terms: Sequence[str],
+    max_words: int,
+    keeps: Callable[[str], bool] | None = None,
+) -> Candidate:
+    """A long sentence cut to its best window of max_words words (still a verbatim span). When
+    the sentence shows what `keeps` looks for (the date a date question asks, a figure), the
+    window shows it too: "On May 21, 2014 in Shanghai, … a memorandum … was signed" is not cut
+    to the words about the memorandum."""
+    if keeps is not None and not keeps(candidate.text):
+        keeps = None
     start, end = best_word_window(
-        candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words
+        candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words, keeps
     )
     return replace(candidate, start=start, end=end)
 

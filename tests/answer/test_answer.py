@@ -13,6 +13,7 @@ import pytest
 import qa.answer.extractive as answer_module
 from embeddings.base import HashEncoder
 from eval.train_answerability import recording_check
+from qa.answer.answer_types import shows_figure
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -29,6 +30,7 @@ from qa.answer.extractive import (
     question_names,
     render_claims,
     score_candidates,
+    trim_quote,
     verify_citation,
 )
 from qa.ingest.parsers import read_transcript_file
@@ -703,6 +705,26 @@ def test_a_why_quote_grows_to_the_cause_beside_it(kremlin_dir: Path) -> None:
     # Putin on the Il-20 (2018): the next sentence gives no cause, so nothing is added.
     different = _sentence_candidate(kremlin_dir, "58586", "this was a different situation.")
     assert explain_quote(different) == different
+
+
+def test_a_long_quote_is_cut_to_a_window_that_keeps_what_is_asked(kremlin_dir: Path) -> None:
+    # The launch of the Power of Siberia, December 2019 (kremlin.ru 62163): CNPC's Wang Jiuling
+    # in two sentences, 57 words, the date opening the first and the launch ending the second.
+    question = "On what date was the memorandum on eastern-route gas supplies signed?"
+    utterances = read_transcript_file(kremlin_dir / "62163.html").utterances
+    opening = "On May 21, 2014 in Shanghai"
+    u = next(u for u in utterances if u.text.startswith(opening))
+    quote = Candidate(0, _passage(u.index), u, 0, len(u.text))
+    terms = ["memorandum", "eastern", "route", "gas", "supplies", "signed"]
+    assert len(quote.text.split()) > 45
+    # The window richest in the question's words drops the date...
+    assert "May 21, 2014" not in trim_quote(quote, terms, 45).text
+
+    # ...the one that keeps a figure the question does not give has it.
+    kept = trim_quote(quote, terms, 45, lambda text: shows_figure(text, question))
+    assert kept.text.startswith(opening) and len(kept.text.split()) == 45
+    # A quote without one is cut as before.
+    assert trim_quote(quote, terms, 45, lambda text: False) == trim_quote(quote, terms, 45)
 
 
 def _passage(at: int) -> Passage:
