@@ -639,10 +639,15 @@ class Assistant:
         if not scored:
             absent = "The closest passages hold no sentence to quote."
             return self.abstention(question, standalone, retrieval, (*notices, absent))
-        if scored[0].score < self.settings.abstain_threshold:
+        # A quote of no probability at all (a sentence that asks) is never quoted
+        # (select_sentences), whatever abstain_threshold says: with it at 0 the answer would
+        # have nothing to cite.
+        if scored[0].score < self.settings.abstain_threshold or scored[0].score <= 0.0:
             unlike = (
                 f"The best quote's probability of answering, {scored[0].score:.3f}, is below "
                 f"abstain_threshold ({self.settings.abstain_threshold})."
+                if scored[0].score < self.settings.abstain_threshold
+                else "No quote has any probability of answering."
             )
             return self.abstention(question, standalone, retrieval, (*notices, unlike))
         gap = self.evidence_gap(searched, retrieval, terms)
