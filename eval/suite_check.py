@@ -49,6 +49,7 @@ _TAG = re.compile(r"<[^>]*>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 _CUE_TIME = re.compile(r"^\s*\d{1,2}:\d{1,2}(?::\d{1,2})?[.,]\d+\s*-->")
 _CUE_NUMBER = re.compile(r"^\s*\d+\s*$")
+_TOOLTIP = re.compile(r'<span class="read__tooltip.*?</span>\s*</a>', re.S)
 _MD_MARKUP = re.compile(r"\*\*|\\(?=[\[\]])")
 
 
@@ -109,7 +110,11 @@ def raw_text(path: Path) -> list[str]:
     if suffix == ".nlp":
         return [squash(_nlp_text(text))]
     if suffix in (".html", ".htm", ".xml"):
-        return [squash(_strip_tags(text, "")), squash(_strip_tags(text, " "))]
+        # kremlin.ru hides a person's card inside the link on the name ("Mr Zhukov<span
+        # class="read__tooltip …">Zhukov Alexander First Deputy Speaker…</span></a> chairs
+        # it"): the page shows, and the parser reads, the sentence without it.
+        shown = _TOOLTIP.sub("</a>", text)
+        return [squash(_strip_tags(t, j)) for t in dict.fromkeys((text, shown)) for j in ("", " ")]
     if suffix == ".json":
         return [squash(" ".join(_json_strings(json.loads(text))))]
     if suffix in (".vtt", ".srt"):

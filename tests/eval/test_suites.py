@@ -257,3 +257,6 @@ def test_raw_text_strips_markup_of_each_format(shared_data: Path) -> None:
     assert "|" not in nlp and nlp.startswith("Welcome to the Cumulus")
     page = raw_text(shared_data / "kremlin" / "html" / "62366.html")
     assert all("<p>" not in reading for reading in page)
+    # A person's hidden card inside the link on his name is not what the page shows.
+    carded = raw_text(shared_data / "kremlin" / "html" / "54487.html")
+    assert any("I think that Mr Zhukov chairs it." in reading for reading in carded)
