@@ -138,9 +138,13 @@ def source_files(data_root: Path) -> dict[str, Path]:
 
 
 def count_occurrences(transcript: Transcript, term: str, speaker: str | None = None) -> int:
-    """Occurrences of words starting with term in the utterances, as `qa.answer.counting` counts;
-    with `speaker`, only in utterances whose speaker label contains it."""
-    pattern = re.compile(rf"\b{re.escape(term)}\w*", re.I)
+    """Occurrences of words starting with term in the utterances, as `qa.answer.counting` counts
+    (a word of fewer than four letters only as itself, its plural or possessive: "AI" is not in
+    "air"); with `speaker`, only in utterances whose speaker label contains it."""
+    if len(term) < 4 and term.isalnum():
+        pattern = re.compile(rf"\b{re.escape(term)}(?:s|es|['’]s)?\b", re.I)
+    else:
+        pattern = re.compile(rf"\b{re.escape(term)}\w*", re.I)
     return sum(
         len(pattern.findall(u.text))
         for u in transcript.utterances

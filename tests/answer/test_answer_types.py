@@ -578,6 +578,12 @@ def test_a_mention_is_any_inflection_of_the_word() -> None:
     assert mention_pattern(["strawberry"]).search("And what about the strawberries on the top ?")
     # A root too short to tell words apart is not used: "cars" is no "career".
     assert not mention_pattern(["cars"]).search("a career in the car industry")
+    # Nor is a short word the start of others (the 2016 interview before the BRICS summit in
+    # Goa, kremlin.ru 53082): "Goa" is no "goals", "AI" no "aid" or "air".
+    goa = mention_pattern(["Goa"])
+    assert goa.search("I am convinced that the Summit in Goa that will be held under the slogan")
+    assert not goa.search("identify short-term development goals for the five nations")
+    assert goa.search("Goa's beaches") and not mention_pattern(["AI"]).search("air and aid")
     # The human rights council, 2017-10-30 (kremlin.ru 55947): observers, and what is observed.
     observers = mention_pattern(["observers"])
     assert observers.search("the trend of not removing observers from polling stations")
