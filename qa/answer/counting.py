@@ -187,7 +187,8 @@ def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
 def term_pattern(term: str) -> re.Pattern[str]:
     """A word starting with the term (`Crimea` also finds `Crimean`), or another inflection of
     it (`nightsticks` finds `nightstick`, `strawberry` finds `strawberries`, `monitoring` finds
-    `monitored`), case-insensitive. Not a derived word: `observers` does not find `observe` or
+    `monitored`), case-insensitive; a term of fewer than MIN_ROOT letters only as itself, its
+    plural or possessive. Not a derived word: `observers` does not find `observe` or
     `observation`, which a stemmer would."""
     word = term.lower()
     root = _root(word)

@@ -711,10 +711,11 @@ def test_a_long_quote_is_cut_to_a_window_that_keeps_what_is_asked(kremlin_dir: P
     # The launch of the Power of Siberia, December 2019 (kremlin.ru 62163): CNPC's Wang Jiuling
     # in two sentences, 57 words, the date opening the first and the launch ending the second.
     question = "On what date was the memorandum on eastern-route gas supplies signed?"
-    utterances = read_transcript_file(kremlin_dir / "62163.html").utterances
+    page = read_transcript_file(kremlin_dir / "62163.html")
     opening = "On May 21, 2014 in Shanghai"
-    u = next(u for u in utterances if u.text.startswith(opening))
-    quote = Candidate(0, _passage(u.index), u, 0, len(u.text))
+    u = next(u for u in page.utterances if u.text.startswith(opening))
+    passage = Passage(page.id, page.title, page.date, u.index, u.index, (), "", 1.0)
+    quote = Candidate(0, passage, u, 0, len(u.text))
     terms = ["memorandum", "eastern", "route", "gas", "supplies", "signed"]
     assert len(quote.text.split()) > 45
     # The window richest in the question's words drops the date...
