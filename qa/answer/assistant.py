@@ -535,10 +535,13 @@ class Assistant:
             else [c for c in scored if c.passage.transcript_id in standalone.favoured]
         )
         scored = on_occasion or continuing or scored
-        if is_who_said(standalone.question):
-            # The opening that names the hearing or the show ("Good morning. This is the
-            # transcribed interview of Glenn Simpson.") shares the words the question names
-            # its occasion with, and holds no claim: it comes after every other quote.
+        # The opening that names the hearing, the show or the lecture ("Good morning. This is
+        # the transcribed interview of Glenn Simpson.", "In this episode of AWS Bytes, we'll
+        # try to demystify…") shares the words the question names its occasion with, and holds
+        # no claim: it comes after every other quote. It does say who speaks and where ("Hi
+        # everyone, I'm Dr Federico Andreis and this is the third lecture…"): for a question
+        # asking for a person or a place (not who said something) it keeps its rank.
+        if is_who_said(standalone.question) or wanted not in ("person", "place"):
             scored = sorted(scored, key=lambda c: is_opening(c.text))
         # "How many students enrolled on Wales's part-time PGCE?": a figure from a transcript
         # that never names Wales or the PGCE is about something else.

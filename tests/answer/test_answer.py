@@ -13,7 +13,7 @@ import pytest
 import qa.answer.extractive as answer_module
 from embeddings.base import HashEncoder
 from eval.train_answerability import recording_check
-from qa.answer.answer_types import shows_figure
+from qa.answer.answer_types import is_opening, shows_figure
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -817,6 +817,29 @@ def test_a_name_no_retrieved_transcript_says_leaves_the_quotes_to_the_checks(
     )
     assert not answer.abstained, answer.notices
     assert "65 per cent" in answer.citations[0].quote
+
+
+@pytest.mark.slow
+def test_the_recording_s_opening_answers_who_and_where_but_comes_last_otherwise(
+    real_dir: Path,
+    real_encoder,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    # The Edinburgh lecture on Bayes' theorem (a .docx): its opening names the lecturer and the
+    # course, the words a question names the lecture by, and says nothing else.
+    library = Library(tmp_path, real_encoder)
+    ingest(library, [real_dir / "docx-uoe-bayes-lecture.docx"])
+    assistant = Assistant(library, Settings())
+    figure = assistant.ask(
+        "In Dr Federico Andreis's Bayes' theorem lecture, what probability does the "
+        "car-insurance example give that a policyholder who had an accident is accident-prone?"
+    )
+    assert not figure.abstained, figure.notices
+    assert any("40%" in c.quote for c in figure.citations)
+    assert not any(is_opening(c.quote) for c in figure.citations[:-1])
+    who = assistant.ask("Who teaches the Probability lecture on Bayes' theorem (MATH08066)?")
+    assert "Federico Andreis" in who.citations[0].quote
+    _assert_citations_verify(figure, library)
 
 
 def test_a_figure_about_something_no_transcript_there_names_is_refused(
