@@ -23,6 +23,7 @@ from pathlib import Path
 
 from eval.metrics import MIN_QUOTE_WORDS, normalize, normalize_answer
 from eval.suite import Evidence, SuiteQuestion, load_suite
+from qa.answer.counting import MIN_ROOT, SHORT_INFLECTIONS
 from qa.errors import TranscriptQAError
 from qa.ingest.parsers import read_transcript_file
 from qa.models import Transcript
@@ -141,8 +142,8 @@ def count_occurrences(transcript: Transcript, term: str, speaker: str | None = N
     """Occurrences of words starting with term in the utterances, as `qa.answer.counting` counts
     (a word of fewer than four letters only as itself, its plural or possessive: "AI" is not in
     "air"); with `speaker`, only in utterances whose speaker label contains it."""
-    if len(term) < 4 and term.isalnum():
-        pattern = re.compile(rf"\b{re.escape(term)}(?:s|es|['’]s)?\b", re.I)
+    if len(term) < MIN_ROOT and term.isalnum():
+        pattern = re.compile(rf"\b{re.escape(term)}{SHORT_INFLECTIONS}\b", re.I)
     else:
         pattern = re.compile(rf"\b{re.escape(term)}\w*", re.I)
     return sum(

@@ -145,11 +145,9 @@ _REASON_Q = re.compile(
 # A wh-word among the next three words: a wh-question with a remark set off by commas
 # ("Which explosive, made in the Republic, did…?"), not a clause the question is fronted with.
 _WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
-_YESNO_Q = re.compile(
-    r"^\s*(?:and\s+|so\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
-    r"should)\b",
-    re.I,
-)
+# The auxiliary verb a yes/no question opens with.
+_AUX = r"(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)"
+_YESNO_Q = re.compile(rf"^\s*(?:and\s+|so\s+)?{_AUX}\b", re.I)
 # A yes/no question after the occasion or the exchange it is fronted with: "When journalists
 # asked Putin whether Kohl had been mistaken, did he agree?", "Asked in his TASS interview
 # whether…, did Putin agree?", "In the final TS3009 meeting, did the team build in…?"
@@ -157,7 +155,7 @@ _FRONTED_YESNO_Q = re.compile(
     # not a wh-question with a remark set off, nor "When, as Putin recalled, did…?"
     rf"^(?!\s*(?:and\s+|so\s+)?{_WH_WORD_SOON})"
     r"(?!\s*when\s*,|\s*when\s+(?:did|does|do|is|are|was|were|has|have|had|will|would)\b)"
-    r"[^?]*,\s*(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\s+"
+    rf"[^?]*,\s*{_AUX}\s+"
     r"(?!(?:\w+\s+){0,3}?(?:who|whom|whose|what|which|when|where|why|how)\b)[^,?]*\?\s*$",
     re.I,
 )
@@ -296,16 +294,18 @@ _WHO_ASKED = re.compile(
 # A year ("Fiscal Year 2025", "in 2004") and "one" ("one of the largest", "Channel One") are not
 # quantities: an operator's greeting or a date near the topic answered "how many…?" questions
 # with them.
+# A figure written in digits: "4.3", "1,500", "2014".
+_DIGITS = r"\d+(?:[.,]\d+)*"
 _NUMBER_TOKEN = re.compile(
-    rf"\d+(?:[.,]\d+)*|\b(?:{_CARDINAL_WORDS}|hundred|thousand|million|billion|trillion|"
+    rf"{_DIGITS}|\b(?:{_CARDINAL_WORDS}|hundred|thousand|million|billion|trillion|"
     r"dozen|half|twice|double|triple|percent)\b|"
     # a fraction: "a third of Afghanistan's rural territory", "two-thirds", "a quarter"
     r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
 )
 # The tokens sentence_types compares with the question's: figures whole, else words.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_TOKEN = re.compile(rf"{_DIGITS}|\w+")
+_FIGURE = re.compile(_DIGITS)
 _YEAR = re.compile(r"(?<![\d.,$£€])\b(1[89]|20)\d\d\b(?![.,]\d|\s*(%|percent))", re.I)
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"

@@ -517,7 +517,8 @@ class Assistant:
         # answer need not repeat ("Who was named volunteer of the year…", "Why did Zimin step
         # down…"); those of a figure, a date or a topic ("What did Putin say about trade…")
         # must be there.
-        framed = wanted in FRAMED_TYPES or is_who_said(standalone.question)
+        who_said = is_who_said(standalone.question)
+        framed = wanted in FRAMED_TYPES or who_said
         if on_occasion and wanted_terms and not framed:
             there = [p for p in passages if p.transcript_id in named_occasions]
             if not any(mentions_any(wanted_terms, p.text) for p in there):
@@ -541,7 +542,7 @@ class Assistant:
         # no claim: it comes after every other quote. It does say who speaks and where ("Hi
         # everyone, I'm Dr Federico Andreis and this is the third lecture…"): for a question
         # asking for a person or a place (not who said something) it keeps its rank.
-        if is_who_said(standalone.question) or wanted not in ("person", "place"):
+        if who_said or wanted not in ("person", "place"):
             scored = sorted(scored, key=lambda c: is_opening(c.text))
         # "How many students enrolled on Wales's part-time PGCE?": a figure from a transcript
         # that never names Wales or the PGCE is about something else.
@@ -645,11 +646,12 @@ class Assistant:
         # A quote of no probability at all (a sentence that asks) is never quoted
         # (select_sentences), whatever abstain_threshold says: with it at 0 the answer would
         # have nothing to cite.
-        if scored[0].score < self.settings.abstain_threshold or scored[0].score <= 0.0:
+        below = scored[0].score < self.settings.abstain_threshold
+        if below or scored[0].score <= 0.0:
             unlike = (
                 f"The best quote's probability of answering, {scored[0].score:.3f}, is below "
                 f"abstain_threshold ({self.settings.abstain_threshold})."
-                if scored[0].score < self.settings.abstain_threshold
+                if below
                 else "No quote has any probability of answering."
             )
             return self.abstention(question, standalone, retrieval, (*notices, unlike))

@@ -91,7 +91,8 @@ MAX_RELATED = 20
 MIN_ROOT = 4
 # The endings of a noun's plural and a verb's forms (and a bare root's lost "e": "licens-e").
 _INFLECTIONS = r"(?:e|es|s|ed|d|ing|['’]s)?"
-_SHORT_INFLECTIONS = r"(?:s|es|['’]s)?"
+# A word shorter than MIN_ROOT counts as itself with these endings only.
+SHORT_INFLECTIONS = r"(?:s|es|['’]s)?"
 # How much rarer than the phrase's other words a word must be to name the phrase alone.
 RARE_WORD_RATIO = 5
 
@@ -195,7 +196,7 @@ def term_pattern(term: str) -> re.Pattern[str]:
     if len(root) < MIN_ROOT:
         # A short word starts too many others ("AI" would find "air" and "aid", "Goa" "goals",
         # "war" "warning"): only its plural or possessive.
-        return re.compile(rf"\b{re.escape(word)}{_SHORT_INFLECTIONS}\b", re.I)
+        return re.compile(rf"\b{re.escape(word)}{SHORT_INFLECTIONS}\b", re.I)
     if root.endswith("y"):
         inflected = rf"{re.escape(root[:-1])}(?:y|ies)"
     else:

@@ -834,8 +834,6 @@ def trim_quote(
     the sentence shows what `keeps` looks for (the date a date question asks, a figure), the
     window shows it too: "On May 21, 2014 in Shanghai, … a memorandum … was signed" is not cut
     to the words about the memorandum."""
-    if keeps is not None and not keeps(candidate.text):
-        keeps = None
     start, end = best_word_window(
         candidate.utterance.text, candidate.start, candidate.end, question_terms, max_words, keeps
     )
