@@ -60,6 +60,7 @@ from qa.answer.extractive import (
     explain_quote,
     fact_terms,
     full_names,
+    grown_to_answer,
     led_by_answer,
     led_by_outright_answer,
     mentions_any,
@@ -692,19 +693,26 @@ class Assistant:
             # The scorer chose the quotes from features of each; the pair scorer, reading
             # question and quote together, says which of them answers: that one leads.
             chosen = led_by_answer(searched, chosen, self.pair_scores)
-        return self.finished(chosen, wanted, known)
+        return self.finished(searched, chosen, wanted, known)
 
     def finished(
         self,
+        question: str,
         chosen: Sequence[Candidate],
         wanted: str,
         known: dict[tuple[str, int], Utterance],
     ) -> list[Candidate]:
-        """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote) and
-        each finished when it ends mid-clause; a quote a grown one holds is dropped."""
+        """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote), the
+        lead grown to the sentence after it that the pair scorer reads as the answer
+        (extractive.grown_to_answer), and each finished when it ends mid-clause; a quote a
+        grown one holds is dropped."""
         quotes: list[Candidate] = []
-        for quote in chosen:
+        for n, quote in enumerate(chosen):
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
+            if n == 0 and grown is quote and self.pair_scores is not None:
+                grown = grown_to_answer(
+                    question, quote, self.pair_scores, self.utterance_at(known), CONTINUATION_WORDS
+                )
             grown = self.continued(grown, known)
             if any(overlaps(q, grown) for q in quotes):
                 # Grown into a quote before it: quoted as it was ("This is why I wear watch
@@ -749,15 +757,21 @@ class Assistant:
 
     def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
         """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""
+        return continue_quote(lead, self.utterance_at(known), CONTINUATION_WORDS, CONTINUATION_CUES)
 
-        def utterance_at(transcript_id: str, index: int) -> Utterance | None:
+    def utterance_at(
+        self, known: dict[tuple[str, int], Utterance]
+    ) -> Callable[[str, int], Utterance | None]:
+        """A transcript's utterance by index: from those the passages brought, else stored."""
+
+        def at(transcript_id: str, index: int) -> Utterance | None:
             found = known.get((transcript_id, index))
             if found is None:
                 stored = self.library.utterances(transcript_id, index, index)
                 found = stored[0] if stored else None
             return found
 
-        return continue_quote(lead, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
+        return at
 
     @staticmethod
     def _near(c: Candidate, known: dict[tuple[str, int], Utterance]) -> str:

@@ -853,6 +853,8 @@ def continue_quote(
     stays one verbatim quote, cited over the utterances it spans."""
     if not ends_mid_clause(lead.text):
         return lead
+    if lead.tail and lead.tail[-1][0].text[lead.tail[-1][1] :].strip():
+        return lead  # cut inside a later utterance to its most words already
     text = lead.utterance.text
     if text[lead.end :].strip():
         spans = [(a, b) for a, b in sentence_spans(text) if b > lead.end]
@@ -877,6 +879,57 @@ def continue_quote(
         if budget <= 0 or following.text[end:].strip():
             break
     return current
+
+
+def grown_to_answer(
+    question: str,
+    lead: Candidate,
+    pair_scores: PairScores,
+    utterance_at: Callable[[str, int], Utterance | None],
+    max_words: int = 30,
+) -> Candidate:
+    """The lead quote with the sentence after it when the pair scorer reads the two together
+    as the answer, surer than of the lead alone by more than LEAD_PAIR_MARGIN: the lead holds
+    the question's words and sets the answer up, the next sentence gives it ("I have a
+    dream." / "I want to create an efficient up-to-date system of research management…"; "The
+    US Secretary of State came here." / "We met in Sochi…"). The next sentence is the one
+    after the lead in its utterance or, when the lead ends its utterance, the one opening the
+    speaker's next (an ASR segment or a caption cue ends there; `utterance_at(transcript id,
+    index)` gives it). At most `max_words` words more; it stays one verbatim quote."""
+    if lead.tail:
+        return lead
+    grown = _with_next_sentence(lead, utterance_at, max_words)
+    if grown is None:
+        return lead
+    alone, together = pair_logits(question, [lead, grown], pair_scores)
+    return grown if together > alone + LEAD_PAIR_MARGIN else lead
+
+
+def _with_next_sentence(
+    lead: Candidate, utterance_at: Callable[[str, int], Utterance | None], max_words: int
+) -> Candidate | None:
+    """The lead with the sentence after it (its first `max_words` words); None when there is
+    none, or when it asks."""
+    text = lead.utterance.text
+    if text[lead.end :].strip():
+        after = [s for s in answer_spans(text) if s[0] >= lead.end]
+        if not after or text[lead.end : after[0][0]].strip():
+            return None  # the lead was cut inside its sentence
+        first, last = after[0]
+        if is_question_sentence(text[first:last]):
+            return None
+        _, end = best_word_window(text, first, last, (), max_words)
+        return replace(lead, end=end)
+    following = utterance_at(lead.passage.transcript_id, lead.utterance.index + 1)
+    if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
+        return None
+    spans = answer_spans(following.text)
+    if not spans or spans[0][0] != _first_start(following.text):
+        return None
+    if is_question_sentence(following.text[spans[0][0] : spans[0][1]]):
+        return None
+    _, end = best_word_window(following.text, *spans[0], (), max_words)
+    return replace(lead, tail=((following, end),))
 
 
 def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:

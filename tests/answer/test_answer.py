@@ -13,7 +13,7 @@ import pytest
 import qa.answer.extractive as answer_module
 from embeddings.base import HashEncoder
 from eval.train_answerability import recording_check
-from qa.answer.answer_types import is_opening, shows_figure
+from qa.answer.answer_types import ends_mid_clause, is_opening, shows_figure
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -635,6 +635,13 @@ def test_a_quote_cut_by_a_caption_cue_continues_into_the_next_cues(real_dir: Pat
     done = next(i for i, u in enumerate(utterances) if u.text == "the work that they do.")
     whole = Candidate(0, _passage(done), utterances[done], 0, len(utterances[done].text))
     assert continue_quote(whole, utterance_at) == whole
+    # A quote already cut inside a later cue (to its most words) is not carried past it: the
+    # rest of that cue would be left out of the quote.
+    following = utterances[at + 1]
+    inside = following.text.index(" ", len(following.text) // 2)
+    cut_inside = replace(lead, tail=((following, inside),))
+    assert ends_mid_clause(cut_inside.text)
+    assert continue_quote(cut_inside, utterance_at) == cut_inside
 
 
 def test_every_quote_of_an_answer_is_finished_not_only_the_lead(
@@ -651,7 +658,8 @@ def test_every_quote_of_an_answer_is_finished_not_only_the_lead(
         Candidate(0, _passage(at), utterances[at], 0, len(utterances[at].text))
         for at in (done, cut)
     ]
-    lead, second = assistant.finished(chosen, "number", known)
+    asked = "What would the price point be for the hazmat units?"
+    lead, second = assistant.finished(asked, chosen, "number", known)
     assert lead == chosen[0]
     assert second.text.startswith(utterances[cut].text)
     assert "the price point for that would be $192,000" in second.text

@@ -15,6 +15,7 @@ from qa.answer.extractive import (
     RERANK_DEPTH,
     RERANK_MARGIN,
     Candidate,
+    grown_to_answer,
     led_by_answer,
     read_as_answers,
     rerank_order,
@@ -194,3 +195,47 @@ def test_the_reply_leads_the_question_it_answers() -> None:
     question = "Will Putin change free higher education, as a Tver welder asked him?"
     out = led_by_answer(question, chosen, load_pair_scorer().scores)
     assert [c.text for c in out] == [reply, asked]
+
+
+@pytest.mark.slow
+def test_a_lead_that_sets_the_answer_up_grows_to_the_sentence_giving_it() -> None:
+    from embeddings.pair_scorer import load_pair_scorer
+
+    scores = load_pair_scorer().scores
+
+    def lead_of(page: str, sentence: str) -> Candidate:
+        path = require_shared("kremlin", "html", f"{page}.html")
+        turn = next(u for u in read_transcript_file(path).utterances if sentence in u.text)
+        start = turn.text.index(sentence)
+        passage = Passage(page, page, None, turn.index, turn.index, (), "", 1.0)
+        return Candidate(0, passage, turn, start, start + len(sentence))
+
+    def utterance_at(page: str, index: int) -> Utterance | None:
+        path = require_shared("kremlin", "html", f"{page}.html")
+        return next((u for u in read_transcript_file(path).utterances if u.index == index), None)
+
+    # Putin to heads of news agencies, June 2019 (kremlin.ru 60675): the lead has the
+    # question's words, the next sentence the city.
+    came = lead_of("60675", "The US Secretary of State came here.")
+    question = "In which city did Putin say he had met the US Secretary of State?"
+    grown = grown_to_answer(question, came, scores, utterance_at)
+    assert grown.text == f"{came.text} We met in Sochi, and he spoke along the same lines."
+    # Rakhmanov (USC) to Putin, July 2020 (kremlin.ru 63757): the lead ends its paragraph, and
+    # the date opens his next.
+    vessel = lead_of("63757", "You may remember our presentation at the Agency")
+    vessel = replace(vessel, end=len(vessel.utterance.text.rstrip()))
+    asked = "When is the student research vessel built with Sevastopol State University due?"
+    grown = grown_to_answer(asked, vessel, scores, utterance_at)
+    assert [u.index for u, _ in grown.tail] == [vessel.utterance.index + 1]
+    assert grown.text.endswith("the ship is scheduled to be commissioned in the summer of 2021.")
+    # A lead that answers is not padded with the sentence after it ("It was decisive in my
+    # recovery…"), which the pair scorer reads as barely better.
+    seed = require_shared("seed", "meeting-with-nursultan-nazarbayev-2021-06-30.txt")
+    doctors = "a group of Russian doctors stood by me for ten days."
+    turn = next(u for u in read_transcript_file(seed).utterances if doctors in u.text)
+    end = turn.text.index(doctors) + len(doctors)
+    passage = Passage("seed", "seed", None, turn.index, turn.index, (), "", 1.0)
+    stood = Candidate(0, passage, turn, turn.text.index("And I will never forget"), end)
+    assert turn.text[end:].strip().startswith("It was decisive")
+    asked = "Who stood by Nazarbayev when he fell ill?"
+    assert grown_to_answer(asked, stood, scores, utterance_at) == stood
