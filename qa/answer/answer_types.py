@@ -92,13 +92,21 @@ _FRONT = (
     r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during|according\s+to|after|before)\s+"
     r"(?!(?:which|what|whose|whom)\b)[^,?]+,\s*)?"
 )
+# A word that makes the date asked for more precise without changing its kind: "on what exact
+# date", "what was the planned date of", "in what exact year".
+_EXACTLY = (
+    r"(?:(?:exact|precise|specific|approximate|rough|actual|official|original|planned|final|"
+    r"target|expected|scheduled)\s+)?"
+)
+_YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
 _DATE_Q = re.compile(
     rf"{_FRONT}when\b|\b(since|from|until|till|by)\s+when\b|"
-    r"\b(what|which)\s+(year|date|day|month|time|week|decade)\b|"
-    r"\bin\s+what\s+year\b|\bon\s+what\s+(date|day)\b|\bhow\s+soon\b|"
+    rf"\b(what|which)\s+{_EXACTLY}(year|date|day|month|time|week|decade)\b|"
+    r"\bhow\s+soon\b|"
     # "Around when did…", "What was the date of the executive orders…?"
     r"\b(around|roughly|about|approximately)\s+when\b|"
-    r"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+(date|year|day|month|deadline)\b",
+    rf"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+{_EXACTLY}"
+    r"(date|year|day|month|deadline)\b",
     re.I,
 )
 _PERSON_Q = re.compile(
@@ -278,7 +286,6 @@ _NAMED_NUMBER = re.compile(r"(?<=[\w,] )[A-Z][\w-]*\s\d+\b")
 _MONEY_OCCASION = re.compile(r"\bearnings\s+(call|calls|conference|report|release)\b", re.I)
 _CURRENCY = re.compile(rf"[$£€¥]|\b({_CURRENCY_WORDS}|cents?|bucks|usd|gbp|eur)\b", re.I)
 
-_YEAR_Q = re.compile(r"\b(what|which)\s+year\b", re.I)
 _YEAR_SHOWN = re.compile(
     r"\b(1[6-9]|20)\d\d\b|\b(last|this|next|that|same|following|previous)\s+year\b|"
     r"\b(\w+|\d+)\s+years?\s+ago\b|\ba\s+year\s+(later|earlier|before|after)\b",

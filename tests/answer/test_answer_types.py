@@ -133,6 +133,9 @@ from qa.answer.scorer import question_sentences
         ("What figure did Putin give for GDP growth?", "number"),
         ("What was the date of the executive orders Medvedev planned to report on?", "date"),
         ("Around when did Putin expect the peak of re-equipping the army?", "date"),
+        # A word between the wh-word and the date that only makes it more precise.
+        ("On what exact date did Vitalik make the 'Red Wedding' decision in Zug?", "date"),
+        ("What was the planned date of the Tufts pool's reopening?", "date"),
         ("Which graduations did Director Burke attend on a colleague's behalf?", "list"),
         # A yes/no question fronted with its occasion or the exchange it follows; not a
         # wh-question with a remark set off by commas.
@@ -460,6 +463,7 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
 def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
     assert asks_year("In which year did the Go project move from Mercurial to Git?")
     assert asks_year("At which year's prices has Belarus continued to pay for Russian gas?")
+    assert asks_year("In what exact year was the Ust-Luga port opened?")
     assert not asks_year("When did the conversation that started Go take place?")
     # Rob Pike on Go Time; Alexei Miller to Medvedev (kremlin.ru 8055).
     assert not shows_year(
