@@ -863,17 +863,11 @@ def continue_quote(
         return replace(lead, end=max(end, lead.end))
     current, budget = lead, max_words
     while len(current.tail) < max_utterances and ends_mid_clause(current.text):
-        following = utterance_at(lead.passage.transcript_id, current.last_index + 1)
-        if (
-            following is None
-            or following.canonical_speaker != lead.utterance.canonical_speaker
-            or not following.text.strip()
-        ):
+        found = _next_turn_opening(lead, current.last_index + 1, utterance_at, sentence_spans)
+        if found is None:
             break
-        spans = sentence_spans(following.text)
-        if not spans or spans[0][0] != _first_start(following.text):
-            break
-        start, end = best_word_window(following.text, *spans[0], (), budget)
+        following, opening = found
+        start, end = best_word_window(following.text, *opening, (), budget)
         budget -= len(following.text[start:end].split())
         current = replace(current, tail=(*current.tail, (following, end)))
         if budget <= 0 or following.text[end:].strip():
@@ -912,24 +906,50 @@ def _with_next_sentence(
     none, or when it asks."""
     text = lead.utterance.text
     if text[lead.end :].strip():
-        after = [s for s in answer_spans(text) if s[0] >= lead.end]
-        if not after or text[lead.end : after[0][0]].strip():
+        after = _spans_after(lead)
+        if not after:
             return None  # the lead was cut inside its sentence
         first, last = after[0]
         if is_question_sentence(text[first:last]):
             return None
         _, end = best_word_window(text, first, last, (), max_words)
         return replace(lead, end=end)
-    following = utterance_at(lead.passage.transcript_id, lead.utterance.index + 1)
+    found = _next_turn_opening(lead, lead.utterance.index + 1, utterance_at, answer_spans)
+    if found is None:
+        return None
+    following, (first, last) = found
+    if is_question_sentence(following.text[first:last]):
+        return None
+    _, end = best_word_window(following.text, first, last, (), max_words)
+    return replace(lead, tail=((following, end),))
+
+
+def _spans_after(quote: Candidate) -> list[tuple[int, int]]:
+    """The answer spans of the quote's utterance that follow it, when the first starts where
+    the quote ends (only space between); none when the quote was cut inside its sentence."""
+    text = quote.utterance.text
+    after = [s for s in answer_spans(text) if s[0] >= quote.end]
+    if not after or text[quote.end : after[0][0]].strip():
+        return []
+    return after
+
+
+def _next_turn_opening(
+    lead: Candidate,
+    index: int,
+    utterance_at: Callable[[str, int], Utterance | None],
+    spans_of: Callable[[str], list[tuple[int, int]]],
+) -> tuple[Utterance, tuple[int, int]] | None:
+    """The utterance at `index` of the lead's transcript and its first span (`spans_of`), when
+    the lead's speaker says it and it opens with that span; None when another speaker takes
+    the turn, the utterance is missing or empty, or it opens mid-sentence."""
+    following = utterance_at(lead.passage.transcript_id, index)
     if following is None or following.canonical_speaker != lead.utterance.canonical_speaker:
         return None
-    spans = answer_spans(following.text)
+    spans = spans_of(following.text)
     if not spans or spans[0][0] != _first_start(following.text):
         return None
-    if is_question_sentence(following.text[spans[0][0] : spans[0][1]]):
-        return None
-    _, end = best_word_window(following.text, *spans[0], (), max_words)
-    return replace(lead, tail=((following, end),))
+    return following, spans[0]
 
 
 def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
@@ -942,10 +962,9 @@ def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
     if quote.tail:
         return quote
     text = quote.utterance.text
-    spans = answer_spans(text)
     if concludes(quote.text):
         start = quote.start
-        for first, last in reversed(spans):
+        for first, last in reversed(answer_spans(text)):
             if last > start or text[last:start].strip():
                 continue
             start = first
@@ -957,8 +976,8 @@ def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
         return replace(quote, start=start + words[max(0, len(words) - max_words)])
     if gives_cause(quote.text):
         return quote
-    after = [s for s in spans if s[0] >= quote.end]
-    if not after or text[quote.end : after[0][0]].strip():
+    after = _spans_after(quote)
+    if not after:
         return quote
     first, last = after[0]
     if announces_cause(text[first:last]) and len(after) > 1:
