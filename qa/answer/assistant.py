@@ -704,16 +704,17 @@ class Assistant:
     ) -> list[Candidate]:
         """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote), the
         lead grown to the sentence after it that the pair scorer reads as the answer
-        (extractive.grown_to_answer), and each finished when it ends mid-clause; a quote a
-        grown one holds is dropped."""
+        (extractive.grown_to_answer), and each finished when it ends mid-clause
+        (extractive.continue_quote); a quote a grown one holds is dropped."""
         quotes: list[Candidate] = []
+        utterance_at = self.utterance_at(known)
         for n, quote in enumerate(chosen):
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
             if n == 0 and grown is quote and self.pair_scores is not None:
                 grown = grown_to_answer(
-                    question, quote, self.pair_scores, self.utterance_at(known), CONTINUATION_WORDS
+                    question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS
                 )
-            grown = self.continued(grown, known)
+            grown = continue_quote(grown, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
             if any(overlaps(q, grown) for q in quotes):
                 # Grown into a quote before it: quoted as it was ("This is why I wear watch
                 # here." after the sentence it concludes from).
@@ -754,10 +755,6 @@ class Assistant:
             if any(w.lower().startswith(prefixes) for w in plain_words(text))
         }
         return described | self.library.transcripts_mentioning(prefixes, ids)
-
-    def continued(self, lead: Candidate, known: dict[tuple[str, int], Utterance]) -> Candidate:
-        """The lead quote finished when it ends mid-clause (extractive.continue_quote)."""
-        return continue_quote(lead, self.utterance_at(known), CONTINUATION_WORDS, CONTINUATION_CUES)
 
     def utterance_at(
         self, known: dict[tuple[str, int], Utterance]
