@@ -50,6 +50,7 @@ from qa.answer.extractive import (
     ABSTAIN_TEXT,
     MAX_ANSWER_SENTENCES,
     RERANK_DEPTH,
+    SURE_LEAD_MARGIN,
     Candidate,
     Claim,
     PairScores,
@@ -678,6 +679,21 @@ class Assistant:
         if self.answerability.refuses(answerability_features(decision)):
             doubt = "The closest quotes are on the topic but do not seem to say what was asked."
             return self.abstention(question, standalone, retrieval, (*notices, doubt))
+        if self.pair_scores is not None:
+            lead = scored[0].passage.transcript_id
+
+            def may_lead(c: Candidate) -> bool:
+                """The lead's transcript chose the occasion, an opening holds no claim, and a
+                figure or a date question is led by a quote that gives one."""
+                typed = wanted not in TYPES_REQUIRED or wanted in sentence_types(
+                    c.text, standalone.question
+                )
+                return c.passage.transcript_id == lead and not is_opening(c.text) and typed
+
+            best = led_by_answer(
+                searched, scored[:RERANK_DEPTH], self.pair_scores, SURE_LEAD_MARGIN, may_lead
+            )
+            scored = [*best, *scored[RERANK_DEPTH:]]
         if wanted == "yesno":
             scored = led_by_outright_answer(scored, OUTRIGHT_DEPTH)
         chosen = select_sentences(scored, self._embed, max_words=self.settings.answer_max_words)

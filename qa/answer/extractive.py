@@ -94,6 +94,13 @@ FACT_PAIR_LOGIT = 1.0
 # of 0 moved the answer to the front in 21 questions and away from it in 16; 1.0 in 16 and 8;
 # 2.0 in 8 and 5 (README, Figures).
 LEAD_PAIR_MARGIN = 1.0
+# Before the quotes are chosen, the sentence of the scorer's best RERANK_DEPTH the pair scorer
+# is surest of leads when it is surer of it than of the scorer's lead by more than this many
+# logits: the scorer, sure of a sentence on the topic, kept the pair scorer from reordering
+# (RERANK_MARGIN), and the answer, ranked lower, fell short of the share a later quote must
+# keep ("It will be based in Belokurikha, …", where the scorer was sure of the sentence on the
+# research centre's founding). Chosen offline on heldout17-28 (README, Figures).
+SURE_LEAD_MARGIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -564,19 +571,28 @@ def _moved_to_front(ranked: Sequence[Candidate], n: int) -> list[Candidate]:
 
 
 def led_by_answer(
-    question: str, chosen: Sequence[Candidate], pair_scores: PairScores
+    question: str,
+    chosen: Sequence[Candidate],
+    pair_scores: PairScores,
+    margin: float = LEAD_PAIR_MARGIN,
+    eligible: Callable[[Candidate], bool] | None = None,
 ) -> list[Candidate]:
     """The chosen quotes (best first), the one the pair scorer is surest answers the question
-    moved to the front when its logit is above the lead's by more than LEAD_PAIR_MARGIN; the
-    others keep their order and, as in `reranked`, the scores stay with the places. A quote
-    that asks something is never moved there ("Is there like a latest version of the
-    belief-net? Like…" is a question quoted back, whatever the pair scorer reads in it)."""
+    moved to the front when its logit is above the lead's by more than `margin`; the others
+    keep their order and, as in `reranked`, the scores stay with the places. A quote that asks
+    something is never moved there ("Is there like a latest version of the belief-net?
+    Like…" is a question quoted back, whatever the pair scorer reads in it), nor one that
+    `eligible` turns down."""
     if len(chosen) < 2:
         return list(chosen)
     logits = pair_logits(question, chosen, pair_scores)
-    telling = [n for n, c in enumerate(chosen) if "?" not in c.text]
+    telling = [
+        n
+        for n, c in enumerate(chosen)
+        if "?" not in c.text and (n == 0 or eligible is None or eligible(c))
+    ]
     surest = max(telling, key=lambda n: logits[n], default=0)
-    if logits[surest] <= logits[0] + LEAD_PAIR_MARGIN:
+    if logits[surest] <= logits[0] + margin:
         return list(chosen)
     return _moved_to_front(chosen, surest)
 
