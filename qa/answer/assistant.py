@@ -515,6 +515,11 @@ class Assistant:
         named_occasions = set(boosts.titled()) if names_an_occasion(standalone.question) else set()
         on_occasion = [c for c in scored if c.passage.transcript_id in named_occasions]
         wanted = answer_type(standalone.question)
+
+        def gives_wanted(c: Candidate) -> bool:
+            """Whether the quote gives the kind of answer asked for (a number, a date…)."""
+            return wanted in sentence_types(c.text, standalone.question)
+
         # A question asking for a cause, a person, a place or a list frames it in words the
         # answer need not repeat ("Who was named volunteer of the year…", "Why did Zimin step
         # down…"); those of a figure, a date or a topic ("What did Putin say about trade…")
@@ -574,7 +579,7 @@ class Assistant:
             # topic is not the one asked for: the best such sentence whose utterance uses a
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
-            typed = [c for c in scored if wanted in sentence_types(c.text, standalone.question)]
+            typed = [c for c in scored if gives_wanted(c)]
             if wanted_terms and typed:
                 named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
                 if not named and not leaning and self.pair_scores is not None:
@@ -685,9 +690,7 @@ class Assistant:
             def may_lead(c: Candidate) -> bool:
                 """The lead's transcript chose the occasion, an opening holds no claim, and a
                 figure or a date question is led by a quote that gives one."""
-                typed = wanted not in TYPES_REQUIRED or wanted in sentence_types(
-                    c.text, standalone.question
-                )
+                typed = wanted not in TYPES_REQUIRED or gives_wanted(c)
                 return c.passage.transcript_id == lead and not is_opening(c.text) and typed
 
             best = led_by_answer(

@@ -920,24 +920,22 @@ def _with_next_sentence(
 ) -> Candidate | None:
     """The lead with the sentence after it (its first `max_words` words); None when there is
     none, or when it asks."""
-    text = lead.utterance.text
-    if text[lead.end :].strip():
+    if lead.utterance.text[lead.end :].strip():
         after = _spans_after(lead)
         if not after:
             return None  # the lead was cut inside its sentence
-        first, last = after[0]
-        if is_question_sentence(text[first:last]):
+        source, (first, last) = lead.utterance, after[0]
+    else:
+        found = _next_turn_opening(lead, lead.utterance.index + 1, utterance_at, answer_spans)
+        if found is None:
             return None
-        _, end = best_word_window(text, first, last, (), max_words)
+        source, (first, last) = found
+    if is_question_sentence(source.text[first:last]):
+        return None
+    _, end = best_word_window(source.text, first, last, (), max_words)
+    if source is lead.utterance:
         return replace(lead, end=end)
-    found = _next_turn_opening(lead, lead.utterance.index + 1, utterance_at, answer_spans)
-    if found is None:
-        return None
-    following, (first, last) = found
-    if is_question_sentence(following.text[first:last]):
-        return None
-    _, end = best_word_window(following.text, first, last, (), max_words)
-    return replace(lead, tail=((following, end),))
+    return replace(lead, tail=((source, end),))
 
 
 def _spans_after(quote: Candidate) -> list[tuple[int, int]]:
