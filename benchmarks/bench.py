@@ -22,12 +22,15 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from embeddings.models import BUNDLED_INT8_PREFIX, BUNDLED_MODEL, DEFAULT_MODEL
 from eval.metrics import percentile
+
+if TYPE_CHECKING:
+    from qa.answer.assistant import Assistant
 
 REPO = Path(__file__).resolve().parents[1]
 KREMLIN = REPO.parent / "shared" / "data" / "kremlin" / "html"
@@ -229,11 +232,21 @@ def make_questions(library: Any, n: int, hand_suite: Path = HAND_SUITE) -> list[
     return questions[:n]
 
 
+def forget(assistant: Assistant) -> None:
+    """The assistant's remembered vectors and the pair scorer's remembered pairs, forgotten."""
+    from embeddings.pair_scorer import load_pair_scorer
+
+    assistant.encoder.clear()
+    if assistant.pair_scores is not None:  # the shared scorer pair_scorer_for gave it
+        load_pair_scorer().clear()
+
+
 def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -> dict[str, Any]:
     """Retrieval and full-answer latency over n questions in one warm process.
 
-    The assistant remembers the vectors it computed; it forgets them before every timed call, so
-    each question is measured as if asked for the first time. A repeat of the same question
+    The assistant remembers the vectors it computed and the pair scorer the pairs it read; both
+    forget them before every timed call, so each question is measured as if asked for the first
+    time. A repeat of the same question
     (the remembered case: follow-ups over the same passages) is reported apart.
     """
     from qa.runtime import build_assistant
@@ -248,11 +261,11 @@ def bench_query(library_dir: Path, model: str, n_questions: int, repeats: int) -
     for question in questions:
         r_times, a_times = [], []
         for _ in range(repeats):
-            assistant.encoder.clear()
+            forget(assistant)
             started = time.perf_counter()
             assistant.retrieve(question)
             r_times.append(time.perf_counter() - started)
-            assistant.encoder.clear()
+            forget(assistant)
             started = time.perf_counter()
             result = assistant.ask(question)
             a_times.append(time.perf_counter() - started)

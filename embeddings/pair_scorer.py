@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -25,13 +27,11 @@ import numpy as np
 from embeddings.errors import ModelError
 from embeddings.models import BUNDLED_MODEL, DEFAULT_MODEL, model_of, resolve_model
 from embeddings.onnx import (
-    INT8_RECIPES,
     OPSET,
     cache_key,
     cached_session,
     default_cache_dir,
     load_transformer,
-    quantize,
 )
 
 PAIR_WEIGHTS = Path(__file__).with_name("data") / "pair_scorer.npz"
@@ -54,11 +54,18 @@ LORA_MODULES = (
 NORM_MODULES = ("attention.output.LayerNorm", "output.LayerNorm")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _EXPORT = "pair-v1"
-# int8 weights for every weight MatMul (ONNX Runtime dynamic quantisation, per channel): the
-# eight pairs of an answer in ~50 ms instead of ~110 ms on 2 cores (avx512_vnni), which the
-# answer's latency budget needs. Its logits stay within 0.5 of fp32's in order
-# (tests/embeddings/test_pair_scorer.py); the suites' figures in README are int8's.
-PAIR_INT8 = INT8_RECIPES["all-qint8"]
+# The export runs in fp32. ONNX Runtime's dynamic int8 (the weight products in 8 bits, as
+# embeddings/onnx.py quantises the encoder) gives a whole batch's activations one scale, so a
+# pair's logit moved with the sentences scored beside it (5.50 alone, 5.55 beside a long
+# sentence, 5.22 beside "Thank you very much."; tests/embeddings/test_pair_scorer.py) and
+# strayed from the trained model's by 0.30 logit on average (p95 0.85; the best of a
+# question's sentences changed in 1 of 10), against the margins of one logit the answerer
+# decides by. fp32's logits are the model's whatever the batch, which also lets a question's
+# pairs be read once (PAIR_MEMO).
+# How many (question, sentence) logits a scorer remembers: one answer asks of the same few
+# dozen sentences again (the reordering, the answerability check's lead, the sure lead, the
+# chosen quotes' lead, the grown lead); a follow-up meets them once more.
+PAIR_MEMO = 4096
 
 
 def pair_text(speaker: str | None, sentence: str) -> str:
@@ -156,11 +163,8 @@ def merged_model(model_path: Path, weights: Mapping[str, np.ndarray]) -> Any:
     return _PairLogit().eval()
 
 
-def export_pair_model(
-    model_path: Path, weights_path: Path, target: Path, *, int8: bool = True
-) -> float:
-    """Write the merged cross-encoder to `target` as ONNX (atomically), its weight products in
-    int8 (PAIR_INT8) unless `int8` is False; the seconds taken."""
+def export_pair_model(model_path: Path, weights_path: Path, target: Path) -> float:
+    """Write the merged cross-encoder to `target` as ONNX (atomically); the seconds taken."""
     import warnings
 
     import torch
@@ -185,16 +189,13 @@ def export_pair_model(
                 opset_version=OPSET,
                 dynamo=False,
             )
-        if int8:
-            quantised = Path(tmp) / "pair.int8.onnx"
-            quantize(out, quantised, PAIR_INT8)
-            out = quantised
         os.replace(out, target)
     return time.perf_counter() - started
 
 
 class PairScorer:
-    """The cross-encoder, run by ONNX Runtime: a logit per (question, sentence) pair."""
+    """The cross-encoder, run by ONNX Runtime: a logit per (question, sentence) pair, each pair
+    read once while it is among the PAIR_MEMO last asked."""
 
     def __init__(
         self,
@@ -203,27 +204,42 @@ class PairScorer:
         *,
         cache_dir: Path | None = None,
         threads: int | None = None,
-        int8: bool = True,
     ) -> None:
         if not weights_path.is_file():
             raise ModelError(f"pair scorer weights not found: {weights_path}")
         self.pieces = PairPieces(model_path)
         digest = hashlib.sha256(weights_path.read_bytes()).hexdigest()[:16]
         cache = cache_dir if cache_dir is not None else default_cache_dir()
-        kind = f"int8-{PAIR_INT8.name}" if int8 else "fp32"
-        self.model_file = cache / f"pair-{cache_key(model_path)}-{digest}-{_EXPORT}.{kind}.onnx"
+        self.model_file = cache / f"pair-{cache_key(model_path)}-{digest}-{_EXPORT}.fp32.onnx"
         self._session, self.export_seconds = cached_session(
             self.model_file,
             threads,
-            lambda: export_pair_model(model_path, weights_path, self.model_file, int8=int8),
+            lambda: export_pair_model(model_path, weights_path, self.model_file),
         )
+        self._known: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()  # the UI's workers share one scorer
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """How well each text answers the question: logits, higher is better."""
-        if not texts:
-            return np.zeros(0, dtype=np.float32)
-        (logits,) = self._session.run(["logit"], self.pieces.batch(question, texts))
-        return np.asarray(logits, dtype=np.float32).reshape(-1)
+        with self._lock:
+            known = {t: self._known[(question, t)] for t in texts if (question, t) in self._known}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            (logits,) = self._session.run(["logit"], self.pieces.batch(question, missing))
+            read = np.asarray(logits, dtype=np.float32).reshape(-1).tolist()
+            known.update(zip(missing, read, strict=True))
+        with self._lock:
+            for text in texts:
+                self._known[(question, text)] = known[text]
+                self._known.move_to_end((question, text))
+            while len(self._known) > PAIR_MEMO:
+                self._known.popitem(last=False)
+        return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+    def clear(self) -> None:
+        """Forget the logits read so far (a benchmark times each question as if asked first)."""
+        with self._lock:
+            self._known.clear()
 
 
 @cache

@@ -70,7 +70,7 @@ def test_weights_without_a_head_are_refused(tmp_path: Path) -> None:
 def test_onnx_export_gives_the_merged_torch_logits(tmp_path: Path) -> None:
     import torch
 
-    scorer = PairScorer(MODEL_PATH, cache_dir=tmp_path, int8=False)
+    scorer = PairScorer(MODEL_PATH, cache_dir=tmp_path)
     assert scorer.export_seconds is not None and scorer.model_file.is_file()
     texts = [
         pair_text("Herman Gref", "The retail loan portfolio grew by 12 percent."),
@@ -82,11 +82,48 @@ def test_onnx_export_gives_the_merged_torch_logits(tmp_path: Path) -> None:
         expected = model(**batch).numpy()
     np.testing.assert_allclose(scorer.scores(QUESTION, texts), expected, atol=1e-4)
     # A second scorer reuses the export.
-    assert PairScorer(MODEL_PATH, cache_dir=tmp_path, int8=False).export_seconds is None
+    assert PairScorer(MODEL_PATH, cache_dir=tmp_path).export_seconds is None
     assert scorer.scores(QUESTION, []).shape == (0,)
-    # int8 weights (the default) move the logits a little and keep their order.
-    int8 = PairScorer(MODEL_PATH, cache_dir=tmp_path)
-    assert int8.model_file != scorer.model_file
-    quantised = int8.scores(QUESTION, texts)
-    np.testing.assert_allclose(quantised, expected, atol=0.5)
-    assert (quantised[0] > quantised[1]) == (expected[0] > expected[1])
+
+
+def test_a_pairs_logit_does_not_depend_on_the_sentences_beside_it() -> None:
+    # The seed transcript (kremlin.ru, 2021-06-30). The int8 export gave this pair 5.50 alone,
+    # 5.55 beside Putin's long sentence and 5.22 beside "Thank you very much." (the model: 5.93).
+    # A fresh scorer each time, so no logit is remembered from the batch before.
+    question = "Where is the Russian vaccine produced in Kazakhstan?"
+    answer = pair_text(
+        "Nursultan Nazarbayev",
+        "Now in Karaganda, this enterprise produces a Russian vaccine of the same quality and "
+        "in large quantities.",
+    )
+    long = pair_text(
+        "Vladimir Putin",
+        "Despite the fact that the pandemic has stolen four or five percent from our trade, if "
+        "I am not mistaken, we can see an increase of about 20 percent – over 18 already this "
+        "year, in the first half of the year.",
+    )
+    thanks = pair_text("Vladimir Putin", "Thank you very much.")
+    beside = [[answer], [answer, long], [answer, thanks]]
+    logits = [PairScorer(MODEL_PATH).scores(question, texts)[0] for texts in beside]
+    assert max(logits) - min(logits) < 1e-4
+    assert logits[0] > 3  # read as the answer
+
+
+def test_each_pair_is_read_once_and_answered_in_the_order_asked() -> None:
+    scorer = PairScorer(MODEL_PATH)
+    texts = [pair_text("Herman Gref", "The retail loan portfolio grew by 12 percent."), "Hello."]
+    first = scorer.scores(QUESTION, texts)
+    runs: list[int] = []
+    session_run = scorer._session.run
+
+    def counted(outputs: list[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        runs.append(len(feed["input_ids"]))
+        return session_run(outputs, feed)
+
+    scorer._session = type("Counted", (), {"run": staticmethod(counted)})()
+    again = scorer.scores(QUESTION, [texts[1], "Thank you.", texts[0], texts[1]])
+    assert runs == [1]  # only "Thank you." was new
+    np.testing.assert_allclose(again[[0, 2, 3]], first[[1, 0, 1]], atol=1e-6)
+    scorer.clear()
+    scorer.scores(QUESTION, texts)
+    assert runs == [1, 2]
