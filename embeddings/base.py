@@ -1,5 +1,6 @@
-"""What every encoder is: the Encoder protocol, the cache key of a vector, a remembering wrapper,
-and the deterministic hash encoder that unit tests use. Imports no model library."""
+"""What every encoder is: the Encoder protocol, the cache key of a vector, a memo of recent
+values (Recent) and the remembering wrapper made with it, and the deterministic hash encoder
+that unit tests use. Imports no model library."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -18,6 +19,8 @@ from embeddings.models import HASH_DEFAULT_DIMENSION
 # Below this many texts a progress bar would only flash.
 PROGRESS_MIN_TEXTS = 256
 _WORD = re.compile(r"\w+")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @runtime_checkable
@@ -79,6 +82,42 @@ def content_hash(text: str, model_name: str) -> str:
     return hashlib.sha256(f"{model_name}\x00{text}".encode()).hexdigest()
 
 
+class Recent(Generic[K, V]):
+    """The values of the last `capacity` keys kept (least recently used out), safe across
+    threads. A caller computes what it did not find outside the lock and keeps it after, so
+    other conversations keep reading meanwhile."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be a positive integer, got {capacity}")
+        self.capacity = capacity
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def found(self, keys: Iterable[K]) -> dict[K, V]:
+        """The values kept of these keys, each now the most recently used."""
+        out: dict[K, V] = {}
+        with self._lock:
+            for key in keys:
+                if key in self._values:
+                    self._values.move_to_end(key)
+                    out[key] = self._values[key]
+        return out
+
+    def keep(self, items: Iterable[tuple[K, V]]) -> None:
+        """Keep these values, the oldest beyond `capacity` forgotten."""
+        with self._lock:
+            for key, value in items:
+                self._values[key] = value
+                self._values.move_to_end(key)
+            while len(self._values) > self.capacity:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
 class RememberingEncoder:
     """An encoder that keeps the vectors of the texts it encoded last (least recently used out).
 
@@ -87,43 +126,34 @@ class RememberingEncoder:
     """
 
     def __init__(self, encoder: Encoder, capacity: int = 20_000) -> None:
-        if capacity < 1:
-            raise ValueError(f"capacity must be a positive integer, got {capacity}")
         self.encoder = encoder
         self.name = encoder.name
         self.dimension = encoder.dimension
         self.max_tokens = encoder.max_tokens
-        self.capacity = capacity
         self.hits = 0
         self.misses = 0
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors: Recent[str, np.ndarray] = Recent(capacity)
+        self._counting = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dimension) float32 array of L2-normalised rows, in input order."""
         texts = checked_texts(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        known = self._vectors.found(texts)
         missing: dict[str, list[int]] = {}
-        with self._lock:
-            for row, text in enumerate(texts):
-                vector = self._vectors.get(text)
-                if vector is None:
-                    missing.setdefault(text, []).append(row)
-                else:
-                    self._vectors.move_to_end(text)
-                    out[row] = vector
+        for row, text in enumerate(texts):
+            if text in known:
+                out[row] = known[text]
+            else:
+                missing.setdefault(text, []).append(row)
+        with self._counting:
             self.hits += len(texts) - sum(len(rows) for rows in missing.values())
             self.misses += len(missing)
         if missing:
-            # Encoded outside the lock: other conversations keep reading the cache meanwhile.
             fresh = self.encoder.encode(list(missing), show_progress=show_progress)
-            with self._lock:
-                for (text, rows), vector in zip(missing.items(), fresh, strict=True):
-                    out[rows] = vector
-                    self._vectors[text] = vector
-                    self._vectors.move_to_end(text)
-                while len(self._vectors) > self.capacity:
-                    self._vectors.popitem(last=False)
+            for rows, vector in zip(missing.values(), fresh, strict=True):
+                out[rows] = vector
+            self._vectors.keep(zip(missing, fresh, strict=True))
         return out
 
     def count_tokens(self, text: str) -> int:
@@ -132,8 +162,7 @@ class RememberingEncoder:
 
     def clear(self) -> None:
         """Forget every remembered vector (benchmarks measure answers from a cold cache)."""
-        with self._lock:
-            self._vectors.clear()
+        self._vectors.clear()
 
 
 class HashEncoder:

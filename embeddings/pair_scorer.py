@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.base import Recent
 from embeddings.errors import ModelError
 from embeddings.models import BUNDLED_MODEL, DEFAULT_MODEL, model_of, resolve_model
 from embeddings.onnx import (
@@ -216,30 +215,23 @@ class PairScorer:
             threads,
             lambda: export_pair_model(model_path, weights_path, self.model_file),
         )
-        self._known: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._lock = threading.Lock()  # the UI's workers share one scorer
+        # Shared by the UI's workers (Recent is safe across threads).
+        self._known: Recent[tuple[str, str], float] = Recent(PAIR_MEMO)
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """How well each text answers the question: logits, higher is better."""
-        with self._lock:
-            known = {t: self._known[(question, t)] for t in texts if (question, t) in self._known}
+        known = {t: v for (_, t), v in self._known.found((question, t) for t in texts).items()}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             (logits,) = self._session.run(["logit"], self.pieces.batch(question, missing))
             read = np.asarray(logits, dtype=np.float32).reshape(-1).tolist()
             known.update(zip(missing, read, strict=True))
-        with self._lock:
-            for text in texts:
-                self._known[(question, text)] = known[text]
-                self._known.move_to_end((question, text))
-            while len(self._known) > PAIR_MEMO:
-                self._known.popitem(last=False)
+            self._known.keep(((question, t), known[t]) for t in missing)
         return np.asarray([known[t] for t in texts], dtype=np.float32)
 
     def clear(self) -> None:
         """Forget the logits read so far (a benchmark times each question as if asked first)."""
-        with self._lock:
-            self._known.clear()
+        self._known.clear()
 
 
 @cache
