@@ -61,6 +61,7 @@ from qa.answer.extractive import (
     explain_quote,
     fact_terms,
     full_names,
+    grow_margin,
     grown_to_answer,
     led_by_answer,
     led_by_outright_answer,
@@ -723,15 +724,17 @@ class Assistant:
     ) -> list[Candidate]:
         """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote), the
         lead grown to the sentence after it that the pair scorer reads as the answer
-        (extractive.grown_to_answer), and each finished when it ends mid-clause
+        (extractive.grown_to_answer; a "why" lead that gives no cause unless it reads the two
+        as clearly worse: extractive.grow_margin), and each finished when it ends mid-clause
         (extractive.continue_quote); a quote a grown one holds is dropped."""
         quotes: list[Candidate] = []
         utterance_at = self.utterance_at(known)
         for n, quote in enumerate(chosen):
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
             if n == 0 and grown is quote and self.pair_scores is not None:
+                margin = grow_margin(wanted, quote)
                 grown = grown_to_answer(
-                    question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS
+                    question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS, margin
                 )
             grown = continue_quote(grown, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
             if any(overlaps(q, grown) for q in quotes):

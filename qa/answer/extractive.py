@@ -101,6 +101,15 @@ LEAD_PAIR_MARGIN = 1.0
 # keep ("It will be based in Belokurikha, …", where the scorer was sure of the sentence on the
 # research centre's founding). Chosen offline on heldout17-28 (README, Figures).
 SURE_LEAD_MARGIN = 3.0
+# A "why" lead that gives no cause (no "because", "due to"…) grows to the sentence after it
+# unless the pair scorer reads the two together as worse than the lead alone by more than this
+# many logits (`grown_to_answer`; other leads need LEAD_PAIR_MARGIN more). Such a lead mostly
+# restates what the question asks about, in its words, and the cause that follows repeats none
+# of them ("They need to be under constant administrative pressure." / "Otherwise, … people
+# generally begin to slack off."), so the pair reads a little lower than the restatement
+# alone. A lead that gives a cause is not padded. Chosen on the kremlin.ru training suites,
+# checked on heldout17-28 (README, Figures).
+REASON_GROW_MARGIN = -1.0
 
 
 @dataclass(frozen=True)
@@ -897,9 +906,10 @@ def grown_to_answer(
     pair_scores: PairScores,
     utterance_at: Callable[[str, int], Utterance | None],
     max_words: int = 30,
+    margin: float = LEAD_PAIR_MARGIN,
 ) -> Candidate:
     """The lead quote with the sentence after it when the pair scorer reads the two together
-    as the answer, surer than of the lead alone by more than LEAD_PAIR_MARGIN: the lead holds
+    as the answer, surer than of the lead alone by more than `margin`: the lead holds
     the question's words and sets the answer up, the next sentence gives it ("I have a
     dream." / "I want to create an efficient up-to-date system of research management…"; "The
     US Secretary of State came here." / "We met in Sochi…"). The next sentence is the one
@@ -912,7 +922,14 @@ def grown_to_answer(
     if grown is None:
         return lead
     alone, together = pair_logits(question, [lead, grown], pair_scores)
-    return grown if together > alone + LEAD_PAIR_MARGIN else lead
+    return grown if together > alone + margin else lead
+
+
+def grow_margin(wanted: str, lead: Candidate) -> float:
+    """The margin `grown_to_answer` asks of the lead: REASON_GROW_MARGIN for a "why" lead that
+    gives no cause of its own, LEAD_PAIR_MARGIN otherwise."""
+    restates = wanted == "reason" and not gives_cause(lead.text)
+    return REASON_GROW_MARGIN if restates else LEAD_PAIR_MARGIN
 
 
 def _with_next_sentence(
