@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -179,3 +180,25 @@ def write_suite(questions: Iterable[SuiteQuestion], path: str | Path) -> None:
     """Write questions as a JSONL suite (UTF-8, one object a line)."""
     lines = [json.dumps(question_to_json(q), ensure_ascii=False) for q in questions]
     Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def add_suite_arguments(parser: argparse.ArgumentParser) -> None:
+    """--suite S --library L, repeated: each suite asked of the library in its position (the
+    training scripts' way of naming what they learn from)."""
+    parser.add_argument("--suite", type=Path, action="append", default=[], required=True)
+    parser.add_argument(
+        "--library",
+        type=Path,
+        action="append",
+        default=[],
+        help="the library the --suite in the same position is asked of",
+    )
+
+
+def suites_and_libraries(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> list[tuple[Path, Path]]:
+    """The (suite, library) pairs `add_suite_arguments` read; a usage error when unpaired."""
+    if len(args.suite) != len(args.library):
+        parser.error("each --suite needs its --library")
+    return list(zip(args.suite, args.library, strict=True))

@@ -34,7 +34,7 @@ import numpy as np
 from embeddings.pair_scorer import PAIR_WEIGHTS
 from eval.metrics import abstention_scores, answer_recall
 from eval.runner import RANKED_DEPTH, TurnCache, history_turns
-from eval.suite import load_suite
+from eval.suite import add_suite_arguments, load_suite, suites_and_libraries
 from eval.train_pair_scorer import read_folds
 from eval.train_scorer import fit_logistic
 from qa.answer.answerability import ANSWERABILITY_FEATURES, AnswerabilityModel
@@ -242,14 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.train_answerability", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--suite", type=Path, action="append", default=[], required=True)
-    p.add_argument(
-        "--library",
-        type=Path,
-        action="append",
-        default=[],
-        help="the library the --suite in the same position is asked of",
-    )
+    add_suite_arguments(p)
     p.add_argument(
         "--cache",
         type=Path,
@@ -263,8 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
-    if len(a.suite) != len(a.library):
-        p.error("each --suite needs its --library")
+    pairs = suites_and_libraries(p, a)
     try:
         fold_of = read_folds(a.pair_folds, a.suite) if a.pair_folds else {}
     except (OSError, ValueError) as e:
@@ -277,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         use_offline_hub()
         scorers = fold_scorers(fold_of)
         asked = []
-        for suite, library in zip(a.suite, a.library, strict=True):
+        for suite, library in pairs:
             asked += asked_questions(suite, library, scorers.get(suite.stem))
             print(f"{suite.name}: {sum(q.example for q in asked)} examples so far", file=sys.stderr)
         if a.cache:

@@ -50,7 +50,6 @@ from qa.answer.extractive import (
     ABSTAIN_TEXT,
     MAX_ANSWER_SENTENCES,
     RERANK_DEPTH,
-    SURE_LEAD_MARGIN,
     Candidate,
     Claim,
     PairScores,
@@ -80,6 +79,7 @@ from qa.answer.extractive import (
     trim_quote,
     verified_claims,
 )
+from qa.answer.lead import LeadModel, led_by_choice, load_lead_model
 from qa.answer.llm import rewrite_messages, standalone_from_reply
 from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
@@ -245,12 +245,16 @@ class Assistant:
         llm: ChatClient | None = None,
         answerability: AnswerabilityModel | None = None,
         pair_scores: PairScores | None = None,
+        lead_model: LeadModel | None = None,
     ) -> None:
         self.library = library
         self.settings = settings
         # The learned check that the chosen quotes answer at all (the shipped weights unless
         # given: eval/train_answerability.py gives one that records and never refuses).
         self.answerability = answerability or load_answerability()
+        # Which of the best sentences leads (the shipped weights unless given:
+        # eval/train_lead.py gives one that records and keeps the scorer's lead).
+        self.lead_model = lead_model or load_lead_model()
         # One encoder for questions and answer sentences: sentence vectors stored at ingest come
         # from the library, and what it had to embed it remembers (the answerer meets the
         # question again, and follow-ups meet the same passages).
@@ -694,8 +698,10 @@ class Assistant:
                 typed = wanted not in TYPES_REQUIRED or gives_wanted(c)
                 return c.passage.transcript_id == lead and not is_opening(c.text) and typed
 
-            best = led_by_answer(
-                searched, scored[:RERANK_DEPTH], self.pair_scores, SURE_LEAD_MARGIN, may_lead
+            # Which of the best sentences answers, read side by side (qa.answer.lead): the
+            # pair scorer alone prefers the one that restates the question.
+            best = led_by_choice(
+                searched, scored[:RERANK_DEPTH], self.pair_scores, self.lead_model, may_lead
             )
             scored = [*best, *scored[RERANK_DEPTH:]]
         if wanted == "yesno":

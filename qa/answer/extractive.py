@@ -94,13 +94,6 @@ FACT_PAIR_LOGIT = 1.0
 # of 0 moved the answer to the front in 21 questions and away from it in 16; 1.0 in 16 and 8;
 # 2.0 in 8 and 5 (README, Figures).
 LEAD_PAIR_MARGIN = 1.0
-# Before the quotes are chosen, the sentence of the scorer's best RERANK_DEPTH the pair scorer
-# is surest of leads when it is surer of it than of the scorer's lead by more than this many
-# logits: the scorer, sure of a sentence on the topic, kept the pair scorer from reordering
-# (RERANK_MARGIN), and the answer, ranked lower, fell short of the share a later quote must
-# keep ("It will be based in Belokurikha, …", where the scorer was sure of the sentence on the
-# research centre's founding). Chosen offline on heldout17-28 (README, Figures).
-SURE_LEAD_MARGIN = 3.0
 # A "why" lead that gives no cause (no "because", "due to"…) grows to the sentence after it
 # unless the pair scorer reads the two together as worse than the lead alone by more than this
 # many logits (`grown_to_answer`; other leads need LEAD_PAIR_MARGIN more). Such a lead mostly
@@ -568,10 +561,10 @@ def led_by_outright_answer(scored: Sequence[Candidate], depth: int) -> list[Cand
         ),
         0,
     )
-    return _moved_to_front(scored, outright)
+    return moved_to_front(scored, outright)
 
 
-def _moved_to_front(ranked: Sequence[Candidate], n: int) -> list[Candidate]:
+def moved_to_front(ranked: Sequence[Candidate], n: int) -> list[Candidate]:
     """The ranked quotes with the n-th first and the others in their order; the scores stay
     with the places, so what reads them (abstaining, the share a later quote must reach) sees
     the ranking's as before."""
@@ -584,26 +577,20 @@ def led_by_answer(
     chosen: Sequence[Candidate],
     pair_scores: PairScores,
     margin: float = LEAD_PAIR_MARGIN,
-    eligible: Callable[[Candidate], bool] | None = None,
 ) -> list[Candidate]:
     """The chosen quotes (best first), the one the pair scorer is surest answers the question
     moved to the front when its logit is above the lead's by more than `margin`; the others
     keep their order and, as in `reranked`, the scores stay with the places. A quote that asks
     something is never moved there ("Is there like a latest version of the belief-net?
-    Like…" is a question quoted back, whatever the pair scorer reads in it), nor one that
-    `eligible` turns down."""
+    Like…" is a question quoted back, whatever the pair scorer reads in it)."""
     if len(chosen) < 2:
         return list(chosen)
     logits = pair_logits(question, chosen, pair_scores)
-    telling = [
-        n
-        for n, c in enumerate(chosen)
-        if "?" not in c.text and (n == 0 or eligible is None or eligible(c))
-    ]
+    telling = [n for n, c in enumerate(chosen) if "?" not in c.text]
     surest = max(telling, key=lambda n: logits[n], default=0)
     if logits[surest] <= logits[0] + margin:
         return list(chosen)
-    return _moved_to_front(chosen, surest)
+    return moved_to_front(chosen, surest)
 
 
 @dataclass

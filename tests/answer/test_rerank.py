@@ -16,7 +16,6 @@ from qa.answer.extractive import (
     REASON_GROW_MARGIN,
     RERANK_DEPTH,
     RERANK_MARGIN,
-    SURE_LEAD_MARGIN,
     Candidate,
     grow_margin,
     grown_to_answer,
@@ -150,29 +149,6 @@ def test_the_quote_the_pair_scorer_is_surer_answers_leads_the_chosen() -> None:
     asking = _candidates([(THANKS, 0.62), (ASKING, 0.3)])
     sure_of_asking = _reading("produced", LEAD_PAIR_MARGIN + 5.0)
     assert led_by_answer(VACCINE, asking, sure_of_asking) == asking  # type: ignore[arg-type]
-
-
-def test_a_sentence_the_pair_scorer_is_far_surer_of_leads_before_the_quotes_are_chosen() -> None:
-    # The scorer's best sentences before choosing: the one on the topic leads, the answer is
-    # third, at less than the share a later quote must keep.
-    best = _candidates([(THANKS, 0.62), ("Thank you.", 0.3), (KARAGANDA, 0.2)])
-    far_surer = _reading("Karaganda", SURE_LEAD_MARGIN + 0.5)
-    out = led_by_answer(VACCINE, best, far_surer, SURE_LEAD_MARGIN)  # type: ignore[arg-type]
-    assert [(c.text, c.score) for c in out] == [
-        (KARAGANDA, 0.62),
-        (THANKS, 0.3),
-        ("Thank you.", 0.2),
-    ]
-    # Surer by the margin the chosen quotes need, not by this one: the order stands.
-    surer = _reading("Karaganda", SURE_LEAD_MARGIN)
-    assert led_by_answer(VACCINE, best, surer, SURE_LEAD_MARGIN) == best  # type: ignore[arg-type]
-
-    # A sentence the question's kind of answer rules out (no figure for "how many") stays.
-    def gives_figure(candidate: Candidate) -> bool:
-        return any(ch.isdigit() for ch in candidate.text)
-
-    kept = led_by_answer(VACCINE, best, far_surer, SURE_LEAD_MARGIN, gives_figure)  # type: ignore[arg-type]
-    assert kept == best
 
 
 @pytest.mark.slow
