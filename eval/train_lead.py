@@ -141,7 +141,8 @@ def fit(groups: Sequence[Group], l2: float = L2) -> tuple[float, ...]:
             p = np.exp(s - s.max())
             p /= p.sum()
             gradient += x.T @ (p - target) / len(data)
-            hessian += (x.T * p) @ x / len(data) - np.outer(x.T @ p, x.T @ p) / len(data)
+            expected = x.T @ p  # the features' mean under the model's probabilities
+            hessian += (x.T * p) @ x / len(data) - np.outer(expected, expected) / len(data)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if float(np.max(np.abs(step))) < 1e-8:

@@ -58,6 +58,9 @@ LEAD_FEATURES = (
     "holds_another",
 )
 
+_ASKS = LEAD_FEATURES.index("asks")
+_ELIGIBLE = LEAD_FEATURES.index("eligible")
+
 
 def lead_features(
     question: str,
@@ -71,8 +74,7 @@ def lead_features(
     best = max(logits)
     texts = [c.text for c in candidates]
     rows = []
-    for place, (c, logit) in enumerate(zip(candidates, logits, strict=True)):
-        text = c.text
+    for place, (c, text, logit) in enumerate(zip(candidates, texts, logits, strict=True)):
         own = set(content_terms(text))
         shared = len(own & asked)
         probability = min(max(c.score, 1e-6), 1 - 1e-6)
@@ -153,5 +155,6 @@ def led_by_choice(
         return list(ranked)
     logits = pair_logits(question, ranked, pair_scores)
     rows = lead_features(question, ranked, logits, eligible)
-    allowed = [n for n, c in enumerate(ranked) if n == 0 or ("?" not in c.text and eligible(c))]
+    # The rows already say which sentences ask and which `eligible` lets lead.
+    allowed = [n for n, row in enumerate(rows) if n == 0 or (not row[_ASKS] and row[_ELIGIBLE])]
     return moved_to_front(ranked, model.lead(ranked, rows, allowed))
