@@ -84,13 +84,29 @@ _QUANTITY_Q = re.compile(
     r"capacity|output|surplus|unemployment|fees?|accuracy|turnout|probability)\b",
     re.I,
 )
-# Where a question's wh-word stands: at its start, or after the occasion it is fronted with
-# ("At the April 2016 video linkup with the ISS crew, who quoted…?", "According to Kozlov at
-# the April 2020 meeting, who is behind…?"), not one that asks itself ("In which city did
-# he meet her, when talking about arms control?").
+# A wh-word among the next three words: a wh-question with a remark set off by commas
+# ("Which explosive, made in the Republic, did…?"), not a clause the question is fronted with.
+_WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
+# The auxiliary verb a yes/no question opens with.
+_AUX = r"(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)"
+# "When" opening a clause the question is fronted with, not asking itself: "When the TS3010
+# team scored their prototype, why did…?", "When asked after the Direct Line about…, which
+# characteristics did…?" ("When might a second wave come, according to what…?" asks a time.)
+_WHEN_CLAUSE = (
+    rf"when\s+(?!(?:{_AUX}|might|may|must|shall|exactly|roughly|and)\b)"
+    rf"(?=[^?]*?,\s*(?:{_WH_WORD_SOON}|{_AUX}\b))"
+)
+# Where a question's wh-word stands: at its start, or after up to two clauses it is fronted
+# with ("At the April 2016 video linkup with the ISS crew, who quoted…?", "According to Kozlov
+# at the April 2020 meeting, who is behind…?", "Speaking to reporters after the CIS summit, when
+# did…?", "Besides the Government, who headed…?", "In the detailed design meeting, when the
+# team agreed…, whom did…?"), not one that asks itself ("In which city did he meet her, when
+# talking about arms control?").
 _FRONT = (
-    r"^\s*(?:and\s+|so\s+)?(?:(?:at|on|in|during|according\s+to|after|before)\s+"
-    r"(?!(?:which|what|whose|whom)\b)[^,?]+,\s*)?"
+    r"^\s*(?:and\s+|so\s+)?(?:(?:(?:at|on|in|during|according\s+to|after|before|besides|"
+    r"apart\s+from|following|speaking|talking|responding|replying|answering|asked)\s+"
+    r"(?!(?:which|what|whose|whom)\b)[^,?]+|"
+    rf"{_WHEN_CLAUSE}[^?]*?),\s*){{0,2}}"
 )
 # A word that makes the date asked for more precise without changing its kind: "on what exact
 # date", "what was the planned date of", "in what exact year".
@@ -100,7 +116,7 @@ _EXACTLY = (
 )
 _YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
 _DATE_Q = re.compile(
-    rf"{_FRONT}when\b|\b(since|from|until|till|by)\s+when\b|"
+    rf"{_FRONT}(?!{_WHEN_CLAUSE})when\b|\b(since|from|until|till|by)\s+when\b|"
     rf"\b(what|which)\s+{_EXACTLY}(year|date|day|month|time|week|decade)\b|"
     r"\bhow\s+soon\b|"
     # "Around when did…", "What was the date of the executive orders…?"
@@ -150,11 +166,6 @@ _REASON_Q = re.compile(
     r"\bhow\s+(?:did|does|do|has|have|had|was|is)\b[^?]*\b(explain|justify)\b",
     re.I,
 )
-# A wh-word among the next three words: a wh-question with a remark set off by commas
-# ("Which explosive, made in the Republic, did…?"), not a clause the question is fronted with.
-_WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
-# The auxiliary verb a yes/no question opens with.
-_AUX = r"(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)"
 _YESNO_Q = re.compile(rf"^\s*(?:and\s+|so\s+)?{_AUX}\b", re.I)
 # A yes/no question after the occasion or the exchange it is fronted with: "When journalists
 # asked Putin whether Kohl had been mistaken, did he agree?", "Asked in his TASS interview
@@ -191,11 +202,28 @@ _WHO_SAID = re.compile(
     re.I,
 )
 
-# "What is the name of…?", "What was the first name of…?" ("What did Pamfilova call the
-# biggest threat…?" asks for a description, not a name.)
+# What is named by a proper name when it is asked for by "which": "Which bank was the first…?",
+# "Which news outlet carried…?", "which brand's remotes…". (Not "What kind of company…?", "What
+# company motto…?": the noun must head its phrase.)
+_NAMED_THING = (
+    r"(?:organi[sz]ations?|compan(?:y|ies)|institutions?|outlets?|newspapers?|broadcasters?|"
+    r"banks?|firms?|universit(?:y|ies)|agenc(?:y|ies)|websites?|publications?|magazines?|"
+    r"brands?|channels?|models?)"
+)
+_HEAD_ENDS = (
+    r"(?:'s|’s|(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
+    r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose)\b|\s+\w+ed\b))"
+)
+# "What is the name of…?", "What was the first name of…?", "What is the interviewer's name?",
+# "Which company…?" ("What did Pamfilova call the biggest threat…?" asks for a description,
+# not a name.)
 _NAME_Q = re.compile(
     r"\b(?:what|which)\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+|his\s+|her\s+|its\s+|"
-    r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title)\s+of\b",
+    r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title)\s+of\b|"
+    r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
+    r"(?:(?:first|last|full|family)\s+)?(?:name|surname)\b|"
+    r"\b(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the|of|kind|"
+    rf"kinds|type|types|sort)\b)[\w-]+\s+){{0,2}}{_NAMED_THING}{_HEAD_ENDS}",
     re.I,
 )
 # A title in quotation marks: the film “Sobibor”.
@@ -606,7 +634,8 @@ def asks_year(question: str) -> bool:
 
 def asks_name(question: str) -> bool:
     """Whether the question asks what someone or something is called ("What is the name of
-    the Kemerovo mayor…?", "What is the first name of the Industrial Designer?")."""
+    the Kemerovo mayor…?", "What is the first name of the Industrial Designer?", "Which news
+    outlet carried the story?")."""
     return bool(_NAME_Q.search(question))
 
 
