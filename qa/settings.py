@@ -109,8 +109,9 @@ class Settings:
         allowed=SWITCH,
     )
     abstain_threshold: float = _setting(
-        0.01,
-        "Probability (learned sentence scorer) below which the answerer abstains; chosen on dev.",
+        0.0,
+        "Probability (learned sentence scorer) below which the answerer abstains; 0: never on "
+        "that alone (its checks decide).",
     )
     llm_base_url: str = _setting(
         "", "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty: offline."

@@ -85,10 +85,13 @@ def test_the_shipped_weights_load_and_rank_a_reply_above_the_question() -> None:
     assert p_reply > p_other
 
 
-def test_the_abstain_setting_defaults_to_the_threshold_chosen_with_the_weights() -> None:
+def test_the_abstain_setting_leaves_refusals_to_the_checks() -> None:
+    # The trainer's threshold is chosen without the answerability check in the loop; with it,
+    # 0.01 refused more right answers than near-misses on the looked-at suites (README).
     from qa.settings import Settings
 
-    assert Settings().abstain_threshold == load_scorer().threshold
+    assert load_scorer().threshold > 0.0
+    assert Settings().abstain_threshold == 0.0
 
 
 def test_weights_for_other_features_are_refused() -> None:
