@@ -151,7 +151,7 @@ from qa.answer.scorer import question_sentences
         ),
         ("When, as Putin recalled in Ufa, did the Soviet Union award the plant?", "date"),
         # "When" opening the clause the question is fronted with asks no time: the wh-word
-        # after it does (heldout28, heldout29; h28d-r04 and h29e-p01 were refused as dates).
+        # after it does (heldout28, heldout29: h28d-r04 and h29e-p01 were read as dates).
         (
             "When the TS3010 team scored their yellow prototype in the final meeting, why did "
             "the Marketing expert rate it only a four?",
