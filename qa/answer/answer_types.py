@@ -116,7 +116,9 @@ _EXACTLY = (
 )
 _YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
 _DATE_Q = re.compile(
-    rf"{_FRONT}(?!{_WHEN_CLAUSE})when\b|\b(since|from|until|till|by)\s+when\b|"
+    # "Since when had…?", not "what did he want to spare them from when he wrote…?"
+    rf"{_FRONT}(?!{_WHEN_CLAUSE})when\b|\b(since|from|until|till|by)\s+when\b"
+    rf"(?=\s*(?:{_AUX}|might|may|must|shall)\b|\s*\?)|"
     rf"\b(what|which)\s+{_EXACTLY}(year|date|day|month|time|week|decade)\b|"
     r"\bhow\s+soon\b|"
     # "Around when did…", "What was the date of the executive orders…?"
@@ -265,6 +267,9 @@ _NOT_MONEY_Q = re.compile(
     r"\bhow\s+(much\s+time|long|often|many)\b|"
     r"\bwhat\s+(share|percentage|percent|proportion|fraction|part)\b|"
     r"\b(time|hours?|days?|minutes?|weeks?|months?|years?)\b[^?]*\bspen[dt]\b|"
+    # a change, often a share: "How much had heating costs gone up in Ukraine?" (1,400 percent)
+    r"\bhow\s+much\b[^?]*\b(gone\s+up|go\s+up|went\s+up|grow|grew|grown|rise|rose|risen|"
+    r"increased?|fall|fell|fallen|drop|dropped|declined?|climbed?|jumped?|soared?)\b|"
     r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b|"
     # a ratio, often of GDP or year on year: "What federal budget surplus…?"
     r"\b(surplus|deficit|growth|margin|inflation|returns?|yields?|interest)\b",

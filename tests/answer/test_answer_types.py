@@ -194,6 +194,13 @@ from qa.answer.scorer import question_sentences
             "reason",
         ),
         ("Besides the trans-Russia line to Vladivostok, where will the cable lead?", "place"),
+        # "from when" opening a clause asks no time (heldout27).
+        (
+            "In his JSConf Iceland 2018 talk, what did Opher Vishnia want to spare game "
+            "developers from when he wrote his multiplayer library?",
+            "other",
+        ),
+        ("Since when had the fire alarm been out of order?", "date"),
         (
             "When might a second wave of the coronavirus come, according to what Putin said in "
             "May 2020?",
@@ -447,6 +454,9 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
     assert not asks_money("How many vehicles did Putin say would be bought?")
     assert not asks_money("What is Russia's daily oil production?")
+    # A change asked "by how much" is often a share: Putin in Beijing, April 2019, on Ukraine's
+    # heating costs ("1,400 percent").
+    assert not asks_money("And how much had heating costs gone up in Ukraine, according to him?")
     # Paying and spending that is not money: time, a share.
     assert not asks_money("How much time does Putin spend on sport a day?")
     assert not asks_money("What share of 15 to 25 year olds would pay more for the remote?")
