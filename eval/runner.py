@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from eval.judges import Judge
 from eval.report import question_metrics
-from eval.suite import SuiteQuestion, question_to_json
+from eval.suite import SuiteQuestion, load_suite, question_to_json
 from qa.answer.assistant import Assistant, turn_of
 from qa.answer.extractive import verify_citation
 from qa.models import Answer, Filters
@@ -37,6 +38,21 @@ def history_turns(
         answer = assistant.ask(history[-1], turns, filters)
         cache[key] = [*turns, turn_of(answer)]
     return cache[key]
+
+
+def asked_in_turn(
+    assistant: Assistant, suite: Path, before_question: Callable[[], None]
+) -> Iterator[tuple[SuiteQuestion, Answer]]:
+    """Each of the suite's questions asked as `tqa eval` asks it: its history first (each
+    prefix asked once), then `before_question()` (a trainer's recorder forgets what the history
+    showed it), then the question at RANKED_DEPTH."""
+    cache: TurnCache = {}
+    for q in load_suite(suite):
+        filters = Filters(transcripts=tuple(q.transcripts))
+        turns = history_turns(assistant, q.history, filters, cache)
+        before_question()
+        answer, _ = assistant.ask_ranked(q.question, turns, filters, depth=RANKED_DEPTH)
+        yield q, answer
 
 
 def result_for(

@@ -33,13 +33,12 @@ import numpy as np
 
 from embeddings.pair_scorer import PAIR_WEIGHTS
 from eval.metrics import abstention_scores, answer_recall
-from eval.runner import RANKED_DEPTH, TurnCache, history_turns
-from eval.suite import add_suite_arguments, load_suite, suites_and_libraries
+from eval.runner import asked_in_turn
+from eval.suite import add_suite_arguments, suites_and_libraries
 from eval.train_pair_scorer import read_folds
 from eval.train_scorer import fit_logistic
 from qa.answer.answerability import ANSWERABILITY_FEATURES, AnswerabilityModel
 from qa.answer.extractive import PairScores
-from qa.models import Filters
 
 L2 = 1.0  # by fold over the suites, 0.1 and 10 separated the questions no better
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
@@ -95,13 +94,8 @@ def asked_questions(
     assistant = Assistant(
         open_library(settings), settings, answerability=check, pair_scores=pair_scores
     )
-    cache: TurnCache = {}
     out = []
-    for q in load_suite(suite):
-        filters = Filters(transcripts=tuple(q.transcripts))
-        turns = history_turns(assistant, q.history, filters, cache)
-        check.rows.clear()
-        answer, _ = assistant.ask_ranked(q.question, turns, filters, depth=RANKED_DEPTH)
+    for q, answer in asked_in_turn(assistant, suite, check.rows.clear):
         recall = 0.0 if answer.abstained else answer_recall(answer.text, q.answers) or 0.0
         rows = tuple(tuple(r) for r in check.rows)
         out.append(Asked(suite.stem, q.answerable, answer.abstained, recall, rows))

@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 
 from eval.metrics import answer_recall
-from eval.runner import RANKED_DEPTH, TurnCache, history_turns
-from eval.suite import add_suite_arguments, load_suite, suites_and_libraries
+from eval.runner import asked_in_turn
+from eval.suite import add_suite_arguments, suites_and_libraries
 from qa.answer.extractive import Candidate
 from qa.answer.lead import LEAD_FEATURES, LeadModel
-from qa.models import Filters
 
 # A quote that holds the answer and pads it with a neighbour counts half an answer in the
 # target: leave one training suite out, 0 / 0.25 / 0.5 / 0.75 / 1 led with an answer in 0.736
@@ -92,13 +91,8 @@ def asked_groups(suite: Path, library_dir: Path) -> list[Group]:
     settings = load_settings(library=str(library_dir), llm_base_url="")
     recorder = RecordingLead(weights=(0.0,) * len(LEAD_FEATURES))
     assistant = Assistant(open_library(settings), settings, lead_model=recorder)
-    cache: TurnCache = {}
     groups = []
-    for q in load_suite(suite):
-        filters = Filters(transcripts=tuple(q.transcripts))
-        turns = history_turns(assistant, q.history, filters, cache)
-        recorder.shown.clear()
-        assistant.ask_ranked(q.question, turns, filters, depth=RANKED_DEPTH)
+    for q, _ in asked_in_turn(assistant, suite, recorder.shown.clear):
         for texts, rows, allowed in recorder.shown:
             answers = [n for n, text in enumerate(texts) if answer_recall(text, q.answers)]
             if answers:

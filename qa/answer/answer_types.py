@@ -89,11 +89,14 @@ _QUANTITY_Q = re.compile(
 _WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
 # The auxiliary verb a yes/no question opens with.
 _AUX = r"(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)"
+# An auxiliary or a modal verb right after "when": "When might a second wave come…?", "Since
+# when had the alarm been off?" ask a time.
+_AUX_OR_MODAL = rf"(?:{_AUX}|might|may|must|shall)"
 # "When" opening a clause the question is fronted with, not asking itself: "When the TS3010
 # team scored their prototype, why did…?", "When asked after the Direct Line about…, which
 # characteristics did…?" ("When might a second wave come, according to what…?" asks a time.)
 _WHEN_CLAUSE = (
-    rf"when\s+(?!(?:{_AUX}|might|may|must|shall|exactly|roughly|and)\b)"
+    rf"when\s+(?!(?:{_AUX_OR_MODAL}|exactly|roughly|and)\b)"
     rf"(?=[^?]*?,\s*(?:{_WH_WORD_SOON}|{_AUX}\b))"
 )
 # Where a question's wh-word stands: at its start, or after up to two clauses it is fronted
@@ -118,7 +121,7 @@ _YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
 _DATE_Q = re.compile(
     # "Since when had…?", not "what did he want to spare them from when he wrote…?"
     rf"{_FRONT}(?!{_WHEN_CLAUSE})when\b|\b(since|from|until|till|by)\s+when\b"
-    rf"(?=\s*(?:{_AUX}|might|may|must|shall)\b|\s*\?)|"
+    rf"(?=\s*{_AUX_OR_MODAL}\b|\s*\?)|"
     rf"\b(what|which)\s+{_EXACTLY}(year|date|day|month|time|week|decade)\b|"
     r"\bhow\s+soon\b|"
     # "Around when did…", "What was the date of the executive orders…?"
