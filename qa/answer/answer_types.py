@@ -26,9 +26,10 @@ __all__ = [
     "asks_count",
     "asks_money",
     "asks_name",
+    "asks_share",
     "asks_who_asked",
     "asks_year",
-    "counted_noun",
+    "counted_nouns",
     "counts",
     "ends_mid_clause",
     "is_opening",
@@ -40,6 +41,7 @@ __all__ = [
     "shows_figure",
     "shows_money",
     "shows_name",
+    "shows_share",
     "shows_year",
 ]
 
@@ -213,7 +215,9 @@ _WHO_SAID = re.compile(
 _NAMED_THING = (
     r"(?:organi[sz]ations?|compan(?:y|ies)|institutions?|outlets?|newspapers?|broadcasters?|"
     r"banks?|firms?|universit(?:y|ies)|agenc(?:y|ies)|websites?|publications?|magazines?|"
-    r"brands?|channels?|models?)"
+    r"brands?|channels?|models?|hospitals?|schools?|clinics?|resorts?|hotels?|airports?|"
+    r"stadiums?|theat(?:re|er)s?|museums?|festivals?|monaster(?:y|ies)|cathedrals?|churche?s?|"
+    r"films?|movies?|books?|songs?|exhibitions?|competitions?|part(?:y|ies))"
 )
 _HEAD_ENDS = (
     r"(?:'s|’s|(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
@@ -240,13 +244,14 @@ _PHRASE_END = frozenset(
         *("did", "does", "do", "are", "is", "were", "was", "will", "would", "can", "could"),
         *("had", "has", "have", "should", "in", "on", "at", "from", "of", "for", "to", "per"),
         *("a", "the", "this", "that", "there", "they", "he", "she", "we", "you", "it"),
-        *("according", "exactly", "roughly", "about"),
+        *("according", "exactly", "roughly", "about", "with"),
     }
 )
 _IRREGULAR_PLURALS = frozenset(
     ["people", "children", "men", "women", "staff", "police", "personnel"]
 )
 _GENERIC_COUNTS = frozenset(["people", "times", "persons"])
+_NOT_PLURAL = ("ss", "us", "is", "'s", "’s")
 _PUNCT = ".,;:!?()[]\"'“”‘’"
 # The number words from two to ninety, which both a count and a quantity may be written with.
 _CARDINAL_WORDS = (
@@ -278,6 +283,21 @@ _NOT_MONEY_Q = re.compile(
     r"\b(surplus|deficit|growth|margin|inflation|returns?|yields?|interest)\b",
     re.I,
 )
+# "What share / percentage / proportion / fraction of…", "By what percentage…", "How many
+# percent…", "What exact voter turnout percentage…", "…as a share of GDP". Not "what rate"
+# (of interest, of exchange, of pay: not always a percentage).
+_SHARE_Q = re.compile(
+    r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:(?<!per\s)share|percentage|percent|proportion|"
+    r"fraction)\b(?!\s*(?:prices?|holders?|capital|buy-?backs?)\b)|"
+    r"\bhow\s+many\s+(?:percent|per\s+cent)\b|\bpercentage\b|"
+    r"\bas\s+an?\s+(?:share|percentage|proportion)\b",
+    re.I,
+)
+_SHARE_SAID = re.compile(
+    r"%|\bper\s*cent\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?)\b|"
+    r"\bone\s+(?:in|out\s+of)\s+(?:\d+|every|two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.I,
+)
 # Where the phrase naming an asked quantity starts: after "how much", "what", "what was the",
 # "how big is".
 _QUANTITY_PHRASE = re.compile(
@@ -287,7 +307,7 @@ _QUANTITY_PHRASE = re.compile(
 )
 # The phrase naming a quantity ends where the one after "how many" does, and at these too.
 _QUANTITY_PHRASE_END = _PHRASE_END | frozenset(
-    ["with", "by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
+    ["by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
 )
 _POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
 _COMPARATIVE = re.compile(r"^(?:\w+er|more|less|worse|better)$", re.I)
@@ -493,29 +513,45 @@ def asks_who_asked(question: str) -> bool:
     return bool(_WHO_ASKED.search(question))
 
 
-def counted_noun(question: str) -> str | None:
-    """What a "How many …?" question counts, lowercased: the last plural word of the phrase
-    after "how many" ("new police *officers*", "test *launches*"), else an irregular plural
-    ("children"). None for other questions, for words too general to check ("people", "times":
-    users, customers and Canadians are people too) and when no plural is found."""
+def counted_nouns(question: str) -> tuple[str, ...]:
+    """What a "How many …?" question counts, lowercased: the plural words of the phrase after
+    "how many" ("new police *officers*", "test *launches*"; either of "*investigators* and
+    forensic *experts*", and of "*regions* sent *participants*", whose verb no rule tells from
+    a noun), else an irregular plural ("children"). Nothing for other questions, for words
+    too general to check ("people", "times": users, customers and Canadians are people too)
+    and when no plural is found."""
     match = _HOW_MANY.search(question)
     if not match:
-        return None
+        return ()
     phrase: list[str] = []
-    for raw in match.group(1).split()[:5]:
+    for raw in _before_aside(match.group(1)).split()[:5]:
         word = raw.strip(_PUNCT)
         if not word or word.lower() in _PHRASE_END:
             break
         phrase.append(word)
-    plurals = [w for w in phrase if len(w) > 3 and w.lower().endswith("s") and not w.endswith("ss")]
+    # Not "coronavirus", "status", "crisis", "children's", "UCAS": a word before the noun.
+    plurals = [
+        w
+        for w in phrase
+        if len(w) > 3
+        and w.lower().endswith("s")
+        and not w.lower().endswith(_NOT_PLURAL)
+        and not w.isupper()
+    ]
     # "servicemen", "fishermen", "businessmen"
     irregular = [w for w in phrase if w.lower() in _IRREGULAR_PLURALS or w.lower().endswith("men")]
-    noun = plurals[-1] if plurals else irregular[0] if irregular else None
-    # "How many Russians…?", "How many NGOs…?": a people's name counts people, an acronym is
-    # spelt out in speech ("654 non-governmental organisations"); neither can be checked.
-    if noun is None or noun[:1].isupper() or noun.lower() in _GENERIC_COUNTS:
-        return None
-    return noun.lower()
+    nouns = plurals or irregular[:1]
+    # "How many Russians…?", "How many foreign-funded NGOs…?": a people's name counts people,
+    # an acronym is spelt out in speech ("654 non-governmental organisations"); neither can be
+    # checked, nor what a people's name heads ("How many Russians stranded by pandemic
+    # restrictions…?"). A name before the noun only qualifies it ("Canadian Armed Forces
+    # members").
+    if nouns and nouns[0] == phrase[0] and nouns[0][:1].isupper():
+        return ()
+    nouns = [noun for noun in nouns if not noun[:1].isupper()]
+    if any(noun.lower() in _GENERIC_COUNTS for noun in nouns):
+        return ()
+    return tuple(dict.fromkeys(noun.lower() for noun in nouns))
 
 
 def asks_money(question: str) -> bool:
@@ -532,6 +568,21 @@ def asks_money(question: str) -> bool:
     return bool(_MONEY_Q.search(asked)) and not _NOT_MONEY_Q.search(asked)
 
 
+def asks_share(question: str) -> bool:
+    """Whether a number question asks for a share or a percentage change ("What share of
+    Russians did sport regularly…?", "By what percentage did the gross regional product
+    grow…?"): answered by a percentage or a fraction, not by the amount beside it ("increased
+    to 1.811 trillion rubles")."""
+    return answer_type(question) == "number" and bool(_SHARE_Q.search(question))
+
+
+def shows_share(text: str) -> bool:
+    """Whether the sentence gives a share: a percentage, in figures or in words ("36.8
+    percent", "seventy five per cent", "75%"), or a fraction ("half", "a third", "two-thirds",
+    "one in five")."""
+    return bool(_SHARE_SAID.search(text))
+
+
 def asked_quantity(question: str) -> str | None:
     """The noun that names the quantity a number question asks for, lowercased: "How much
     *revenue* in dollars…", "What population figure…" (*population*), "What was the value of
@@ -542,7 +593,7 @@ def asked_quantity(question: str) -> str | None:
     match = _QUANTITY_PHRASE.search(question)
     if not match:
         return None
-    words = [w.strip(_PUNCT) for w in match.group("phrase").split()]
+    words = [w.strip(_PUNCT) for w in _before_aside(match.group("phrase")).split()]
     if words and _COMPARATIVE.match(words[0]):
         return None  # "How much faster…?", "How much worse off…?": a degree, not a thing
     phrase: list[str] = []
@@ -563,6 +614,12 @@ def asked_quantity(question: str) -> str | None:
         if w.lower() not in _GENERIC_QUANTITIES and w[:1].islower() and not w.endswith("ed")
     ]
     return nouns[-1].lower() if nouns else None
+
+
+def _before_aside(phrase: str) -> str:
+    """The phrase up to a parenthesis: an aside, or the words a follow-up carries over from
+    the last question ("On how many different databases (mlps icsi trained …)?")."""
+    return phrase.split("(", 1)[0]
 
 
 def _in_phrase(word: str) -> bool:

@@ -19,8 +19,9 @@ from qa.answer.answer_types import (
     asks_count,
     asks_money,
     asks_name,
+    asks_share,
     asks_year,
-    counted_noun,
+    counted_nouns,
     counts,
     counts_loosely,
     is_opening,
@@ -31,6 +32,7 @@ from qa.answer.answer_types import (
     shows_figure,
     shows_money,
     shows_name,
+    shows_share,
     shows_year,
 )
 from qa.answer.answerability import (
@@ -585,10 +587,24 @@ class Assistant:
             # word naming the fact ("net income") leads; without one the topic is there but
             # the fact is not.
             typed = [c for c in scored if gives_wanted(c)]
+            # The quotes the pair scorer reads as the answer, for a check of the question's
+            # words to fall back on: speech names a fact in its own words ("350,000 employees
+            # on the company's payroll" for Rosneft's workforce, "we should target selling
+            # price of twenty-five Euro" for the retail price).
+            read: list[Candidate] | None = None
+
+            def read_as_answering(pool: list[Candidate]) -> list[Candidate]:
+                nonlocal read
+                if leaning or self.pair_scores is None:
+                    return []
+                if read is None:
+                    read = read_as_answers(searched, typed[:RERANK_DEPTH], self.pair_scores)
+                return [c for c in read if any(c.text == kept.text for kept in pool)]
+
             if wanted_terms and typed:
                 named = [c for c in typed if mentions_any(wanted_terms, self._near(c, known))]
-                if not named and not leaning and self.pair_scores is not None:
-                    named = read_as_answers(searched, typed[:RERANK_DEPTH], self.pair_scores)
+                if not named:
+                    named = read_as_answering(typed)
                 kept = narrowed(typed, named)
                 if kept is None:
                     absent = f"No quote with a {wanted} mentions {', '.join(wanted_terms)}."
@@ -600,7 +616,7 @@ class Assistant:
             head = asked_quantity(standalone.question)
             if typed and head in wanted_terms:
                 headed = [c for c in typed if mentions_any([head], self._near(c, known))]
-                kept = narrowed(typed, headed)
+                kept = narrowed(typed, headed or read_as_answering(typed))
                 if kept is None:
                     absent = f"No quote with a {wanted} mentions {head}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
@@ -609,12 +625,15 @@ class Assistant:
             # much did Microsoft spend…?" by an amount of money (not a count or a share near the
             # topic); "In which year…?" by a year (not "for 2 or 3 years"); "How many test
             # launches…?" by a number of launches (not "38 new staff members").
-            noun = counted_noun(standalone.question) if wanted == "number" else None
+            nouns = counted_nouns(standalone.question) if wanted == "number" else ()
             # Each check with the looser one it falls back on when no quote passes it.
             narrower: list[tuple[bool, TextCheck, TextCheck | None, str]] = [
                 # A call or a meeting leaves the currency unsaid: "EBITDA finished at 20.4
                 # million."
                 (asks_money(standalone.question), shows_money, says_sum, "an amount of money"),
+                # "By what percentage did the gross regional product grow?": not by "increased
+                # to 1.811 trillion rubles".
+                (asks_share(standalone.question), shows_share, None, "a share"),
                 (
                     asks_count(standalone.question),
                     lambda text: shows_count(text, standalone.question),
@@ -622,12 +641,14 @@ class Assistant:
                     "a count",
                 ),
                 (wanted == "date" and asks_year(standalone.question), shows_year, None, "a year"),
+                # Not the pair scorer's reading: it reads "The school has 940 students" as how
+                # many students an ethnic studies course has.
                 (
-                    bool(noun),
-                    lambda text: counts(noun or "", text),
+                    bool(nouns),
+                    lambda text: any(counts(noun, text) for noun in nouns),
                     # Speech counts without naming the noun beside the figure.
-                    lambda text: counts_loosely(noun or "", text),
-                    f"a number of {noun}",
+                    lambda text: any(counts_loosely(noun, text) for noun in nouns),
+                    f"a number of {' or '.join(nouns)}",
                 ),
             ]
             for asked, shows, looser, kind in narrower:
@@ -667,7 +688,7 @@ class Assistant:
                 else "No quote has any probability of answering."
             )
             return self.abstention(question, standalone, retrieval, (*notices, unlike))
-        gap = self.evidence_gap(searched, retrieval, terms)
+        gap = self.evidence_gap(searched, retrieval, terms, leaning=leaning)
         if gap:
             return self.abstention(question, standalone, retrieval, (*notices, gap))
         # A near-miss passes every check above: quotes on the topic, with a figure, that are
@@ -813,7 +834,12 @@ class Assistant:
         return f"{before.text} {c.utterance.text}"
 
     def evidence_gap(
-        self, question: str, retrieval: Retrieval, terms: Sequence[str] | None = None
+        self,
+        question: str,
+        retrieval: Retrieval,
+        terms: Sequence[str] | None = None,
+        *,
+        leaning: bool = False,
     ) -> str | None:
         """Why the passages cannot answer, measured on the hand suite (see README), or None.
 
@@ -821,11 +847,13 @@ class Assistant:
         retrieved passages at all, and a name it mentions must occur somewhere in the library
         (its text, or a transcript's title, place or speakers):
         "What did Putin say about TikTok?" has close-sounding passages but no transcript says
-        TikTok.
+        TikTok. A follow-up `leaning` on the conversation's transcript asks in its own words
+        what the transcript says in others ("And what is its total headcount now?" of a
+        corporation whose chairman says "we employ…"): its words need not be there.
         """
         if terms is None:
             terms = topic_terms(question, retrieval.filters.speakers)
-        if topic_coverage(terms, [p.text for p in retrieval.passages]) == 0:
+        if not leaning and topic_coverage(terms, [p.text for p in retrieval.passages]) == 0:
             return "None of the closest passages uses the question's words."
         speakers = {part for name in retrieval.filters.speakers for part in name.split()}
         # A transcript's place and speakers are mentioned whether or not anyone says them

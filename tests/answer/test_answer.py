@@ -399,6 +399,22 @@ def test_a_follow_up_s_figure_need_not_repeat_its_words(assistant: Assistant) ->
 
 
 @pytest.mark.slow
+def test_a_follow_up_leaning_on_its_transcript_need_not_use_its_own_words(
+    assistant: Assistant,
+) -> None:
+    # A follow-up asks in its own words what the transcript says in others ("And what is its
+    # total headcount now?" of a corporation whose chairman says "97,500 employees"): the
+    # conversation chose the transcript, so that none of its words is there is no gap; the
+    # learned check still reads the quotes. A question asked afresh keeps the check.
+    question = "What is its total headcount now?"
+    _, retrieval = assistant.retrieve(question, filters=Filters(transcripts=("58748",)))
+    assert assistant.evidence_gap(question, retrieval) == (
+        "None of the closest passages uses the question's words."
+    )
+    assert assistant.evidence_gap(question, retrieval, leaning=True) is None
+
+
+@pytest.mark.slow
 def test_a_question_spanning_two_occasions_is_answered_from_each(assistant: Assistant) -> None:
     # Asked whole, its two dates make one filter and its answer quotes one meeting.
     question = (

@@ -12,10 +12,11 @@ from qa.answer.answer_types import (
     asks_count,
     asks_money,
     asks_name,
+    asks_share,
     asks_who_asked,
     asks_year,
     concludes,
-    counted_noun,
+    counted_nouns,
     counts,
     counts_loosely,
     ends_mid_clause,
@@ -29,6 +30,7 @@ from qa.answer.answer_types import (
     shows_count,
     shows_money,
     shows_name,
+    shows_share,
     shows_year,
 )
 from qa.answer.counting import (
@@ -282,18 +284,43 @@ def test_a_year_or_one_alone_is_not_a_quantity() -> None:
 
 
 def test_how_many_reads_what_it_counts_and_a_sentence_that_counts_it() -> None:
-    assert counted_noun("How many new police officers will Huntsville hire in 2027?") == "officers"
-    assert counted_noun("How many test launches of the Avangard system did Putin mention?") == (
-        "launches"
+    assert counted_nouns("How many new police officers will Huntsville hire in 2027?") == (
+        "officers",
     )
-    assert counted_noun("How many children in Wales had been admitted to critical care?") == (
-        "children"
+    assert counted_nouns("How many test launches of the Avangard system did Putin mention?") == (
+        "launches",
     )
+    assert counted_nouns("How many children in Wales had been admitted to critical care?") == (
+        "children",
+    )
+    # Either plural counts: "104 professional investigators and forensic specialists" (Bastrykin,
+    # kremlin.ru 57137), "from 21 different regions in all" (kremlin.ru, the Popular Front's
+    # forum in Mari El); "with" ends the phrase ("We have 17,000 such patients", Matviyenko).
+    assert counted_nouns("How many investigators and forensic experts worked on the case?") == (
+        "investigators",
+        "experts",
+    )
+    assert counted_nouns("How many regions sent participants to the Action Forum?") == (
+        "regions",
+        "participants",
+    )
+    assert counted_nouns("How many patients with orphan diseases does Russia have?") == (
+        "patients",
+    )
+    # Sobyanin, March 2020: "We already have some 500 coronavirus cases" counts no patients.
+    assert counted_nouns("How many coronavirus patients had died in Moscow?") == ("patients",)
+    assert counted_nouns("How many children's outpatient clinics operate in leased buildings?") == (
+        "clinics",
+    )
+    # A name or an acronym before the noun only qualifies it.
+    assert counted_nouns("How many Canadian Armed Forces members were infected?") == ("members",)
+    assert counted_nouns("How many UCAS tariff points is the Welsh bac worth?") == ("points",)
+    assert counted_nouns("How many ISIS fighters were still active in Syria?") == ("fighters",)
     # Too general to check ("20 million GitHub Copilot users" are people), or not a count.
-    assert counted_noun("How many Russian servicemen died aboard the Il-20?") == "servicemen"
-    assert counted_noun("How many people use GitHub Copilot?") is None
-    assert counted_noun("How many times did Putin mention WADA?") is None
-    assert counted_noun("How much did the CERB cost?") is None
+    assert counted_nouns("How many Russian servicemen died aboard the Il-20?") == ("servicemen",)
+    assert counted_nouns("How many people use GitHub Copilot?") == ()
+    assert counted_nouns("How many times did Putin mention WADA?") == ()
+    assert counted_nouns("How much did the CERB cost?") == ()
     # Putin at the 2019 news conference; Duclos in the Commons committee.
     assert counts(
         "vehicles",
@@ -324,8 +351,12 @@ def test_a_count_comes_before_or_right_after_what_it_counts() -> None:
     assert not counts("states", "the states 2018 joined")
     # A people's name or an acronym is not checked: "42 million people", "654 non-governmental
     # organisations".
-    assert counted_noun("How many Russians lived below the poverty line around 2000?") is None
-    assert counted_noun("How many foreign-funded NGOs operate in Russia?") is None
+    assert counted_nouns("How many Russians lived below the poverty line around 2000?") == ()
+    assert counted_nouns("How many foreign-funded NGOs operate in Russia?") == ()
+    # Lavrov at the Security Council, May 2020: "we have evacuated 240,000 Russian citizens".
+    assert (
+        counted_nouns("How many Russians stranded by pandemic restrictions were flown home?") == ()
+    )
 
 
 def test_a_count_that_does_not_name_the_noun_beside_its_figure_passes_only_loosely() -> None:
@@ -449,6 +480,37 @@ def test_how_many_wants_a_count_not_a_share_or_an_amount() -> None:
     )
 
 
+def test_a_share_question_wants_a_percentage_or_a_fraction() -> None:
+    # Kuyvashev to Putin, March 2016 (kremlin.ru 51578): the amount comes first, the share next.
+    question = "By what percentage did Sverdlovsk Region's gross regional product grow in 2015?"
+    assert asks_share(question)
+    assert not shows_share("The gross regional product has increased to 1.811 trillion rubles.")
+    assert shows_share("It is up by 13.6 percent on the 2015 result.")
+    assert asks_share("What share of Russians did sport regularly in 2018?")
+    assert asks_share("What exact voter turnout percentage did Putin cite for the Duma election?")
+    # Said in words in meetings (AMI ES2007b), or as a fraction (Putin to Mir, kremlin.ru 54271).
+    assert shows_share("Um eighty f eighty per cent of them would spend more money")
+    assert shows_share("A third of Afghanistan's rural territory is under Taliban control today.")
+    assert not shows_share("We have 20 million GitHub Copilot users.")
+    # Per share, a share price and a rate are not shares of a whole.
+    assert not asks_share("What earnings per share did Cumulus Media report for the quarter?")
+    assert not asks_share("What share price did the company close at on Friday?")
+    assert not asks_share("What interest rate had the Industrial Development Fund been charging?")
+    assert not asks_share(
+        "Why had the share of civilian goods in defence companies' output fallen?"
+    )
+
+
+def test_a_follow_ups_carried_words_name_no_quantity() -> None:
+    # The offline rewrite of "And on how many different databases?" after "How many MLPs had
+    # the ICSI team trained…" (QMSum Bro005) carries the last question's words in parentheses.
+    carried = "On how many different databases (mlps icsi trained aurora bro005)?"
+    assert counted_nouns(carried) == ("databases",)
+    assert asked_quantity("What was its total headcount (united shipbuilding corporation)?") == (
+        "headcount"
+    )
+
+
 def test_a_money_question_wants_an_amount_in_a_currency() -> None:
     assert asks_money("How much did Microsoft spend on capital expenditures in the quarter?")
     assert asks_money("How much of the £6.3 million for hospices went to children's hospices?")
@@ -491,6 +553,12 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     assert asks_name("Which organization's merchandise was Amir Chetrit wearing?")
     assert asks_name("Which Russian universities have branches in Baku?")
     assert asks_name("In the Catalan interview with Carme, what is the interviewer's name?")
+    assert asks_name("Which Moscow hospital was Mishustin going to be treated in?")
+    assert asks_name("Which Sochi ski resort had Putin intended to take King Hamad to?")
+    assert asks_name("What book did Putin give Tatyana Golikova for her birthday?")
+    # Projects, fields and teams are often named in lowercase ("genetics", "the Iranian team").
+    assert not asks_name("In which fields are scientists who came back making progress?")
+    assert not asks_name("Which team was that?")
     # The noun must head its phrase, and a kind of company is a description.
     assert not asks_name("What company motto did the Marketing expert remind colleagues of?")
     assert not asks_name("Which upcoming company product did the marketing expert want?")
