@@ -796,6 +796,33 @@ _PERSON_NOUNS = frozenset(
 )
 
 
+# Plurals that speech counts the same things by, whichever the question uses.
+_COUNTED_ALIKE_GROUPS = (
+    ("planes", "aircraft", "airplanes", "jets"),
+    ("sorties", "flights", "missions"),
+    ("trips", "visits", "journeys"),
+    ("countries", "nations", "states"),
+    ("applications", "requests", "bids", "submissions"),
+    ("plants", "factories", "facilities", "enterprises"),
+    ("pupils", "students", "schoolchildren", "children"),
+    ("employees", "workers", "staff", "personnel"),
+    ("ships", "vessels", "boats"),
+    ("cars", "vehicles"),
+    ("homes", "houses", "flats", "apartments", "dwellings"),
+    ("firms", "companies", "businesses", "enterprises"),
+    ("doctors", "physicians", "medics"),
+    ("audits", "checks", "inspections", "reviews"),
+    ("cases", "infections"),
+)
+_COUNTED_ALIKE = {
+    noun: tuple(
+        dict.fromkeys(o for g in _COUNTED_ALIKE_GROUPS if noun in g for o in g if o != noun)
+    )
+    for group in _COUNTED_ALIKE_GROUPS
+    for noun in group
+}
+
+
 # Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
 _BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so", "now", "today"])
 
@@ -805,13 +832,16 @@ def counts_loosely(noun: str, text: str) -> bool:
     bare figure after the noun in its sentence ("As for programmers, today we have about
     500,000.", "the number of submitted proposals has already exceeded 500"), or people
     counted as people when the noun names people ("Syria can now accommodate up to 1.5 million
-    people"). A share is no count here either."""
+    people"), or under another name for the same things ("39 aircraft" for planes, "17 flights"
+    for sorties, "620 verification visits" for trips). A share is no count here either."""
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
     people = noun in _PERSON_NOUNS or (
         bool(_PERSON_NOUN.search(noun)) and not _NOT_PERSON_NOUN.search(noun)
     )
+    if any(counts(other, text) for other in _COUNTED_ALIKE.get(noun, ())):
+        return True
     seen_noun = False
     for i, word in enumerate(words):
         if stem(word)[:5] == key:
