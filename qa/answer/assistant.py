@@ -535,9 +535,14 @@ class Assistant:
         framed = wanted in FRAMED_TYPES or who_said
         if on_occasion and wanted_terms and not framed:
             there = [p for p in passages if p.transcript_id in named_occasions]
-            if not any(mentions_any(wanted_terms, p.text) for p in there):
-                # The named occasion's closest passages never use the words of the fact asked
-                # for: the topic belongs to another occasion.
+            # The named occasion's closest passages never use the words of the fact asked for,
+            # and the pair scorer reads none of its sentences as the answer (speech says it in
+            # its own words: "we initiated on August 24, 2016" for when an operation was
+            # launched): the topic belongs to another occasion.
+            if not any(mentions_any(wanted_terms, p.text) for p in there) and not (
+                self.pair_scores is not None
+                and read_as_answers(searched, on_occasion[:RERANK_DEPTH], self.pair_scores)
+            ):
                 titles = sorted({f"“{p.title or p.transcript_id}”" for p in there})
                 absent = f"{' and '.join(titles)}: no passage mentions {', '.join(wanted_terms)}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))

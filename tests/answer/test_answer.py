@@ -415,6 +415,29 @@ def test_a_follow_up_leaning_on_its_transcript_need_not_use_its_own_words(
 
 
 @pytest.mark.slow
+def test_the_occasion_check_falls_back_on_the_pair_scorers_reading(
+    assistant: Assistant, real_library: Library
+) -> None:
+    # The seed meeting never says when the Karaganda plant was commissioned, nor uses "plant"
+    # or "commissioned": refused, the shipped pair scorer reading none of its sentences as the
+    # answer. A reading that takes a sentence for the answer lets it past the check (speech
+    # says a fact in its own words: "which we initiated on August 24, 2016" for a launch).
+    question = (
+        "When was the Karaganda plant commissioned, according to the June 2021 meeting with "
+        "Nursultan Nazarbayev?"
+    )
+    refused = assistant.ask(question)
+    assert refused.abstained
+    assert refused.notices[-1] == (
+        "“Meeting with Nursultan Nazarbayev”: no passage mentions plant, commissioned."
+    )
+    sure = Assistant(
+        real_library, Settings(), pair_scores=lambda question, texts: np.full(len(texts), 5.0)
+    )
+    assert not any("no passage mentions" in notice for notice in sure.ask(question).notices)
+
+
+@pytest.mark.slow
 def test_a_question_spanning_two_occasions_is_answered_from_each(assistant: Assistant) -> None:
     # Asked whole, its two dates make one filter and its answer quotes one meeting.
     question = (
