@@ -366,6 +366,15 @@ _NUMBER_TOKEN = re.compile(
     r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
 )
+# "How long…?" is answered by a span said without a number: "work there for a month", "a
+# couple of days if not a couple of weeks", "half an hour". (Only then: "a year" is in most
+# sentences that give no number.)
+_HOW_LONG = re.compile(r"\bhow\s+long\b", re.I)
+_SPAN = re.compile(
+    r"\b(?:an?|one|a\s+couple\s+of|a\s+few|several|half\s+an?)\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    re.I,
+)
 # The tokens sentence_types compares with the question's: figures whole, else words.
 _TOKEN = re.compile(rf"{_DIGITS}|\w+")
 _FIGURE = re.compile(_DIGITS)
@@ -466,7 +475,9 @@ def sentence_types(text: str, question: str = "") -> frozenset[str]:
     """
     given = _given_tokens(question)
     found = {"other"}
-    if _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", text)), given):
+    if _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", text)), given) or (
+        _HOW_LONG.search(question) and _new(_SPAN.findall(text), given)
+    ):
         found.add("number")
     if _new((m.group(0) for m in _DATE.finditer(text)), given):
         found.add("date")

@@ -224,6 +224,22 @@ def test_sentence_types_read_numbers_dates_reasons() -> None:
     assert "yesno" in sentence_types("No, I discarded the idea of any doubles.")
 
 
+def test_how_long_is_answered_by_a_span_said_without_a_number() -> None:
+    # Putin naming Razvozhayev acting head of Khakassia (October 2018); a Polygon governance
+    # call (January 2025).
+    question = "How long did Putin ask Mikhail Razvozhayev to work in Khakassia?"
+    assert "number" in sentence_types("Leave for Khakassia, work there for a month.", question)
+    assert "number" in sentence_types(
+        "that should probably run for a couple of days if not a couple of weeks",
+        "How long should the test run on a fork of mainnet last?",
+    )
+    # Only for "how long": "a year" is in most sentences that give no number.
+    assert "number" not in sentence_types("Leave for Khakassia, work there for a month.")
+    assert "number" not in sentence_types(
+        "We have a month to go.", "How long is a month on the space station?"
+    )
+
+
 def test_a_figure_or_name_the_question_gives_is_not_its_answer() -> None:
     # The 2019 big news conference (kremlin.ru 62366): the question restates the Soviet figure.
     question = "Soviet ports handled 600 million tonnes; how much do Russian ports handle now?"
