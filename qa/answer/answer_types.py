@@ -825,13 +825,18 @@ _COUNTED_ALIKE_GROUPS = (
     ("audits", "checks", "inspections", "reviews"),
     ("cases", "infections"),
 )
-_COUNTED_ALIKE = {
-    noun: tuple(
-        dict.fromkeys(o for g in _COUNTED_ALIKE_GROUPS if noun in g for o in g if o != noun)
-    )
-    for group in _COUNTED_ALIKE_GROUPS
-    for noun in group
-}
+
+
+def _counted_alike() -> dict[str, tuple[str, ...]]:
+    """Each noun of the groups with the others it is counted alike with, in every group."""
+    alike: dict[str, dict[str, None]] = {}
+    for group in _COUNTED_ALIKE_GROUPS:
+        for noun in group:
+            alike.setdefault(noun, {}).update(dict.fromkeys(o for o in group if o != noun))
+    return {noun: tuple(others) for noun, others in alike.items()}
+
+
+_COUNTED_ALIKE = _counted_alike()
 
 
 # Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
