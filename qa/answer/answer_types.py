@@ -251,7 +251,8 @@ _IRREGULAR_PLURALS = frozenset(
     ["people", "children", "men", "women", "staff", "police", "personnel"]
 )
 _GENERIC_COUNTS = frozenset(["people", "times", "persons"])
-_NOT_PLURAL = ("ss", "us", "is", "'s", "’s")
+_POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
+_NOT_PLURAL = ("ss", "us", "is", *_POSSESSIVE)
 _PUNCT = ".,;:!?()[]\"'“”‘’"
 # The number words from two to ninety, which both a count and a quantity may be written with.
 _CARDINAL_WORDS = (
@@ -309,7 +310,6 @@ _QUANTITY_PHRASE = re.compile(
 _QUANTITY_PHRASE_END = _PHRASE_END | frozenset(
     ["by", "as", "between", "under", "after", "before", "when", "if", "now", "and", "or"]
 )
-_POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
 _COMPARATIVE = re.compile(r"^(?:\w+er|more|less|worse|better)$", re.I)
 # Words that say "a quantity" without naming which one, or qualify one.
 _GENERIC_QUANTITIES = frozenset(
@@ -850,14 +850,14 @@ def counts_loosely(noun: str, text: str) -> bool:
     counted as people when the noun names people ("Syria can now accommodate up to 1.5 million
     people"), or under another name for the same things ("39 aircraft" for planes, "17 flights"
     for sorties, "620 verification visits" for trips). A share is no count here either."""
+    if any(counts(other, text) for other in _COUNTED_ALIKE.get(noun, ())):
+        return True
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
     people = noun in _PERSON_NOUNS or (
         bool(_PERSON_NOUN.search(noun)) and not _NOT_PERSON_NOUN.search(noun)
     )
-    if any(counts(other, text) for other in _COUNTED_ALIKE.get(noun, ())):
-        return True
     seen_noun = False
     for i, word in enumerate(words):
         if stem(word)[:5] == key:
