@@ -24,6 +24,7 @@ __all__ = [
     "answers_outright",
     "asked_quantity",
     "asks_count",
+    "asks_day",
     "asks_money",
     "asks_name",
     "asks_share",
@@ -38,6 +39,7 @@ __all__ = [
     "says_sum",
     "sentence_types",
     "shows_count",
+    "shows_day",
     "shows_figure",
     "shows_money",
     "shows_name",
@@ -120,6 +122,12 @@ _EXACTLY = (
     r"target|expected|scheduled)\s+)?"
 )
 _YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
+# "On what date…?", "By which day…?": a day of the calendar, not "What day of remembrance…?"
+# (a named day) nor "What day and time…?" (a meeting's weekday, which shows_day accepts too).
+_DAY_Q = re.compile(
+    rf"\b(what|which)\s+{_EXACTLY}(date|day)\b(?!\s+of\b)(?!\s+(\w+\s+){{0,2}}(celebrated|marked)\b)",
+    re.I,
+)
 _DATE_Q = re.compile(
     # "Since when had…?", not "what did he want to spare them from when he wrote…?"
     rf"{_FRONT}(?!{_WHEN_CLAUSE})when\b|\b(since|from|until|till|by)\s+when\b"
@@ -392,6 +400,22 @@ _DATE = re.compile(
     r"until|during|before|after|\d+(st|nd|rd|th))\b|\b\d{1,2}:\d\d\b",
     re.I,
 )
+_ORDINAL_WORDS = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    r"twenty[- ]\w+|thirtieth|thirty[- ]first"
+)
+# A day of the calendar: "May 21", "21 May", "the 5th", "the first of August", "November
+# fifteenth", "12.03.2019", a weekday. Not a month or a year alone ("in February of this year",
+# "next year, in 2020"), nor "today" (the day is the transcript's, which the quote does not say).
+_DAY_SHOWN = re.compile(
+    rf"\b({_MONTHS})\s+(\d{{1,2}}(st|nd|rd|th)?|the\s+({_ORDINAL_WORDS})|{_ORDINAL_WORDS})\b|"
+    rf"\b(\d{{1,2}}(st|nd|rd|th)?|({_ORDINAL_WORDS}))\s+(of\s+)?({_MONTHS})\b|"
+    r"\bthe\s+\d{1,2}(st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+
 # A capitalised word inside the sentence (not its first word): a name, a place, an organisation.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
 # Capitalised words that name nobody, though they stand where a name would: a month or a
@@ -706,6 +730,18 @@ def says_sum(text: str) -> bool:
 def asks_year(question: str) -> bool:
     """Whether the question asks for a year ("In which year did the Go project move to Git?")."""
     return bool(_YEAR_Q.search(question))
+
+
+def asks_day(question: str) -> bool:
+    """Whether the question asks for a day of the calendar ("On what date did Turkey launch
+    the operation?", "By which day…?")."""
+    return bool(_DAY_Q.search(question))
+
+
+def shows_day(text: str) -> bool:
+    """Whether the sentence names a day: "on August 24, 2016", "the first of August", "on
+    Thursday" ("in February of this year" and "next year, in 2020" name none)."""
+    return bool(_DAY_SHOWN.search(text))
 
 
 def asks_name(question: str) -> bool:

@@ -526,6 +526,15 @@ def test_a_name_question_is_answered_by_a_name(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_what_date_question_is_answered_by_a_day(assistant: Assistant) -> None:
+    # Gref expects the rate to fall "within the next year": when, but no date.
+    answered = assistant.ask("When does Gref expect the average mortgage rate to come down?")
+    assert "within the next year" in answered.citations[0].quote
+    refused = assistant.ask("By what date does Gref expect the average mortgage rate to come down?")
+    assert refused.abstained and refused.notices[-1] == "No quote gives a day."
+
+
+@pytest.mark.slow
 def test_counting_question_enumerates_every_mention(assistant: Assistant) -> None:
     answer = assistant.ask("How many times did Putin mention Kazakhstan?")
     library = assistant.library

@@ -10,6 +10,7 @@ from qa.answer.answer_types import (
     answers_outright,
     asked_quantity,
     asks_count,
+    asks_day,
     asks_money,
     asks_name,
     asks_share,
@@ -28,6 +29,7 @@ from qa.answer.answer_types import (
     says_sum,
     sentence_types,
     shows_count,
+    shows_day,
     shows_money,
     shows_name,
     shows_share,
@@ -633,6 +635,32 @@ def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
         "it was clear that was the future."
     )
     assert shows_year("Belarus continues unilaterally paying the 2009 prices.")
+
+
+def test_a_what_date_question_wants_a_day_not_a_month_or_a_year() -> None:
+    assert asks_day("On what date did Turkey launch Operation Euphrates Shield in Syria?")
+    assert asks_day("By which day were all orphans in state care to be re-examined?")
+    assert asks_day("In the Bed015 meeting, what day and time did the group settle on?")
+    # A named day, not a day of the calendar.
+    assert not asks_day("What day of remembrance did the Council's meeting fall on?")
+    assert not asks_day("What day was being celebrated when Putin met the Council of Legislators?")
+    assert not asks_day("In which year did the Go project move from Mercurial to Git?")
+    # Erdogan with Putin (kremlin.ru 54023); the Bed015, Bro026 and Bed010 meetings; Van der
+    # Bellen with Putin (60527); Putin to ORF (57675).
+    assert shows_day(
+        "In addition, we indicated that Operation Euphrates Shield, which we initiated on "
+        "August 24, 2016, …"
+    )
+    assert shows_day("We can do it Th - Thursday again .")
+    assert shows_day(
+        "it 's starting to seem to me now like November fifteenth is right around the corner ."
+    )
+    assert shows_day("who will be joining the project , either next week or the first of August")
+    assert not shows_day("Next year, in 2020, we will celebrate the centenary of this event")
+    assert not shows_day(
+        "We have many common and similar interests, so we were glad to welcome Federal "
+        "Chancellor Kurtz in Russia in February of this year."
+    )
 
 
 def test_question_sentences_and_who_said() -> None:
