@@ -122,8 +122,8 @@ _EXACTLY = (
     r"target|expected|scheduled)\s+)?"
 )
 _YEAR_Q = re.compile(rf"\b(what|which)\s+{_EXACTLY}year\b", re.I)
-# "On what date…?", "By which day…?": a day of the calendar, not "What day of remembrance…?"
-# (a named day) nor "What day and time…?" (a meeting's weekday, which shows_day accepts too).
+# "On what date…?", "By which day…?", "What day and time…?": a day of the calendar (a weekday
+# is one), not a named day ("What day of remembrance…?", "What day was being celebrated…?").
 _DAY_Q = re.compile(
     rf"\b(what|which)\s+{_EXACTLY}(date|day)\b(?!\s+of\b)(?!\s+(\w+\s+){{0,2}}(celebrated|marked)\b)",
     re.I,

@@ -673,11 +673,11 @@ class Assistant:
             # 2020". A check, not a choice: the quote naming a day need not be the answer, and
             # put first it let three near-misses through the learned check on the looked-at
             # suites (the lead choice below still reads the quotes side by side).
-            asks_a_day = wanted == "date" and asks_day(standalone.question)
-            days = [c for c in typed if shows_day(c.text)]
-            if asks_a_day and typed and narrowed(typed, days) is None:
-                absent = "No quote gives a day."
-                return self.abstention(question, standalone, retrieval, (*notices, absent))
+            if typed and wanted == "date" and asks_day(standalone.question):
+                days = [c for c in typed if shows_day(c.text)]
+                if narrowed(typed, days) is None:
+                    absent = "No quote gives a day."
+                    return self.abstention(question, standalone, retrieval, (*notices, absent))
             scored = typed[:1] + [c for c in scored if not typed or c is not typed[0]]
             if not typed:
                 absent = f"No quote gives a {wanted}."
