@@ -405,13 +405,14 @@ _ORDINAL_WORDS = (
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
     r"twenty[- ]\w+|thirtieth|thirty[- ]first"
 )
-# A day of the calendar: "May 21", "21 May", "the 5th", "the first of August", "November
-# fifteenth", "12.03.2019", a weekday. Not a month or a year alone ("in February of this year",
-# "next year, in 2020"), nor "today" (the day is the transcript's, which the quote does not say).
+# A day of the calendar: "May 21", "Sept. 5", "21 May", "the 5th", "the first of August",
+# "November fifteenth", "12.03.2019", "2019-03-12", a weekday. Not a month or a year alone ("in
+# February of this year", "next year, in 2020"), nor "today" (the day is the transcript's, which
+# the quote does not say).
 _DAY_SHOWN = re.compile(
-    rf"\b({_MONTHS})\s+(\d{{1,2}}(st|nd|rd|th)?|the\s+({_ORDINAL_WORDS})|{_ORDINAL_WORDS})\b|"
+    rf"\b({_MONTHS})\.?\s+(\d{{1,2}}(st|nd|rd|th)?|the\s+({_ORDINAL_WORDS})|{_ORDINAL_WORDS})\b|"
     rf"\b(\d{{1,2}}(st|nd|rd|th)?|({_ORDINAL_WORDS}))\s+(of\s+)?({_MONTHS})\b|"
-    r"\bthe\s+\d{1,2}(st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|"
+    r"\bthe\s+\d{1,2}(st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d\d-\d\d\b|"
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.I,
 )

@@ -652,6 +652,8 @@ def test_a_what_date_question_wants_a_day_not_a_month_or_a_year() -> None:
         "August 24, 2016, …"
     )
     assert shows_day("We can do it Th - Thursday again .")
+    # A date written as exports write it (the Microsoft call's header, ../shared/data/real).
+    assert shows_day("**Date:** 2025-07-30")
     assert shows_day(
         "it 's starting to seem to me now like November fifteenth is right around the corner ."
     )
