@@ -3,6 +3,7 @@ the places. The shipped pair scorer reads answers in the seed transcript."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -16,6 +17,7 @@ from qa.answer.extractive import (
     REASON_GROW_MARGIN,
     RERANK_DEPTH,
     RERANK_MARGIN,
+    RERANK_WEIGHT,
     Candidate,
     grow_margin,
     grown_to_answer,
@@ -70,11 +72,13 @@ def test_the_pair_scorer_orders_and_the_places_keep_their_probabilities() -> Non
     out = reranked(VACCINE, ranked, _reading("Karaganda"))  # type: ignore[arg-type]
     assert [c.text for c in out] == [KARAGANDA, THANKS, "Thank you."]
     assert [c.score for c in out] == [0.62, 0.41, 0.05]
-    # A pair logit does not overturn a much surer scorer: logit(0.62) - logit(0.05) is 3.4.
-    out = reranked(VACCINE, ranked, _reading("Thank you", 3.0))  # type: ignore[arg-type]
-    assert out[0].text == THANKS
-    out = reranked(VACCINE, ranked, _reading("Thank you", 4.0))  # type: ignore[arg-type]
-    assert out[0].text == "Thank you."
+    # A pair logit overturns a surer scorer only by more than the scorer's gap: logit(0.62) -
+    # logit(0.05) is 3.4.
+    gap = math.log(0.62 / 0.38) - math.log(0.05 / 0.95)
+    below = _reading("Thank you", gap / RERANK_WEIGHT - 0.1)
+    assert reranked(VACCINE, ranked, below)[0].text == THANKS  # type: ignore[arg-type]
+    above = _reading("Thank you", gap / RERANK_WEIGHT + 0.1)
+    assert reranked(VACCINE, ranked, above)[0].text == "Thank you."  # type: ignore[arg-type]
     out = reranked(VACCINE, ranked, _reading("Thank you", 0.0))  # type: ignore[arg-type]
     assert out[0].text == THANKS
 
@@ -83,7 +87,8 @@ def test_a_sentence_that_asks_and_those_below_the_depth_stay_put() -> None:
     below = [(f"Sentence {i} on Karaganda.", 0.45) for i in range(RERANK_DEPTH)]
     ranked = _candidates([(THANKS, 0.6), *below, (ASKING, 0.0)])
     out = reranked(VACCINE, ranked, _reading("Karaganda"))  # type: ignore[arg-type]
-    # logit(0.45) + 4 > logit(0.6): a Karaganda sentence leads, with the lead's probability.
+    # logit(0.45) + 4 * RERANK_WEIGHT > logit(0.6): a Karaganda sentence leads, with the lead's
+    # probability.
     assert out[0].text == "Sentence 0 on Karaganda." and out[0].score == 0.6
     assert out[RERANK_DEPTH - 1].text == THANKS
     # The last Karaganda sentence is past the depth, and the asking one (0) is never moved.
@@ -96,9 +101,10 @@ def test_a_sentence_that_asks_and_those_below_the_depth_stay_put() -> None:
 
 
 def test_a_sure_scorer_is_not_asked() -> None:
-    # logit(0.9) - logit(0.5) = 2.2: the scorer's lead stands, and the pair scorer is not run.
-    assert RERANK_MARGIN < 2.2
-    ranked = _candidates([(THANKS, 0.9), (KARAGANDA, 0.5)])
+    # The scorer's best is surer than the second (at 0.5, logit 0) by more than the margin: its
+    # lead stands, and the pair scorer is not run.
+    sure = 1.0 / (1.0 + math.exp(-(RERANK_MARGIN + 0.2)))
+    ranked = _candidates([(THANKS, sure), (KARAGANDA, 0.5)])
 
     def never(question: str, texts: Sequence[str]) -> np.ndarray:
         raise AssertionError("asked")
@@ -107,7 +113,8 @@ def test_a_sure_scorer_is_not_asked() -> None:
 
 
 def test_ties_keep_the_scorers_order() -> None:
-    assert rerank_order([2.0, 1.0, 0.0], [0.0, 1.0, 2.0]) == [0, 1, 2]
+    w = RERANK_WEIGHT
+    assert rerank_order([w, w / 2, 0.0], [0.0, 0.5, 1.0]) == [0, 1, 2]
     assert rerank_order([0.0, 0.0], [0.0, 0.5]) == [1, 0]
 
 
