@@ -72,8 +72,8 @@ def test_the_pair_scorer_orders_and_the_places_keep_their_probabilities() -> Non
     out = reranked(VACCINE, ranked, _reading("Karaganda"))  # type: ignore[arg-type]
     assert [c.text for c in out] == [KARAGANDA, THANKS, "Thank you."]
     assert [c.score for c in out] == [0.62, 0.41, 0.05]
-    # A pair logit overturns a surer scorer only by more than the scorer's gap: logit(0.62) -
-    # logit(0.05) is 3.4.
+    # A pair logit overturns a surer scorer only when RERANK_WEIGHT times it is more than the
+    # scorer's gap: logit(0.62) - logit(0.05) is 3.4.
     gap = math.log(0.62 / 0.38) - math.log(0.05 / 0.95)
     below = _reading("Thank you", gap / RERANK_WEIGHT - 0.1)
     assert reranked(VACCINE, ranked, below)[0].text == THANKS  # type: ignore[arg-type]
