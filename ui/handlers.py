@@ -58,6 +58,7 @@ class ChatSession:
     sections: list[str] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)  # for the conversation's export
     links: list[dict[int, str]] = field(default_factory=list)  # per answer: n -> moment link
+    export_folder: str | None = None  # where its exports are rewritten (Handlers.export_files)
 
 
 Message = dict[str, Any]
@@ -69,6 +70,14 @@ ChatStep = tuple[list[Message], ChatSession, str, str]
 def chat_step(history: list[Message], session: ChatSession, box: str = "") -> ChatStep:
     """One update of the chat: a copy of the messages, the session, its sources, the box."""
     return list(history), session, present.sources_panel(session.sections), box
+
+
+def _replace_text(path: Path, text: str) -> Path:
+    """Write the file whole or not at all: a download never reads a half-written export."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    part.replace(path)
+    return path
 
 
 def assistant_message(html: str) -> Message:
@@ -88,6 +97,10 @@ class Handlers:
         # Set by `serve` to wake its background sentence worker: an upload is then answerable
         # as soon as its passages are embedded, and its sentence vectors follow.
         self.after_ingest: Callable[[], None] | None = None
+        # The conversation is exported after every answer. Each session rewrites its two files
+        # in one folder (Gradio serves copies from its cache), all under one folder removed
+        # when the process ends: a folder per answer was never removed.
+        self._exports = tempfile.TemporaryDirectory(prefix="tqa-export-")
 
     # ------------------------------------------------------------------------------ views
 
@@ -287,13 +300,15 @@ class Handlers:
             {n: (base_url + url if url.startswith(FILE_ROUTE) else url) for n, url in lk.items()}
             for lk in session.links
         ]
-        folder = Path(tempfile.mkdtemp(prefix="tqa-export-"))
-        md = folder / "conversation.md"
-        md.write_text(conversation_markdown(session.answers, links), encoding="utf-8")
-        js = folder / "conversation.json"
-        js.write_text(
+        if session.export_folder is None:
+            session.export_folder = tempfile.mkdtemp(prefix="session-", dir=self._exports.name)
+        folder = Path(session.export_folder)
+        md = _replace_text(
+            folder / "conversation.md", conversation_markdown(session.answers, links)
+        )
+        js = _replace_text(
+            folder / "conversation.json",
             json.dumps(conversation_json(session.answers, links), ensure_ascii=False, indent=2),
-            encoding="utf-8",
         )
         return str(md), str(js)
 

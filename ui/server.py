@@ -34,12 +34,16 @@ CSS = "\n" + (_STATIC / "style.css").read_text(encoding="utf-8")
 # into view and outlines it. Gradio's chat sanitiser keeps href and class, so the links carry
 # the card id in their href and work (as plain fragment links) even without this script.
 HEAD = "\n<script>\n" + (_STATIC / "head.js").read_text(encoding="utf-8") + "</script>\n"
+# Gradio copies every file it serves (uploads, and the conversation's export after each answer)
+# into its cache and kept them for good: every hour, its copies older than a day are removed,
+# and all of them when the server stops. An upload is in the library seconds after it arrives.
+GRADIO_CACHE_SWEEP = (3600, 86400)
 
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The Blocks of the UI over one assistant (shared); chat state is per browser session."""
     h = Handlers(assistant, settings)
-    with gr.Blocks(title=TITLE, fill_width=False) as demo:
+    with gr.Blocks(title=TITLE, fill_width=False, delete_cache=GRADIO_CACHE_SWEEP) as demo:
         demo.handlers = h  # the tests reach the handlers through the Blocks
         header = gr.HTML(h.header_html(), elem_id="tqa-header")
         gr.HTML(h.banner_html(), visible=bool(assistant.library.mismatch()))

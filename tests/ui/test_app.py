@@ -284,3 +284,12 @@ def test_an_empty_library_says_where_to_add_transcripts(tmp_path: Path) -> None:
     history = ask(handlers, "What did Putin say?", [], ChatSession())[-1][0]
     assert "add transcripts in the Library tab" in text_of(history[-1]["content"])
     assert "empty" in text_of(handlers.library_html())
+
+
+def test_gradio_sweeps_its_copies_of_served_files(tmp_path: Path) -> None:
+    # Every answer's export is copied into Gradio's cache; without a sweep a server running for
+    # weeks keeps every copy. A copy stays long enough to be downloaded.
+    settings = Settings(library=str(tmp_path / "lib"), embedding_model="hash")
+    demo = build_app(build_assistant(settings, Library(tmp_path / "lib", HashEncoder())), settings)
+    frequency, age = demo.delete_cache
+    assert 0 < frequency <= age and age >= 3600

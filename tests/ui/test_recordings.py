@@ -91,3 +91,18 @@ def test_the_conversation_exports(handlers: Handlers, recording: tuple[Path, Pat
     data = json.loads(Path(json_path).read_text(encoding="utf-8"))
     assert data["turns"][0]["citations"][0]["start_s"] == pytest.approx(18.305)
     assert data["turns"][0]["links"]["1"].endswith(".wav#t=18")
+
+    # Exported after every answer: the session's two files are rewritten in place, and each
+    # session has a folder of its own, all inside the one folder the handlers remove.
+    for _ in handlers.respond("And what did Putin answer?", [], session):
+        pass
+    again = handlers.export_files(session, "http://127.0.0.1:7860")
+    assert again == (md_path, json_path)
+    assert len(json.loads(Path(json_path).read_text(encoding="utf-8"))["turns"]) == 2
+    other = handlers.export_files(ChatSession())
+    assert Path(other[0]).parent != Path(md_path).parent
+    assert Path(other[0]).parent.parent == Path(md_path).parent.parent
+    assert sorted(p.name for p in Path(md_path).parent.iterdir()) == [
+        "conversation.json",
+        "conversation.md",
+    ]
