@@ -326,6 +326,17 @@ class OccasionIndex:
         # words then keep a title that matches only its framing ("2019") from scoring high.
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5) if n else 0.0
 
+    def without_occasion(self, question: str, transcripts: Iterable[str]) -> str:
+        """The question without the words it shares with these transcripts' titles, places,
+        dates and file names: inside them those words tell no passage from another."""
+        named = frozenset().union(*(self.docs.get(tid, frozenset()) for tid in transcripts))
+        kept = [
+            m.group(0)
+            for m in WORD.finditer(question)
+            if stem(m.group(0).lower().removesuffix("'s")) not in named
+        ]
+        return " ".join(kept)
+
     def scores(self, question: str, ignore: Sequence[str] = ()) -> dict[str, float]:
         """{transcript id: share of the question's term weight in its title, place and date},
         only the transcripts that share a word with it; `ignore`: words not to count (the

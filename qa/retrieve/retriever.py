@@ -9,7 +9,8 @@ else the question says becomes a boost, never a filter, so it cannot empty the s
 it asks about ("How did X vote?"), a year that only hints ("the 1998 crisis"), the words of a
 transcript's title, place and date ("at the annual news conference"), and the exchange a
 follow-up leans on. A boosted scope is also searched on its own, so its chunks are among the
-candidates even when the whole library has closer ones.
+candidates even when the whole library has closer ones; the occasion's, without the words that
+name it, and fused on its own.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from qa.retrieve.query import fts_query, read_people
 from qa.retrieve.times import clip_to_times, detect_time_range, without_time
 from qa.settings import RETRIEVERS
 from qa.store.library import Library, StoredChunk, TranscriptInfo
-from qa.text import STOPWORDS, WORD, plain_words
+from qa.text import STOPWORDS, WORD, content_terms, plain_words
 
 
 @dataclass(frozen=True)
@@ -377,13 +378,17 @@ class Retriever:
         named = applied.speakers if mode == "hybrid" else ()
         extra = [v for variants in boosts.names.values() for v in variants]
         dense, keyword = self._candidates(question, depth, applied, named, extra, mode)
-        for scope in self._boosted_scopes(applied, boosts):
+        fuse_scores = mode == "hybrid" and self.fusion == "scores"
+        inside_occasion: list[tuple[int, float]] = []
+        for scope, names_occasion in self._boosted_scopes(applied, boosts):
+            if names_occasion and fuse_scores:
+                inside_occasion = self._inside_occasion(question, depth, scope, named, extra)
+                continue
             more_dense, more_keyword = self._candidates(question, depth, scope, named, extra, mode)
             dense, keyword = _union(dense, more_dense), _union(keyword, more_keyword)
-        fuse_scores = mode == "hybrid" and self.fusion == "scores"
         if fuse_scores:
             share = DENSE_WEIGHT if applied.transcripts else CORPUS_DENSE_WEIGHT
-            fused = score_fusion([dense, keyword], [share, 1.0 - share])
+            fused = _union(score_fusion([dense, keyword], [share, 1.0 - share]), inside_occasion)
         elif mode == "hybrid":
             fused = reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in keyword]])
         else:
@@ -421,34 +426,53 @@ class Retriever:
         keyword = self._keyword(question, depth, filters, named, extra) if mode != "dense" else []
         return dense, keyword
 
-    def _boosted_scopes(self, applied: Filters, boosts: Boosts) -> list[Filters]:
-        """The scopes searched on their own besides the whole one: the hinted dates, the
-        transcripts whose titles carry much of the question, the exchange cited last."""
-        scopes: list[Filters] = []
+    def _boosted_scopes(self, applied: Filters, boosts: Boosts) -> list[tuple[Filters, bool]]:
+        """The scopes searched on their own besides the whole one, each with whether it is the
+        occasion the question names: the hinted dates, the exchange cited last, and the
+        transcripts whose titles carry much of the question (last)."""
+        scopes: list[tuple[Filters, bool]] = []
         if boosts.since or boosts.until:
             scopes.append(
-                Filters(applied.speakers, applied.transcripts, boosts.since, boosts.until)
+                (Filters(applied.speakers, applied.transcripts, boosts.since, boosts.until), False)
             )
         ranked = sorted(boosts.titled(), key=lambda tid: -boosts.titles[tid])
         # The best few, and any tied with the last of them: a series of meetings whose titles
         # the question names alike ("ES2006" for ES2006a to ES2006d) is searched whole.
         least = min((boosts.titles[tid] for tid in ranked[:TITLE_SCOPE_TRANSCRIPTS]), default=0.0)
-        titled = [tid for tid in ranked if boosts.titles[tid] >= least]
+        titled = tuple(tid for tid in ranked if boosts.titles[tid] >= least)
         near = tuple(dict.fromkeys([*(tid for tid, _ in boosts.near), *boosts.favoured]))
         if applied.transcripts:
             near = tuple(tid for tid in near if tid in applied.transcripts)
-        for transcripts in (tuple(titled), near):
+        for transcripts, names_occasion in ((near, False), (titled, True)):
             if transcripts and set(transcripts) != set(applied.transcripts):
-                scopes.append(
-                    Filters(
-                        applied.speakers,
-                        transcripts,
-                        applied.since,
-                        applied.until,
-                        undated=applied.undated,
-                    )
+                scope = Filters(
+                    applied.speakers,
+                    transcripts,
+                    applied.since,
+                    applied.until,
+                    undated=applied.undated,
                 )
+                scopes.append((scope, names_occasion))
         return scopes
+
+    def _inside_occasion(
+        self,
+        question: str,
+        depth: int,
+        scope: Filters,
+        named: Sequence[str],
+        extra: Sequence[str],
+    ) -> list[tuple[int, float]]:
+        """The occasion's chunks fused on their own (the dense share of a named transcript),
+        asked without the words naming it, which tell none of its passages from another: "How
+        many volunteers…, per the February 2018 meeting on preparations for the 2019 Winter
+        Universiade?" asks its transcript about volunteers. Searched with the whole library,
+        they were scaled against chunks that match the occasion's words elsewhere and sank."""
+        asked = self.occasions().without_occasion(question, scope.transcripts)
+        if len(content_terms(asked)) < 2:
+            asked = question  # the question is mostly its occasion ("What happened at …?")
+        dense, keyword = self._candidates(asked, depth, scope, named, extra, "hybrid")
+        return score_fusion([dense, keyword], [DENSE_WEIGHT, 1.0 - DENSE_WEIGHT])
 
     def _boosted(
         self,

@@ -215,6 +215,11 @@ def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
     assert max(dated, key=dated.__getitem__) == "62966"  # the only page of March 2020
     assert 0 < dated["62966"] <= 1
     assert index.scores("How is the weather?") == {}
+    # Inside the occasion a question names, its words tell nothing apart: what is left is asked.
+    asked = "How big are Russia's reserves, according to Putin at his annual news conference?"
+    assert index.without_occasion(asked, ["62366"]) == (
+        "How big are Russia's reserves according to at his"  # the title: "Vladimir Putin's …"
+    )
 
 
 def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Path) -> None:

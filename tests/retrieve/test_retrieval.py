@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.base import HashEncoder
+from embeddings.base import Encoder, HashEncoder
 from qa.ingest.pipeline import ingest
 from qa.models import Chunk, Filters
 from qa.retrieve.fusion import (
@@ -265,6 +265,23 @@ def test_hostile_queries_do_not_fail(hash_library: Library) -> None:
 def test_real_model_ranks_the_answering_passage_first(real_library: Library) -> None:
     result = Retriever(real_library).retrieve("Who produces the Russian vaccine in Kazakhstan?", 3)
     assert "Karaganda" in result.passages[0].text
+
+
+@pytest.mark.slow
+def test_inside_the_occasion_named_the_rest_of_the_question_ranks(
+    tmp_path: Path, real_encoder: Encoder, kremlin_dir: Path
+) -> None:
+    # The meeting's title, date and place are in the question; inside that meeting they tell
+    # no passage from another, and the volunteers are what is asked about.
+    library = Library(tmp_path / "lib", real_encoder)
+    ingest(library, [*sample_paths(), kremlin_dir / "56814.html"])
+    result = Retriever(library).retrieve(
+        "How many people will volunteer at the Krasnoyarsk Universiade, according to the "
+        "February 2018 meeting on preparations for the 2019 Winter Universiade?",
+        3,
+    )
+    assert result.boosts.titled() == ("56814",)
+    assert "About 5,000 people will be involved" in result.passages[0].text
 
 
 def test_unknown_mode_is_refused(tmp_path: Path) -> None:
