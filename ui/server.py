@@ -35,8 +35,8 @@ CSS = "\n" + (_STATIC / "style.css").read_text(encoding="utf-8")
 # the card id in their href and work (as plain fragment links) even without this script.
 HEAD = "\n<script>\n" + (_STATIC / "head.js").read_text(encoding="utf-8") + "</script>\n"
 # Gradio copies every file it serves (uploads, and the conversation's export after each answer)
-# into its cache and kept them for good: every hour, its copies older than a day are removed,
-# and all of them when the server stops. An upload is in the library seconds after it arrives.
+# into its cache and keeps them unless told: every hour, its copies older than a day are
+# removed, and all of them when the server stops. An upload is in the library within seconds.
 GRADIO_CACHE_SWEEP = (3600, 86400)
 
 

@@ -463,11 +463,11 @@ class Retriever:
         named: Sequence[str],
         extra: Sequence[str],
     ) -> list[tuple[int, float]]:
-        """The occasion's chunks fused on their own (the dense share of a named transcript),
-        asked without the words naming it, which tell none of its passages from another: "How
-        many volunteers…, per the February 2018 meeting on preparations for the 2019 Winter
-        Universiade?" asks its transcript about volunteers. Searched with the whole library,
-        they were scaled against chunks that match the occasion's words elsewhere and sank."""
+        """The occasion's chunks ranked by the question without the words naming it, which its
+        passages all match alike: "How many volunteers…, per the February 2018 meeting on
+        preparations for the 2019 Winter Universiade?" asks that meeting about volunteers. Fused
+        on their own (at the dense share of a named transcript), so that the library's scores
+        of the whole question do not outweigh that order."""
         asked = self.occasions().without_occasion(question, scope.transcripts)
         if len(content_terms(asked)) < 2:
             asked = question  # the question is mostly its occasion ("What happened at …?")
