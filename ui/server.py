@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from importlib.resources import files
+from types import FrameType
 from typing import Any
 
 import gradio as gr  # ui/__init__.py has set the environment gradio and the model hub read
@@ -378,4 +381,12 @@ def serve(settings: Settings) -> None:
     handlers: Handlers = getattr(demo, "handlers")  # noqa: B009 (set by build_app)
     handlers.after_ingest = worker.wake
     worker.start()
+    if threading.current_thread() is threading.main_thread():
+        # A service manager stops the server with SIGTERM: stop as on Ctrl-C, so that Gradio
+        # closes and removes its copies, and the exports' folder is removed at exit.
+        signal.signal(signal.SIGTERM, _interrupt)
     launch(demo, settings)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

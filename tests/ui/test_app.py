@@ -293,3 +293,23 @@ def test_gradio_sweeps_its_copies_of_served_files(tmp_path: Path) -> None:
     demo = build_app(build_assistant(settings, Library(tmp_path / "lib", HashEncoder())), settings)
     frequency, age = demo.delete_cache
     assert 0 < frequency <= age and age >= 3600
+
+
+@pytest.mark.slow
+def test_a_server_stopped_by_sigterm_removes_its_temporary_files(tmp_path: Path) -> None:
+    # A service manager stops the server with SIGTERM, as `app_process` does: it stops as on
+    # Ctrl-C, and the folder of the conversations' exports goes with it.
+    from benchmarks.serving import app_process
+    from embeddings.offline import offline_env
+
+    note = tmp_path / "note.txt"
+    note.write_text("Alice: The budget meeting moved to Thursday.\n", encoding="utf-8")
+    build_library(tmp_path / "lib", HashEncoder(64), [note]).close()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    args = ["--library", str(tmp_path / "lib"), "--port", str(free_port())]
+    env = {**offline_env(), "TQA_EMBEDDING_MODEL": "hash:64", "TMPDIR": str(temp)}
+    with app_process(args, env, tmp_path / "app.log") as process:
+        assert len(list(temp.glob("tqa-export-*"))) == 1
+    assert process.returncode == 0, (tmp_path / "app.log").read_text()
+    assert not list(temp.glob("tqa-export-*"))
