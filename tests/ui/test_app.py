@@ -311,5 +311,6 @@ def test_a_server_stopped_by_sigterm_removes_its_temporary_files(tmp_path: Path)
     env = {**offline_env(), "TQA_EMBEDDING_MODEL": "hash:64", "TMPDIR": str(temp)}
     with app_process(args, env, tmp_path / "app.log") as process:
         assert len(list(temp.glob("tqa-export-*"))) == 1
-    assert process.returncode == 0, (tmp_path / "app.log").read_text()
+    # It exits by itself: 0 once serving, 130 (as on Ctrl-C) when the signal comes as it starts.
+    assert process.returncode in (0, 130), (tmp_path / "app.log").read_text()
     assert not list(temp.glob("tqa-export-*"))
