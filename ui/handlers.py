@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
+from embeddings.arrays import atomic_file
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.lookup import lookup
 from qa.errors import InputError, TranscriptQAError
@@ -74,9 +75,8 @@ def chat_step(history: list[Message], session: ChatSession, box: str = "") -> Ch
 
 def _replace_text(path: Path, text: str) -> Path:
     """Write the file whole or not at all: a download never reads a half-written export."""
-    part = path.with_name(path.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(path)
+    with atomic_file(path) as part:
+        part.write_text(text, encoding="utf-8")
     return path
 
 
