@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,37 @@ def test_every_qmsum_turn_is_the_utterance_with_its_index(qmsum_dir: Path) -> No
     for path in files:
         turns = json.loads(path.read_text(encoding="utf-8"))["meeting_transcripts"]
         t = read_transcript_file(path)
-        assert (t.format, t.id, t.title) == ("qmsum", path.stem, path.stem)
+        assert (t.format, t.id) == ("qmsum", path.stem)
+        assert t.title.startswith(path.stem), t.title
         assert len(t.utterances) == len(turns), path.name
         for u, turn in zip(t.utterances, turns, strict=True):
             assert u.text == " ".join(turn["content"].split()), (path.name, u.index)
             assert u.speaker == turn["speaker"], (path.name, u.index)
+
+
+def test_a_qmsum_meeting_is_titled_with_what_its_code_stands_for(qmsum_dir: Path) -> None:
+    meetings = {p.stem: read_transcript_file(p) for p in sorted(qmsum_dir.glob("*.json"))}
+    titles = {code: t.title for code, t in meetings.items()}
+    assert titles["TS3009a"] == "TS3009a: kick-off meeting, the first of four"
+    assert titles["TS3009d"] == "TS3009d: detailed design meeting, the fourth and final of four"
+    assert titles["Bmr005"] == "Bmr005: ICSI Meeting Recorder group meeting"
+    assert titles["Bro022"] == "Bro022: ICSI Robustness group meeting"
+    # The Welsh committee sittings' codes say nothing more than the code.
+    assert titles["education_0"] == "education_0"
+    # The meetings say so themselves: where an AMI meeting's project manager names the meeting
+    # in its opening ("this is our functional design meeting"), its title names the same one.
+    named = re.compile(
+        r"(kick-off|functional design|conceptual design|detail(?:ed)? design) meeting"
+    )
+    checked = 0
+    for code, title in titles.items():
+        opening = " ".join(u.text for u in meetings[code].utterances[:10])
+        found = named.search(opening.lower())
+        if found and re.fullmatch(r"(ES|IS|TS)\d{4}[a-d]", code):
+            phase = found.group(1).replace("detail design", "detailed design")
+            assert f"{phase} meeting" in title, (code, found.group(0), title)
+            checked += 1
+    assert checked >= 8
 
 
 def test_qmsum_keeps_corpus_tokens_and_empty_turns(qmsum_dir: Path) -> None:

@@ -235,6 +235,24 @@ def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Pa
     assert set(index.scores("Who chaired ES2006a?")) == {"ES2006a"}
 
 
+def test_a_meeting_named_by_its_place_in_the_series_is_found_by_it(qmsum_dir: Path) -> None:
+    codes = ["TS3009a", "TS3009b", "TS3009c", "TS3009d", "TS3010a", "TS3010d", "Bmr005", "Bro022"]
+    transcripts = [read_transcript_file(qmsum_dir / f"{c}.json") for c in codes]
+    index = OccasionIndex(
+        TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
+    )
+
+    def best(question: str) -> str:
+        scores = index.scores(question)
+        return max(scores, key=scores.__getitem__)
+
+    # The code names the series; the words for its place in it, the meeting.
+    assert best("In the final TS3009 remote control meeting, was a locator built in?") == "TS3009d"
+    assert best("What price did the TS3010 kick-off meeting set for the remote?") == "TS3010a"
+    assert best("In the TS3009 conceptual design meeting, where did the logo go?") == "TS3009c"
+    assert best("At the ICSI Meeting Recorder meeting, how full were the disks?") == "Bmr005"
+
+
 def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:
     last = Turn(
         "Which journalist asked Putin about climate change?",

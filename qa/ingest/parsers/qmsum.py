@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import re
+
 from qa.errors import TranscriptFormatError
 from qa.ingest.parsers._common import Turn, drop_controls, load_json, make_transcript
 from qa.models import Transcript
 
 FORMAT = "qmsum"
+
+# A QMSum meeting is named by its source corpus's code alone ("TS3009c", "Bmr005"), and a
+# reader names it by what the code stands for ("the TS3009 kick-off meeting", "the final
+# TS3010 remote control meeting", "the ICSI Meeting Recorder meeting"): the title says it, so
+# the occasion a question names finds the meeting, and the reader sees which one it is.
+# AMI's scenario meetings (ES, IS, TS) are series of four held by one team designing a remote
+# control: the kick-off, then the functional, conceptual and detailed design meetings, coded a
+# to d. ICSI's codes name the research group that met.
+_AMI_SCENARIO = re.compile(r"(?:ES|IS|TS)\d{4}([a-d])")
+_AMI_PHASES = {
+    "a": "kick-off meeting, the first of four",
+    "b": "functional design meeting, the second of four",
+    "c": "conceptual design meeting, the third of four",
+    "d": "detailed design meeting, the fourth and final of four",
+}
+_ICSI_GROUP = re.compile(r"(Bed|Bmr|Bns|Bro)\d{3}")
+_ICSI_GROUPS = {
+    "Bed": "Even Deeper Understanding",
+    "Bmr": "Meeting Recorder",
+    "Bns": "Network Services",
+    "Bro": "Robustness",
+}
+
+
+def meeting_title(transcript_id: str) -> str:
+    """The meeting's code with what it stands for: "TS3009c: conceptual design meeting, the third
+    of four"; the code alone when it is none of these."""
+    if ami := _AMI_SCENARIO.fullmatch(transcript_id):
+        return f"{transcript_id}: {_AMI_PHASES[ami.group(1)]}"
+    if icsi := _ICSI_GROUP.fullmatch(transcript_id):
+        return f"{transcript_id}: ICSI {_ICSI_GROUPS[icsi.group(1)]} group meeting"
+    return transcript_id
 
 
 def _ws(text: str) -> str:
@@ -50,7 +84,7 @@ def parse_qmsum(text: str, *, source: str, transcript_id: str) -> Transcript:
         turns,
         source=source,
         transcript_id=transcript_id,
-        title=transcript_id,
+        title=meeting_title(transcript_id),
         format=FORMAT,
         keep_empty=True,
         metadata=meta,
