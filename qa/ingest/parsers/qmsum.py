@@ -16,7 +16,8 @@ FORMAT = "qmsum"
 # the occasion a question names finds the meeting, and the reader sees which one it is.
 # AMI's scenario meetings (ES, IS, TS) are series of four held by one team designing a remote
 # control: the kick-off, then the functional, conceptual and detailed design meetings, coded a
-# to d. ICSI's codes name the research group that met.
+# to d. ICSI's codes name the research group that met: the three QMSum has, each group's name
+# said in its own meetings.
 _AMI_SCENARIO = re.compile(r"(?:ES|IS|TS)\d{4}([a-d])")
 _AMI_PHASES = {
     "a": "kick-off meeting, the first of four",
@@ -24,11 +25,10 @@ _AMI_PHASES = {
     "c": "conceptual design meeting, the third of four",
     "d": "detailed design meeting, the fourth and final of four",
 }
-_ICSI_GROUP = re.compile(r"(Bed|Bmr|Bns|Bro)\d{3}")
+_ICSI_GROUP = re.compile(r"(Bed|Bmr|Bro)\d{3}")
 _ICSI_GROUPS = {
     "Bed": "Even Deeper Understanding",
     "Bmr": "Meeting Recorder",
-    "Bns": "Network Services",
     "Bro": "Robustness",
 }
 
