@@ -18,19 +18,20 @@ FORMAT = "qmsum"
 # control: the kick-off, then the functional, conceptual and detailed design meetings, coded a
 # to d. ICSI's codes name the research group that met: the three QMSum has, each group's name
 # said in its own meetings.
-_AMI_SCENARIO = re.compile(r"(?:ES|IS|TS)\d{4}([a-d])")
 _AMI_PHASES = {
     "a": "kick-off meeting, the first of four",
     "b": "functional design meeting, the second of four",
     "c": "conceptual design meeting, the third of four",
     "d": "detailed design meeting, the fourth and final of four",
 }
-_ICSI_GROUP = re.compile(r"(Bed|Bmr|Bro)\d{3}")
 _ICSI_GROUPS = {
     "Bed": "Even Deeper Understanding",
     "Bmr": "Meeting Recorder",
     "Bro": "Robustness",
 }
+# The codes the tables above know, and no others.
+_AMI_SCENARIO = re.compile(r"(?:ES|IS|TS)\d{4}([" + "".join(_AMI_PHASES) + "])")
+_ICSI_GROUP = re.compile("(" + "|".join(_ICSI_GROUPS) + r")\d{3}")
 
 
 def meeting_title(transcript_id: str) -> str:
