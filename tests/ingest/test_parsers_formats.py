@@ -12,6 +12,7 @@ import pytest
 from qa.errors import TranscriptFormatError
 from qa.ingest.parsers import parse_text, read_transcript_file
 from qa.ingest.parsers._common import date_in_name
+from qa.ingest.parsers.qmsum import OPENING_TURNS, committee_sitting
 from qa.models import Transcript
 
 # --- QMSum -----------------------------------------------------------------------------------
@@ -49,8 +50,19 @@ def test_a_qmsum_meeting_is_titled_with_what_its_code_stands_for(qmsum_dir: Path
     assert titles["TS3009d"] == "TS3009d: detailed design meeting, the fourth and final of four"
     assert titles["Bmr005"] == "Bmr005: ICSI Meeting Recorder group meeting"
     assert titles["Bro022"] == "Bro022: ICSI Robustness group meeting"
-    # The Welsh committee sittings' codes say nothing more than the code.
-    assert titles["education_0"] == "education_0"
+    # A committee sitting is titled by what its chair's opening names: the committee, the
+    # sitting when numbered, the business.
+    assert titles["covid_6"] == (
+        "covid_6: House of Commons Special Committee on the COVID-19 Pandemic, the 12th meeting"
+    )
+    assert titles["education_22"] == (
+        "education_22: Children, Young People and Education Committee, session with the Minister"
+        " for Children and Social Care on the Welsh Government's childcare offer"
+    )
+    assert titles["education_18"] == (
+        "education_18: Children, Young People and Education Committee, scrutiny session with a"
+        " focus on higher and further education"
+    )
     # The meetings say so themselves: where an AMI meeting's project manager names the meeting
     # in its opening ("this is our functional design meeting"), its title names the same one.
     named = re.compile(
@@ -65,6 +77,37 @@ def test_a_qmsum_meeting_is_titled_with_what_its_code_stands_for(qmsum_dir: Path
             assert f"{phase} meeting" in title, (code, found.group(0), title)
             checked += 1
     assert checked >= 8
+
+
+def test_a_committee_sitting_is_named_as_its_chair_opens_it(qmsum_dir: Path) -> None:
+    for path in sorted(qmsum_dir.glob("*.json")):
+        t = read_transcript_file(path)
+        opening = " ".join(u.text for u in t.utterances[:OPENING_TURNS])
+        sitting = committee_sitting(opening)
+        if path.stem.startswith(("covid_", "education_")):
+            assert sitting is not None and t.title == f"{t.id}: {sitting}", path.name
+            # Every word of the title is the opening's own.
+            assert set(re.findall(r"\w+", sitting)) <= set(re.findall(r"\w+", opening)), path.name
+        else:
+            assert sitting is None, (path.name, sitting)
+    # Welcoming someone to the committee is no committee's name; nor is the first item.
+    assert committee_sitting("I'd like to welcome Suzy Davies to the committee. Item 1 is") is None
+    assert committee_sitting(
+        "Welcome to the Children, Young People and Education Committee. Item 1 on our agenda"
+        " today is introductions, apologies, substitutions and declarations of interest. We will"
+        " move on then to item 2, and our inquiry into the impact of Brexit on higher and"
+        " further education, and our first evidence session."
+    ) == (
+        "Children, Young People and Education Committee, inquiry into the impact of Brexit on"
+        " higher and further education"
+    )
+    numbered = committee_sitting(
+        "Welcome to meeting number 22 of the House of Commons Special Committee on the COVID-19"
+        " Pandemic. A reminder to all members"
+    )
+    assert (
+        numbered == "House of Commons Special Committee on the COVID-19 Pandemic, meeting number 22"
+    )
 
 
 def test_qmsum_keeps_corpus_tokens_and_empty_turns(qmsum_dir: Path) -> None:

@@ -3,6 +3,7 @@ names, who-said against subject, approximate names; and the retriever using them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -235,8 +236,8 @@ def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Pa
     assert set(index.scores("Who chaired ES2006a?")) == {"ES2006a"}
 
 
-def test_a_meeting_named_by_its_place_in_the_series_is_found_by_it(qmsum_dir: Path) -> None:
-    codes = ["TS3009a", "TS3009b", "TS3009c", "TS3009d", "TS3010a", "TS3010d", "Bmr005", "Bro022"]
+def best_occasion(qmsum_dir: Path, codes: list[str]) -> Callable[[str], str]:
+    """The meeting among `codes` whose title, place and date the question names most."""
     transcripts = [read_transcript_file(qmsum_dir / f"{c}.json") for c in codes]
     index = OccasionIndex(
         TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
@@ -246,11 +247,28 @@ def test_a_meeting_named_by_its_place_in_the_series_is_found_by_it(qmsum_dir: Pa
         scores = index.scores(question)
         return max(scores, key=scores.__getitem__)
 
+    return best
+
+
+def test_a_meeting_named_by_its_place_in_the_series_is_found_by_it(qmsum_dir: Path) -> None:
+    codes = ["TS3009a", "TS3009b", "TS3009c", "TS3009d", "TS3010a", "TS3010d", "Bmr005", "Bro022"]
+    best = best_occasion(qmsum_dir, codes)
     # The code names the series; the words for its place in it, the meeting.
     assert best("In the final TS3009 remote control meeting, was a locator built in?") == "TS3009d"
     assert best("What price did the TS3010 kick-off meeting set for the remote?") == "TS3010a"
     assert best("In the TS3009 conceptual design meeting, where did the logo go?") == "TS3009c"
     assert best("At the ICSI Meeting Recorder meeting, how full were the disks?") == "Bmr005"
+
+
+def test_a_committee_sitting_named_by_its_business_is_found_by_it(qmsum_dir: Path) -> None:
+    codes = ["covid_2", "covid_6", "education_0", "education_10", "education_18", "education_22"]
+    best = best_occasion(qmsum_dir, codes)
+    asked = "What does the Talk Childcare campaign cost, said at the committee's childcare session?"
+    assert best(asked) == "education_22"
+    asked = "How many applications had BCAP received by the COVID-19 committee's 12th meeting?"
+    assert best(asked) == "covid_6"
+    asked = "Which university did HEFCW rate high risk in the higher education allocations session?"
+    assert best(asked) == "education_10"
 
 
 def test_follow_up_stays_in_the_exchange_it_leans_on() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from qa.errors import TranscriptFormatError
 from qa.ingest.parsers._common import Turn, drop_controls, load_json, make_transcript
@@ -34,14 +35,63 @@ _AMI_SCENARIO = re.compile(r"(?:ES|IS|TS)\d{4}([" + "".join(_AMI_PHASES) + "])")
 _ICSI_GROUP = re.compile("(" + "|".join(_ICSI_GROUPS) + r")\d{3}")
 
 
-def meeting_title(transcript_id: str) -> str:
+# A committee sitting's code ("covid_6", "education_18") only numbers it among its corpus's
+# sittings. Its chair opens it by naming the committee, often the sitting, and the business
+# ("Welcome to the 12th meeting of the House of Commons Special Committee on the COVID-19
+# Pandemic."; "Item 2 this morning is a scrutiny session with a focus on higher and further
+# education."), and a reader names the sitting that way ("the Senedd children's committee
+# session on the childcare offer"): the title says what the opening says.
+OPENING_TURNS = 6
+_COMMITTEE = re.compile(
+    r"\b(?i:welcome)\b[^.?!]*?\bto (?:the |this |today['’]s |this \w+['’]s )?"
+    r"(?:(?P<sitting>(?:[\w-]+ ){0,2}[\w-]*meeting(?: number \d+)?) of )?(?:the )?"
+    r"(?P<name>[A-Z][^.?!]*?\b[Cc]ommittee\b(?: on the [^.?!,]+)?)"
+)
+# The sitting when the chair numbers it ("the seventh meeting", "meeting number 22").
+_NUMBERED = re.compile(r"\d|first|second|third|\w+th\b|\w+(?:st|nd|rd)\b", re.I)
+_ITEM = re.compile(
+    r"\b(?i:item (?:\d+|two|three|four|five)|substantive item)\b(?: on (?:our|the) agenda)?"
+    r"(?:,? (?:then|today|this (?:morning|afternoon))\b)*,?(?: (?:which )?is| and)?,? "
+    r"(?:(?:a|an|our|the) )?(?P<business>[^.?!]+)"
+)
+# Agenda items that are the formalities, not the sitting's business.
+_FORMALITIES = re.compile(r"(?i:apolog|declaration|introduction|paper|substitution|motion)")
+# Where the chair goes on from the business to its witnesses ("…draft strategy, and I'm very
+# pleased to welcome…").
+_BUSINESS_ENDS = re.compile(r",\s*(?:and|which|where|so|but)\b|;")
+MAX_BUSINESS_WORDS = 32
+
+
+def meeting_title(transcript_id: str, opening: Sequence[str] = ()) -> str:
     """The meeting's code with what it stands for: "TS3009c: conceptual design meeting, the third
-    of four"; the code alone when it is none of these."""
+    of four"; for a committee sitting, what its chair's `opening` turns name ("covid_6: House of
+    Commons Special Committee on the COVID-19 Pandemic, the 12th meeting"); the code alone when
+    it is none of these."""
     if ami := _AMI_SCENARIO.fullmatch(transcript_id):
         return f"{transcript_id}: {_AMI_PHASES[ami.group(1)]}"
     if icsi := _ICSI_GROUP.fullmatch(transcript_id):
         return f"{transcript_id}: ICSI {_ICSI_GROUPS[icsi.group(1)]} group meeting"
+    if sitting := committee_sitting(" ".join(opening)):
+        return f"{transcript_id}: {sitting}"
     return transcript_id
+
+
+def committee_sitting(opening: str) -> str | None:
+    """The committee an opening welcomes to, with the sitting's number and its business when it
+    says them; None when it welcomes to no committee."""
+    committee = _COMMITTEE.search(opening)
+    if committee is None:
+        return None
+    parts = [committee.group("name")]
+    if (sitting := committee.group("sitting")) and _NUMBERED.search(sitting):
+        sitting = re.sub(r"(\d+\w*)meeting", r"\1 meeting", sitting)  # "14thmeeting"
+        parts.append(sitting if sitting.startswith("meeting") else f"the {sitting}")
+    for item in _ITEM.finditer(opening, committee.end()):
+        business = _BUSINESS_ENDS.split(item.group("business"), maxsplit=1)[0].strip()
+        if not _FORMALITIES.match(business):
+            parts.append(" ".join(business.split()[:MAX_BUSINESS_WORDS]))
+            break
+    return ", ".join(parts)
 
 
 def _ws(text: str) -> str:
@@ -85,7 +135,7 @@ def parse_qmsum(text: str, *, source: str, transcript_id: str) -> Transcript:
         turns,
         source=source,
         transcript_id=transcript_id,
-        title=meeting_title(transcript_id),
+        title=meeting_title(transcript_id, [t.text for t in turns[:OPENING_TURNS]]),
         format=FORMAT,
         keep_empty=True,
         metadata=meta,
