@@ -3,7 +3,7 @@ names, who-said against subject, approximate names; and the retriever using them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -199,12 +199,17 @@ def test_names_spelt_otherwise() -> None:
     assert common.speakers == ()
 
 
-def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
-    pages = ["62366", "57027", "60836", "62966", "54994", "8055"]
-    transcripts = [read_transcript_file(kremlin_dir / f"{p}.html") for p in pages]
-    index = OccasionIndex(
+def occasion_index(paths: Iterable[Path]) -> OccasionIndex:
+    """The occasion index over these transcript files, as the retriever builds it."""
+    transcripts = [read_transcript_file(path) for path in paths]
+    return OccasionIndex(
         TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
     )
+
+
+def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
+    pages = ["62366", "57027", "60836", "62966", "54994", "8055"]
+    index = occasion_index(kremlin_dir / f"{p}.html" for p in pages)
     best = index.scores("What did Putin say about waste at his annual news conference?")
     assert max(best, key=best.__getitem__) == "62366"  # "Vladimir Putin's annual news conference"
     # The speaker the search is filtered to is no occasion word.
@@ -225,10 +230,7 @@ def test_titles_places_and_dates_are_searchable(kremlin_dir: Path) -> None:
 
 def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Path) -> None:
     codes = ["IS1006a", "IS1006b", "ES2006a", "TS3009a"]
-    transcripts = [read_transcript_file(qmsum_dir / f"{c}.json") for c in codes]
-    index = OccasionIndex(
-        TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
-    )
+    index = occasion_index(qmsum_dir / f"{c}.json" for c in codes)
     # "the IS1006 designers": both IS1006 meetings, however many other words the question has.
     scores = index.scores("What material did the IS1006 designers want to keep for the case?")
     assert set(scores) == {"IS1006a", "IS1006b"}
@@ -238,10 +240,7 @@ def test_a_meeting_code_names_its_series_and_weighs_as_an_occasion(qmsum_dir: Pa
 
 def best_occasion(qmsum_dir: Path, codes: list[str]) -> Callable[[str], str]:
     """The meeting among `codes` whose title, place and date the question names most."""
-    transcripts = [read_transcript_file(qmsum_dir / f"{c}.json") for c in codes]
-    index = OccasionIndex(
-        TitledTranscript(t.id, t.title, t.date, t.place, t.source_path) for t in transcripts
-    )
+    index = occasion_index(qmsum_dir / f"{c}.json" for c in codes)
 
     def best(question: str) -> str:
         scores = index.scores(question)
