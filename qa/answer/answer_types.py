@@ -269,7 +269,7 @@ _CARDINAL_WORDS = (
 )
 _COUNT = re.compile(
     rf"^[$£€]?\d|^({_CARDINAL_WORDS}|hundreds?|thousands?|millions?|billion|trillion|dozens?|"
-    r"several|one)$"
+    r"billions|tens|several|one)$"
 )
 
 _MONEY_Q = re.compile(
@@ -286,7 +286,13 @@ _NOT_MONEY_Q = re.compile(
     r"\b(time|hours?|days?|minutes?|weeks?|months?|years?)\b[^?]*\bspen[dt]\b|"
     # a change, often a share: "How much had heating costs gone up in Ukraine?" (1,400 percent)
     r"\bhow\s+much\b[^?]*\b(gone\s+up|go\s+up|went\s+up|grow|grew|grown|rise|rose|risen|"
-    r"increased?|fall|fell|fallen|drop|dropped|declined?|climbed?|jumped?|soared?)\b|"
+    r"increased?|fall|fell|fallen|drop|dropped|declined?|climbed?|jumped?|soared?|lower|lowered|"
+    r"cut|reduced?|raised?|discount)\b|"
+    # a change or a level said against another, often a share: "How big a drop in revenue
+    # qualifies…?" (30% or more), "…to what level relative to the regional average?" (200
+    # percent)
+    r"\bhow\s+(big|large|steep|sharp|deep)\s+an?\s+(drop|fall|rise|increase|decrease|cut|"
+    r"reduction|decline|discount)\b|\b(relative|compared)\s+to\b|\bcompared\s+with\b|"
     r"\bspen[dt]\b[^?]*\b(time|hours?|minutes?)\b|"
     # a ratio, often of GDP or year on year: "What federal budget surplus…?"
     r"\b(surplus|deficit|growth|margin|inflation|returns?|yields?|interest)\b",
@@ -350,7 +356,24 @@ _NAMED_NUMBER = re.compile(r"(?<=[\w,] )[A-Z][\w-]*\s\d+\b")
 _MONEY_OCCASION = re.compile(r"\bearnings\s+(call|calls|conference|report|release)\b", re.I)
 _CURRENCY = re.compile(rf"[$£€¥]|\b({_CURRENCY_WORDS}|cents?|bucks|usd|gbp|eur)\b", re.I)
 
+# A year as speech says it and ASR writes it: "nineteen ninety four", "twenty nineteen", "two
+# thousand and five", "in the eighties", "got it in ninety four" (a number of people or a share
+# is no year: "two thousand people", "in ninety four percent").
+_UNIT_WORDS = r"one|two|three|four|five|six|seven|eight|nine"
+_TENS_WORDS = (
+    r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety"
+)
+_SPOKEN_YEAR = (
+    rf"\b(?:nineteen|twenty)[\s-](?:{_TENS_WORDS})(?:[\s-](?:{_UNIT_WORDS}))?\b|"
+    rf"\btwo\s+thousand\s+(?:and\s+)?(?:{_TENS_WORDS}|{_UNIT_WORDS})\b(?!\s+(?:hundred|thousand)\b)|"
+    r"\b(?:in|since|from|until|till|by)\s+(?:the\s+)?(?:nineteen\s+)?"
+    r"(?:sixties|seventies|eighties|nineties)\b|"
+    rf"\b(?:in|since|from|until|till|by)\s+(?:fifty|sixty|seventy|eighty|ninety)[\s-](?:{_UNIT_WORDS})"
+    r"\b(?!\s*(?:%|percent\b|per\s+cent\b))"
+)
 _YEAR_SHOWN = re.compile(
+    rf"{_SPOKEN_YEAR}|"
     r"\b(1[6-9]|20)\d\d\b|\b(last|this|next|that|same|following|previous)\s+year\b|"
     r"\b(\w+|\d+)\s+years?\s+ago\b|\ba\s+year\s+(later|earlier|before|after)\b",
     re.I,
@@ -369,7 +392,8 @@ _WHO_ASKED = re.compile(
 _DIGITS = r"\d+(?:[.,]\d+)*"
 _NUMBER_TOKEN = re.compile(
     rf"{_DIGITS}|\b(?:{_CARDINAL_WORDS}|hundred|thousand|million|billion|trillion|"
-    r"dozen|half|twice|double|triple|percent)\b|"
+    r"dozen|half|twice|double|triple|percent|(?:hundred|thousand|million|billion|dozen)s|"
+    r"tens\s+of)\b|"
     # a fraction: "a third of Afghanistan's rural territory", "two-thirds", "a quarter"
     r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
@@ -391,8 +415,15 @@ _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+# A time from now as a meeting sets it: "we're going to meet again in thirty minutes", "see you
+# in half an hour".
+_TIME_FROM_NOW = (
+    rf"\bin\s+(?:(?:about|around|another|\d+|{_CARDINAL_WORDS}|an?|a\s+few|a\s+couple\s+of|"
+    r"half\s+an?)\s+){1,2}(?:minutes?|hours?)\b"
+)
 # A day with its month is one date ("since March 19" is new to a question about "March 2018").
 _DATE = re.compile(
+    rf"{_SPOKEN_YEAR}|{_TIME_FROM_NOW}|"
     rf"\b({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
     rf"\b({_MONTHS})\b|\b(1[89]|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|yesterday|today|tomorrow|tonight|week|weeks|month|months|year|years|"
@@ -786,11 +817,11 @@ def _is_count(words: Sequence[str], i: int) -> bool:
     )
 
 
-def counts(noun: str, text: str, within: int = 4) -> bool:
+def counts(noun: str, text: str, within: int = 5) -> bool:
     """Whether the text puts a number right before the noun ("37,000 vehicles", "some 1.5
-    million questions"): within `within` words after a figure or a number word, in the
-    figure's own sentence. A share is no count: "it declined by 40%. Tourism dropped…" gives
-    no number of tourists."""
+    million questions", "114 promising oil and gas-bearing structures"): within `within` words
+    after a figure or a number word, in the figure's own sentence. A share is no count: "it
+    declined by 40%. Tourism dropped…" gives no number of tourists."""
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]
     key = stem(noun)[:5]
@@ -876,6 +907,20 @@ def _counted_alike() -> dict[str, tuple[str, ...]]:
 _COUNTED_ALIKE = _counted_alike()
 
 
+# Things that happen, which speech counts in times: "spoke on the telephone with him 23 times"
+# (phone calls), "I've been there five times" (visits).
+_OCCURRENCES = frozenset(
+    [
+        *("calls", "conversations", "talks", "meetings", "visits", "trips", "attempts"),
+        *("occasions", "appearances", "interviews", "games", "matches", "launches"),
+    ]
+)
+_TIMES_COUNTED = re.compile(
+    rf"(?:\b\d+|\b(?:{_CARDINAL_WORDS}|once|twice|several|dozens\s+of|hundreds\s+of))"
+    r"\s+times\b(?!\s+(?:more|less|fewer|higher|lower|larger|smaller|bigger|greater|as|over|"
+    r"the)\b)",
+    re.I,
+)
 # Words after a figure that leave it bare: "…to the current 384,000 in 2017", "500, if I am…".
 _BARE_FOLLOWERS = frozenset(["in", "if", "and", "or", "by", "this", "last", "so", "now", "today"])
 
@@ -885,9 +930,13 @@ def counts_loosely(noun: str, text: str) -> bool:
     bare figure after the noun in its sentence ("As for programmers, today we have about
     500,000.", "the number of submitted proposals has already exceeded 500"), or people
     counted as people when the noun names people ("Syria can now accommodate up to 1.5 million
-    people"), or under another name for the same things ("39 aircraft" for planes, "17 flights"
-    for sorties, "620 verification visits" for trips). A share is no count here either."""
+    people"), under another name for the same things ("39 aircraft" for planes, "17 flights"
+    for sorties, "620 verification visits" for trips), or things that happen counted in times
+    ("spoke on the telephone with him 23 times" for calls; not "three times more"). A share is
+    no count here either."""
     if any(counts(other, text) for other in _COUNTED_ALIKE.get(noun, ())):
+        return True
+    if noun in _OCCURRENCES and _TIMES_COUNTED.search(text):
         return True
     raw = text.split()
     words = [w.strip(_PUNCT).lower() for w in raw]

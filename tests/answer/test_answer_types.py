@@ -868,3 +868,60 @@ def test_the_opening_that_names_the_hearing_or_the_show() -> None:
     assert not is_opening("This is the reason we built it.")
     assert not is_opening("I'm sure the record will show it.")
     assert not is_opening("Thank you, Mr President. I will never forget many things.")
+
+
+def test_speech_says_years_and_times_from_now_in_words() -> None:
+    # AMI ES2009d: the year a marketing expert got a toy, as ASR writes it.
+    said = (
+        "But it's not regular I mean my grandparents had it in the eighties and I got it in "
+        "ninety four , but still ."
+    )
+    assert shows_year(said)
+    assert "date" in sentence_types(said, "In what year did the marketing expert get one?")
+    # AMI TS3009a: the project manager closing the kick-off meeting.
+    closing = "Right see you in half an hour then"
+    assert "date" in sentence_types(closing, "When will the team meet again?")
+    assert "date" not in sentence_types("Right see you then", "When will the team meet again?")
+    # ICSI Bmr026: two sums, not the year 2004.
+    assert not shows_year("but it 'd be toss up between two thousand and four thousand")
+
+
+def test_hundreds_and_thousands_are_numbers() -> None:
+    # Kremlin.ru 51716 (a Direct Line) and 17645 (Putin on Hugo Chávez).
+    question = "How many unfair cases did Yevgeny Rozhkov say there were?"
+    unfair = (
+        "If you allow us to take back the reins of hosting this programme, we will return to "
+        "oversight agencies, since there are also thousands, if not tens of thousands of unfair "
+        "cases."
+    )
+    assert "number" in sentence_types(unfair, question)
+    assert shows_count(unfair, question)
+    assert "number" in sentence_types(
+        "He put all his strength and effort into pulling hundreds of thousands, perhaps even "
+        "millions, of Venezuelans out of poverty and need."
+    )
+
+
+def test_things_that_happen_are_counted_in_times() -> None:
+    # Putin to a journalist (kremlin.ru 55767) on his contacts with a president.
+    met = (
+        "We have met once, and talked on the phone several times to discuss various matters of "
+        "mutual interest, including the Syrian issue."
+    )
+    assert counts_loosely("calls", met) and not counts("calls", met)
+    assert counted_nouns("How many phone calls had the two presidents had?") == ("calls",)
+    # Only things that happen, and not a ratio (kremlin.ru 51716).
+    assert not counts_loosely("plants", met)
+    assert not counts_loosely(
+        "calls", "Sometimes foreign medicines are 20 times more expensive than Russian medicines."
+    )
+
+
+def test_a_change_or_a_level_against_another_is_no_amount_of_money() -> None:
+    # Often a share: "cut the price of direct supplies by 20 or even 25 percent", "raised to
+    # 200 percent of the regional average", "revenues have dropped by 30% or more".
+    assert not asks_money("By how much was Gazprom ready to lower the gas price for Belarus?")
+    assert not asks_money("How big a drop in sales qualifies a firm for the payroll subsidy?")
+    assert not asks_money("To what level relative to the regional average did doctors' pay rise?")
+    # A currency named still asks for money.
+    assert asks_money("By how many rubles was the price cut?")
