@@ -14,6 +14,8 @@ __all__ = [
     "GENERIC_SPEAKERS",
     "canonical_speaker",
     "canonical_speakers",
+    "is_particle",
+    "is_title",
     "second_mention",
     "spoken_name",
 ]
@@ -121,7 +123,7 @@ def _bare(token: str) -> str:
     return token.strip(".,;").lower()
 
 
-def _is_title(token: str) -> bool:
+def is_title(token: str) -> bool:
     """A title or organisation word, including compounds like 'Secretary-General'."""
     bare = _bare(token)
     return (
@@ -134,12 +136,13 @@ def _is_title(token: str) -> bool:
 def _is_core(token: str) -> bool:
     """A token that can be part of a person's name: capitalised, an initial, or 'al-Assad'."""
     word = token.strip(",;")
-    if not word or _is_title(word) or (word.lower() in _CONNECTORS and len(word) > 1):
+    if not word or is_title(word) or (word.lower() in _CONNECTORS and len(word) > 1):
         return False
     return word[0].isupper() or bool(_NAME_PREFIX_RE.match(word))
 
 
-def _is_particle(token: str) -> bool:
+def is_particle(token: str) -> bool:
+    """A particle inside a name: "van", "de", "al", "bin"."""
     return token.lower() in _PARTICLES
 
 
@@ -179,22 +182,22 @@ def _name_after_title(text: str) -> str | None:
         return None
     # A title, a joining word or a job in lower case ("History teacher Anton Molev").
     has_title = any(
-        _is_title(t) or t.lower() in _CONNECTORS or (t[0].islower() and not _is_core(t))
+        is_title(t) or t.lower() in _CONNECTORS or (t[0].islower() and not _is_core(t))
         for t in tokens
-        if not _is_particle(t)
+        if not is_particle(t)
     )
     if not has_title:
-        if all(_is_core(t) or _is_particle(t) for t in tokens):
+        if all(_is_core(t) or is_particle(t) for t in tokens):
             return _tidy_name(tokens)
         return None
     # The run of name-like tokens at the end of the label.
     start = len(tokens)
-    while start > 0 and (_is_core(tokens[start - 1]) or _is_particle(tokens[start - 1])):
+    while start > 0 and (_is_core(tokens[start - 1]) or is_particle(tokens[start - 1])):
         start -= 1
     run = tokens[start:]
-    while run and _is_particle(run[0]):
+    while run and is_particle(run[0]):
         run.pop(0)
-    cores = [t for t in run if not _is_particle(t)]
+    cores = [t for t in run if not is_particle(t)]
     if not cores or max(_letters(t) for t in cores) < 2:
         return None  # "Professor E", "Prime Minister": no name follows the title
     preceding = _bare(tokens[start - 1]) if start > 0 else ""
@@ -208,15 +211,15 @@ def _name_after_title(text: str) -> str | None:
     i = len(run) - 1
     while i >= 0:
         token = run[i]
-        if _is_particle(token):
+        if is_particle(token):
             kept.insert(0, token)
-        elif count < 2 or (kept and _is_particle(kept[0])):
+        elif count < 2 or (kept and is_particle(kept[0])):
             kept.insert(0, token)
             count += 1
         else:
             break
         i -= 1
-    while kept and _is_particle(kept[0]):
+    while kept and is_particle(kept[0]):
         kept.pop(0)
     return _tidy_name(kept) if kept else None
 
@@ -264,7 +267,7 @@ def spoken_name(label: str | None, canonical: str | None) -> str | None:
         return canonical
     base = _label_base(label)
     words = base.split()
-    titled = len(words) >= 2 and all(_is_title(w) for w in words[:-1])
+    titled = len(words) >= 2 and all(is_title(w) for w in words[:-1])
     return base if titled and _bare(words[-1]) == canonical.lower() else canonical
 
 
@@ -327,7 +330,7 @@ def _surname_owner(label: str, name: str, names: set[str]) -> str | None:
     if len(name.split()) != 1 or _ID_RE.fullmatch(name):
         return None
     first = _label_base(label).split()[:1]
-    if not first or not _is_title(first[0]):
+    if not first or not is_title(first[0]):
         return None
     owners = {
         other

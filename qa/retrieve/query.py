@@ -5,13 +5,16 @@ Pure functions over the question and the library's speaker names; the Retriever 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import calendar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.retrieve.names import best_variant
+from rapidfuzz import fuzz
+
+from qa.retrieve.names import best_variant, phonetic_key
 from qa.retrieve.occasion import SAYING, detect_date_mention, wordset
-from qa.speakers import GENERIC_SPEAKERS
+from qa.speakers import GENERIC_SPEAKERS, is_particle, is_title
 from qa.text import (
     AUX,
     QUESTION_FRAME,
@@ -86,6 +89,8 @@ class _Words:
     lowered: list[str]
     possessive: list[bool]
     capital: list[bool]
+    acronym: list[bool]  # "PM", "CEO", "OPEC"
+    spaced: list[bool]  # a space alone before it ("Christa Pavlov", not "Putin–Lukashenko")
 
 
 def _words(question: str) -> _Words:
@@ -98,7 +103,14 @@ def _words(question: str) -> _Words:
             for w, m in zip(words, matches, strict=True)
         ],
         capital=[w[:1].isupper() or w[:1].isdigit() for w in words],
+        acronym=[len(w) > 1 and w.isupper() for w in words],
+        spaced=[_after_word(question[max(0, m.start() - 2) : m.start()]) for m in matches],
     )
+
+
+def _after_word(gap: str) -> bool:
+    """Whether the two characters before a word are the end of another and one space."""
+    return len(gap) == 2 and gap[0].isalnum() and gap[1] == " "
 
 
 def _speaking(w: _Words, first: int, last: int) -> bool:
@@ -145,7 +157,7 @@ def _find_mentions(
         done.add(name)
     by_surname, by_role = names.by_surname, names.by_role
     for position, word in enumerate(lowered):
-        if position in taken or not capital[position]:
+        if position in taken or not capital[position] or _dated(w, position):
             continue
         # Several speakers sharing the surname: the one who speaks most is meant.
         candidates = by_surname.get(word, [])[:1]
@@ -156,11 +168,67 @@ def _find_mentions(
             # A surname spelt another way (ASR, transliteration): "Peskoff", "Tokaev".
             close = best_variant(word, by_surname)
             candidates = by_surname[close][:1] if close else []
+        if candidates and _named_otherwise(w, position, candidates[0], by_surname):
+            continue
         if candidates and candidates[0] not in (m.name for m in found):
             found.append(_Mention(position, position, candidates[0]))
             taken.add(position)
     found.sort(key=lambda m: m.first)
     return w, found
+
+
+_CALENDAR_WORDS = frozenset(
+    name.lower() for name in (*calendar.month_name, *calendar.day_name) if name
+)
+# Below this likeness a first name is another person's, unless it sounds the same: "Christa" is
+# not "Dmitry", "Huw" not "Hefin"; "Dmitri" is "Dmitry" (83), "Alexei" "Aleksey" (62, one key).
+_SAME_FIRST_NAME = 55
+# The short forms of first names that look too little like them: "BP chief Bob Dudley", "Mike"
+# for Michael (54).
+_SHORT_FIRST_NAMES = {
+    "mike": "michael",
+    **dict.fromkeys(("bob", "bobby", "rob"), "robert"),
+    **dict.fromkeys(("bill", "billy", "will"), "william"),
+    **dict.fromkeys(("jim", "jimmy"), "james"),
+    **dict.fromkeys(("dick", "rick"), "richard"),
+    **dict.fromkeys(("ted", "ned"), "edward"),
+    "jack": "john",
+    "sasha": "alexander",
+}
+
+
+def _dated(w: _Words, position: int) -> bool:
+    """Whether the word is a month or a weekday beside a figure ("on 6 May 2020", "June 12"):
+    a date, not the surname May or a name spelt like June."""
+    lowered = w.lowered
+    beside = lowered[max(0, position - 1) : position] + lowered[position + 1 : position + 2]
+    return lowered[position] in _CALENDAR_WORDS and any(b.isdigit() for b in beside)
+
+
+def _named_otherwise(
+    w: _Words, position: int, name: str, surnames: Mapping[str, Sequence[str]]
+) -> bool:
+    """Whether the capitalised word before a surname is another first name than the speaker's
+    (or a word of another name): "Project Manager Christa Pavlov" is not Dmitry Pavlov,
+    "Councillor Huw David" not Hefin David, "the Strategic Development council" not a speaker
+    surnamed Development. A title ("President Putin", "Deputy PM Dvorkovich"), an initial, an
+    owner ("OPEC's Barkindo"), a particle ("Le Pen"), another speaker's surname ("the Putin
+    Lukashenko talks") or the same first name spelt otherwise ("Dmitri Peskov", "Bob Dudley") is
+    no other name."""
+    before = position - 1
+    if before < 1 or not (w.capital[before] and w.spaced[position]) or w.possessive[before]:
+        return False
+    word = w.lowered[before]
+    if len(word) < 2 or not word.isalpha() or w.acronym[before] or word in surnames:
+        return False
+    if word in STOPWORDS or word in AUX or word in QUESTION_FRAME or word in _CALENDAR_WORDS:
+        return False
+    if is_title(word) or is_particle(word):
+        return False
+    first = WORD.findall(name)[0].lower()
+    if _SHORT_FIRST_NAMES.get(word) == first:
+        return False
+    return fuzz.ratio(word, first) < _SAME_FIRST_NAME and phonetic_key(word) != phonetic_key(first)
 
 
 def _may_be_name(word: str, position: int, w: _Words) -> bool:

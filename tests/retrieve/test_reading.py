@@ -175,6 +175,39 @@ def test_the_person_spoken_to_is_neither_the_speaker_nor_the_subject() -> None:
     assert about.speakers == ("Dmitry Peskov",) and about.addressees == ()
 
 
+def test_a_surname_after_another_first_name_or_a_month_by_a_date_names_no_speaker() -> None:
+    # Speakers of the eval library: a Canadian MP, an ICSI participant, a Russian official, the
+    # Senedd member for Caerphilly.
+    known = [*KNOWN, "Elizabeth May", "Sun Juan", "Dmitry Pavlov", "Hefin David", "Robert Dudley"]
+    known.append("Michael Pompeo")
+    # A month beside a figure dates the meeting ("June" was read as a misspelt "Juan").
+    for question in (
+        "What did Putin tell the meeting on 6 May 2020 about loans?",
+        "Which leader did Putin tell the Financial Times in June 2019 he admires most?",
+    ):
+        people = read_people(question, known)
+        assert people.speakers == ("Vladimir Putin",) and people.subjects == (), question
+    assert read_people("What did May say about Brexit?", known).speakers == ("Elizabeth May",)
+    # Another first name before the surname: AMI IS1006a's project manager introduces herself
+    # as Christa Pavlov; the Bridgend councillor Huw David gave evidence to the Senedd.
+    for question in (
+        "When did Project Manager Christa Pavlov say the team would meet again?",
+        "How many countries did Councillor Huw David say ban physical punishment?",
+    ):
+        people = read_people(question, known)
+        assert people.speakers == people.subjects == (), question
+    # The same person: a title, the first name spelt otherwise or shortened, another speaker's
+    # surname beside it.
+    for question, speaker in (
+        ("What did Press Secretary Peskov say about sanctions?", "Dmitry Peskov"),
+        ("What did Dmitri Peskov say about sanctions?", "Dmitry Peskov"),
+        ("What did BP chief Bob Dudley say about the deal?", "Robert Dudley"),
+        ("What did Mike Pompeo say about the talks?", "Michael Pompeo"),
+        ("What did Putin–Nazarbayev talks show, according to Nazarbayev?", "Nursultan Nazarbayev"),
+    ):
+        assert read_people(question, known).speakers == (speaker,), question
+
+
 def test_names_spelt_otherwise() -> None:
     for a, b in [
         ("Tokayev", "Tokaev"),
