@@ -176,10 +176,10 @@ def test_the_person_spoken_to_is_neither_the_speaker_nor_the_subject() -> None:
 
 
 def test_a_surname_after_another_first_name_or_a_month_by_a_date_names_no_speaker() -> None:
-    # Speakers of the eval library: a Canadian MP, an ICSI participant, a Russian official, the
-    # Senedd member for Caerphilly.
-    known = [*KNOWN, "Elizabeth May", "Sun Juan", "Dmitry Pavlov", "Hefin David", "Robert Dudley"]
-    known.append("Michael Pompeo")
+    # Speakers of the eval library: a Canadian MP, a kremlin.ru guest, a Russian official, the
+    # Senedd member for Caerphilly; and two more whose first names are shortened.
+    known = [*KNOWN, "Elizabeth May", "Sun Juan", "Dmitry Pavlov", "Hefin David"]
+    known += ["Robert Dudley", "Michael Pompeo"]
     # A month beside a figure dates the meeting ("June" was read as a misspelt "Juan").
     for question in (
         "What did Putin tell the meeting on 6 May 2020 about loans?",
@@ -203,7 +203,7 @@ def test_a_surname_after_another_first_name_or_a_month_by_a_date_names_no_speake
         ("What did Dmitri Peskov say about sanctions?", "Dmitry Peskov"),
         ("What did BP chief Bob Dudley say about the deal?", "Robert Dudley"),
         ("What did Mike Pompeo say about the talks?", "Michael Pompeo"),
-        ("What did Putin–Nazarbayev talks show, according to Nazarbayev?", "Nursultan Nazarbayev"),
+        ("What was agreed at the Putin–Nazarbayev talks, says Nazarbayev?", "Nursultan Nazarbayev"),
     ):
         assert read_people(question, known).speakers == (speaker,), question
 
