@@ -294,6 +294,17 @@ SPEECH_VERBS = frozenset(
 )
 AUX = frozenset(["did", "does", "do", "has", "had", "have", "would", "will", "was", "is"])
 
+# Capitalised, yet a date rather than a name.
+MONTHS = frozenset(
+    [
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december"),
+    ]
+)
+CALENDAR_WORDS = MONTHS | {
+    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
+
 # Words in the ordinary sense of the answerer and the keyword overlap: letters and digits.
 PLAIN_WORD = re.compile(r"[^\W_]+")
 

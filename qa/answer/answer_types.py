@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from qa.text import stem
+from qa.text import CALENDAR_WORDS, MONTHS, stem
 
 __all__ = [
     "ANSWER_TYPES",
@@ -48,17 +48,6 @@ __all__ = [
 ]
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
-# Capitalised, yet a date rather than a name.
-MONTHS = frozenset(
-    [
-        *("january", "february", "march", "april", "may", "june", "july", "august"),
-        *("september", "october", "november", "december"),
-    ]
-)
-CALENDAR_WORDS = MONTHS | {
-    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-}
-
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
     # these only right after "what" ("What number…?", "What age…?"), the nouns below after up
@@ -262,11 +251,13 @@ _GENERIC_COUNTS = frozenset(["people", "times", "persons"])
 _POSSESSIVE = ("'s", "’s")  # "Russia's trade": the owner, not the quantity
 _NOT_PLURAL = ("ss", "us", "is", *_POSSESSIVE)
 _PUNCT = ".,;:!?()[]\"'“”‘’"
-# The number words from two to ninety, which both a count and a quantity may be written with.
-_CARDINAL_WORDS = (
-    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_DIGIT_WORDS = r"two|three|four|five|six|seven|eight|nine"
+_TENS_WORDS = (
+    r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety"
 )
+# The number words from two to ninety, which both a count and a quantity may be written with.
+_CARDINAL_WORDS = rf"{_DIGIT_WORDS}|{_TENS_WORDS}"
 _COUNT = re.compile(
     rf"^[$£€]?\d|^({_CARDINAL_WORDS}|hundreds?|thousands?|millions?|billion|trillion|dozens?|"
     r"billions|tens|several|one)$"
@@ -359,11 +350,7 @@ _CURRENCY = re.compile(rf"[$£€¥]|\b({_CURRENCY_WORDS}|cents?|bucks|usd|gbp|e
 # A year as speech says it and ASR writes it: "nineteen ninety four", "twenty nineteen", "two
 # thousand and five", "in the eighties", "got it in ninety four" (a number of people or a share
 # is no year: "two thousand people", "in ninety four percent").
-_UNIT_WORDS = r"one|two|three|four|five|six|seven|eight|nine"
-_TENS_WORDS = (
-    r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety"
-)
+_UNIT_WORDS = rf"one|{_DIGIT_WORDS}"
 _SPOKEN_YEAR = (
     rf"\b(?:nineteen|twenty)[\s-](?:{_TENS_WORDS})(?:[\s-](?:{_UNIT_WORDS}))?\b|"
     rf"\btwo\s+thousand\s+(?:and\s+)?(?:{_TENS_WORDS}|{_UNIT_WORDS})\b(?!\s+(?:hundred|thousand)\b)|"

@@ -5,7 +5,6 @@ Pure functions over the question and the library's speaker names; the Retriever 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from qa.retrieve.occasion import SAYING, detect_date_mention, wordset
 from qa.speakers import GENERIC_SPEAKERS, is_particle, is_title
 from qa.text import (
     AUX,
+    CALENDAR_WORDS,
     QUESTION_FRAME,
     SPEECH_VERBS,
     STOPWORDS,
@@ -177,9 +177,6 @@ def _find_mentions(
     return w, found
 
 
-_CALENDAR_WORDS = frozenset(
-    name.lower() for name in (*calendar.month_name, *calendar.day_name) if name
-)
 # Below this likeness a first name is another person's, unless it sounds the same: "Christa" is
 # not "Dmitry", "Huw" not "Hefin"; "Dmitri" is "Dmitry" (83), "Alexei" "Aleksey" (62, one key).
 _SAME_FIRST_NAME = 55
@@ -202,7 +199,7 @@ def _dated(w: _Words, position: int) -> bool:
     a date, not the surname May or a name spelt like June."""
     lowered = w.lowered
     beside = lowered[max(0, position - 1) : position] + lowered[position + 1 : position + 2]
-    return lowered[position] in _CALENDAR_WORDS and any(b.isdigit() for b in beside)
+    return lowered[position] in CALENDAR_WORDS and any(b.isdigit() for b in beside)
 
 
 def _named_otherwise(
@@ -221,7 +218,7 @@ def _named_otherwise(
     word = w.lowered[before]
     if len(word) < 2 or not word.isalpha() or w.acronym[before] or word in surnames:
         return False
-    if word in STOPWORDS or word in AUX or word in QUESTION_FRAME or word in _CALENDAR_WORDS:
+    if word in STOPWORDS or word in AUX or word in QUESTION_FRAME or word in CALENDAR_WORDS:
         return False
     if is_title(word) or is_particle(word):
         return False
