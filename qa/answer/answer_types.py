@@ -214,11 +214,21 @@ _NAMED_THING = (
     r"banks?|firms?|universit(?:y|ies)|agenc(?:y|ies)|websites?|publications?|magazines?|"
     r"brands?|channels?|models?|hospitals?|schools?|clinics?|resorts?|hotels?|airports?|"
     r"stadiums?|theat(?:re|er)s?|museums?|festivals?|monaster(?:y|ies)|cathedrals?|churche?s?|"
-    r"films?|movies?|books?|songs?|exhibitions?|competitions?|part(?:y|ies))"
+    r"films?|movies?|books?|songs?|exhibitions?|competitions?|part(?:y|ies)|chains?|"
+    r"commissions?|albums?|ministr(?:y|ies)|treat(?:y|ies)|awards?|prizes?|aircraft|"
+    # Places asked for by "which": "Which city gathered the most?", "In which region…?"
+    r"cit(?:y|ies)|towns?|villages?|provinces?|regions?|countr(?:y|ies)|streets?)"
 )
 _HEAD_ENDS = (
     r"(?:'s|’s|(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
     r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose)\b|\s+\w+ed\b))"
+)
+# Where a "which" asks rather than relates: it opens the question or a clause of it, or a
+# preposition before it does ("In which region…?", "…, from which city…?"); not "a programme
+# under which Russian regions would send…", nor "did HEFCW agree to say which universities…".
+_ASKING_WHICH = (
+    r"(?:^\W*|[.?!,;:(]\s*|\b(?:and|or|but|so)\s+)(?:(?:in|at|from|to|of|for|with|by|on|near|"
+    r"through|into|against|under|over|about|after|before|during|between|among)\s+)?"
 )
 # "What is the name of…?", "What was the first name of…?", "What is the interviewer's name?",
 # "Which company…?" ("What did Pamfilova call the biggest threat…?" asks for a description,
@@ -228,8 +238,8 @@ _NAME_Q = re.compile(
     r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title)\s+of\b|"
     r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
     r"(?:(?:first|last|full|family)\s+)?(?:name|surname)\b|"
-    r"\b(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the|of|kind|"
-    rf"kinds|type|types|sort)\b)[\w-]+\s+){{0,2}}{_NAMED_THING}{_HEAD_ENDS}",
+    rf"{_ASKING_WHICH}(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|"
+    rf"the|of|kind|kinds|type|types|sort)\b)[\w-]+\s+){{0,2}}{_NAMED_THING}{_HEAD_ENDS}",
     re.I,
 )
 # A title in quotation marks: the film “Sobibor”.
@@ -443,6 +453,7 @@ _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
 _NO_NAMES = CALENDAR_WORDS | {
     *("mr", "mrs", "ms", "dr", "sir", "madam", "president", "governor", "minister"),
     *("prime", "deputy", "chairman", "chairwoman", "colleagues", "friends"),
+    *("majesty", "excellency", "highness", "honour", "honor", "speaker", "chair"),
 }
 _PERSON_WORDS = re.compile(
     r"\b(he|she|him|her|mr|mrs|ms|dr|colleague|minister|president|director|friend|wife|"

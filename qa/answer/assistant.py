@@ -756,7 +756,18 @@ class Assistant:
             # The scorer chose the quotes from features of each; the pair scorer, reading
             # question and quote together, says which of them answers: that one leads.
             chosen = led_by_answer(searched, chosen, self.pair_scores)
-        return self.finished(searched, chosen, wanted, known)
+        quotes = self.finished(searched, chosen, wanted, known)
+        # The check above read the best quotes by the scorer; those cited are chosen later and
+        # can be others: "Which Moscow hospital…?" cited only "When you arrive at the hospital,
+        # please call me." A name question is answered by a quote that names.
+        if (
+            asks_name(standalone.question)
+            and not leaning
+            and not any(shows_name(q.text, standalone.question) for q in quotes)
+        ):
+            absent = "No quote it would cite gives a name."
+            return self.abstention(question, standalone, retrieval, (*notices, absent))
+        return quotes
 
     def finished(
         self,

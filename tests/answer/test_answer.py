@@ -526,6 +526,23 @@ def test_a_name_question_is_answered_by_a_name(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_name_question_is_refused_when_no_quote_it_would_cite_names(
+    assistant: Assistant,
+) -> None:
+    # Shoigu to Putin, July 2020 (kremlin.ru 63754): "Fairly recently you attended keel-laying
+    # ceremonies for open-ocean and high-seas vessels." names no vessel; Putin "was aboard a
+    # plane", not a ship. Among the best quotes is one that names something (the State
+    # Armament Programme, Kronstadt), and none of those cited does.
+    for asked in (
+        "What is the name of the vessel whose keel-laying Putin attended?",
+        "What was the name of the ship Putin was aboard when he read the article?",
+    ):
+        refused = assistant.ask(asked)
+        assert refused.abstained, refused.text
+        assert refused.notices[-1] == "No quote it would cite gives a name."
+
+
+@pytest.mark.slow
 def test_a_what_date_question_is_answered_by_a_day(assistant: Assistant) -> None:
     # Gref expects the rate to fall "within the next year": when, but no date.
     answered = assistant.ask("When does Gref expect the average mortgage rate to come down?")

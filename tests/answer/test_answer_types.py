@@ -581,6 +581,19 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     assert asks_name("Which Moscow hospital was Mishustin going to be treated in?")
     assert asks_name("Which Sochi ski resort had Putin intended to take King Hamad to?")
     assert asks_name("What book did Putin give Tatyana Golikova for her birthday?")
+    # A chain, a commission, a ministry; a place asked for by "which" (heldout17-28's near-misses
+    # and questions of the kremlin.ru suites).
+    assert asks_name("Which pharmacy chain raised its prices for face masks and medicines?")
+    assert asks_name("Which commission was conducting the hearing into the fight?")
+    assert asks_name("Which ministries did Alexei Kudrin name as having the worst audit results?")
+    assert asks_name("In which city did Putin end up meeting public figures from Daghestan?")
+    assert asks_name("Both marketers presented fashion trends. In which cities are they set?")
+    # A "which" that relates rather than asks.
+    assert not asks_name(
+        "Who called for a programme under which Russian regions would send young people to "
+        "the city for a few days?"
+    )
+    assert not asks_name("Did HEFCW agree to say which universities were in which risk category?")
     # Projects, fields and teams are often named in lowercase ("genetics", "the Iranian team").
     assert not asks_name("In which fields are scientists who came back making progress?")
     assert not asks_name("Which team was that?")
@@ -621,6 +634,13 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
         "Yes, Mr President. The St Petersburg International Cultural Forum ended just a few "
         "days ago.",
         delegation,
+    )
+    # Putin to the King of Bahrain in Sochi, February 2016.
+    resort = "Which Sochi ski resort had Putin intended to take King Hamad of Bahrain to?"
+    assert not shows_name(
+        "Your Majesty, we had hoped to go skiing together, but it seems you have changed your "
+        "mind.",
+        resort,
     )
 
 
