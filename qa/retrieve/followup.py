@@ -35,6 +35,14 @@ _LEANS = re.compile(
     r"(?:of|among)\s+(?:them|those|these))\b",
     re.I,
 )
+# A question whose subject points back: "How many bridges does it include?", "Why could it be
+# made so cheaply?", "Over what period would that money be needed?" (its own words are the
+# thing's, not the thing).
+_SUBJECT_BACK = re.compile(
+    r"\b(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|might|may|"
+    r"must)\s+(?:it|they|this|that|these|those)\b",
+    re.I,
+)
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.I)
 _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
 _YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
@@ -92,9 +100,11 @@ def make_standalone(
     # "And why…", "So whose…", "he", "that": the question continues the last exchange, unless
     # it names its own person or date.
     leans = bool(_LEANS.search(body))
+    points_back = bool(_SUBJECT_BACK.search(body))
     continues = (
         bool(_LEADING.match(text) or _BACK.search(body))
         or leans
+        or points_back
         or leans_on_pronoun
         or not own_topic
     ) and not (named or since or until)

@@ -135,3 +135,27 @@ def test_what_about_a_name_asks_the_last_question_of_it() -> None:
     swapped = make_standalone("And what about India?", trade, KNOWN)
     assert swapped.question == "What did Putin say about trade with India?"
     assert swapped.filters.speakers == ("Vladimir Putin",)
+
+
+def test_a_follow_up_whose_subject_points_back_stays_in_the_last_answers_transcript() -> None:
+    # VTB's Kostin to Putin, September 2016 (kremlin.ru 52973), and the IS1006 functional
+    # design meeting (QMSum): the follow-up has words of its own ("bridges", "cheaply"), and
+    # its subject, "it", is what the last answer was about.
+    toll = "What is the Western High-Speed Diameter toll road worth, according to VTB's Kostin?"
+    answered = Turn(toll, toll, Filters(), ("Andrei Kostin",), ("52973",), "", (("52973", 4),))
+    bridges = make_standalone("How many bridges does it include?", [answered], KNOWN)
+    assert bridges.filters.transcripts == ("52973",)
+    assert bridges.near == (("52973", 4),)
+    remote = (
+        "In the meeting where industrial designer Ramaro described the remote, what did he list?"
+    )
+    designed = Turn(remote, remote, Filters(), ("Industrial Designer",), ("IS1006b",))
+    cheap = make_standalone("Why could it be made so cheaply?", [designed], KNOWN)
+    assert cheap.filters.transcripts == ("IS1006b",)
+    needed = make_standalone("Over what period would that money be needed?", [answered], KNOWN)
+    assert needed.filters.transcripts == ("52973",)
+    # A question with a subject of its own is only led toward that transcript.
+    own = make_standalone(
+        "How many bridges does the Crimean bridge project include?", [answered], KNOWN
+    )
+    assert own.filters.transcripts == () and own.favoured == ("52973",)
