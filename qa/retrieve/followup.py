@@ -36,8 +36,8 @@ _LEANS = re.compile(
     re.I,
 )
 # A question whose subject points back: "How many bridges does it include?", "Why could it be
-# made so cheaply?", "Over what period would that money be needed?" (its own words are the
-# thing's, not the thing).
+# made so cheaply?", "Over what period would that money be needed?". Its own words ("bridges",
+# "cheaply") are about what the last answer was about, which it does not name again.
 _SUBJECT_BACK = re.compile(
     r"\b(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|might|may|"
     r"must)\s+(?:it|they|this|that|these|those)\b",
