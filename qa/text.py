@@ -293,6 +293,9 @@ SPEECH_VERBS = frozenset(
     ]
 )
 AUX = frozenset(["did", "does", "do", "has", "had", "have", "would", "will", "was", "is"])
+# The auxiliary verbs a question is asked with ("Did…?", "How many bridges does it include?"),
+# as a regular expression's alternatives.
+AUXILIARY_VERBS = r"did|does|do|is|are|was|were|has|have|had|can|could|will|would|should"
 
 # Capitalised, yet a date rather than a name.
 MONTHS = frozenset(

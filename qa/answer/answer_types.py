@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from qa.text import CALENDAR_WORDS, MONTHS, stem
+from qa.text import AUXILIARY_VERBS, CALENDAR_WORDS, MONTHS, stem
 
 __all__ = [
     "ANSWER_TYPES",
@@ -81,7 +81,7 @@ _QUANTITY_Q = re.compile(
 # ("Which explosive, made in the Republic, did…?"), not a clause the question is fronted with.
 _WH_WORD_SOON = r"(?:\w+\s+){0,2}?(?:who|whom|whose|what|which|where|why|how)\b"
 # The auxiliary verb a yes/no question opens with.
-_AUX = r"(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)"
+_AUX = rf"({AUXILIARY_VERBS})"
 # An auxiliary or a modal verb right after "when": "When might a second wave come…?", "Since
 # when had the alarm been off?" ask a time.
 _AUX_OR_MODAL = rf"(?:{_AUX}|might|may|must|shall)"

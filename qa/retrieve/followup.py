@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from qa.models import Filters
 from qa.retrieve.query import detect_dates, detect_speakers
 from qa.retrieve.times import detect_time_range, without_time
-from qa.text import topic_terms
+from qa.text import AUXILIARY_VERBS, topic_terms
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
 # A question that ends pointing back at the last answer: "Whose idea was it?", "Why was that?"
@@ -39,9 +39,7 @@ _LEANS = re.compile(
 # made so cheaply?", "Over what period would that money be needed?". Its own words ("bridges",
 # "cheaply") are about what the last answer was about, which it does not name again.
 _SUBJECT_BACK = re.compile(
-    r"\b(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|might|may|"
-    r"must)\s+(?:it|they|this|that|these|those)\b",
-    re.I,
+    rf"\b(?:{AUXILIARY_VERBS}|might|may|must)\s+(?:it|they|this|that|these|those)\b", re.I
 )
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.I)
 _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
