@@ -682,7 +682,10 @@ class Assistant:
             if not typed:
                 absent = f"No quote gives a {wanted}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
-        if asks_name(standalone.question) and not leaning:
+        # A name question's quotes are checked twice: the best three here, those it would cite
+        # once they are chosen (below).
+        asks_for_name = asks_name(standalone.question) and not leaning
+        if asks_for_name:
             # "What is the name of the US special envoy…?": quotes about the envoy that name
             # nobody the question does not already name are its topic, not its answer.
             best = scored[:MAX_ANSWER_SENTENCES]
@@ -760,11 +763,7 @@ class Assistant:
         # The check above read the best quotes by the scorer; those cited are chosen later and
         # can be others: "Which Moscow hospital…?" cited only "When you arrive at the hospital,
         # please call me." A name question is answered by a quote that names.
-        if (
-            asks_name(standalone.question)
-            and not leaning
-            and not any(shows_name(q.text, standalone.question) for q in quotes)
-        ):
+        if asks_for_name and not any(shows_name(q.text, standalone.question) for q in quotes):
             absent = "No quote it would cite gives a name."
             return self.abstention(question, standalone, retrieval, (*notices, absent))
         return quotes
