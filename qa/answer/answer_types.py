@@ -455,6 +455,31 @@ _NO_NAMES = CALENDAR_WORDS | {
     *("prime", "deputy", "chairman", "chairwoman", "colleagues", "friends"),
     *("majesty", "excellency", "highness", "honour", "honor", "speaker", "chair"),
 }
+# A post names nobody either: a run of capitalised words ending in one, after an article or a
+# possessive ("the Foreign Minister, the Economy Minister", "the Interface Designer", "the UN
+# Secretary-General"); "Sergei Kiriyenko, Rosatom Director General" still names Rosatom.
+_POSTS = frozenset(
+    {
+        *("minister", "president", "governor", "director", "secretary", "general", "head"),
+        *("chairman", "chairwoman", "chair", "mayor", "ambassador", "envoy", "commissioner"),
+        *("spokesman", "spokeswoman", "prosecutor", "chief", "officer", "manager", "designer"),
+        *("premier", "chancellor", "king", "queen", "prince", "emperor", "member", "expert"),
+    }
+)
+_BEFORE_POST = re.compile(r"\b(?i:the|a|an|our|your|his|her|their|its|my)\s+([A-Z]{2,}\s+)?$")
+# An acronym names an outlet, a bank or a body wherever it stands, first word too ("VTB was
+# the first bank to join this programme", "an article out of KUOW").
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z]\b")
+# What a thing is called names it, in lowercase too (ASR writes names so: "it's called sprocket
+# league"); not what it is called to do, or who ("called on", "called him", "called a meeting").
+_CALLED = re.compile(
+    r"(?<!so-)\b(?:called|named|name\s+is|name's)\s+(?!(?:a|an|the|it|me|him|her|us|them|you|"
+    r"on|upon|for|in|up|out|off|back|to|one|this|that|by)\b)(?P<name>[A-Za-z]\w*)",
+    re.I,
+)
+# A question's word covers the names formed from it: "Russian" names Russia, "Moldovan" Moldova,
+# "Ukrainian" Ukraine.
+_SHARED_STEM = 6
 _PERSON_WORDS = re.compile(
     r"\b(he|she|him|her|mr|mrs|ms|dr|colleague|minister|president|director|friend|wife|"
     r"husband|team|guy|somebody|someone|people)\b",
@@ -783,14 +808,42 @@ def asks_name(question: str) -> bool:
 
 def shows_name(text: str, question: str = "") -> bool:
     """Whether the sentence gives a name the question does not: a capitalised word inside it
-    ("his name is Antyushin"), other than a month, a weekday or a title, or a title in
-    quotation marks."""
+    ("his name is Antyushin") or an acronym, other than a month, a weekday, a title or a post;
+    a title in quotation marks; what something is called. A name formed from one the question
+    gives is given."""
     given = _given_tokens(question)
-    names = (
-        [w for w in n.replace("-", " ").split() if w.lower() not in _NO_NAMES]
-        for n in _NAME.findall(text)
+    words = [
+        w
+        for match in _NAME.finditer(text)
+        if not _names_a_post(text, match)
+        for w in match.group().replace("-", " ").split()
+        if w.lower() not in _NO_NAMES
+    ] + _ACRONYM.findall(text)
+    return (
+        any(not _given_name(w.lower(), given) for w in words)
+        or bool(_QUOTED_NAME.search(text))
+        or any(not _given_name(m["name"].lower(), given) for m in _CALLED.finditer(text))
     )
-    return any(_new(n, given) for n in names) or bool(_QUOTED_NAME.search(text))
+
+
+def _names_a_post(text: str, match: re.Match[str]) -> bool:
+    """Whether the capitalised run is a post: it ends in one and follows an article or a
+    possessive ("the Economy Minister")."""
+    last = match.group().replace("-", " ").split()[-1].lower()
+    return last in _POSTS and bool(_BEFORE_POST.search(text, 0, match.start()))
+
+
+def _given_name(word: str, given: frozenset[str]) -> bool:
+    """Whether the question gives the (lowercased) word or a word it is formed from or forms:
+    one begins the other ("russia", "russian"), or they share their first _SHARED_STEM letters
+    ("ukraine", "ukrainian")."""
+    if word in given:
+        return True
+    return any(
+        (len(g) >= 4 and len(word) >= 4 and (g.startswith(word) or word.startswith(g)))
+        or (len(g) >= _SHARED_STEM and g[:_SHARED_STEM] == word[:_SHARED_STEM])
+        for g in given
+    )
 
 
 def shows_figure(text: str, question: str = "") -> bool:

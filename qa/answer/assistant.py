@@ -762,9 +762,11 @@ class Assistant:
         quotes = self.finished(searched, chosen, wanted, known)
         # The check above read the best quotes by the scorer; those cited are chosen later and
         # can be others: "Which Moscow hospital…?" cited only "When you arrive at the hospital,
-        # please call me." A name question is answered by a quote that names.
-        if asks_for_name and not any(shows_name(q.text, standalone.question) for q in quotes):
-            absent = "No quote it would cite gives a name."
+        # please call me." A name question is answered by a quote that names, and the answer
+        # leads with it: a name further down ("Chairman Grassley…" after "…an official named
+        # .") is another's.
+        if asks_for_name and not (quotes and shows_name(quotes[0].text, standalone.question)):
+            absent = "The quote it would lead with gives no name."
             return self.abstention(question, standalone, retrieval, (*notices, absent))
         return quotes
 

@@ -539,7 +539,7 @@ def test_a_name_question_is_refused_when_no_quote_it_would_cite_names(
     ):
         refused = assistant.ask(asked)
         assert refused.abstained, refused.text
-        assert refused.notices[-1] == "No quote it would cite gives a name."
+        assert refused.notices[-1] == "The quote it would lead with gives no name."
 
 
 @pytest.mark.slow

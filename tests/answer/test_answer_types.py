@@ -644,6 +644,58 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     )
 
 
+def test_a_post_names_nobody_and_a_question_s_word_covers_names_formed_from_it() -> None:
+    # Erdogan to Putin in Hangzhou, September 2016 (kremlin.ru 52816): posts, no names.
+    chief = "What is the name of the Turkish intelligence chief who accompanied Erdogan?"
+    assert not shows_name(
+        "Accompanying me are the Deputy Prime Minister in charge of economic issues, the "
+        "Foreign Minister, the Economy Minister, the head of our country’s intelligence "
+        "service, and some other colleagues.",
+        chief,
+    )
+    # Putin on Syria's Constitutional Committee, Beijing, April 2019 (kremlin.ru 60396).
+    envoy = "What is the name of the UN envoy who rejected six opposition names?"
+    assert not shows_name(
+        "But then it turned out that the representative of the UN Secretary-General "
+        "disagreed with that list.",
+        envoy,
+    )
+    # A post before a name, or a body's post, still names: Kostin's VTB (kremlin.ru 51723).
+    assert shows_name("I have spoken to Foreign Minister Lavrov.", chief)
+    assert shows_name("Sergei Kiriyenko, Rosatom Director General, reported.", chief)
+    # "Moldovan" names Moldova, "Russian" Russia: after the CIS summit, September 2016
+    # (kremlin.ru 52907); Ankara, April 2018 (kremlin.ru 57192).
+    moldova = "What was the name of the Moldovan prime minister Putin held talks with?"
+    assert not shows_name(
+        "Yesterday and today, I had very productive meetings with the Prime Minister of Moldova.",
+        moldova,
+    )
+    companies = "Which Russian companies did Putin name as working on Syria's reconstruction?"
+    assert not shows_name(
+        "We will continue to work together with Russia to restore stability, tranquillity and "
+        "security in this region.",
+        companies,
+    )
+    # But a word sharing only a few first letters is another name.
+    assert shows_name("Then we flew to Vladivostok.", "Which city did Vladimir Putin visit?")
+    # An acronym names, first word too.
+    bank = "Which bank was the first to sign up to the soft-loan programme?"
+    assert shows_name("VTB was the first bank to join this programme.", bank)
+
+
+def test_what_a_thing_is_called_names_it_in_lowercase_too() -> None:
+    # Opher Vishnia at JSConf Iceland 2018 (YouTube captions): ASR writes the name lowercase.
+    game = "What is the name of the game Opher Vishnia built with his Lance library?"
+    assert shows_name("it's called sprocket league and it has nothing to do with any other", game)
+    assert not shows_name("it's a game where each player's car plays soccer", game)
+    # Calling on someone, or calling them, names nothing.
+    assert not shows_name("and so we called them and asked about the library", game)
+    assert not shows_name("the so-called multiplayer problem is hard", game)
+    # Nor does calling it what the question calls it (Early Days of Ethereum, episode 4).
+    surname = "What was Richard Wilde's surname before he took his wife's name?"
+    assert not shows_name("Though he wasn't originally called Wilde.", surname)
+
+
 def test_a_which_year_question_wants_a_year_not_a_duration() -> None:
     assert asks_year("In which year did the Go project move from Mercurial to Git?")
     assert asks_year("At which year's prices has Belarus continued to pay for Russian gas?")
