@@ -89,6 +89,7 @@ from qa.answer.llm_answer import llm_answer_stream
 from qa.errors import AnswererError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
+from qa.retrieve.names import family_in
 from qa.retrieve.occasion import names_an_occasion
 from qa.retrieve.retriever import Boosts, Retrieval, Retriever
 from qa.retrieve.spanning import spanning_parts
@@ -896,6 +897,7 @@ class Assistant:
             and name not in retrieval.boosts.names
             and self.library.term_count(name) == 0
             and not self.names_like(name)
+            and not family_in(name, self.retriever.name_vocabulary())
         ]
         # "Mihai Alisie", "Michael Mauboussin" (the ASR wrote "Malbeson"), "Volodymyr Zelensky"
         # (kremlin.ru writes "Vladimir"): a name the library knows beside it says who is meant;

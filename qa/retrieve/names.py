@@ -15,13 +15,21 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-__all__ = ["MIN_RATIO", "NameVariants", "best_variant", "close_names", "phonetic_key"]
+__all__ = [
+    "MIN_RATIO",
+    "NameVariants",
+    "best_variant",
+    "close_names",
+    "family_in",
+    "phonetic_key",
+]
 
 # Letter similarity (rapidfuzz ratio, 0-100) a variant needs besides an equal phonetic key, and
 # the stricter one that admits a variant whose key differs (one letter dropped or doubled).
 MIN_RATIO = 75.0
 MIN_RATIO_ANY_KEY = 88.0
 _MIN_LENGTH = 4  # shorter words ("Li", "Ivo") match too much by sound
+_MIN_FAMILY_LETTERS = 5
 
 # Spellings of one sound, longest first; applied left to right on lowercase letters.
 _SOUNDS = (
@@ -106,6 +114,19 @@ def close_names(name: str, vocabulary: Mapping[str, int], *, limit: int = 3) -> 
         if ratio >= MIN_RATIO_ANY_KEY or phonetic_key(candidate) == key:
             found.append((-ratio, -vocabulary[candidate], candidate))
     return NameVariants(name, tuple(c for _, _, c in sorted(found)[:limit]))
+
+
+def family_in(name: str, vocabulary: Iterable[str]) -> bool:
+    """Whether the vocabulary (lowercase words) has a word formed from the name or that the
+    name is formed from, one beginning the other: a question names a country by its people
+    and a people by its country ("the Kazakh president" of a library that says only
+    "Kazakhstan"; "Moldova" of one that says "Moldovan"). Words of fewer than
+    _MIN_FAMILY_LETTERS letters begin too many others."""
+    word = name.lower()
+    if len(word) < _MIN_FAMILY_LETTERS:
+        return False
+    head = word[:_MIN_FAMILY_LETTERS]
+    return any(w.startswith(word) or word.startswith(w) for w in vocabulary if w.startswith(head))
 
 
 def best_variant(name: str, candidates: Iterable[str]) -> str | None:

@@ -526,6 +526,16 @@ def test_a_name_question_is_answered_by_a_name(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_question_naming_a_people_is_answered_from_its_country(assistant: Assistant) -> None:
+    # The library says "Kazakhstan", "Kazakhstani", never "Kazakh"; it never names Tesla.
+    answered = assistant.ask("What is the name of the Kazakh president that Putin meets regularly?")
+    assert not answered.abstained, answered.notices
+    assert "Tokayev" in answered.citations[0].quote
+    refused = assistant.ask("What is the name of the Tesla president that Putin meets regularly?")
+    assert refused.notices[-1] == "No transcript in the library mentions Tesla."
+
+
+@pytest.mark.slow
 def test_a_name_question_is_refused_when_no_quote_it_would_cite_names(
     assistant: Assistant,
 ) -> None:

@@ -13,7 +13,7 @@ from qa.ingest.parsers import read_transcript_file
 from qa.ingest.pipeline import ingest
 from qa.models import Filters, Passage
 from qa.retrieve.followup import Turn, make_standalone
-from qa.retrieve.names import best_variant, close_names, phonetic_key
+from qa.retrieve.names import best_variant, close_names, family_in, phonetic_key
 from qa.retrieve.occasion import (
     CODE_SHARE,
     OccasionIndex,
@@ -24,6 +24,7 @@ from qa.retrieve.occasion import (
 from qa.retrieve.query import detect_dates, read_people
 from qa.retrieve.retriever import Retriever
 from qa.store.library import Library
+from qa.text import plain_words
 from tests.conftest import require_shared, sample_paths
 
 KNOWN = [
@@ -230,6 +231,22 @@ def test_names_spelt_otherwise() -> None:
     # A word common in the library is never read as a misspelt name.
     common = read_people("What did Peskoff say?", KNOWN, common=lambda w: w == "peskoff")
     assert common.speakers == ()
+
+
+def test_a_people_is_named_by_its_country_and_a_country_by_its_people() -> None:
+    # The seed meeting with Nazarbayev says "Kazakhstan" and "Kazakhstani", never "Kazakh".
+    seed = read_transcript_file(
+        require_shared("seed") / "meeting-with-nursultan-nazarbayev-2021-06-30.txt"
+    )
+    vocabulary = {w.lower() for u in seed.utterances for w in plain_words(u.text)}
+    assert "kazakh" not in vocabulary and "kyrgyz" not in vocabulary
+    assert family_in("Kazakh", vocabulary)
+    assert family_in("Kazakhstanis", vocabulary)
+    assert family_in("Kyrgyz", vocabulary)  # "the Kyrgyzstani … heads of state"
+    assert not family_in("Uzbek", vocabulary)
+    # A short word begins too many others to name anything ("Tesla" is not in "test").
+    assert not family_in("Tes", vocabulary)
+    assert not family_in("Tesla", {"test", "tests"})
 
 
 def occasion_index(paths: Iterable[Path]) -> OccasionIndex:
