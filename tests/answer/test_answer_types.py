@@ -660,9 +660,9 @@ def test_a_post_names_nobody_and_a_question_s_word_covers_names_formed_from_it()
         "disagreed with that list.",
         envoy,
     )
-    # A post before a name, or a body's post, still names: Kostin's VTB (kremlin.ru 51723).
-    assert shows_name("I have spoken to Foreign Minister Lavrov.", chief)
-    assert shows_name("Sergei Kiriyenko, Rosatom Director General, reported.", chief)
+    # A post before a name still names (a photo caption of kremlin.ru 51511).
+    lavrov = "At a meeting with Foreign Minister Sergei Lavrov and Defence Minister Sergei Shoigu."
+    assert shows_name(lavrov, chief)
     # "Moldovan" names Moldova, "Russian" Russia: after the CIS summit, September 2016
     # (kremlin.ru 52907); Ankara, April 2018 (kremlin.ru 57192).
     moldova = "What was the name of the Moldovan prime minister Putin held talks with?"
@@ -676,9 +676,12 @@ def test_a_post_names_nobody_and_a_question_s_word_covers_names_formed_from_it()
         "security in this region.",
         companies,
     )
-    # But a word sharing only a few first letters is another name.
-    assert shows_name("Then we flew to Vladivostok.", "Which city did Vladimir Putin visit?")
-    # An acronym names, first word too.
+    # But a word sharing only a few first letters is another name (kremlin.ru 52830).
+    assert shows_name(
+        "The interview was recorded on September 1, 2016, in Vladivostok.",
+        "In which city did Vladimir Putin give the interview?",
+    )
+    # An acronym names, first word too (kremlin.ru 51723).
     bank = "Which bank was the first to sign up to the soft-loan programme?"
     assert shows_name("VTB was the first bank to join this programme.", bank)
 
@@ -687,10 +690,21 @@ def test_what_a_thing_is_called_names_it_in_lowercase_too() -> None:
     # Opher Vishnia at JSConf Iceland 2018 (YouTube captions): ASR writes the name lowercase.
     game = "What is the name of the game Opher Vishnia built with his Lance library?"
     assert shows_name("it's called sprocket league and it has nothing to do with any other", game)
-    assert not shows_name("it's a game where each player's car plays soccer", game)
-    # Calling on someone, or calling them, names nothing.
-    assert not shows_name("and so we called them and asked about the library", game)
-    assert not shows_name("the so-called multiplayer problem is hard", game)
+    assert not shows_name("but in this game each player controls a car", game)
+    # Calling them something else, or "so-called", names nothing: the Federation Council's
+    # speaker on obsolete laws (kremlin.ru 54698); Putin on teachers' pay (kremlin.ru 17173).
+    laws = "What is the name of the law the regional legislatures called off?"
+    assert not shows_name(
+        "regional legislatures, which, seeing that some of these laws are no longer expedient, "
+        "have called them off.",
+        laws,
+    )
+    pay = "What is the name of the average wage teachers compare their salaries to?"
+    assert not shows_name(
+        "teachers get a real shock when they compare their salaries to the so-called average "
+        "wages.",
+        pay,
+    )
     # Nor does calling it what the question calls it (Early Days of Ethereum, episode 4).
     surname = "What was Richard Wilde's surname before he took his wife's name?"
     assert not shows_name("Though he wasn't originally called Wilde.", surname)
