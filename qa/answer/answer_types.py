@@ -37,6 +37,7 @@ __all__ = [
     "is_question_sentence",
     "is_who_said",
     "says_sum",
+    "says_what_is_called",
     "sentence_types",
     "shows_count",
     "shows_day",
@@ -244,6 +245,8 @@ _NAME_Q = re.compile(
 )
 # A title in quotation marks: the film “Sobibor”.
 _QUOTED_NAME = re.compile(r"[“\"«]\s*[A-Z]")
+# A title quoted whole: capitalised, closed within six words.
+_QUOTED_TITLE = re.compile(r"[“\"«]\s*[A-Z][^\s“”\"«»]*(?:\s+[^\s“”\"«»]+){0,5}\s*[”\"»]")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(.*)", re.I)
 # Words that end the noun phrase after "how many": verbs, prepositions, pronouns.
 _PHRASE_END = frozenset(
@@ -270,7 +273,7 @@ _TENS_WORDS = (
 _CARDINAL_WORDS = rf"{_DIGIT_WORDS}|{_TENS_WORDS}"
 _COUNT = re.compile(
     rf"^[$£€]?\d|^({_CARDINAL_WORDS}|hundreds?|thousands?|millions?|billion|trillion|dozens?|"
-    r"billions|tens|several|one)$"
+    r"billions|tens|several|one|single)$"
 )
 
 _MONEY_Q = re.compile(
@@ -394,6 +397,11 @@ _NUMBER_TOKEN = re.compile(
     # a fraction: "a third of Afghanistan's rural territory", "two-thirds", "a quarter"
     r"\b(?:a|one|two|three)[\s-]+(?:thirds?|quarters?|fifths?)\b",
     re.I,
+)
+# "one transaction", "only one new plant", "a single visit": up to three words after "one",
+# none of them "of".
+_ONE = re.compile(
+    r"\b(?:one|a\s+single)\s+(?!of\b)(?P<next>(?:[\w-]+\s+(?!of\b)){0,2}[\w-]+)", re.I
 )
 # "How long…?" is answered by a span said without a number: "work there for a month", "a
 # couple of days if not a couple of weeks", "half an hour". (Only then: "a year" is in most
@@ -554,8 +562,10 @@ def sentence_types(text: str, question: str = "") -> frozenset[str]:
     """
     given = _given_tokens(question)
     found = {"other"}
-    if _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", text)), given) or (
-        _HOW_LONG.search(question) and _new(_SPAN.findall(text), given)
+    if (
+        _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", text)), given)
+        or (_HOW_LONG.search(question) and _new(_SPAN.findall(text), given))
+        or counts_one(text, question)
     ):
         found.add("number")
     if _new((m.group(0) for m in _DATE.finditer(text)), given):
@@ -731,7 +741,24 @@ def shows_count(text: str, question: str = "") -> bool:
     part of a name ("20 million GitHub Copilot users", not "increased 75%", "$168 billion" or
     "the Fortune 100"), and not one the question gives itself."""
     rest = _NAMED_NUMBER.sub(" ", _AMOUNT.sub(" ", _SHARE.sub(" ", text)))
-    return _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", rest)), _given_tokens(question))
+    return _new(_NUMBER_TOKEN.findall(_YEAR.sub(" ", rest)), _given_tokens(question)) or counts_one(
+        text, question
+    )
+
+
+def counts_one(text: str, question: str) -> bool:
+    """Whether the sentence counts one of what a "How many …?" question counts: "this is only
+    going to be one transaction for the protocol council" (how many transactions), "a single
+    visit". "One" is no number elsewhere ("one of the largest", "Channel One"), nor here
+    before "of" ("one of the transactions")."""
+    if not _ONE.search(text):
+        return False
+    keys = {stem(noun)[:5] for noun in counted_nouns(question)}
+    return any(
+        stem(word)[:5] in keys
+        for match in _ONE.finditer(text)
+        for word in match.group("next").split()
+    )
 
 
 def shows_money(text: str) -> bool:
@@ -822,8 +849,21 @@ def shows_name(text: str, question: str = "") -> bool:
     return (
         any(not _given_name(w.lower(), given) for w in words)
         or bool(_QUOTED_NAME.search(text))
-        or any(not _given_name(m["name"].lower(), given) for m in _CALLED.finditer(text))
+        or _called_new(text, given)
     )
+
+
+def says_what_is_called(text: str, question: str = "") -> bool:
+    """Whether the sentence says what something is called, by a name the question does not
+    give: "I founded a company called Oxygen Africa.", "it's called sprocket league", a short
+    title in quotation marks (the film “Sobibor”). Not a capitalised word alone ("the Russian
+    participants"), nor words quoted ("They said: “As soon as grants became available…”")."""
+    return bool(_QUOTED_TITLE.search(text)) or _called_new(text, _given_tokens(question))
+
+
+def _called_new(text: str, given: frozenset[str]) -> bool:
+    """Whether the text says something is called by a name the question does not give."""
+    return any(not _given_name(m["name"].lower(), given) for m in _CALLED.finditer(text))
 
 
 def _names_a_post(text: str, match: re.Match[str]) -> bool:

@@ -28,6 +28,7 @@ from qa.answer.answer_types import (
     is_opening,
     is_who_said,
     says_sum,
+    says_what_is_called,
     sentence_types,
     shows_count,
     shows_day,
@@ -65,6 +66,7 @@ from qa.answer.extractive import (
     fact_terms,
     full_names,
     grow_margin,
+    grown_back,
     grown_to_answer,
     led_by_answer,
     led_by_outright_answer,
@@ -686,11 +688,22 @@ class Assistant:
         # A name question's quotes are checked twice: the best three here, those it would cite
         # once they are chosen (below).
         asks_for_name = asks_name(standalone.question) and not leaning
+
+        def gives_name(text: str) -> bool:
+            return shows_name(text, standalone.question)
+
+        # A speaker names a thing, then says what it is ("…a project called Childhood Vector
+        # 2018. This project is aimed at…"): a quote that names nothing is grown back to the
+        # sentence before it when that one says what the thing is called (not to any
+        # capitalised word: "I congratulate the Russian participants…" names no tanker).
+        def called_before(c: Candidate) -> Candidate | None:
+            return grown_back(c, lambda text: says_what_is_called(text, standalone.question))
+
         if asks_for_name:
             # "What is the name of the US special envoy…?": quotes about the envoy that name
             # nobody the question does not already name are its topic, not its answer.
             best = scored[:MAX_ANSWER_SENTENCES]
-            if best and not any(shows_name(c.text, standalone.question) for c in best):
+            if best and not any(gives_name(c.text) or called_before(c) for c in best):
                 absent = "No quote gives a name."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
         if not scored:
@@ -766,7 +779,11 @@ class Assistant:
         # please call me." A name question is answered by a quote that names, and the answer
         # leads with it: a name further down ("Chairman Grassley…" after "…an official named
         # .") is another's.
-        if asks_for_name and not (quotes and shows_name(quotes[0].text, standalone.question)):
+        if asks_for_name and quotes and not gives_name(quotes[0].text):
+            grown = called_before(quotes[0])
+            if grown is not None:
+                quotes = [grown, *(q for q in quotes[1:] if not overlaps(grown, q))]
+        if asks_for_name and not (quotes and gives_name(quotes[0].text)):
             absent = "The quote it would lead with gives no name."
             return self.abstention(question, standalone, retrieval, (*notices, absent))
         return quotes

@@ -105,6 +105,14 @@ LEAD_PAIR_MARGIN = 1.0
 # alone. A lead that gives a cause is not padded. Chosen on the kremlin.ru training suites,
 # checked on heldout17-28 (README, Figures).
 REASON_GROW_MARGIN = -1.0
+# A lead answering "Which …s?" or "What are the …?" grows to the sentence after it when the pair
+# scorer reads the two together at least as surely as the lead alone: the items often go on
+# there ("…the same sources of information, and they are quite numerous." / "They include
+# sociological studies, security services' reports and the media…"). On the train suites'
+# list questions, 0 was the highest margin to gain (1 of 50; any lower gained no more and
+# padded more answers: 12 changed at 0, 32 at -1); heldout17-28 (in sample): +3 of 96, 25
+# changed (README, Figures).
+LIST_GROW_MARGIN = 0.0
 
 
 @dataclass(frozen=True)
@@ -916,9 +924,10 @@ def grown_to_answer(
 
 def grow_margin(wanted: str, lead: Candidate) -> float:
     """The margin `grown_to_answer` asks of the lead: REASON_GROW_MARGIN for a "why" lead that
-    gives no cause of its own, LEAD_PAIR_MARGIN otherwise."""
-    restates = wanted == "reason" and not gives_cause(lead.text)
-    return REASON_GROW_MARGIN if restates else LEAD_PAIR_MARGIN
+    gives no cause of its own, LIST_GROW_MARGIN for a list's, LEAD_PAIR_MARGIN otherwise."""
+    if wanted == "reason" and not gives_cause(lead.text):
+        return REASON_GROW_MARGIN
+    return LIST_GROW_MARGIN if wanted == "list" else LEAD_PAIR_MARGIN
 
 
 def _with_next_sentence(
@@ -970,6 +979,28 @@ def _next_turn_opening(
     if not spans or spans[0][0] != _first_start(following.text):
         return None
     return following, spans[0]
+
+
+def grown_back(
+    quote: Candidate, shows: Callable[[str], bool], max_words: int = 30
+) -> Candidate | None:
+    """The quote grown back over the sentence before it in its utterance, when that sentence
+    shows what the quote lacks: a speaker names a thing, then says what it is ("…we
+    implemented a project called Childhood Vector 2018." before "This project is aimed at
+    choosing the best childhood practices.", asked the project's name). None when no sentence
+    is before it, that one does not show it, or it has more than `max_words` words."""
+    text = quote.utterance.text
+    before = [
+        (first, last)
+        for first, last in answer_spans(text)
+        if last <= quote.start and not text[last : quote.start].strip()
+    ]
+    if not before:
+        return None
+    first, last = before[-1]
+    if len(text[first:last].split()) > max_words or not shows(text[first:last]):
+        return None
+    return replace(quote, start=first)
 
 
 def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:

@@ -13,7 +13,13 @@ import pytest
 import qa.answer.extractive as answer_module
 from embeddings.base import HashEncoder
 from eval.train_answerability import recording_check
-from qa.answer.answer_types import ends_mid_clause, is_opening, shows_figure
+from qa.answer.answer_types import (
+    ends_mid_clause,
+    is_opening,
+    says_what_is_called,
+    shows_figure,
+    shows_name,
+)
 from qa.answer.assistant import Assistant, Conversation
 from qa.answer.extractive import (
     ABSTAIN_TEXT,
@@ -24,6 +30,7 @@ from qa.answer.extractive import (
     explain_quote,
     fact_terms,
     full_names,
+    grown_back,
     led_by_outright_answer,
     mentions_any,
     name_key,
@@ -788,6 +795,28 @@ def test_a_why_quote_grows_to_the_cause_beside_it(kremlin_dir: Path) -> None:
     # Putin on the Il-20 (2018): the next sentence gives no cause, so nothing is added.
     different = _sentence_candidate(kremlin_dir, "58586", "this was a different situation.")
     assert explain_quote(different) == different
+
+
+def test_a_name_question_s_lead_grows_back_to_the_sentence_that_names(kremlin_dir: Path) -> None:
+    # Anna Kuznetsova to Putin, June 2018 (kremlin.ru 57642): she names the project, then says
+    # what it is for; the lead the question's words choose is the second sentence.
+    question = "What is the name of the project aimed at choosing the best practices for children?"
+
+    def called(text: str) -> bool:
+        return says_what_is_called(text, question)
+
+    aimed = _sentence_candidate(kremlin_dir, "57642", "This project is aimed at choosing")
+    aimed = replace(aimed, end=len(aimed.utterance.text))
+    assert not shows_name(aimed.text, question)
+    grown = grown_back(aimed, called)
+    assert grown is not None and grown.text.startswith("Mr President, children’s rights")
+    assert grown.text.endswith("choosing the best childhood practices.")
+    assert grown.text in aimed.utterance.text and shows_name(grown.text, question)
+    # Only when the sentence before says it, and not past a long one.
+    assert grown_back(aimed, called, max_words=10) is None
+    assert grown_back(aimed, lambda text: "Kremlin" in text) is None
+    # A quote that opens its utterance has nothing before it.
+    assert grown_back(grown, called) is None
 
 
 def test_a_long_quote_is_cut_to_a_window_that_keeps_what_is_asked(kremlin_dir: Path) -> None:

@@ -20,6 +20,7 @@ from qa.answer.answer_types import (
     counted_nouns,
     counts,
     counts_loosely,
+    counts_one,
     ends_mid_clause,
     gives_cause,
     gives_example,
@@ -27,6 +28,7 @@ from qa.answer.answer_types import (
     is_question_sentence,
     is_who_said,
     says_sum,
+    says_what_is_called,
     sentence_types,
     shows_count,
     shows_day,
@@ -690,7 +692,23 @@ def test_what_a_thing_is_called_names_it_in_lowercase_too() -> None:
     # Opher Vishnia at JSConf Iceland 2018 (YouTube captions): ASR writes the name lowercase.
     game = "What is the name of the game Opher Vishnia built with his Lance library?"
     assert shows_name("it's called sprocket league and it has nothing to do with any other", game)
+    assert says_what_is_called("it's called sprocket league", game)
     assert not shows_name("but in this game each player controls a car", game)
+    # A capitalised word names, but says nothing is called so (kremlin.ru 52830).
+    city = "In which city did Vladimir Putin give the interview?"
+    recorded = "The interview was recorded on September 1, 2016, in Vladivostok."
+    assert shows_name(recorded, city) and not says_what_is_called(recorded, city)
+    # A title in quotation marks says it (the Pobeda committee, kremlin.ru 54347); words quoted
+    # do not (Putin at the Rectors’ Union congress, kremlin.ru 57367).
+    film = "What is the name of the film about the uprising in the death camp?"
+    assert says_what_is_called(
+        "We are now making the film “Sobibor” and have almost finished", film
+    )
+    weapon = "What is the name of the strike system the students developed?"
+    grants = (
+        "They said: “As soon as grants became available, our entire student group created a team.”"
+    )
+    assert not says_what_is_called(grants, weapon)
     # Calling them something else, or "so-called", names nothing: the Federation Council's
     # speaker on obsolete laws (kremlin.ru 54698); Putin on teachers' pay (kremlin.ru 17173).
     laws = "What is the name of the law the regional legislatures called off?"
@@ -1001,6 +1019,23 @@ def test_things_that_happen_are_counted_in_times() -> None:
     assert not counts_loosely(
         "calls", "Sometimes foreign medicines are 20 times more expensive than Russian medicines."
     )
+
+
+def test_one_of_the_things_counted_answers_how_many() -> None:
+    # Early Days of Ethereum 7 (Jacob Czepluch): "one" before the noun counted is a count.
+    question = "How many stages were there at DevCon 2?"
+    stage = "There was still only one stage, I think, at DevCon 2"
+    assert counts_one(stage, question)
+    assert "number" in sentence_types(stage, question) and shows_count(stage, question)
+    assert counts_one("There was not a single party", "How many parties were there?")
+    # Not one of them, nor one of something else (Go Time 100, Rob Pike).
+    pike = (
+        "Ian was the only one of us who'd spent a lot of time in the open source world, and he "
+        "did more than his fair share of the community stuff"
+    )
+    assert not counts_one(pike, "How many people had spent time in open source?")
+    assert not counts_one(stage, "How many talks were there at DevCon 2?")
+    assert "number" not in sentence_types(stage, "How many talks were there at DevCon 2?")
 
 
 def test_a_change_or_a_level_against_another_is_no_amount_of_money() -> None:

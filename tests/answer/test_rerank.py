@@ -14,6 +14,7 @@ from qa.answer.answer_types import answer_type
 from qa.answer.extractive import (
     FACT_PAIR_LOGIT,
     LEAD_PAIR_MARGIN,
+    LIST_GROW_MARGIN,
     REASON_GROW_MARGIN,
     RERANK_DEPTH,
     RERANK_MARGIN,
@@ -252,6 +253,26 @@ def test_a_lead_that_sets_the_answer_up_grows_to_the_sentence_giving_it() -> Non
     assert turn.text[end:].strip().startswith("It was decisive")
     asked = "Who stood by Nazarbayev when he fell ill?"
     assert grown_to_answer(asked, stood, scores, utterance_at) == stood
+
+
+@pytest.mark.slow
+def test_a_list_lead_grows_to_the_sentence_the_items_go_on_in() -> None:
+    from embeddings.pair_scorer import load_pair_scorer
+
+    scores = load_pair_scorer().scores
+    # Putin to TASS, March 2020 (kremlin.ru 63034): the lead says there are many, the next
+    # sentence names them; the pair scorer reads the two a little surer than the lead alone.
+    numerous = _kremlin_lead("63034", "People like me, irrespective of the country they live in")
+    numerous = replace(numerous, end=numerous.utterance.text.index(".", numerous.start) + 1)
+    asked = "What sources of information does Putin say he and other leaders rely on?"
+    assert answer_type(asked) == "list"
+    margin = grow_margin("list", numerous)
+    assert margin == LIST_GROW_MARGIN < LEAD_PAIR_MARGIN
+    grown = grown_to_answer(asked, numerous, scores, _kremlin_utterance_at, 30, margin)
+    assert grown.text.startswith(numerous.text)
+    assert grown.text.endswith("security services’ reports and the media, of course.")
+    # Any other lead needs the two read surer by LEAD_PAIR_MARGIN.
+    assert grown_to_answer(asked, numerous, scores, _kremlin_utterance_at) == numerous
 
 
 @pytest.mark.slow
