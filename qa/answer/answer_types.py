@@ -751,14 +751,19 @@ def counts_one(text: str, question: str) -> bool:
     going to be one transaction for the protocol council" (how many transactions), "a single
     visit". "One" is no number elsewhere ("one of the largest", "Channel One"), nor here
     before "of" ("one of the transactions")."""
-    if not _ONE.search(text):
-        return False
-    keys = {stem(noun)[:5] for noun in counted_nouns(question)}
-    return any(
+    keys = _counted_keys(question)
+    return bool(keys) and any(
         stem(word)[:5] in keys
         for match in _ONE.finditer(text)
         for word in match.group("next").split()
     )
+
+
+@lru_cache(maxsize=64)
+def _counted_keys(question: str) -> frozenset[str]:
+    """The stem keys of what a "How many …?" question counts (once per question: counts_one
+    runs for each of its candidates, and for none of another question's)."""
+    return frozenset(stem(noun)[:5] for noun in counted_nouns(question))
 
 
 def shows_money(text: str) -> bool:
