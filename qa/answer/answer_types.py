@@ -221,8 +221,12 @@ _NAMED_THING = (
     r"cit(?:y|ies)|towns?|villages?|provinces?|regions?|countr(?:y|ies)|streets?)"
 )
 _HEAD_ENDS = (
-    r"(?:'s|’s|(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
-    r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose)\b|\s+\w+ed\b))"
+    # a possessive, a plural's too ("Which countries' security services…?")
+    r"(?:'s|’s|(?<=s)['’](?!\w)|"
+    r"(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
+    r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose|outside|beyond|besides|except|"
+    r"apart|across|around|within|near|by|into|among|including|like|such|where|which|who)\b|"
+    r"\s+\w+ed\b))"
 )
 # Where a "which" asks rather than relates: it opens the question or a clause of it, or a
 # preposition before it does ("In which region…?", "…, from which city…?"); not "a programme

@@ -773,7 +773,7 @@ class Assistant:
             # The scorer chose the quotes from features of each; the pair scorer, reading
             # question and quote together, says which of them answers: that one leads.
             chosen = led_by_answer(searched, chosen, self.pair_scores)
-        quotes = self.finished(searched, chosen, wanted, known)
+        quotes = self.finished(searched, chosen, wanted, known, asks_for_name)
         # The check above read the best quotes by the scorer; those cited are chosen later and
         # can be others: "Which Moscow hospital…?" cited only "When you arrive at the hospital,
         # please call me." A name question is answered by a quote that names, and the answer
@@ -794,18 +794,20 @@ class Assistant:
         chosen: Sequence[Candidate],
         wanted: str,
         known: dict[tuple[str, int], Utterance],
+        asks_for_name: bool = False,
     ) -> list[Candidate]:
         """The chosen quotes, a "why" quote grown to its cause (extractive.explain_quote), the
         lead grown to the sentence after it that the pair scorer reads as the answer
         (extractive.grown_to_answer; a "why" lead that gives no cause unless it reads the two
-        as clearly worse: extractive.grow_margin), and each finished when it ends mid-clause
+        as clearly worse, a list's unless it reads them as worse, a list of names' only when
+        it reads them as surer: extractive.grow_margin), and each finished when it ends mid-clause
         (extractive.continue_quote); a quote a grown one holds is dropped."""
         quotes: list[Candidate] = []
         utterance_at = self.utterance_at(known)
         for n, quote in enumerate(chosen):
             grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
             if n == 0 and grown is quote and self.pair_scores is not None:
-                margin = grow_margin(wanted, quote)
+                margin = grow_margin(wanted, quote, asks_for_name)
                 grown = grown_to_answer(
                     question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS, margin
                 )

@@ -922,12 +922,17 @@ def grown_to_answer(
     return grown if together > alone + margin else lead
 
 
-def grow_margin(wanted: str, lead: Candidate) -> float:
+def grow_margin(wanted: str, lead: Candidate, asks_for_name: bool = False) -> float:
     """The margin `grown_to_answer` asks of the lead: REASON_GROW_MARGIN for a "why" lead that
-    gives no cause of its own, LIST_GROW_MARGIN for a list's, LEAD_PAIR_MARGIN otherwise."""
+    gives no cause of its own, LIST_GROW_MARGIN for a list's, LEAD_PAIR_MARGIN otherwise.
+
+    A list of names is the exception: the next sentence's names vouch for the answer
+    (the name check reads the grown lead), and the pair scorer reading the two as surely as
+    the lead alone is no sign they answer ("…people in the news get tricked by AI like that."
+    grew into "Alright memory types. We got Rom and Ram.")."""
     if wanted == "reason" and not gives_cause(lead.text):
         return REASON_GROW_MARGIN
-    return LIST_GROW_MARGIN if wanted == "list" else LEAD_PAIR_MARGIN
+    return LIST_GROW_MARGIN if wanted == "list" and not asks_for_name else LEAD_PAIR_MARGIN
 
 
 def _with_next_sentence(

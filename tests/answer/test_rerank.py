@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.answer.answer_types import answer_type
+from qa.answer.answer_types import answer_type, asks_name
 from qa.answer.extractive import (
     FACT_PAIR_LOGIT,
     LEAD_PAIR_MARGIN,
@@ -273,6 +273,20 @@ def test_a_list_lead_grows_to_the_sentence_the_items_go_on_in() -> None:
     assert grown.text.endswith("security services’ reports and the media, of course.")
     # Any other lead needs the two read surer by LEAD_PAIR_MARGIN.
     assert grown_to_answer(asked, numerous, scores, _kremlin_utterance_at) == numerous
+    # So does a list of names: the names the next sentence would bring would vouch for the
+    # answer. Olga Golodets at the Government meeting, April 2018 (kremlin.ru 57275): the
+    # lead names the regions, and the pair scorer reads it with "But every region is paying
+    # the benefit." at least as surely as alone.
+    regions = "The most active areas in this respect are the Rostov Region"
+    active = _kremlin_lead("57275", regions)
+    active = replace(active, end=active.utterance.text.index(".", active.start) + 1)
+    asked = "Which regions did Olga Golodets name as the most active in taking up the new benefits?"
+    assert answer_type(asked) == "list" and asks_name(asked)
+    padded = grown_to_answer(asked, active, scores, _kremlin_utterance_at, 30, LIST_GROW_MARGIN)
+    assert padded.text.endswith("But every region is paying the benefit.")
+    margin = grow_margin("list", active, asks_for_name=True)
+    assert margin == LEAD_PAIR_MARGIN
+    assert grown_to_answer(asked, active, scores, _kremlin_utterance_at, 30, margin) == active
 
 
 @pytest.mark.slow
