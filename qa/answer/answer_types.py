@@ -61,7 +61,11 @@ _NUMBER_Q = re.compile(
     r"spending|expenditures?|level|returns?|payments?|deficit|surplus|growth|score|volume|"
     r"output|reserves|wages?|capacity|inflation|share|amount|sum|total|percentage|speed|"
     r"temperature|distance|outflow|population|margin|pensions?|subsid(?:y|ies)|fees?|"
-    r"accuracy|turnout|probability)|"
+    r"accuracy|turnout|probability|"
+    # "What upper limit on project size…?", "What average duration…?", "What window size…?",
+    # "What phone number…?", "What prison sentence…?"
+    r"limit|size|duration|length|threshold|frequency|weight|height|width|depth|number|"
+    r"(?:prison|jail)\s+(?:sentence|term))|"
     # "What would full staffing for ladder trucks cost…?", "What did the bridge cost?"
     r"what\s+(?:did|does|do|had|has|would|will|could|might)\b[^?]*(?<!\bthe\s)(?<!\bits\s)"
     r"(?<!\ba\s)\bcost"

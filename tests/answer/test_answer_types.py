@@ -137,6 +137,14 @@ from qa.answer.scorer import question_sentences
         ("Which late hockey champion had proposed a hockey school in Krasnogorsk?", "person"),
         ("Which general rules apply to the new budget?", "list"),
         ("What figure did Putin give for GDP growth?", "number"),
+        # A measure, a limit or a number named after "what" (heldout19, heldout24, heldout26:
+        # near-misses read as "other" were answered with quotes that give no figure).
+        ("What upper limit on project size was set for the new tax deduction?", "number"),
+        ("What minimum investment size would the SPIC 2.0 contract require?", "number"),
+        ("What average duration did the HTK silence model come out with?", "number"),
+        ("What maximum weight in grams did the industrial designer set?", "number"),
+        ("What prison sentence did Roshal propose for people who assault doctors?", "number"),
+        ("What phone number did Grad A ask the group to call?", "number"),
         ("What was the date of the executive orders Medvedev planned to report on?", "date"),
         ("Around when did Putin expect the peak of re-equipping the army?", "date"),
         # A word between the wh-word and the date that only makes it more precise.
