@@ -51,9 +51,9 @@ __all__ = [
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "yesno", "list", "other")
 _NUMBER_Q = re.compile(
     r"\b(how\s+(much|many|long|old|far|big|large|fast|high|often|early|late|tall|deep|heavy)|"
-    # these only right after "what" ("What number…?", "What age…?"), the nouns below after up
-    # to three words too
-    r"what\s+(percent|number|age|size|proportion)|by\s+how\s+much|"
+    # these only right after "what" ("What age…?", "What percent…?"), the nouns below after
+    # up to three words too ("What number…?", "What phone number…?")
+    r"what\s+(percent|age|proportion)|by\s+how\s+much|"
     # "What share…?", "What key interest rate…?", "What selling price in US dollars…?", "What
     # net profit…?", "What capital spending…?", "What one-off payment…?", "What average score…?"
     r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){0,3}"

@@ -779,16 +779,14 @@ class Assistant:
         # please call me." A name question is answered by a quote that names, and the answer
         # leads with it: a name further down ("Chairman Grassley…" after "…an official named
         # .") is another's.
-        if asks_for_name:
-            lead_names = bool(quotes) and gives_name(quotes[0].text)
+        if asks_for_name and not (quotes and gives_name(quotes[0].text)):
             # A lead grown back to what the thing is called names it (shows_name reads what
-            # says_what_is_called does).
-            grown = None if lead_names or not quotes else called_before(quotes[0])
-            if grown is not None:
-                quotes = [grown, *(q for q in quotes[1:] if not overlaps(grown, q))]
-            elif not lead_names:
+            # says_what_is_called does): it is not read again.
+            grown = called_before(quotes[0]) if quotes else None
+            if grown is None:
                 absent = "The quote it would lead with gives no name."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
+            quotes = [grown, *(q for q in quotes[1:] if not overlaps(grown, q))]
         return quotes
 
     def finished(
