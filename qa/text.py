@@ -312,6 +312,24 @@ CALENDAR_WORDS = MONTHS | {
 PLAIN_WORD = re.compile(r"[^\W_]+")
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The words of a list written as one string, as a set."""
+    return frozenset(text.split())
+
+
+# Lower-case words that name a speaker by their role ("the professor", "the witness"), not by
+# their name.
+ROLE_NOUNS = word_set(
+    "minister secretary chair chairman chairwoman chairperson president professor designer "
+    "manager witness governor mayor councillor councilor senator member host guest "
+    "interviewer journalist reporter expert director chancellor premier prime deputy "
+    "committee panel audience representative official spokesman spokeswoman spokesperson "
+    "officer ambassador judge lawyer attorney doctor lecturer teacher moderator presenter "
+    "candidate leader head ceo cfo speaker panellist panelist colleague counsel clerk "
+    "commissioner inspector prosecutor defendant applicant petitioner student caller other"
+)
+
+
 def plain_words(text: str) -> list[str]:
     """The text's runs of letters and digits, as written."""
     return PLAIN_WORD.findall(text)

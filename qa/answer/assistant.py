@@ -26,6 +26,7 @@ from qa.answer.answer_types import (
     counts,
     counts_loosely,
     is_opening,
+    is_question_sentence,
     is_who_said,
     says_sum,
     says_what_is_called,
@@ -88,11 +89,13 @@ from qa.answer.extractive import (
 from qa.answer.lead import LeadModel, led_by_choice, load_lead_model
 from qa.answer.llm import rewrite_messages, standalone_from_reply
 from qa.answer.llm_answer import llm_answer_stream
-from qa.errors import AnswererError, TranscriptQAError
+from qa.answer.replies import asking_turn, names_a_role, reply_turn, role_words
+from qa.errors import AnswererError, LibraryError, TranscriptQAError
 from qa.models import Answer, Citation, Filters, Passage, Timings, Utterance
 from qa.retrieve.followup import Standalone, Turn, make_standalone
 from qa.retrieve.names import family_in
 from qa.retrieve.occasion import names_an_occasion
+from qa.retrieve.query import detect_speakers
 from qa.retrieve.retriever import Boosts, Retrieval, Retriever
 from qa.retrieve.spanning import spanning_parts
 from qa.sentences import sentence_spans
@@ -115,6 +118,9 @@ MAX_LISTED_MENTIONS = 10
 # (subtitle cues of a few words each).
 CONTINUATION_WORDS = 30
 CONTINUATION_CUES = 3
+# A reply's opening shorter than this ("No.", "I don't think so.") is quoted with the sentence
+# after it.
+REPLY_MIN_WORDS = 8
 # Answer types whose absence from the lead sentence means the evidence lacks the fact: a
 # quantity, a date. (Person and place are read from capitals, too loosely to refuse on.)
 TYPES_REQUIRED = frozenset({"number", "date"})
@@ -289,7 +295,13 @@ class Assistant:
         except AnswererError as exc:
             log.warning("LLM rewrite failed, using the offline one: %s", exc)
             return offline
-        return Standalone(standalone_from_reply(reply, offline.question), offline.filters)
+        return Standalone(
+            standalone_from_reply(reply, offline.question),
+            offline.filters,
+            reply_to=offline.reply_to,
+            replier=offline.replier,
+            reply_maybe=offline.reply_maybe,
+        )
 
     def retrieve(
         self,
@@ -384,7 +396,16 @@ class Assistant:
         retrieved = time.perf_counter()
         notices: list[str] = []
         answer: Answer | None = None
-        if self.llm is not None and retrieval.passages and not is_enumeration(standalone.question):
+        if standalone.reply_to is not None and not parts:
+            # "And what did Putin answer?": the reply is in the transcript's next turns, not
+            # where the last question's words are.
+            answer = self._reply(question, standalone, retrieval, ())
+        if (
+            answer is None
+            and self.llm is not None
+            and retrieval.passages
+            and not is_enumeration(standalone.question)
+        ):
             try:
                 for partial in self._llm_stream(question, standalone, retrieval):
                     if isinstance(partial, Answer):
@@ -463,6 +484,77 @@ class Assistant:
         if isinstance(chosen, Answer):
             return chosen
         return self._rendered(question, standalone, retrieval, chosen, notices)
+
+    def _reply(
+        self, question: str, standalone: Standalone, retrieval: Retrieval, notices: tuple[str, ...]
+    ) -> Answer | None:
+        """The opening of the turn that replied to the exchange the last answer led with
+        (qa.answer.replies), and its sentence most like the question asked there; an
+        abstention when the person asked about does not reply there. None (the question is
+        then searched) when the exchange is no longer in the library, when "What did X say?"
+        finds no reply by X, or when the reply only asks back."""
+        assert standalone.reply_to is not None
+        transcript_id, index = standalone.reply_to
+        try:
+            transcript = self.library.transcript(transcript_id)
+        except LibraryError:
+            return None  # removed since the last answer
+        at = {u.index: u for u in transcript.utterances}
+        if index not in at:
+            return None
+        known = [name for name, _ in self.library.speakers()]
+        who = standalone.replier
+        repliers = detect_speakers(who, known) if who else []
+        roles = [] if repliers else role_words(who)
+        following = [u for u in transcript.utterances if u.index > index]
+        # "the witness", "the Northern Ireland Secretary" may label nobody ("Mr. Rees"): the
+        # next speaker replied. A name that labels nobody there is someone who did not.
+        else_next = not who or (not repliers and names_a_role(who))
+        turn = reply_turn(at[index], following, repliers, roles, else_next)
+        if not turn and standalone.reply_maybe:
+            return None  # "What did Rob Pike say?": what he said elsewhere, searched for
+        if not turn:
+            silent = (
+                f"{' or '.join(repliers) or who} does not speak after the exchange the last answer "
+                f"quoted ({transcript.title or transcript_id}, #u{index})."
+            )
+            return self.abstention(question, standalone, retrieval, (*notices, silent))
+        passage = Passage(
+            transcript_id,
+            transcript.title,
+            transcript.date,
+            turn[0].index,
+            turn[-1].index,
+            tuple(dict.fromkeys(u.canonical_speaker for u in turn if u.canonical_speaker)),
+            "\n".join(u.text for u in turn),
+            score=0.0,
+        )
+        candidates = candidate_sentences([passage], lambda _: turn, self.stored_spans([passage]))
+        telling = [c for c in candidates if not is_question_sentence(c.text)]
+        if not telling:
+            return None
+        opening = telling[0]
+        # "I don't think so." says little alone: the sentence after it goes with it.
+        if not opening.pair and len(opening.text.split()) < REPLY_MIN_WORDS:
+            paired = [c for c in telling if c.pair and c.start == opening.start]
+            opening = next(iter(paired), opening)
+        opening = trim_quote(opening, (), MAX_QUOTE_WORDS)
+        utterance_at = self.utterance_at({(transcript_id, u.index): u for u in turn})
+        opening = continue_quote(opening, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
+        quotes = [opening]
+        # A long reply answers the question asked further on too ("Well, this is just another
+        # piece of nonsense." … "There was no relationship whatsoever."): its sentence most
+        # like that question goes second.
+        asked = asking_turn(at[index], following)
+        rest = [c for c in telling if not c.pair and not overlaps(c, opening)]
+        if rest:
+            vectors = self._embed([asked.text, *(c.text for c in rest)])
+            closest = rest[int(np.argmax(vectors[1:] @ vectors[0]))]
+            closest = trim_quote(closest, (), MAX_QUOTE_WORDS)
+            words = len(opening.text.split()) + len(closest.text.split())
+            if words <= self.settings.answer_max_words:
+                quotes.append(closest)
+        return self._rendered(question, standalone, retrieval, quotes, notices)
 
     def _rendered(
         self,

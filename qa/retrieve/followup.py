@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from qa.models import Filters
 from qa.retrieve.query import detect_dates, detect_speakers
 from qa.retrieve.times import detect_time_range, without_time
-from qa.text import AUXILIARY_VERBS, topic_terms
+from qa.text import AUXILIARY_VERBS, ROLE_NOUNS, topic_terms, word_set
 
 _LEADING = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then|well)\b[\s,]*", re.I)
 # A question that ends pointing back at the last answer: "Whose idea was it?", "Why was that?"
@@ -43,6 +43,24 @@ _SUBJECT_BACK = re.compile(
 )
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)\s*\??\s*$", re.I)
 _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b", re.I)
+# A follow-up asking how the exchange the last answer cited was answered says nothing but that,
+# and who replied: "And what did Putin answer?", "How was that answered?", "And his answer?",
+# "Which way did the answer go?", "What did the professor say?", "And what was he told?".
+_REPLY_WORDS = word_set(
+    "answer answers answered reply replies replied respond responded response responses "
+    "react reacted reaction retort retorted"
+)
+_SAY_WORDS = word_set("say said says tell told")
+# The words such a question frames the reply with ("to that idea"); any other word is who
+# replied, or a topic of its own (then it is searched as asked).
+_REPLY_FRAME = word_set(
+    "and so but then well okay ok what how which was were is did does do would could the a "
+    "an that this it one to from by of with on in back came come go went way there any kind "
+    "get got give gave idea question suggestion proposal point remark comment request claim"
+)
+_PRONOUNS = word_set("he she they him her them his their you")
+_OBJECTS = word_set("him her them that this it back")
+_WORD = re.compile(r"[\w'’.-]+")
 _YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
 _POSSESSIVE = {"his", "her"}
 _ASKS_FOR_PERSON = re.compile(r"^\s*(?:and\s+|so\s+)?(?:who|whom|whose|which\s+\w+)\b", re.I)
@@ -68,6 +86,11 @@ class Standalone:
     filters: Filters  # filters carried from the history (the user's own come on top)
     near: tuple[tuple[str, int], ...] = ()  # the exchange the last answer cited, to favour
     favoured: tuple[str, ...] = ()  # the transcript the last answer cited first, to favour
+    # A follow-up asking how the last answer's exchange was answered: the utterance its lead
+    # cited, and who replied as the question names them ("" when it does not).
+    reply_to: tuple[str, int] | None = None
+    replier: str = ""
+    reply_maybe: bool = False  # "What did X say?": without X's reply, searched as asked
 
 
 def topic_of(question: str, speakers: Sequence[str]) -> str:
@@ -164,7 +187,51 @@ def make_standalone(
         near = tuple(place for place in last.cited_utterances if place[0] == home)
         if continues and not carried.transcripts:
             carried = replace(carried, transcripts=(home,))
-    return Standalone(_sentence_case(body), carried, near, favoured)
+    reply_to, replier, maybe = _reply_asked(text, last, speaker if leans_on_pronoun else None)
+    return Standalone(_sentence_case(body), carried, near, favoured, reply_to, replier, maybe)
+
+
+def _reply_asked(
+    text: str, last: Turn, pronoun_speaker: str | None
+) -> tuple[tuple[str, int] | None, str, bool]:
+    """Where the reply asked for follows (the utterance the last answer's lead cited), who gave
+    it as the question names them ("" for whoever spoke next), and whether it is only maybe a
+    reply ("What did Rob Pike say?" may ask what he said of the topic elsewhere). (None, "",
+    False) when the question asks for no reply, has a topic of its own ("And what did Putin
+    answer about trade?") or the last answer cited nothing."""
+    nothing: tuple[None, str, bool] = (None, "", False)
+    if not last.cited_utterances:
+        return nothing
+    words = _WORD.findall(text.strip().rstrip("?.! "))
+    lowered = [w.lower().strip(".") for w in words]
+    replies = any(w in _REPLY_WORDS for w in lowered)
+    said_at = next((n for n, w in enumerate(lowered) if w in _SAY_WORDS), None)
+    if not replies and said_at is None:
+        return nothing
+    named = [
+        word
+        for word, low in zip(words, lowered, strict=True)
+        if low not in _REPLY_FRAME | _REPLY_WORDS | _SAY_WORDS | _PRONOUNS
+    ]
+    if any(word[:1].islower() and word.lower() not in ROLE_NOUNS for word in named):
+        return nothing  # words of a topic, not of who replied
+    who = " ".join(named)
+    lead_speaker = last.cited_speakers[0] if last.cited_speakers else None
+    pronoun = next((w for w in lowered if w in _PRONOUNS), None)
+    if not who and pronoun_speaker and pronoun in {"he", "she", "him", "her", "his"}:
+        # "And his answer?" after "What did Micklethwait ask Putin…?": the person the last
+        # answer quoted does not answer himself; a pronoun for anyone else names the replier.
+        who = pronoun_speaker if pronoun_speaker != lead_speaker else ""
+    if not replies:
+        # "What did the professor say?", "What did she tell him?", "What did he say to that?",
+        # "And what was he told?"; not "What did he say?" of the person just quoted.
+        after = set(lowered[(said_at or 0) + 1 :])
+        told = "told" in lowered and bool({"was", "were", "is", "are", "been"} & set(lowered))
+        if not (who or told or after & _OBJECTS):
+            return nothing
+    home = last.cited_transcripts[0] if last.cited_transcripts else last.cited_utterances[0][0]
+    lead = next(place for place in last.cited_utterances if place[0] == home)
+    return lead, who, not replies
 
 
 def _referent(last: Turn, known_speakers: Sequence[str]) -> tuple[str, ...]:

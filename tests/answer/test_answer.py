@@ -387,6 +387,26 @@ def test_follow_up_retrieves_the_other_speaker(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_follow_up_asking_for_the_reply_quotes_the_next_turn(assistant: Assistant) -> None:
+    # The issue's own conversation. Putin's reply to Nazarbayev's thanks shares no word with
+    # vaccines: searched for them, it was refused.
+    conversation = Conversation()
+    first = assistant.ask("What did Nazarbayev say about vaccines?", conversation.turns)
+    conversation.add(first)
+    assert (first.citations[0].transcript_id, first.citations[0].utterance_start) == (SEED, 8)
+    reply = assistant.ask("And what did Putin answer?", conversation.turns)
+    assert not reply.abstained
+    [citation] = reply.citations
+    assert (citation.speaker, citation.utterance_start) == ("Vladimir Putin", 13)
+    assert citation.quote == "Thank you very much."
+    _assert_citations_verify(reply, assistant.library)
+    # Shoigu (page 63754) is in the library, not in this meeting: he gave no reply there.
+    other = assistant.ask("And what did Shoigu answer?", conversation.turns)
+    assert other.abstained
+    assert any("does not speak after the exchange" in notice for notice in other.notices)
+
+
+@pytest.mark.slow
 def test_a_follow_up_s_figure_need_not_repeat_its_words(assistant: Assistant) -> None:
     # Gref's meeting (kremlin.ru 58748): "motorists", "lending" and "rise" are nowhere near
     # "the car loan portfolio increased this year by 32 percent"; the follow-up stays in the

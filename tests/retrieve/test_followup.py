@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qa.models import Filters
 from qa.retrieve.followup import Turn, make_standalone
 
 KNOWN = ["Vladimir Putin", "Nursultan Nazarbayev", "Dmitry Peskov"]
+SEED = "meeting-with-nursultan-nazarbayev-2021-06-30"
 
 
 def _turn(question: str, speakers: tuple[str, ...] = (), **kw: object) -> Turn:
@@ -55,6 +58,90 @@ def test_reply_question_without_topic_carries_topic_and_transcript() -> None:
     result = make_standalone("And what did Putin answer?", history, KNOWN)
     assert result.question == "What did Putin answer about vaccines?"
     assert result.filters.transcripts == ("seed",)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "replier", "maybe"),
+    [
+        ("And what did Putin answer?", "Putin", False),
+        (
+            "How did the Northern Ireland Secretary answer that?",
+            "Northern Ireland Secretary",
+            False,
+        ),
+        (
+            "And how did the User Interface designer respond to that idea?",
+            "User Interface designer",
+            False,
+        ),
+        ("What was Putin's response?", "Putin's", False),
+        ("And what was the response from the minister?", "minister", False),
+        ("And what did Mr. Powell say in reply to him?", "Mr. Powell", False),
+        ("What did the chair say to that?", "chair", True),
+        ("What did the professor say?", "professor", True),
+        ("What did Rob Pike say?", "Rob Pike", True),
+        ("How was that answered?", "", False),
+        ("Which way did the answer go?", "", False),
+        ("What answer came back?", "", False),
+        ("And the reply to that?", "", False),
+        ("So how did they react?", "", False),  # "they": whoever spoke next
+        # The person the answer quoted does not reply to himself: whoever spoke next did.
+        ("What was his reply?", "", False),
+        ("What did she tell him?", "", True),
+        ("And what was he told?", "", True),
+    ],
+)
+def test_a_question_asking_for_the_reply_points_at_the_exchange_the_answer_led_with(
+    follow_up: str, replier: str, maybe: bool
+) -> None:
+    # The seed transcript: the answer about vaccines quoted Nazarbayev's u8 and u9; the reply is
+    # whatever comes after them, in words that need not share the topic's.
+    question = "What did Nazarbayev say about vaccines?"
+    cited = ((SEED, 8), (SEED, 9), ("other", 3))
+    history = [Turn(question, question, Filters(), ("Nursultan Nazarbayev",), (SEED,), "", cited)]
+    result = make_standalone(follow_up, history, KNOWN)
+    assert (result.reply_to, result.replier, result.reply_maybe) == ((SEED, 8), replier, maybe)
+
+
+def test_a_pronoun_for_someone_the_answer_did_not_quote_names_the_replier() -> None:
+    # "…what did Megyn Kelly ask Putin…?" filtered on Putin, quoting Kelly: "he" is Putin.
+    question = "What did Megyn Kelly ask Putin about the hackers?"
+    history = [
+        Turn(
+            question,
+            question,
+            Filters(speakers=("Vladimir Putin",)),
+            ("Megyn Kelly",),
+            ("54688",),
+            "",
+            (("54688", 40),),
+        )
+    ]
+    result = make_standalone("How did he respond?", history, KNOWN)
+    assert (result.reply_to, result.replier) == (("54688", 40), "Vladimir Putin")
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "And what did Putin answer about trade?",  # a topic of its own: searched as asked
+        "What one-word answer did his wife give when he asked her whether he should sign it?",
+        "And what did he say about trade?",
+        "What did he say?",  # what the person quoted said
+        "Did the minister go for it?",
+    ],
+)
+def test_a_question_with_its_own_topic_asks_for_no_reply(follow_up: str) -> None:
+    question = "What did Nazarbayev say about vaccines?"
+    cited = ((SEED, 8),)
+    history = [Turn(question, question, Filters(), ("Nursultan Nazarbayev",), (SEED,), "", cited)]
+    assert make_standalone(follow_up, history, KNOWN).reply_to is None
+
+
+def test_a_reply_is_asked_of_an_answer_that_quoted_something() -> None:
+    # After an abstention there is no exchange to reply to: the question is searched.
+    history = [_turn("What did Nazarbayev say about vaccines?", ("Nursultan Nazarbayev",))]
+    assert make_standalone("And what did Putin answer?", history, KNOWN).reply_to is None
 
 
 def test_what_about_a_year_a_person_or_a_topic() -> None:
