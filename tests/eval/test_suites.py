@@ -31,6 +31,9 @@ HELDOUTS = (HELDOUT, HELDOUT2, HELDOUT3, *(SUITES / f"heldout{k}.jsonl" for k in
 # suites use (never dev's or a training suite's), about facts none of them asks.
 REASKED = tuple(SUITES / f"heldout{k}.jsonl" for k in (24, 25, 26, 27, 28, 29, 30))
 HAND = SUITES / "hand.jsonl"
+# Follow-ups asking how an exchange was answered ("And what did Putin answer?"), split by
+# transcript into a dev and a held-out half; they share transcripts with the suites above.
+REPLIES = (SUITES / "replies-dev.jsonl", SUITES / "replies-heldout.jsonl")
 # Written for the weights to learn from only (eval/train_pair_scorer.py, train_answerability.py),
 # on transcripts no held-out suite uses: train5, train6, train11 and train12 on QMSum *train*
 # meetings.
@@ -196,8 +199,19 @@ def test_every_gold_quote_and_answer_checks_out_against_the_real_files(
 ) -> None:
     files = source_files(shared_data)
     sources = {tid: SourceFile(path) for tid, path in files.items()}
-    problems = check_questions(dev + heldout + training, sources)
+    replies = [q for suite in REPLIES for q in load_suite(suite)]
+    problems = check_questions(dev + heldout + training + replies, sources)
     assert not problems, "\n".join(map(str, problems))
+
+
+def test_the_reply_suites_ask_for_replies_split_by_transcript() -> None:
+    halves = [load_suite(suite) for suite in REPLIES]
+    for half in halves:
+        assert len(half) >= 20
+        assert all(q.kind == "follow-up" and len(q.history) == 1 for q in half)
+        assert 2 <= sum(not q.answerable for q in half) <= len(half) // 4
+    dev_ids, heldout_ids = ({t for q in half for t in transcripts_of(q)} for half in halves)
+    assert not dev_ids & heldout_ids
 
 
 def test_ids_are_the_ids_the_library_gives_the_files(
