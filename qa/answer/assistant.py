@@ -554,7 +554,7 @@ class Assistant:
             words = len(opening.text.split()) + len(closest.text.split())
             if words <= self.settings.answer_max_words:
                 quotes.append(closest)
-        return self._rendered(question, standalone, retrieval, quotes, notices)
+        return self._rendered(question, standalone, retrieval, quotes, notices, said="replied")
 
     def _rendered(
         self,
@@ -563,11 +563,13 @@ class Assistant:
         retrieval: Retrieval,
         chosen: Sequence[Candidate],
         notices: tuple[str, ...],
+        said: str = "said",
     ) -> Answer:
         """The chosen quotes as the answer's cited sentences; an abstention when none verifies."""
         several = len({c.passage.transcript_id for c in chosen}) > 1
         claims = verified_claims(
-            render_claims(chosen, several_transcripts=several), self.citation_utterances
+            render_claims(chosen, several_transcripts=several, said=said),
+            self.citation_utterances,
         )
         if not claims:
             unverified = "None of the chosen quotes verifies against the utterance it cites."

@@ -1060,8 +1060,11 @@ def cite(candidate: Candidate, n: int) -> Citation:
     )
 
 
-def render_claims(chosen: Sequence[Candidate], *, several_transcripts: bool) -> list[Claim]:
-    """Sentences that read like an answer: who said what, where, each with its citation."""
+def render_claims(
+    chosen: Sequence[Candidate], *, several_transcripts: bool, said: str = "said"
+) -> list[Claim]:
+    """Sentences that read like an answer: who said what, where, each with its citation
+    (`said` is the verb of a speaker's first quote: "replied" for a reply)."""
     claims: list[Claim] = []
     previous: Candidate | None = None
     for n, candidate in enumerate(chosen, 1):
@@ -1083,7 +1086,7 @@ def render_claims(chosen: Sequence[Candidate], *, several_transcripts: bool) -> 
             sentence = f"{_short_name(speaker)} {verb}: {quoted}"
         else:
             who = spoken_name(candidate.utterance.speaker, speaker) or "The transcript"
-            verb = "says" if speaker is None else "said"
+            verb = "says" if speaker is None else said
             where = ""
             if several_transcripts and not same_source:
                 where = f" ({_source_label(candidate.passage)})"

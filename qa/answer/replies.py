@@ -8,6 +8,7 @@ reply ("Thank you very much." shares no word with vaccines).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from qa.models import Utterance
@@ -18,6 +19,18 @@ from qa.text import ROLE_NOUNS, plain_words, word_set
 REPLY_WINDOW = 12
 # Words of a role that name nobody in particular ("the other speaker", "the person").
 _NO_ROLE = word_set("the this that other person speaker man woman someone guy mr mrs ms dr")
+
+
+# Sounds that hold the floor without replying ("Mm {vocalsound} uh .", "Mm-hmm."); a
+# transcript's markup in braces or brackets is no word either.
+_FILLERS = word_set("mm mmm hmm hm uh um er erm ah oh uh-huh mm-hmm huh")
+_MARKUP = re.compile(r"\{[^}]*\}|\[[^\]]*\]")
+
+
+def only_fillers(text: str) -> bool:
+    """Whether the utterance says nothing but fillers ("Mm {vocalsound} uh .")."""
+    words = re.findall(r"[\w'-]+", _MARKUP.sub(" ", text).lower())
+    return all(word in _FILLERS for word in words)
 
 
 def role_words(who: str) -> list[str]:
@@ -79,7 +92,7 @@ def reply_turn(
         if len(window) == REPLY_WINDOW:
             break
         window.append(utterance)
-    spoken = [u for u in window if u.canonical_speaker]
+    spoken = [u for u in window if u.canonical_speaker and not only_fillers(u.text)]
     if repliers:
         by = [u for u in spoken if u.canonical_speaker in repliers]
     else:

@@ -48,8 +48,10 @@ _REPLY = re.compile(r"\b(answer(?:ed)?|repl(?:y|ied)|respond(?:ed)?|response)\b"
 # "Which way did the answer go?", "What did the professor say?", "And what was he told?".
 _REPLY_WORDS = word_set(
     "answer answers answered reply replies replied respond responded response responses "
-    "react reacted reaction retort retorted"
+    "react reacted reaction retort retorted received reception"
 )
+# "What answer did Bezan get?": the person named got the reply; whoever spoke next gave it.
+_GOT = word_set("get gets got receive receives received")
 _SAY_WORDS = word_set("say said says tell told")
 # The words such a question frames the reply with ("to that idea"); any other word is who
 # replied, or a topic of its own (then it is searched as asked).
@@ -215,7 +217,7 @@ def _reply_asked(
     ]
     if any(word[:1].islower() and word.lower() not in ROLE_NOUNS for word in named):
         return nothing  # words of a topic, not of who replied
-    who = " ".join(named)
+    who = "" if _GOT & set(lowered) and "by" not in lowered else " ".join(named)
     lead_speaker = last.cited_speakers[0] if last.cited_speakers else None
     pronoun = next((w for w in lowered if w in _PRONOUNS), None)
     if not who and pronoun_speaker and pronoun in {"he", "she", "him", "her", "his"}:

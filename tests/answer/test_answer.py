@@ -399,6 +399,7 @@ def test_a_follow_up_asking_for_the_reply_quotes_the_next_turn(assistant: Assist
     [citation] = reply.citations
     assert (citation.speaker, citation.utterance_start) == ("Vladimir Putin", 13)
     assert citation.quote == "Thank you very much."
+    assert reply.text == "Vladimir Putin replied: \u201cThank you very much.\u201d [1]"
     _assert_citations_verify(reply, assistant.library)
     # Shoigu (page 63754) is in the library, not in this meeting: he gave no reply there.
     other = assistant.ask("And what did Shoigu answer?", conversation.turns)

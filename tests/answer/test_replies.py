@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.answer.replies import asking_turn, names_a_role, reply_turn, role_words
+from qa.answer.replies import asking_turn, names_a_role, only_fillers, reply_turn, role_words
 from qa.ingest.parsers import read_transcript_file
 from qa.models import Utterance
 
@@ -73,3 +73,13 @@ def test_the_reply_follows_the_question_the_asker_gets_to(kremlin_dir: Path) -> 
     # A question asked at once is answered by the next turn.
     prompt, following = _after(utterances, 137)
     assert asking_turn(prompt, following) is prompt
+
+
+def test_a_filler_holds_the_floor_without_replying(qmsum_dir: Path) -> None:
+    # IS1006b: the Marketing expert proposes a remote personalised to each user (u464); the
+    # Project Manager's "{vocalsound}" (u465) is no reply; the Industrial Designer's is (u466).
+    meeting = read_transcript_file(qmsum_dir / "IS1006b.json").utterances
+    prompt, following = _after(meeting, 464)
+    assert only_fillers(following[0].text) and not only_fillers("No.")
+    turn = reply_turn(prompt, following, [], [], else_next=True)
+    assert turn[0].index == 466 and turn[0].speaker == "Industrial Designer"

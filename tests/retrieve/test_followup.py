@@ -89,6 +89,10 @@ def test_reply_question_without_topic_carries_topic_and_transcript() -> None:
         ("What was his reply?", "", False),
         ("What did she tell him?", "", True),
         ("And what was he told?", "", True),
+        # The person named got the answer; whoever spoke next gave it.
+        ("What answer did Nazarbayev get?", "", False),
+        ("How was that idea received?", "", False),
+        ("How was that received by Putin?", "Putin", False),
     ],
 )
 def test_a_question_asking_for_the_reply_points_at_the_exchange_the_answer_led_with(
