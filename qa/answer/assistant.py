@@ -283,10 +283,13 @@ class Assistant:
 
     # -------------------------------------------------------------------------------- asking
 
+    def known_speakers(self) -> list[str]:
+        """The library's speakers, the most frequent first (what detect_speakers reads)."""
+        return [name for name, _ in self.library.speakers()]
+
     def standalone(self, question: str, history: Sequence[Turn]) -> Standalone:
         """The follow-up made self-contained: by the LLM when one is set, else offline."""
-        known = [name for name, _ in self.library.speakers()]
-        offline = make_standalone(question, history, known)
+        offline = make_standalone(question, history, self.known_speakers())
         if self.llm is None or not history:
             return offline
         pairs = [(t.question, t.answer) for t in history]
@@ -502,15 +505,15 @@ class Assistant:
         at = {u.index: u for u in transcript.utterances}
         if index not in at:
             return None
-        known = [name for name, _ in self.library.speakers()]
         who = standalone.replier
-        repliers = detect_speakers(who, known) if who else []
+        repliers = detect_speakers(who, self.known_speakers()) if who else []
         roles = [] if repliers else role_words(who)
         following = [u for u in transcript.utterances if u.index > index]
         # "the witness", "the Northern Ireland Secretary" may label nobody ("Mr. Rees"): the
         # next speaker replied. A name that labels nobody there is someone who did not.
         else_next = not who or (not repliers and names_a_role(who))
-        turn = reply_turn(at[index], following, repliers, roles, else_next)
+        asked = asking_turn(at[index], following)
+        turn = reply_turn(asked, following, repliers, roles, else_next)
         if not turn and standalone.reply_maybe:
             return None  # "What did Rob Pike say?": what he said elsewhere, searched for
         if not turn:
@@ -545,7 +548,6 @@ class Assistant:
         # A long reply answers the question asked further on too ("Well, this is just another
         # piece of nonsense." … "There was no relationship whatsoever."): its sentence most
         # like that question goes second.
-        asked = asking_turn(at[index], following)
         rest = [c for c in telling if not c.pair and not overlaps(c, opening)]
         if rest:
             vectors = self._embed([asked.text, *(c.text for c in rest)])

@@ -70,24 +70,23 @@ def asking_turn(prompt: Utterance, following: Sequence[Utterance]) -> Utterance:
 
 
 def reply_turn(
-    prompt: Utterance,
+    asked: Utterance,
     following: Sequence[Utterance],
     repliers: Sequence[str],
     roles: Sequence[str],
     else_next: bool,
 ) -> list[Utterance]:
-    """The turn replying to the exchange `prompt` is part of. After its speaker's turn (up to
-    the `asking_turn`): the first utterances by one of `repliers` (canonical names), else by
-    the speaker whose label holds the most `roles` words, else (`else_next`) by whoever
-    speaks next; for as long as that speaker goes on. `following` are the transcript's
-    utterances after `prompt`, in order. [] when nobody of those speaks within REPLY_WINDOW
-    utterances."""
-    asked = asking_turn(prompt, following)
+    """The turn replying to the question `asked` (the `asking_turn` of an exchange). After its
+    speaker's turn: the first utterances by one of `repliers` (canonical names), else by the
+    speaker whose label holds the most `roles` words, else (`else_next`) by whoever speaks
+    next; for as long as that speaker goes on. `following` are the transcript's utterances
+    after the exchange's prompt, in order. [] when nobody of those speaks within
+    REPLY_WINDOW utterances."""
     window: list[Utterance] = []
     for utterance in following:
         if utterance.index <= asked.index:
             continue
-        if not window and utterance.canonical_speaker == prompt.canonical_speaker:
+        if not window and utterance.canonical_speaker == asked.canonical_speaker:
             continue  # the prompt's speaker goes on
         if len(window) == REPLY_WINDOW:
             break

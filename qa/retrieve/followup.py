@@ -61,6 +61,8 @@ _REPLY_FRAME = word_set(
     "get got give gave idea question suggestion proposal point remark comment request claim"
 )
 _PRONOUNS = word_set("he she they him her them his their you")
+# Any word but these names who replied.
+_NOT_WHO = _REPLY_FRAME | _REPLY_WORDS | _SAY_WORDS | _PRONOUNS
 _OBJECTS = word_set("him her them that this it back")
 _WORD = re.compile(r"[\w'’.-]+")
 _YEAR_PHRASE = re.compile(r"\s*\b(?:in|during|since|after|before|until)\s+(?:19|20)\d\d\b", re.I)
@@ -210,11 +212,7 @@ def _reply_asked(
     said_at = next((n for n, w in enumerate(lowered) if w in _SAY_WORDS), None)
     if not replies and said_at is None:
         return nothing
-    named = [
-        word
-        for word, low in zip(words, lowered, strict=True)
-        if low not in _REPLY_FRAME | _REPLY_WORDS | _SAY_WORDS | _PRONOUNS
-    ]
+    named = [word for word, low in zip(words, lowered, strict=True) if low not in _NOT_WHO]
     if any(word[:1].islower() and word.lower() not in ROLE_NOUNS for word in named):
         return nothing  # words of a topic, not of who replied
     who = "" if _GOT & set(lowered) and "by" not in lowered else " ".join(named)
@@ -231,9 +229,8 @@ def _reply_asked(
         told = "told" in lowered and bool({"was", "were", "is", "are", "been"} & set(lowered))
         if not (who or told or after & _OBJECTS):
             return nothing
-    home = last.cited_transcripts[0] if last.cited_transcripts else last.cited_utterances[0][0]
-    lead = next(place for place in last.cited_utterances if place[0] == home)
-    return lead, who, not replies
+    # The utterances are in citation order: the first is the lead's.
+    return last.cited_utterances[0], who, not replies
 
 
 def _referent(last: Turn, known_speakers: Sequence[str]) -> tuple[str, ...]:

@@ -66,8 +66,9 @@ def test_the_reply_follows_the_question_the_asker_gets_to(kremlin_dir: Path) -> 
     # asks (u137); his answer is u138.
     utterances = read_transcript_file(kremlin_dir / "17173.html").utterances
     prompt, following = _after(utterances, 133)
-    assert asking_turn(prompt, following).index == 137
-    turn = reply_turn(prompt, following, ["Vladimir Putin"], [], else_next=False)
+    asked = asking_turn(prompt, following)
+    assert asked.index == 137
+    turn = reply_turn(asked, following, ["Vladimir Putin"], [], else_next=False)
     assert [u.index for u in turn] == [138]
     assert turn[0].text.startswith("It serves political opponents")
     # A question asked at once is answered by the next turn.

@@ -16,6 +16,12 @@ def _turn(question: str, speakers: tuple[str, ...] = (), **kw: object) -> Turn:
     return Turn(question, question, filters, speakers, ("seed",))
 
 
+def _vaccines(*cited: tuple[str, int]) -> Turn:
+    """The answer about vaccines in the seed transcript, which quoted Nazarbayev at `cited`."""
+    question = "What did Nazarbayev say about vaccines?"
+    return Turn(question, question, Filters(), ("Nursultan Nazarbayev",), (SEED,), "", cited)
+
+
 def test_a_question_without_history_is_its_own_standalone() -> None:
     result = make_standalone("What did Putin say about trade?", [], KNOWN)
     assert result.question == "What did Putin say about trade?" and result.filters.is_empty()
@@ -100,9 +106,7 @@ def test_a_question_asking_for_the_reply_points_at_the_exchange_the_answer_led_w
 ) -> None:
     # The seed transcript: the answer about vaccines quoted Nazarbayev's u8 and u9; the reply is
     # whatever comes after them, in words that need not share the topic's.
-    question = "What did Nazarbayev say about vaccines?"
-    cited = ((SEED, 8), (SEED, 9), ("other", 3))
-    history = [Turn(question, question, Filters(), ("Nursultan Nazarbayev",), (SEED,), "", cited)]
+    history = [_vaccines((SEED, 8), (SEED, 9), ("other", 3))]
     result = make_standalone(follow_up, history, KNOWN)
     assert (result.reply_to, result.replier, result.reply_maybe) == ((SEED, 8), replier, maybe)
 
@@ -136,10 +140,7 @@ def test_a_pronoun_for_someone_the_answer_did_not_quote_names_the_replier() -> N
     ],
 )
 def test_a_question_with_its_own_topic_asks_for_no_reply(follow_up: str) -> None:
-    question = "What did Nazarbayev say about vaccines?"
-    cited = ((SEED, 8),)
-    history = [Turn(question, question, Filters(), ("Nursultan Nazarbayev",), (SEED,), "", cited)]
-    assert make_standalone(follow_up, history, KNOWN).reply_to is None
+    assert make_standalone(follow_up, [_vaccines((SEED, 8))], KNOWN).reply_to is None
 
 
 def test_a_reply_is_asked_of_an_answer_that_quoted_something() -> None:
