@@ -111,11 +111,18 @@ class Boosts:
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # people it names as spoken to ("Who asked Putin…?"): their own turns are not the answer
     addressed: tuple[str, ...] = ()
+    # meetings of a series whose sibling the question names more (OccasionIndex.outnamed)
+    outnamed: frozenset[str] = frozenset()
 
     def titled(self) -> tuple[str, ...]:
         """The transcripts whose titles carry at least TITLE_SCOPE_SHARE of the question (the
-        occasions it names), in `titles` order."""
-        return tuple(tid for tid, share in self.titles.items() if share >= TITLE_SCOPE_SHARE)
+        occasions it names), in `titles` order; of a series of meetings, only the one it names
+        most ("the final TS3009 meeting")."""
+        return tuple(
+            tid
+            for tid, share in self.titles.items()
+            if share >= TITLE_SCOPE_SHARE and tid not in self.outnamed
+        )
 
 
 @dataclass(frozen=True)
@@ -207,9 +214,18 @@ class Retriever:
                 question, self.known_speakers(scope), lambda w: _is_common(w, vocabulary)
             )
             speakers, subjects, addressed = people.speakers, people.subjects, people.addressees
-        scored = self.occasions().scores(question, ignore=(*given.speakers, *speakers))
+        occasions = self.occasions()
+        scored = occasions.scores(question, ignore=(*given.speakers, *speakers))
+        # A speaker it names may be a role whose words a meeting's title shares ("the TS3009
+        # industrial designer", "the functional design meeting"): they tell no meeting of a
+        # series from another.
+        known = self.known_speakers(given)
+        lowered = question.lower()
+        roles = [name for name in known if name.lower() in lowered]
+        unroled = occasions.scores(question, ignore=(*given.speakers, *speakers, *roles))
         if given.transcripts:
             scored = {tid: v for tid, v in scored.items() if tid in given.transcripts}
+            unroled = {tid: v for tid, v in unroled.items() if tid in given.transcripts}
         boosts = Boosts(
             speakers=subjects,
             since=soft_since,
@@ -219,6 +235,7 @@ class Retriever:
             favoured=tuple(favoured),
             names=self.name_variants(question, vocabulary),
             addressed=addressed,
+            outnamed=occasions.outnamed(unroled),
         )
         # A time into the recording ("around minute 12") only where some transcript has times.
         span = None

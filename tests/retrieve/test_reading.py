@@ -22,7 +22,7 @@ from qa.retrieve.occasion import (
     transcripts_named_by_id,
 )
 from qa.retrieve.query import detect_dates, read_people
-from qa.retrieve.retriever import Retriever
+from qa.retrieve.retriever import Boosts, Retriever
 from qa.store.library import Library
 from qa.text import plain_words
 from tests.conftest import require_shared, sample_paths
@@ -306,6 +306,42 @@ def test_a_meeting_named_by_its_place_in_the_series_is_found_by_it(qmsum_dir: Pa
     assert best("What price did the TS3010 kick-off meeting set for the remote?") == "TS3010a"
     assert best("In the TS3009 conceptual design meeting, where did the logo go?") == "TS3009c"
     assert best("At the ICSI Meeting Recorder meeting, how full were the disks?") == "Bmr005"
+
+
+def test_the_meeting_named_by_its_place_in_the_series_leaves_its_siblings_out(
+    qmsum_dir: Path,
+) -> None:
+    codes = ["TS3009a", "TS3009b", "TS3009c", "TS3009d", "TS3010a", "TS3010d"]
+    index = occasion_index(qmsum_dir / f"{c}.json" for c in codes)
+
+    def titled(question: str) -> set[str]:
+        scores = index.scores(question)
+        return set(Boosts(titles=scores, outnamed=index.outnamed(scores)).titled())
+
+    # The code names all four TS3009 meetings alike; "final" and "conceptual design" one.
+    assert titled("In the final TS3009 remote control meeting, was a locator built in?") == {
+        "TS3009d"
+    }
+    assert titled("In the TS3009 conceptual design meeting, where did the logo go?") == {"TS3009c"}
+    # Nothing tells one meeting of the series from another: all of them.
+    asked = "What material did the TS3009 team choose for the case?"
+    assert titled(asked) == {"TS3009a", "TS3009b", "TS3009c", "TS3009d"}
+
+
+def test_a_role_the_question_names_does_not_name_a_meeting(tmp_path: Path, qmsum_dir: Path) -> None:
+    # "designer" is the word of three TS3009 titles ("functional design meeting"…) and of the
+    # Industrial Designer who speaks in all four: it tells no meeting from another.
+    library = Library(tmp_path / "lib", HashEncoder(16))
+    ingest(library, [qmsum_dir / f"TS3009{part}.json" for part in "abcd"])
+    retriever = Retriever(library)
+
+    def titled(question: str) -> set[str]:
+        return set(retriever.read_question(question, Filters())[1].titled())
+
+    asked = "What did the TS3009 industrial designer want the case and the buttons made of?"
+    assert titled(asked) == {"TS3009a", "TS3009b", "TS3009c", "TS3009d"}
+    asked = "In the TS3009 conceptual design meeting, what did the industrial designer propose?"
+    assert titled(asked) == {"TS3009c"}
 
 
 def test_a_committee_sitting_named_by_its_business_is_found_by_it(qmsum_dir: Path) -> None:
