@@ -10,7 +10,10 @@ part finds its own occasion:
 - one question, two occasions: "… in the 2016 Bloomberg interview and at the December 2018
   news conference?", "… on the 2017 Direct Line, and on the 2018 one?", "… in July 2017 and
   June 2019?";
-- two meetings named by their codes: "What cost limit did the TS3009 and IS1006 teams have?".
+- two meetings named by their codes: "What cost limit did the TS3009 and IS1006 teams have?";
+- two questions joined by "and", each about people or meetings of its own, where no date or
+  occasion noun says which transcript is which: "…which Bitcoiner did Taylor Gerring remember
+  attending DEVCON 1, and which Haskell project did Jacob Czepluch remember…?".
 
 Pure functions over the question's text; the answerer asks each part and joins the answers.
 """
@@ -48,13 +51,23 @@ _CODE = r"[A-Za-z]+\d+[A-Za-z]*"
 _TWO_CODES = re.compile(rf"\b({_CODE})\s+and\s+({_CODE})\b")
 # A part shorter than this is no question of its own ("… and when?").
 _MIN_PART_WORDS = 4
+# A name inside a part (not its first word): a capitalised word, or a code ("ES2009").
+_NAME = re.compile(rf"(?<=\s)[A-Z][a-z]+(?:['’-][A-Za-z]+)*|\b{_CODE}\b")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+# A second part that leans on the first: a pronoun among its first words ("and how much does
+# it produce"), or a count without its noun ("and how many were left").
+_LEANING = re.compile(
+    r"^(?:\S+\s+){0,3}?(?:it|its|they|them|their|he|she|his|her|this|that|these|those)\b|"
+    r"^how\s+(?:many|much)\s+(?:were|was|are|is|did|do|does|had|have|has)\b",
+    re.I,
+)
 
 
 def spanning_parts(question: str) -> tuple[str, str] | None:
     """The question's two parts when it asks of two occasions, each a question of its own;
     None when it asks of one."""
     text = " ".join(question.split()).rstrip(" ?")
-    for split in (_two_questions, _two_occasions, _two_dates, _two_codes):
+    for split in (_two_questions, _two_occasions, _two_dates, _two_codes, _two_named_questions):
         parts = split(text)
         if parts and all(len(p.split()) >= _MIN_PART_WORDS for p in parts):
             first, second = parts
@@ -70,6 +83,24 @@ def _two_questions(text: str) -> tuple[str, str] | None:
         if _CUE.search(first) and _CUE.search(second):
             return first, second
     return None
+
+
+def _two_named_questions(text: str) -> tuple[str, str] | None:
+    """ "Which company does Taylor Gerring credit…, and in which city does Bob Summerwill say…":
+    two questions, each naming people or a meeting the other does not, the second standing on
+    its own (no pronoun or missing noun leaning on the first). Podcasts, talks and meetings are
+    told apart by who speaks in them, not by a date."""
+    for m in _SECOND_QUESTION.finditer(text):
+        first, second = text[: m.start()], text[m.end() :]
+        if _LEANING.search(second):
+            continue
+        if _names(first) - _names(second) and _names(second) - _names(first):
+            return first, second
+    return None
+
+
+def _names(part: str) -> set[str]:
+    return {_POSSESSIVE_END.sub("", name) for name in _NAME.findall(part)}
 
 
 def _two_occasions(text: str) -> tuple[str, str] | None:

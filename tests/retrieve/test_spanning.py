@@ -92,6 +92,22 @@ from qa.retrieve.spanning import spanning_parts
             "What production cost limit did the TS3009 remote control teams have to meet?",
             "What production cost limit did the IS1006 remote control teams have to meet?",
         ),
+        # Two podcast episodes told apart by who speaks in them, not by a date.
+        (
+            "Across the two Early Days of Ethereum episodes, which client was Jakob Czepluch the "
+            "only person working on in the Berlin office, and on which clients did Taylor "
+            "Gerring do unit-testing work?",
+            "Across the two Early Days of Ethereum episodes, which client was Jakob Czepluch the "
+            "only person working on in the Berlin office?",
+            "On which clients did Taylor Gerring do unit-testing work?",
+        ),
+        (
+            "How did Putin characterise the day when he answered media questions in Bishkek "
+            "after the CIS summit, and how did Dmitry Medvedev characterise the next day?",
+            "How did Putin characterise the day when he answered media questions in Bishkek "
+            "after the CIS summit?",
+            "How did Dmitry Medvedev characterise the next day?",
+        ),
     ],
 )
 def test_a_question_of_two_occasions_is_asked_in_two_parts(
@@ -115,6 +131,13 @@ def test_a_question_of_two_occasions_is_asked_in_two_parts(
         "How many people attended the 2019 forum and in which city was it held?",
         "Who proposed the new airport at the March 2019 meeting and when?",
         "What may Putin say at the news conference and to the journalists afterwards?",
+        # The second part leans on the first: a pronoun, a count without its noun.
+        "In which Russian region is Hungary's MOL developing an oil field, and how much does it "
+        "produce, per Putin's September 2018 talks with Orban?",
+        "How many markets and fairs did Russia have a decade earlier, and how many were left, "
+        "according to Denis Manturov's December 2018 report to Putin on trade?",
+        # Both parts about the same people.
+        "Which remote did Cat propose in the ES2006 meeting, and why did Cat like it?",
     ],
 )
 def test_a_question_of_one_occasion_is_asked_whole(question: str) -> None:
