@@ -222,7 +222,11 @@ class Retriever:
         known = self.known_speakers(given)
         lowered = question.lower()
         roles = [name for name in known if name.lower() in lowered]
-        unroled = occasions.scores(question, ignore=(*given.speakers, *speakers, *roles))
+        unroled = (
+            occasions.scores(question, ignore=(*given.speakers, *speakers, *roles))
+            if roles
+            else scored
+        )
         if given.transcripts:
             scored = {tid: v for tid, v in scored.items() if tid in given.transcripts}
             unroled = {tid: v for tid, v in unroled.items() if tid in given.transcripts}
