@@ -69,6 +69,7 @@ from qa.answer.extractive import (
     grow_margin,
     grown_back,
     grown_to_answer,
+    joined_when_consecutive,
     led_by_answer,
     led_by_outright_answer,
     mentions_any,
@@ -869,7 +870,9 @@ class Assistant:
             # The scorer chose the quotes from features of each; the pair scorer, reading
             # question and quote together, says which of them answers: that one leads.
             chosen = led_by_answer(searched, chosen, self.pair_scores)
-        quotes = self.finished(searched, chosen, wanted, known, asks_for_name)
+        quotes = joined_when_consecutive(
+            self.finished(searched, chosen, wanted, known, asks_for_name)
+        )
         # The check above read the best quotes by the scorer; those cited are chosen later and
         # can be others: "Which Moscow hospital…?" cited only "When you arrive at the hospital,
         # please call me." A name question is answered by a quote that names, and the answer

@@ -862,6 +862,43 @@ def trim_quote(
     return replace(candidate, start=start, end=end)
 
 
+def joined_when_consecutive(quotes: Sequence[Candidate]) -> list[Candidate]:
+    """The quotes with each one that goes straight on from the one before it (the next
+    sentence of its utterance, or the opening of the speaker's next utterance when it ends its
+    own) joined to it as one quote: "It will be transferred … to an independent organisation…"
+    then "The laboratory will be located on premises belonging to Moscow State University…" is
+    one stretch of speech, cited once, and the answer it sets up leads with it."""
+    out: list[Candidate] = []
+    for quote in quotes:
+        joined = _consecutive(out[-1], quote) if out else None
+        if joined is None:
+            out.append(quote)
+        else:
+            out[-1] = joined
+    return out
+
+
+def _consecutive(first: Candidate, second: Candidate) -> Candidate | None:
+    """`first` grown over `second` when `second` starts where `first` ends; else None."""
+    if first.passage.transcript_id != second.passage.transcript_id:
+        return None
+    last, end = first.tail[-1] if first.tail else (first.utterance, first.end)
+    if second.utterance.index == last.index:
+        if second.start < end or last.text[end : second.start].strip():
+            return None
+        if not first.tail:
+            return replace(first, end=second.end, tail=second.tail)
+        return replace(first, tail=(*first.tail[:-1], (last, second.end), *second.tail))
+    if (
+        second.utterance.index == last.index + 1
+        and second.utterance.canonical_speaker == last.canonical_speaker
+        and not last.text[end:].strip()
+        and second.start == _first_start(second.utterance.text)
+    ):
+        return replace(first, tail=(*first.tail, (second.utterance, second.end), *second.tail))
+    return None
+
+
 def continue_quote(
     lead: Candidate,
     utterance_at: Callable[[str, int], Utterance | None],

@@ -22,6 +22,7 @@ from qa.answer.extractive import (
     Candidate,
     grow_margin,
     grown_to_answer,
+    joined_when_consecutive,
     led_by_answer,
     read_as_answers,
     rerank_order,
@@ -220,6 +221,27 @@ def _kremlin_lead(page: str, sentence: str) -> Candidate:
 def _kremlin_utterance_at(page: str, index: int) -> Utterance | None:
     path = require_shared("kremlin", "html", f"{page}.html")
     return next((u for u in read_transcript_file(path).utterances if u.index == index), None)
+
+
+def test_quotes_that_go_straight_on_from_each_other_are_one_quote() -> None:
+    # Putin in Krasnoyarsk, March 2017 (kremlin.ru 53972): the new system, then where its
+    # laboratory will be, in the next sentence of his turn.
+    system = _kremlin_lead("53972", "It will be transferred from the Sports Ministry")
+    system = replace(system, end=system.utterance.text.index(" The laboratory"))
+    laboratory = _kremlin_lead("53972", "The laboratory will be located on premises")
+    joined = joined_when_consecutive([system, laboratory])
+    assert [q.text for q in joined] == [f"{system.text} {laboratory.text}"]
+    # A sentence between them: two quotes, as chosen.
+    hope = _kremlin_lead("53972", "I hope that our independent specialists")
+    assert joined_when_consecutive([system, hope]) == [system, hope]
+    assert joined_when_consecutive([laboratory, system]) == [laboratory, system]
+    # Rakhmanov (USC), July 2020 (kremlin.ru 63757): his paragraph ends, his next opens.
+    vessel = _kremlin_lead("63757", "You may remember our presentation at the Agency")
+    vessel = replace(vessel, end=len(vessel.utterance.text.rstrip()))
+    design = _kremlin_lead("63757", "We have finally completed the design")
+    (grown,) = joined_when_consecutive([vessel, design])
+    assert [u.index for u, _ in grown.tail] == [vessel.utterance.index + 1]
+    assert grown.text == f"{vessel.text} {design.text}"
 
 
 @pytest.mark.slow
