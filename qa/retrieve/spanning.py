@@ -94,7 +94,8 @@ def _two_named_questions(text: str) -> tuple[str, str] | None:
         first, second = text[: m.start()], text[m.end() :]
         if _LEANING.search(second):
             continue
-        if _names(first) - _names(second) and _names(second) - _names(first):
+        names_first, names_second = _names(first), _names(second)
+        if names_first - names_second and names_second - names_first:
             return first, second
     return None
 
