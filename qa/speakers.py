@@ -195,14 +195,20 @@ def _name_after_title(text: str) -> str | None:
     while start > 0 and (_is_core(tokens[start - 1]) or is_particle(tokens[start - 1])):
         start -= 1
     run = tokens[start:]
+    if "All" in run[:-2]:
+        # "Patriarch of Moscow and All Russia Kirill": a see ends "All <country>" before the name.
+        start += run.index("All") + 2
+        run = tokens[start:]
     while run and is_particle(run[0]):
         run.pop(0)
     cores = [t for t in run if not is_particle(t)]
     if not cores or max(_letters(t) for t in cores) < 2:
         return None  # "Professor E", "Prime Minister": no name follows the title
-    preceding = _bare(tokens[start - 1]) if start > 0 else ""
-    if len(cores) == 1 and preceding in _NAME_TITLES:
-        return _tidy_name([tokens[start - 1].strip(".,"), *run])  # "Patriarch Kirill"
+    if len(cores) == 1:
+        # "Patriarch Kirill", "Patriarch of Moscow and All Russia Kirill"
+        title = next((t for t in (tokens[start - 1], tokens[0]) if _bare(t) in _NAME_TITLES), None)
+        if start > 0 and title is not None:
+            return _tidy_name([title.strip(".,"), *run])
     # The run may begin with a place or a job ("President of Russia Vladimir Putin", "Chief
     # Physician Alexei Slobodyanik"): keep the last two name tokens, and a third one joined to
     # them by a particle ("Hamad Bin Isa Al Khalifa").
@@ -243,11 +249,18 @@ def canonical_speaker(label: str | None) -> str | None:
     if words[0].lower() in _ROLE_WORDS and (len(words) == 1 or words[1] in _CONNECTORS | {"from"}):
         return words[0].capitalize()  # "REPLY" -> "Reply", "Question from Izhevsk" -> "Question"
     if "," in base:
-        # "Vladimir Putin, President of Russia" or "Vladivostok, Yulia Matveyeva"
-        for part in base.split(","):
-            name = _name_after_title(part)
-            if name and len(name.split()) >= 2:
-                return name
+        # "Vladimir Putin, President of Russia", "Vladivostok, Yulia Matveyeva": a part that is
+        # a name alone is the person's. Otherwise the last part that ends in a name is: "Minister
+        # of Digital Development, Communications and Mass Media Maksut Shadayev" cuts the
+        # portfolio at its comma, and "Digital Development" is no one.
+        named = [
+            (part, name)
+            for part in base.split(",")
+            if (name := _name_after_title(part)) and len(name.split()) >= 2
+        ]
+        alone = [name for part, name in named if name == _tidy_name(part.split())]
+        if alone or named:
+            return alone[0] if alone else named[-1][1]
     name = _name_after_title(base)
     if name is not None:
         return name

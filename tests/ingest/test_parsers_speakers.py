@@ -32,6 +32,19 @@ from qa.speakers import canonical_speaker, canonical_speakers, second_mention, s
         ("Yevgeny Rozhkov, reporter at VGTRK", "Yevgeny Rozhkov"),
         ("CNBC TV anchor Geoff Cutmore, moderator of the plenary session", "Geoff Cutmore"),
         ("Patriarch Kirill", "Patriarch Kirill"),
+        # a portfolio or a see before the name, cut by commas or ending "All <country>"
+        (
+            "Minister of Digital Development, Communications and Mass Media Maksut Shadayev",
+            "Maksut Shadayev",
+        ),
+        (
+            "Co-chair of Vladimir Putin’s election campaign and General Director of the Dmitry "
+            "Rogachev National Medical Research Centre for Pediatric Hematology, Oncology and "
+            "Immunology Alexander Rumyantsev",
+            "Alexander Rumyantsev",
+        ),
+        ("Patriarch of Moscow and All Russia Kirill", "Patriarch Kirill"),
+        ("Ruler of Dubai Sheikh Mohammed", "Sheikh Mohammed"),
         # remarks in brackets
         ("Vladimir Putin (responding to remarks by test pilot Magomed Tolboyev)", "Vladimir Putin"),
         ("Question (retranslated)", "Question"),

@@ -52,7 +52,7 @@ __all__ = [
 # what an existing file parses to, or the sentences ingest stores for it (answer_spans: a
 # change in how an utterance is cut into quotable sentences); the next ingest then re-parses
 # every file, and the chunks whose text did not change come from the embedding cache.
-PARSER_VERSION = "2026-12-05.2"
+PARSER_VERSION = "2026-12-06.1"
 
 log = logging.getLogger(__name__)
 
