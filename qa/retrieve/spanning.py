@@ -38,7 +38,19 @@ _CUE = re.compile(rf"\b(?:{_YEAR}|{_MONTH}|(?:{_OCCASION})s?)\b", re.I)
 # Words a second question starts with, after "and" (and perhaps a preposition).
 _WH = r"(?:what|which|who|whom|whose|how|when|where|why)"
 _PREPOSITION = r"(?:in|at|on|during|to|for|from|according\s+to)"
-_SECOND_QUESTION = re.compile(rf",?\s+and\s+(?={_PREPOSITION}?\s*{_WH}\b)", re.I)
+# A preposition a second question may open with: "and by how much…", "and with whose help…",
+# "and besides X, whom…"; or an occasion of its own set off by a comma ("and in the Deepgram
+# clip, to whom…").
+_ASKING = rf"(?:{_PREPOSITION}|by|with|until|since|besides|apart\s+from)"
+_SECOND_QUESTION = re.compile(
+    rf",?\s+and\s+(?=(?:(?:in|at|on|during)\s[^,?]{{1,60}},\s*{_ASKING}?\s*"
+    rf"(?:what|which|who|whom|whose|how)|{_ASKING}?\s*{_WH})\b)",
+    re.I,
+)
+# What sets the question's scene before it asks: "Andrei Belousov features both in … and in
+# …. What was his post at the February meeting, and to what role was he nominated in April?",
+# "In the TS3010 series of meetings: in the second …, and in the final …?".
+_SCENE_END = re.compile(r"(?<=[.!])\s+(?=[A-Z])|(?<=:)\s+")
 _SECOND_OCCASION = re.compile(rf",?\s+and\s+(?={_PREPOSITION}\s)", re.I)
 _PREPOSITIONS = re.compile(rf"\b{_PREPOSITION}\s", re.I)
 _TAIL = re.compile(rf",\s*(?:{_PREPOSITION}|as|when)\s", re.I)
@@ -67,11 +79,24 @@ def spanning_parts(question: str) -> tuple[str, str] | None:
     """The question's two parts when it asks of two occasions, each a question of its own;
     None when it asks of one."""
     text = " ".join(question.split()).rstrip(" ?")
+    parts = _two_parts(text)
+    if parts is None:
+        # Its scene may name both occasions, and so keep the whole from reading as two:
+        # the sentence that asks is split, and its first part keeps the scene.
+        ends = [m.end() for m in _SCENE_END.finditer(text)]
+        asked = _two_parts(text[ends[-1] :]) if ends else None
+        if asked is None:
+            return None
+        parts = (text[: ends[-1]] + asked[0], asked[1])
+    first, second = parts
+    return f"{first.rstrip(' ,;:')}?", f"{second[:1].upper()}{second[1:]}?"
+
+
+def _two_parts(text: str) -> tuple[str, str] | None:
     for split in (_two_questions, _two_occasions, _two_dates, _two_codes, _two_named_questions):
         parts = split(text)
         if parts and all(len(p.split()) >= _MIN_PART_WORDS for p in parts):
-            first, second = parts
-            return f"{first.rstrip(' ,;:')}?", f"{second[:1].upper()}{second[1:]}?"
+            return parts
     return None
 
 
@@ -118,6 +143,8 @@ def _two_occasions(text: str) -> tuple[str, str] | None:
             continue
         opening = after.split()[0].lower()
         starts = [p.start() for p in _PREPOSITIONS.finditer(before)]
+        if not starts:
+            continue
         ends = [*starts[1:], len(before)]
         # A phrase as long as B's when it opens like B's; else just up to the next preposition
         # ("according to Putin in the 2016 interview": "in the 2016 interview").

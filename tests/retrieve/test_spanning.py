@@ -108,6 +108,39 @@ from qa.retrieve.spanning import spanning_parts
             "after the CIS summit?",
             "How did Dmitry Medvedev characterise the next day?",
         ),
+        # The second question opens with "by", or with its occasion set off by a comma.
+        (
+            "By how much did Russian Railways' exports rise in January 2017, per Oleg "
+            "Belozerov's March 2017 meeting with Putin, and by how much had Moscow's "
+            "non-resource exports grown, per Sergei Sobyanin's April 2018 meeting with Putin?",
+            "By how much did Russian Railways' exports rise in January 2017, per Oleg "
+            "Belozerov's March 2017 meeting with Putin?",
+            "By how much had Moscow's non-resource exports grown, per Sergei Sobyanin's April "
+            "2018 meeting with Putin?",
+        ),
+        (
+            "In the AssemblyAI clip, what does the astronaut say the women who came before them "
+            "did not get, and in the Deepgram clip, to whom does Drew hand the spacewalkers "
+            "over?",
+            "In the AssemblyAI clip, what does the astronaut say the women who came before them "
+            "did not get?",
+            "In the Deepgram clip, to whom does Drew hand the spacewalkers over?",
+        ),
+        # A scene that names both occasions, then the question: the question is split, its
+        # first part keeps the scene.
+        (
+            "Two Kremlin meetings of spring 2020 touch on the pandemic's practical effects: "
+            "Putin's May meeting with Rosneft head Igor Sechin and his June meeting with FSB "
+            "Director Alexander Bortnikov. How did Rosneft change the time between workers' "
+            "shifts, and what did Bortnikov say the FSB had to do with its planned events with "
+            "foreign partner services?",
+            "Two Kremlin meetings of spring 2020 touch on the pandemic's practical effects: "
+            "Putin's May meeting with Rosneft head Igor Sechin and his June meeting with FSB "
+            "Director Alexander Bortnikov. How did Rosneft change the time between workers' "
+            "shifts?",
+            "What did Bortnikov say the FSB had to do with its planned events with foreign "
+            "partner services?",
+        ),
     ],
 )
 def test_a_question_of_two_occasions_is_asked_in_two_parts(
@@ -138,6 +171,9 @@ def test_a_question_of_two_occasions_is_asked_in_two_parts(
         "according to Denis Manturov's December 2018 report to Putin on trade?",
         # Both parts about the same people.
         "Which remote did Cat propose in the ES2006 meeting, and why did Cat like it?",
+        # "when" after a comma goes on with the clause; it asks nothing.
+        "What did Ella Pamfilova call the biggest threat to national security, and to the right "
+        "to life, when presenting her report to Putin in March 2016?",
     ],
 )
 def test_a_question_of_one_occasion_is_asked_whole(question: str) -> None:
