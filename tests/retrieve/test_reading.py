@@ -449,3 +449,38 @@ def test_a_transcript_named_by_its_file_name_and_not_by_a_number() -> None:
     assert transcripts_named_by_id("what did es2006a decide?", ids) == ("ES2006a",)
     assert transcripts_named_by_id("In the TS3009 meetings, who chose yellow?", ids) == ()
     assert transcripts_named_by_id("What happened in 55017 or in 2017?", ids) == ()
+
+
+def test_two_words_only_its_title_holds_name_a_transcript_in_a_long_question(
+    kremlin_dir: Path, qmsum_dir: Path
+) -> None:
+    real = require_shared("real")
+    index = occasion_index(
+        [
+            real / "rational-reminder-ep299.diarized.json",
+            real / "rev-earnings21-4386541.nlp",
+            real / "assemblyai-nasa-spacewalk-utterances.json",
+            real / "deepgram-nasa-spacewalk-diarized.json",
+            *(kremlin_dir / f"{p}.html" for p in ["62366", "57027", "60836", "62966"]),
+            *(qmsum_dir / f"{c}.json" for c in ["TS3009a", "Bmr005"]),
+        ]
+    )
+    # "Rational Reminder" is a sixth of this question's words, and the file's name alone.
+    spiva = index.scores(
+        "According to the SPIVA report cited on Rational Reminder, what share of active funds "
+        "trail their index over ten years?"
+    )
+    assert spiva["rational-reminder-ep299.diarized"] >= CODE_SHARE
+    # Both recordings of the spacewalk are named alike.
+    walk = index.scores(
+        "In NASA's coverage of the first all-female spacewalk, whom did the crew thank before "
+        "the hatch was opened?"
+    )
+    assert walk["assemblyai-nasa-spacewalk-utterances"] >= CODE_SHARE
+    assert walk["deepgram-nasa-spacewalk-diarized"] >= CODE_SHARE
+    # One such word is a share of the question like any other.
+    reminder = index.scores(
+        "What did the hosts of the podcast say about the reminder they send to clients every "
+        "year before the tax deadline?"
+    )
+    assert reminder["rational-reminder-ep299.diarized"] < CODE_SHARE
