@@ -204,10 +204,10 @@ def _name_after_title(text: str) -> str | None:
     cores = [t for t in run if not is_particle(t)]
     if not cores or max(_letters(t) for t in cores) < 2:
         return None  # "Professor E", "Prime Minister": no name follows the title
-    if len(cores) == 1:
+    if len(cores) == 1 and start > 0:
         # "Patriarch Kirill", "Patriarch of Moscow and All Russia Kirill"
         title = next((t for t in (tokens[start - 1], tokens[0]) if _bare(t) in _NAME_TITLES), None)
-        if start > 0 and title is not None:
+        if title is not None:
             return _tidy_name([title.strip(".,"), *run])
     # The run may begin with a place or a job ("President of Russia Vladimir Putin", "Chief
     # Physician Alexei Slobodyanik"): keep the last two name tokens, and a third one joined to
