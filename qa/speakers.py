@@ -259,8 +259,10 @@ def canonical_speaker(label: str | None) -> str | None:
             if (name := _name_after_title(part)) and len(name.split()) >= 2
         ]
         alone = [name for part, name in named if name == _tidy_name(part.split())]
-        if alone or named:
-            return alone[0] if alone else named[-1][1]
+        if alone:
+            return alone[0]
+        if named:
+            return named[-1][1]
     name = _name_after_title(base)
     if name is not None:
         return name
