@@ -6,7 +6,7 @@ and topic are carried forward only when the follow-up leans on them (pronouns, e
 "What about 2018?", or a question with no topic of its own). A follow-up that leans on the last
 answer ("And why did he…?", "So whose … was it?") stays in the transcript that answer cited first
 and favours the exchange it cited (`Standalone.near`, for Retriever.retrieve); any other question
-that names no person or date of its own favours that transcript (`Standalone.favoured`).
+that names no new person or date of its own favours that transcript (`Standalone.favoured`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qa.models import Filters
-from qa.retrieve.query import detect_dates, detect_speakers
+from qa.retrieve.query import detect_dates, detect_speakers, read_people
 from qa.retrieve.times import detect_time_range, without_time
 from qa.text import AUXILIARY_VERBS, ROLE_NOUNS, topic_terms, word_set
 
@@ -113,6 +113,10 @@ def make_standalone(
     previous = last.standalone_question
     previous_speakers = last.filters.speakers or _referent(last, known_speakers)
     named = detect_speakers(text, known_speakers)
+    # Naming again someone the last exchange was about ("And what did Putin ask him to do…?"
+    # after a question on Putin's meeting) still continues it; only someone new starts another.
+    seen = _people_of(last, known_speakers) if named else set()
+    others = [name for name in named if name not in seen]
     since, until = detect_dates(text)
 
     ellipsis = _ELLIPSIS.match(text)
@@ -132,7 +136,7 @@ def make_standalone(
         or points_back
         or leans_on_pronoun
         or not own_topic
-    ) and not (named or since or until)
+    ) and not (others or since or until)
     carried = Filters()
     speaker = previous_speakers[0] if previous_speakers else None
     if leans_on_pronoun and speaker:
@@ -182,7 +186,7 @@ def make_standalone(
         carried = replace(carried, from_s=last.filters.from_s, to_s=last.filters.to_s)
     near: tuple[tuple[str, int], ...] = ()
     favoured: tuple[str, ...] = ()
-    if last.cited_transcripts and not (named or since or until):
+    if last.cited_transcripts and not (others or since or until):
         # Any question of a conversation that names no other person or date may continue in
         # the last answer's transcript ("When was the idea raised?"): it is favoured. One that
         # clearly continues ("And why did he…?") stays there.
@@ -231,6 +235,19 @@ def _reply_asked(
             return nothing
     # The utterances are in citation order: the first is the lead's.
     return last.cited_utterances[0], who, not replies
+
+
+def _people_of(last: Turn, known_speakers: Sequence[str]) -> set[str]:
+    """Everyone the last exchange was about: the speakers its question named, filtered on or
+    addressed, and those its answer quoted."""
+    people = read_people(last.standalone_question, known_speakers)
+    return {
+        *last.filters.speakers,
+        *people.speakers,
+        *people.subjects,
+        *people.addressees,
+        *last.cited_speakers,
+    }
 
 
 def _referent(last: Turn, known_speakers: Sequence[str]) -> tuple[str, ...]:

@@ -251,3 +251,22 @@ def test_a_follow_up_whose_subject_points_back_stays_in_the_last_answers_transcr
         "How many bridges does the Crimean bridge project include?", [answered], KNOWN
     )
     assert own.filters.transcripts == () and own.favoured == ("52973",)
+
+
+def test_naming_again_whom_the_last_exchange_was_about_still_continues_it() -> None:
+    # Putin's videoconference with Mishustin, 30 April 2020 (kremlin.ru 63297): the follow-up
+    # names Putin again, whom the last question asked about, and stays in that transcript.
+    known = ["Vladimir Putin", "Mikhail Mishustin", "Dmitry Peskov"]
+    wish = "What did Putin wish Prime Minister Mishustin at the end of their April 30, 2020 call?"
+    answered = Turn(wish, wish, Filters(), ("Vladimir Putin",), ("63297",))
+    hospital = make_standalone(
+        "And what did Putin ask him to do once he got to the hospital?", [answered], known
+    )
+    assert hospital.filters.transcripts == ("63297",)
+    # Mishustin was named in the last question too; whom the answer quoted counts as well.
+    assert make_standalone(
+        "And what did Mishustin promise?", [answered], known
+    ).filters.transcripts == ("63297",)
+    # Someone new starts another exchange: neither kept to that transcript nor led to it.
+    peskov = make_standalone("And what did Peskov say about the hospital?", [answered], known)
+    assert peskov.filters.transcripts == () and peskov.favoured == ()
