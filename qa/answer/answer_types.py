@@ -465,9 +465,10 @@ _DAY_SHOWN = re.compile(
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
 # Capitalised words that name nobody, though they stand where a name would: a month or a
 # weekday ("production is expected to begin in September"), a title or a form of address ("I
-# have just talked to the Governor", "Yes, Mr President").
+# have just talked to the Governor", "Yes, Mr President", "Miss Nancy Kramer"), the sign of a
+# number ("Moscow School No 171") and a stutter over it ("the No Nokia telephone").
 _NO_NAMES = CALENDAR_WORDS | {
-    *("mr", "mrs", "ms", "dr", "sir", "madam", "president", "governor", "minister"),
+    *("mr", "mrs", "ms", "miss", "dr", "sir", "madam", "president", "governor", "minister", "no"),
     *("prime", "deputy", "chairman", "chairwoman", "colleagues", "friends"),
     *("majesty", "excellency", "highness", "honour", "honor", "speaker", "chair"),
 }

@@ -650,6 +650,18 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
         "days ago.",
         delegation,
     )
+    # The sign of a number, a form of address: the TS3009 conceptual design meeting (QMSum);
+    # the California Assembly Education Committee, 15 March 2017.
+    nokia = "Which Nokia phone model did the marketing expert hold up as an example?"
+    assert not shows_name(
+        "I dunno if you know the No Nokia telephone , with uh the round uh thing at at the "
+        "bottoms , s something like that .",
+        nokia,
+    )
+    movement = "What is the name of the movement that Nancy Kramer founded?"
+    assert not shows_name(
+        "we were introduced to a lady by the name of Miss Nancy Kramer.", movement
+    )
     # Putin to the King of Bahrain in Sochi, February 2016.
     resort = "Which Sochi ski resort had Putin intended to take King Hamad of Bahrain to?"
     assert not shows_name(
