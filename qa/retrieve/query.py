@@ -128,25 +128,26 @@ def _speaking(w: _Words, first: int, last: int) -> bool:
 def _find_mentions(
     question: str, known: Sequence[str], common: Callable[[str], bool] | None = None
 ) -> tuple[_Words, list[_Mention]]:
-    """The library speakers the question names, in question order. `common`, when given, says
-    whether a word is common in the library: such a word is never read as a misspelt name."""
+    """The library speakers the question names, each mention in question order (a name said
+    twice is two: "When Putin sent Mikhail Razvozhayev…, in what year did Razvozhayev say…?"
+    asks what he said at the second). `common`, when given, says whether a word is common in
+    the library: such a word is never read as a misspelt name."""
     w = _words(question)
     lowered, capital = w.lowered, w.capital
     names = _speaker_names(tuple(known))
     found: list[_Mention] = []
     taken: set[int] = set()
     # Whole names first, the longest first, so "Huw Irranca-Davies" is not read as "Davies";
-    # among equally long ones the more frequent speaker first, and each name's first mention.
+    # among equally long ones the more frequent speaker first.
     whole = [
         (-len(parts), order, first, name, parts)
         for first, word in enumerate(lowered)
         for order, name, parts in names.by_first_word.get(word, [])
         if lowered[first : first + len(parts)] == parts
     ]
-    done: set[str] = set()
     for _, _, first, name, parts in sorted(whole):
         span = range(first, first + len(parts))
-        if name in done or taken.intersection(span):
+        if taken.intersection(span):
             continue
         if not all(capital[i] for i in span) or (
             len(parts) == 1 and not _speaking(w, first, first)
@@ -154,7 +155,6 @@ def _find_mentions(
             continue
         found.append(_Mention(first, first + len(parts) - 1, name))
         taken.update(span)
-        done.add(name)
     by_surname, by_role = names.by_surname, names.by_role
     for position, word in enumerate(lowered):
         if position in taken or not capital[position] or _dated(w, position):
@@ -170,7 +170,7 @@ def _find_mentions(
             candidates = by_surname[close][:1] if close else []
         if candidates and _named_otherwise(w, position, candidates[0], by_surname):
             continue
-        if candidates and candidates[0] not in (m.name for m in found):
+        if candidates:
             found.append(_Mention(position, position, candidates[0]))
             taken.add(position)
     found.sort(key=lambda m: m.first)
@@ -247,8 +247,9 @@ def detect_speakers(question: str, known: Sequence[str]) -> list[str]:
     "did…", or after "by"/"with"; a role shared by several speakers names none of them.
     """
     w, found = _find_mentions(question, known)
-    if len(found) <= 1:
-        return [m.name for m in found]
+    named = list(dict.fromkeys(m.name for m in found))
+    if len(named) <= 1:
+        return named
     lowered = w.lowered
     # Several people named: keep the one(s) the question makes the subject of speech.
     subjects = [
@@ -322,9 +323,13 @@ def read_people(
     bill?" only favours her turns: the committee secretary reads the vote.
     """
     w, found = _find_mentions(question, known, common)
-    addressees = [m.name for m in found if _is_addressed(w, m)]
-    speakers = [m.name for m in found if m.name not in addressees and _asks_what_said(w, m)]
-    subjects = [m.name for m in found if m.name not in speakers and m.name not in addressees]
+    addressed = {m.name for m in found if _is_addressed(w, m)}
+    # Asked what they said at any mention that does not address them: "When Putin asked
+    # Sechin…, what did Sechin say?"
+    asked = {m.name for m in found if not _is_addressed(w, m) and _asks_what_said(w, m)}
+    speakers = [m.name for m in found if m.name in asked]
+    addressees = [m.name for m in found if m.name in addressed - asked]
+    subjects = [m.name for m in found if m.name not in asked | addressed]
     return NamedPeople(
         tuple(dict.fromkeys(speakers)),
         tuple(dict.fromkeys(subjects)),

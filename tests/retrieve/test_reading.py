@@ -21,7 +21,7 @@ from qa.retrieve.occasion import (
     detect_date_mention,
     transcripts_named_by_id,
 )
-from qa.retrieve.query import detect_dates, read_people
+from qa.retrieve.query import detect_dates, detect_speakers, read_people
 from qa.retrieve.retriever import Boosts, Retriever
 from qa.store.library import Library
 from qa.text import plain_words
@@ -156,6 +156,23 @@ def test_who_said_against_subject() -> None:
         KNOWN,
     )
     assert described.speakers == ("Megyn Kelly",) and described.subjects == ("Vladimir Putin",)
+
+
+def test_a_name_said_twice_is_read_at_each_mention() -> None:
+    # Putin sends Razvozhayev to Khakassia, October 2018 (kremlin.ru 58695): the second mention
+    # asks what Razvozhayev said, and "he" in a follow-up is him.
+    known = [*KNOWN, "Mikhail Razvozhayev"]
+    sent = (
+        "When Putin sent Mikhail Razvozhayev to Khakassia in October 2018, in what year did "
+        "Razvozhayev say work on the tasks of Executive Order No. 204 had to begin?"
+    )
+    people = read_people(sent, known)
+    assert people.speakers == ("Mikhail Razvozhayev",)
+    assert people.subjects == ("Vladimir Putin",)
+    assert detect_speakers(sent, known) == ["Mikhail Razvozhayev"]
+    # Spoken to at one mention, asked what he said at the other: a speaker.
+    asked = read_people("When Putin asked Shoigu about the Navy, what did Shoigu say?", KNOWN)
+    assert asked.speakers == ("Sergei Shoigu",) and asked.addressees == ()
 
 
 def test_the_person_spoken_to_is_neither_the_speaker_nor_the_subject() -> None:
