@@ -16,6 +16,7 @@ __all__ = [
     "canonical_speakers",
     "is_particle",
     "is_title",
+    "labelled_name",
     "second_mention",
     "spoken_name",
 ]
@@ -284,6 +285,21 @@ def spoken_name(label: str | None, canonical: str | None) -> str | None:
     words = base.split()
     titled = len(words) >= 2 and all(is_title(w) for w in words[:-1])
     return base if titled and _bare(words[-1]) == canonical.lower() else canonical
+
+
+def labelled_name(label: str | None, canonical: str | None) -> str | None:
+    """The name to answer "Who said…?" with: the person as the transcript labels them, with
+    the name the library knows them by when the label does not hold it ("Michael Latham (Mr.
+    Latham)", "Bruce Stanton (The Acting Chair)"); the label alone when it does ("Angela Burns
+    AM", "Defence Minister Sergei Shoigu"). A reader checks the answer against the transcript,
+    which names people so."""
+    name = spoken_name(label, canonical)
+    if not label or not name:
+        return name
+    base = _label_base(label)
+    if not base or base.lower() == name.lower():
+        return name
+    return base if name.lower() in base.lower() else f"{name} ({base})"
 
 
 # Words of the role labels meetings and recordings use for people ("Industrial Designer",

@@ -570,8 +570,9 @@ class Assistant:
     ) -> Answer:
         """The chosen quotes as the answer's cited sentences; an abstention when none verifies."""
         several = len({c.passage.transcript_id for c in chosen}) > 1
+        who = is_who_said(standalone.question)
         claims = verified_claims(
-            render_claims(chosen, several_transcripts=several, said=said),
+            render_claims(chosen, several_transcripts=several, said=said, as_labelled=who),
             self.citation_utterances,
         )
         if not claims:

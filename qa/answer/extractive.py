@@ -46,7 +46,7 @@ from qa.answer.scorer import (
 )
 from qa.models import Citation, Passage, Utterance
 from qa.sentences import answer_spans, is_quotable, join_fragments, sentence_spans, split_long
-from qa.speakers import second_mention, spoken_name
+from qa.speakers import labelled_name, second_mention, spoken_name
 from qa.text import plain_words, stem, topic_terms
 
 log = logging.getLogger(__name__)
@@ -1098,10 +1098,17 @@ def cite(candidate: Candidate, n: int) -> Citation:
 
 
 def render_claims(
-    chosen: Sequence[Candidate], *, several_transcripts: bool, said: str = "said"
+    chosen: Sequence[Candidate],
+    *,
+    several_transcripts: bool,
+    said: str = "said",
+    as_labelled: bool = False,
 ) -> list[Claim]:
     """Sentences that read like an answer: who said what, where, each with its citation
-    (`said` is the verb of a speaker's first quote: "replied" for a reply)."""
+    (`said` is the verb of a speaker's first quote: "replied" for a reply). `as_labelled`
+    names each speaker at first as the transcript labels them too (speakers.labelled_name):
+    the answer to "Who said…?"."""
+    naming = labelled_name if as_labelled else spoken_name
     claims: list[Claim] = []
     previous: Candidate | None = None
     for n, candidate in enumerate(chosen, 1):
@@ -1122,7 +1129,7 @@ def render_claims(
             )
             sentence = f"{_short_name(speaker)} {verb}: {quoted}"
         else:
-            who = spoken_name(candidate.utterance.speaker, speaker) or "The transcript"
+            who = naming(candidate.utterance.speaker, speaker) or "The transcript"
             verb = "says" if speaker is None else said
             where = ""
             if several_transcripts and not same_source:

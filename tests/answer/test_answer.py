@@ -150,6 +150,25 @@ def test_a_quote_is_said_to_be_the_speaker_s_as_the_transcript_names_them(real_d
     assert claims[1].text.startswith("LEVY added: ")
 
 
+def test_who_said_is_answered_with_the_name_the_transcript_gives(real_dir: Path) -> None:
+    """Hansard labels a member "Mr. Latham", whom the library knows as Michael Latham: asked
+    "Which MP asked…?", the answer names him both ways, so that a reader finds him in the
+    transcript; other answers keep the library's name."""
+    hansard = read_transcript_file(real_dir / "hansard-uk-commons-1976-01-22.xml")
+    latham = next(u for u in hansard.utterances if u.speaker == "Mr. Latham")
+    assert latham.canonical_speaker == "Michael Latham"
+    passage = Passage(
+        hansard.id, hansard.title, hansard.date, latham.index, latham.index, (), "", 1.0
+    )
+    end = latham.text.index("?") + 1
+    quoted = Candidate(0, passage, latham, 0, end)
+    (who,) = render_claims([quoted], several_transcripts=False, as_labelled=True)
+    assert who.text.startswith("Michael Latham (Mr. Latham) said: \u201cIs it now clearly")
+    assert who.citation.speaker == "Michael Latham"
+    (plain,) = render_claims([quoted], several_transcripts=False)
+    assert plain.text.startswith("Michael Latham said: ")
+
+
 def test_a_yes_no_question_is_led_by_the_reply_that_settles_it(kremlin_dir: Path) -> None:
     """TASS's interview of March 2020 (kremlin.ru 63034): asked whether he approves of the elites'
     nerves, the journalist's premise shares the question's words; Putin's "No, I do not." is

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.parsers import read_transcript_file
-from qa.speakers import canonical_speaker, canonical_speakers, second_mention, spoken_name
+from qa.speakers import (
+    canonical_speaker,
+    canonical_speakers,
+    labelled_name,
+    second_mention,
+    spoken_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -141,6 +147,24 @@ def test_a_bare_surname_is_said_with_its_title(real_dir: Path) -> None:
     assert spoken_name("Vladimir Putin", "Vladimir Putin") == "Vladimir Putin"
     assert spoken_name("SPEAKER_00", "SPEAKER_00") == "SPEAKER_00"
     assert spoken_name(None, None) is None
+
+
+def test_a_who_said_answer_names_the_speaker_as_labelled_too(real_dir: Path) -> None:
+    """ "Who said…?" is answered with the transcript's label beside the library's name (Hansard's
+    "Mr. Latham" is Michael Latham), or the label alone when it holds the name."""
+    hansard = read_transcript_file(real_dir / "hansard-uk-commons-1976-01-22.xml")
+    named = {
+        u.speaker: labelled_name(u.speaker, u.canonical_speaker)
+        for u in hansard.utterances
+        if u.speaker
+    }
+    assert named["Mr. Latham"] == "Michael Latham (Mr. Latham)"
+    assert named["Mr. Rees"] == "Merlyn Rees (Mr. Rees)"
+    # The Senedd's "Angela Burns AM", a hearing's bare surname, a diarised label.
+    assert labelled_name("Angela Burns AM", "Angela Burns") == "Angela Burns AM"
+    assert labelled_name("MR. LEVY", "LEVY") == "MR. LEVY"
+    assert labelled_name("SPEAKER_00", "SPEAKER_00") == "SPEAKER_00"
+    assert labelled_name(None, None) is None
 
 
 @pytest.mark.parametrize(
