@@ -290,7 +290,9 @@ class Assistant:
 
     def standalone(self, question: str, history: Sequence[Turn]) -> Standalone:
         """The follow-up made self-contained: by the LLM when one is set, else offline."""
-        offline = make_standalone(question, history, self.known_speakers())
+        home = history[-1].cited_transcripts[:1] if history else ()
+        speaking_there = self.retriever.known_speakers(Filters(transcripts=home)) if home else ()
+        offline = make_standalone(question, history, self.known_speakers(), speaking_there)
         if self.llm is None or not history:
             return offline
         pairs = [(t.question, t.answer) for t in history]

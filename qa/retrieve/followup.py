@@ -12,7 +12,7 @@ that names no new person or date of its own favours that transcript (`Standalone
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from qa.models import Filters
@@ -103,9 +103,15 @@ def topic_of(question: str, speakers: Sequence[str]) -> str:
 
 
 def make_standalone(
-    question: str, history: Sequence[Turn], known_speakers: Sequence[str]
+    question: str,
+    history: Sequence[Turn],
+    known_speakers: Sequence[str],
+    home_speakers: Collection[str] = (),
 ) -> Standalone:
-    """The question made self-contained from the last turn when it leans on it."""
+    """The question made self-contained from the last turn when it leans on it.
+    `home_speakers` speak in the transcript the last answer cited first: naming one of them
+    does not take the conversation elsewhere ("And what did Medvedev propose doing with it?"
+    of the meeting Medvedev spoke at)."""
     text = question.strip()
     if not history or not text:
         return Standalone(text, Filters())
@@ -114,8 +120,9 @@ def make_standalone(
     previous_speakers = last.filters.speakers or _referent(last, known_speakers)
     named = detect_speakers(text, known_speakers)
     # Naming again someone the last exchange was about ("And what did Putin ask him to do…?"
-    # after a question on Putin's meeting) still continues it; only someone new starts another.
-    seen = _people_of(last, known_speakers) if named else set()
+    # after a question on Putin's meeting), or who speaks where it was, still continues it;
+    # only someone new starts another.
+    seen = {*_people_of(last, known_speakers), *home_speakers} if named else set()
     others = [name for name in named if name not in seen]
     since, until = detect_dates(text)
 

@@ -270,3 +270,16 @@ def test_naming_again_whom_the_last_exchange_was_about_still_continues_it() -> N
     # Someone new starts another exchange: neither kept to that transcript nor led to it.
     peskov = make_standalone("And what did Peskov say about the hospital?", [answered], known)
     assert peskov.filters.transcripts == () and peskov.favoured == ()
+
+
+def test_naming_someone_who_speaks_where_the_last_answer_was_continues_there() -> None:
+    # The Arctic meeting on Alexandra Land, March 2017 (kremlin.ru 54147): Medvedev was not
+    # named before, but he speaks there.
+    arctic = "At the March 2017 meeting on Alexandra Land, what did Putin say about the programme?"
+    answered = Turn(arctic, arctic, Filters(), ("Vladimir Putin",), ("54147",))
+    follow_up = "And what did Medvedev propose doing with it?"
+    there = ("Vladimir Putin", "Dmitry Medvedev")
+    kept = make_standalone(follow_up, [answered], [*KNOWN, "Dmitry Medvedev"], there)
+    assert kept.filters.transcripts == ("54147",)
+    elsewhere = make_standalone(follow_up, [answered], [*KNOWN, "Dmitry Medvedev"])
+    assert elsewhere.filters.transcripts == () and elsewhere.favoured == ()
