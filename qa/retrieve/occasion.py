@@ -9,6 +9,7 @@ Retriever turns both into transcript priors (a boost) and, for a firm date, into
 from __future__ import annotations
 
 import calendar
+import itertools
 import math
 import re
 from collections import Counter
@@ -291,6 +292,13 @@ RARE_TITLE_DF = 2
 SERIES_MARGIN = 0.02
 
 
+def _said_together(terms: set[str], stems: Sequence[str], within: int = 2) -> bool:
+    """Whether two of the terms stand within `within` words of each other among the
+    question's word stems ("Russia Focused on the Future"; "composition contest")."""
+    at = [i for i, s in enumerate(stems) if s in terms]
+    return any(b - a <= within and stems[a] != stems[b] for a, b in itertools.pairwise(at))
+
+
 def occasion_terms(text: str) -> list[str]:
     """Stemmed words of a title, place or question, without stopwords."""
     return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
@@ -392,15 +400,19 @@ class OccasionIndex:
             for tid in self.postings.get(term, ()):
                 out[tid] = out.get(tid, 0.0) + share
         # Two words that one or two titles alone hold name that occasion as a code does
-        # ("…cited on Rational Reminder…", "…NASA's spacewalk coverage…"), however long the
-        # question around them.
-        rare = Counter(
-            tid
-            for term in weight
-            if term.isalpha() and len(self.postings.get(term, ())) <= RARE_TITLE_DF
-            for tid in self.postings.get(term, ())
-        )
-        for tid, hits in rare.items():
-            if hits >= 2:
+        # ("…cited on Rational Reminder…", "…NASA's spacewalk coverage…", "…the composition
+        # contest…"), however long the question around them, when the question writes one of
+        # them as a name or says them together: "…under the district tab to reach the
+        # internal audit reports" names no report on the Southern Military District.
+        words = WORD.findall(question)
+        stems = [stem(w.lower()) for w in words]
+        names = {t for t, w in zip(stems[1:], words[1:], strict=True) if w[:1].isupper()}
+        rare: dict[str, set[str]] = {}
+        for term in weight:
+            if term.isalpha() and len(self.postings.get(term, ())) <= RARE_TITLE_DF:
+                for tid in self.postings.get(term, ()):
+                    rare.setdefault(tid, set()).add(term)
+        for tid, held in rare.items():
+            if len(held) >= 2 and (held & names or _said_together(held, stems)):
                 out[tid] = max(out[tid], CODE_SHARE)
         return out

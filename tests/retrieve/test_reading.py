@@ -478,7 +478,9 @@ def test_two_words_only_its_title_holds_name_a_transcript_in_a_long_question(
             real / "rev-earnings21-4386541.nlp",
             real / "assemblyai-nasa-spacewalk-utterances.json",
             real / "deepgram-nasa-spacewalk-diarized.json",
+            real / "whisperx-sps-board-audit-finance.json",
             *(kremlin_dir / f"{p}.html" for p in ["62366", "57027", "60836", "62966"]),
+            *(kremlin_dir / f"{p}.html" for p in ["51300", "56638"]),
             *(qmsum_dir / f"{c}.json" for c in ["TS3009a", "Bmr005"]),
         ]
     )
@@ -501,3 +503,17 @@ def test_two_words_only_its_title_holds_name_a_transcript_in_a_long_question(
         "year before the tax deadline?"
     )
     assert reminder["rational-reminder-ep299.diarized"] < CODE_SHARE
+    # Two such words far apart and written as plain words name nothing: "Defence Ministry
+    # reported on exercises in the Southern Military District" (kremlin.ru 51300) is not the
+    # school board's audit announcement.
+    audit = index.scores(
+        "According to the audit announcement at the Seattle Public Schools board meeting, what "
+        "do you click on under the district tab to reach the internal audit reports online?"
+    )
+    assert audit["51300"] < CODE_SHARE
+    # Said together they do: the composition contest "Russia Focused on the Future" (56638).
+    contest = index.scores(
+        "How many people took part in the composition contest, according to what Putin told "
+        "its winners?"
+    )
+    assert contest["56638"] >= CODE_SHARE
