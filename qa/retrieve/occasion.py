@@ -404,15 +404,18 @@ class OccasionIndex:
         # contest…"), however long the question around them, when the question writes one of
         # them as a name or says them together: "…under the district tab to reach the
         # internal audit reports" names no report on the Southern Military District.
-        words = WORD.findall(question)
-        stems = [stem(w.lower()) for w in words]
-        names = {t for t, w in zip(stems[1:], words[1:], strict=True) if w[:1].isupper()}
         rare: dict[str, set[str]] = {}
         for term in weight:
             if term.isalpha() and len(self.postings.get(term, ())) <= RARE_TITLE_DF:
                 for tid in self.postings.get(term, ()):
                     rare.setdefault(tid, set()).add(term)
-        for tid, held in rare.items():
-            if len(held) >= 2 and (held & names or _said_together(held, stems)):
+        pairs = {tid: held for tid, held in rare.items() if len(held) >= 2}
+        if not pairs:
+            return out  # most questions: the question's words need not be read again
+        words = WORD.findall(question)
+        stems = [stem(w.lower()) for w in words]
+        names = {t for t, w in zip(stems[1:], words[1:], strict=True) if w[:1].isupper()}
+        for tid, held in pairs.items():
+            if held & names or _said_together(held, stems):
                 out[tid] = max(out[tid], CODE_SHARE)
         return out

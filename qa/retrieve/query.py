@@ -323,10 +323,11 @@ def read_people(
     bill?" only favours her turns: the committee secretary reads the vote.
     """
     w, found = _find_mentions(question, known, common)
-    addressed = {m.name for m in found if _is_addressed(w, m)}
+    addressing = [(m, _is_addressed(w, m)) for m in found]
+    addressed = {m.name for m, to_them in addressing if to_them}
     # Asked what they said at any mention that does not address them: "When Putin asked
     # Sechin…, what did Sechin say?"
-    asked = {m.name for m in found if not _is_addressed(w, m) and _asks_what_said(w, m)}
+    asked = {m.name for m, to_them in addressing if not to_them and _asks_what_said(w, m)}
     speakers = [m.name for m in found if m.name in asked]
     addressees = [m.name for m in found if m.name in addressed - asked]
     subjects = [m.name for m in found if m.name not in asked | addressed]
