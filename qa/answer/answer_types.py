@@ -128,8 +128,9 @@ _DATE_Q = re.compile(
     rf"(?=\s*{_AUX_OR_MODAL}\b|\s*\?)|"
     rf"\b(what|which)\s+{_EXACTLY}(year|date|day|month|time|week|decade)\b|"
     r"\bhow\s+soon\b|"
-    # "Around when did…", "What was the date of the executive orders…?"
-    r"\b(around|roughly|about|approximately)\s+when\b|"
+    # "Around when did…", "What was the date of the executive orders…?"; not a clause "when"
+    # opens ("…were going to talk about when they met in April 2016?").
+    rf"\b(around|roughly|about|approximately)\s+when\b(?=\s*{_AUX_OR_MODAL}\b|\s*\?)|"
     rf"\bwhat\s+(?:is|was|were|are|will\s+be)\s+the\s+{_EXACTLY}"
     r"(date|year|day|month|deadline)\b",
     re.I,
