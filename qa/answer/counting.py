@@ -66,6 +66,7 @@ _COUNT_WORDINGS = (
         re.I,
     ),
 )
+_QUOTED = re.compile(r'["“]([^"“”]+)["”]')
 _COUNTING_WORDS = frozenset(
     [
         "many",
@@ -181,6 +182,11 @@ def counted_terms(question: str, speakers: Sequence[str]) -> list[str]:
         ]
 
     phrase = counted_phrase(question)
+    # 'How many times is the word "project" (including "projects") said…?': what the phrase
+    # quotes first is counted, and term_pattern finds its other forms.
+    quoted = _QUOTED.findall(phrase) if phrase else []
+    if quoted:
+        phrase = quoted[0]
     # "How many times did he mention it?" has nothing to count in its phrase: the topic then.
     return (countable(phrase) if phrase else []) or countable(question)
 

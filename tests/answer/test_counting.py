@@ -7,7 +7,7 @@ import re
 import pytest
 
 from embeddings.base import HashEncoder
-from qa.answer.counting import enumerate_mentions
+from qa.answer.counting import counted_terms, enumerate_mentions
 from qa.ingest.pipeline import ingest
 from qa.models import Filters
 from qa.store.library import Library
@@ -58,3 +58,19 @@ def test_a_phrase_said_whole_is_counted_whole(library: Library) -> None:
     # Blue Stream is a stream too, and not South Stream.
     assert _said(library, TURKEY_2014, r"\bstream\b") > south_stream > 0
     assert found.occurrences == south_stream
+
+
+
+def test_the_quoted_word_is_counted_with_its_forms(library: Library) -> None:
+    # A question that spells out the forms it counts counts the quoted word, not "including"
+    # (heldout34: h34a-03 counted "including" once in the Ammonium plant's launch).
+    asked = 'How many times is the word "{}" (including "{}s") said at the meeting with the Council?'
+    assert counted_terms(asked.format("project", "project"), []) == ["project"]
+    found = enumerate_mentions(
+        library,
+        asked.format("observer", "observer"),
+        Filters(transcripts=(HUMAN_RIGHTS_COUNCIL,)),
+        related=False,
+    )
+    assert found.terms == ("observer",)
+    assert found.occurrences == _said(library, HUMAN_RIGHTS_COUNCIL, r"\bobservers?\b") > 0
