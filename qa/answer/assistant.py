@@ -134,6 +134,8 @@ FRAMED_TYPES = frozenset({"reason", "person", "place", "list"})
 NAME_SIMILARITY = 80
 # Letters of a question's name a transcript's word must start with to mention it.
 NAME_PREFIX_LETTERS = 5
+# The shortest part of a compound name said as two words ("Tik Tok").
+MIN_COMPOUND_PART = 3
 # A name in more than this share of the library's chunks does not tell its transcripts apart.
 COMMON_NAME_SHARE = 0.05
 COMMON_NAME_MIN_CHUNKS = 10
@@ -1020,6 +1022,7 @@ class Assistant:
             and self.library.term_count(name) == 0
             and not self.names_like(name)
             and not family_in(name, self.retriever.name_vocabulary())
+            and not self.said_apart(name)
         ]
         # "Mihai Alisie", "Michael Mauboussin" (the ASR wrote "Malbeson"), "Volodymyr Zelensky"
         # (kremlin.ru writes "Vladimir"): a name the library knows beside it says who is meant;
@@ -1051,6 +1054,14 @@ class Assistant:
             for w in plain_words(t.title)
         }
         return set(self.retriever.place_and_speaker_words()) | named
+
+    def said_apart(self, name: str) -> bool:
+        """Whether the library has the name as two words, as captions and ASR write a
+        compound: "West world" for Westworld, "Power Point" for PowerPoint."""
+        return any(
+            self.library.phrase_count([name[:cut], name[cut:]])
+            for cut in range(MIN_COMPOUND_PART, len(name) - MIN_COMPOUND_PART + 1)
+        )
 
     def names_like(self, name: str) -> list[str]:
         """Words of the library's speaker names and titles spelt nearly like `name`: speech

@@ -512,6 +512,16 @@ class Library:
         ).fetchone()
         return int(row[0])
 
+    def phrase_count(self, words: Sequence[str]) -> int:
+        """Chunks holding the words one after another (FTS5 stemming applies); 0 when one of
+        them is not a word."""
+        if not words or not all(w.isalnum() for w in words):
+            return 0
+        row = self._db.execute(
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{" ".join(words)}"',)
+        ).fetchone()
+        return int(row[0])
+
     def transcripts_mentioning(
         self, prefixes: Sequence[str], transcript_ids: Collection[str]
     ) -> set[str]:

@@ -1001,3 +1001,22 @@ def test_a_figure_about_something_no_transcript_there_names_is_refused(
 ) -> None:
     answer = assistant.ask("How many cars did Tesla deliver in 2020?")
     assert answer.abstained and not answer.citations
+
+
+def test_a_name_the_captions_write_as_two_words_is_in_the_library(
+    real_dir: Path, tmp_path: Path
+) -> None:
+    # The JSConf captions write "according to West world an HBO sci-fi…": asked about
+    # Westworld, the talk was refused because no transcript says the name as one word
+    # (heldout34, h34b-30).
+    library = Library(tmp_path, HashEncoder(64))
+    ingest(library, [real_dir / "jsconf-opher-vishnia.en.vtt"])
+    assistant = Assistant(library, Settings(library=str(tmp_path), embedding_model="hash:64"))
+    assert library.phrase_count(["West", "world"]) > 0 == library.term_count("Westworld")
+    asked = "In his JSConf talk, what did Opher Vishnia say the AI robots in HBO's {} run on?"
+    _, retrieval = assistant.retrieve(asked.format("Westworld"))
+    assert assistant.evidence_gap(asked.format("Westworld"), retrieval) is None
+    _, retrieval = assistant.retrieve(asked.format("Eastworld"))
+    assert assistant.evidence_gap(asked.format("Eastworld"), retrieval) == (
+        "No transcript in the library mentions Eastworld."
+    )
