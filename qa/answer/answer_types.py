@@ -280,9 +280,12 @@ _TENS_WORDS = (
 )
 # The number words from two to ninety, which both a count and a quantity may be written with.
 _CARDINAL_WORDS = rf"{_DIGIT_WORDS}|{_TENS_WORDS}"
+# A figure or a number word, "fifty-one" too; not an ordinal ("in the 31st well" counts no
+# wells).
 _COUNT = re.compile(
-    rf"^[$£€]?\d|^({_CARDINAL_WORDS}|hundreds?|thousands?|millions?|billion|trillion|dozens?|"
-    r"billions|tens|several|one|single)$"
+    rf"^(?![\d,]+(?:st|nd|rd|th)$)[$£€]?\d|^({_CARDINAL_WORDS}|(?:{_TENS_WORDS})-(?:one|"
+    rf"{_DIGIT_WORDS})|hundreds?|thousands?|millions?|billion|trillion|dozens?|billions|tens|"
+    r"several|one|single)$"
 )
 
 _MONEY_Q = re.compile(

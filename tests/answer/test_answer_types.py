@@ -384,6 +384,14 @@ def test_a_count_comes_before_or_right_after_what_it_counts() -> None:
     assert counts("states", "many states – 18, I think – joined the organisation as members")
     assert counts("channels", "you have sixteen different channels of video")
     assert not counts("states", "the states 2018 joined")
+    # Sechin at the Vostochno-Messoyakha launch (kremlin.ru 52928): a number word joined by a
+    # hyphen counts, an ordinal does not (heldout34: h34b-06 led with the 31st well).
+    assert counts("wells", "Fifty-one oil wells were built, including technology-intensive wells")
+    assert not counts(
+        "wells",
+        "And this is our oil that has been produced without any incentives as a result of "
+        "prospecting in the 31st well.",
+    )
     # A people's name or an acronym is not checked: "42 million people", "654 non-governmental
     # organisations".
     assert counted_nouns("How many Russians lived below the poverty line around 2000?") == ()
