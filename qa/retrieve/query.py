@@ -328,6 +328,8 @@ def read_people(
     # Asked what they said at any mention that does not address them: "When Putin asked
     # Sechin…, what did Sechin say?"
     asked = {m.name for m, to_them in addressing if not to_them and _asks_what_said(w, m)}
+    if not asked:
+        asked = _asked_as_pronoun(w, found, addressed)
     speakers = [m.name for m in found if m.name in asked]
     addressees = [m.name for m in found if m.name in addressed - asked]
     subjects = [m.name for m in found if m.name not in asked | addressed]
@@ -338,6 +340,24 @@ def read_people(
     )
 
 
+def _asked_as_pronoun(w: _Words, found: Sequence[_Mention], addressed: set[str]) -> set[str]:
+    """The one person the question names, when a "he" or "she" after the name is asked what
+    they said: "At the ceremony where Putin launched the oilfield, which field did he say would
+    be developed next?". With two people named, or the pronoun before the name ("How many
+    languages did he say Infantino spoke?"), whom it stands for is not read here."""
+    names = {m.name for m in found}
+    if len(names) != 1 or names & addressed:
+        return set()
+    (name,) = names
+    after = found[-1].last + 1
+    for position in range(after, len(w.lowered)):
+        pronoun = _Mention(position, position, name)
+        if w.lowered[position] in _SUBJECT_PRONOUNS and _asks_what_said(w, pronoun):
+            return names
+    return set()
+
+
+_SUBJECT_PRONOUNS = wordset("he she")
 # Verbs whose object is the person spoken to: "asked Putin", "told the President".
 _TAKES_ADDRESSEE = wordset(
     "ask asked asks tell told tells question questioned urge urged warn warned assure assured "

@@ -158,6 +158,23 @@ def test_who_said_against_subject() -> None:
     assert described.speakers == ("Megyn Kelly",) and described.subjects == ("Vladimir Putin",)
 
 
+def test_he_or_she_after_the_one_person_named_is_that_person_asked() -> None:
+    # Putin launches the Vostochno-Messoyakha oilfield by video link, September 2016
+    # (kremlin.ru 52928): "he" is Putin, whose words are asked for (heldout34: h34b-08 led
+    # with Sechin's).
+    launched = read_people(
+        "At the September 2016 video-link ceremony where Putin launched Russia's northernmost "
+        "onshore oilfield, which field did he say would be developed next?",
+        KNOWN,
+    )
+    assert launched.speakers == ("Vladimir Putin",) and launched.subjects == ()
+    # The pronoun before the name, or two people named: whom it stands for is not read.
+    before = read_people("What did he say about Shoigu's ships on Navy Day?", KNOWN)
+    assert before.speakers == () and before.subjects == ("Sergei Shoigu",)
+    two = read_people("When Putin met Shoigu on Navy Day, what did he say about ships?", KNOWN)
+    assert two.speakers == ()
+
+
 def test_a_name_said_twice_is_read_at_each_mention() -> None:
     # Putin sends Razvozhayev to Khakassia, October 2018 (kremlin.ru 58695): the second mention
     # asks what Razvozhayev said, and "he" in a follow-up is him.
