@@ -59,7 +59,7 @@ _NUMBER_Q = re.compile(
     r"what\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|the)\b)[\w-]+\s+){0,3}"
     r"(rate|cost|price|figure|profit|value|revenue|income|debt|turnover|budget|salary|"
     r"spending|expenditures?|level|returns?|payments?|deficit|surplus|growth|score|volume|"
-    r"output|reserves|wages?|capacity|inflation|share|amount|sum|total|percentage|speed|"
+    r"output|reserves|wages?|capacity|inflation|share|stake|amount|sum|total|percentage|speed|"
     r"temperature|distance|outflow|population|margin|pensions?|subsid(?:y|ies)|fees?|"
     r"accuracy|turnout|probability|"
     # "What upper limit on project size…?", "What average duration…?", "What window size…?",

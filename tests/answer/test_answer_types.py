@@ -145,6 +145,10 @@ from qa.answer.scorer import question_sentences
         ("What maximum weight in grams did the industrial designer set?", "number"),
         ("What prison sentence did Roshal propose for people who assault doctors?", "number"),
         ("What phone number did Grad A ask the group to call?", "number"),
+        # A stake is a share (heldout34: h34b-09, a near-miss, was answered with the joint
+        # venture's owners); what is at stake is none.
+        ("What stake does Gazprom Neft hold in Messoyakhaneftegaz?", "number"),
+        ("What is at stake for Gazprom Neft in Messoyakhaneftegaz?", "other"),
         ("What was the date of the executive orders Medvedev planned to report on?", "date"),
         ("Around when did Putin expect the peak of re-equipping the army?", "date"),
         # "About when" opening a clause asks no time (heldout34: h34a-10 was refused for want
