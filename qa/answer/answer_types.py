@@ -244,8 +244,9 @@ _ASKING_WHICH = (
 # "Which company…?" ("What did Pamfilova call the biggest threat…?" asks for a description,
 # not a name.)
 _NAME_Q = re.compile(
-    r"\b(?:what|which)\s+(?:is|was|were|are|will\s+be)\s+(?:the\s+|his\s+|her\s+|its\s+|"
-    r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title)\s+of\b|"
+    r"\b(?:what|which)(?:\s+(?:is|was|were|are|will\s+be)|['’]s)\s+(?:the\s+|his\s+|her\s+|its\s+|"
+    r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title|username|"
+    r"nickname)\s+of\b|"
     r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
     r"(?:(?:first|last|full|family)\s+)?(?:name|surname)\b|"
     rf"{_ASKING_WHICH}(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|"
