@@ -60,11 +60,12 @@ def test_a_phrase_said_whole_is_counted_whole(library: Library) -> None:
     assert found.occurrences == south_stream
 
 
-
 def test_the_quoted_word_is_counted_with_its_forms(library: Library) -> None:
     # A question that spells out the forms it counts counts the quoted word, not "including"
     # (heldout34: h34a-03 counted "including" once in the Ammonium plant's launch).
-    asked = 'How many times is the word "{}" (including "{}s") said at the meeting with the Council?'
+    asked = (
+        'How many times is the word "{}" (including "{}s") said at the meeting with the Council?'
+    )
     assert counted_terms(asked.format("project", "project"), []) == ["project"]
     found = enumerate_mentions(
         library,
