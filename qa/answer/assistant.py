@@ -910,7 +910,10 @@ class Assistant:
         quotes: list[Candidate] = []
         utterance_at = self.utterance_at(known)
         for n, quote in enumerate(chosen):
-            grown = explain_quote(quote, CONTINUATION_WORDS) if wanted == "reason" else quote
+            grown = quote
+            if wanted == "reason":
+                before = utterance_at(quote.passage.transcript_id, quote.utterance.index - 1)
+                grown = explain_quote(quote, CONTINUATION_WORDS, before)
             if n == 0 and grown is quote and self.pair_scores is not None:
                 margin = grow_margin(wanted, quote, asks_for_name)
                 grown = grown_to_answer(

@@ -1045,28 +1045,45 @@ def grown_back(
     return replace(quote, start=first)
 
 
-def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
+def explain_quote(
+    quote: Candidate, max_words: int = 30, before: Utterance | None = None
+) -> Candidate:
     """A quote that answers "why" with its topic alone, grown to the cause beside it in its
     utterance: the sentences before, when the quote concludes from them ("We therefore will get
     civil society to help us", after the misdiagnoses and an example of them), or the next,
     when that one gives the cause ("…a clause was dropped" / "This was done because there had
-    been abuses") or announces it ("There is an explanation." and the sentence after). At most
-    `max_words` words more; it stays one verbatim quote."""
+    been abuses") or announces it ("There is an explanation." and the sentence after). A quote
+    that concludes at the start of its utterance is grown back into `before`, the utterance
+    before it, when the same speaker says that one (a kremlin.ru paragraph: "Therefore, Mr
+    President, I would like to ask for assistance…" after "…there are certain problems
+    associated with the regulatory side"). At most `max_words` words more; it stays one
+    verbatim quote."""
     if quote.tail:
         return quote
     text = quote.utterance.text
     if concludes(quote.text):
-        start = quote.start
-        for first, last in reversed(answer_spans(text)):
-            if last > start or text[last:start].strip():
-                continue
-            start = first
-            if not gives_example(text[first:last]):
-                break
+        start = _concluded_from(text, quote.start)
         words = [m.start() for m in re.finditer(r"\S+", text[start : quote.start])]
+        if words:
+            return replace(quote, start=start + words[max(0, len(words) - max_words)])
+        if (
+            before is None
+            or text[: quote.start].strip()
+            or before.canonical_speaker != quote.utterance.canonical_speaker
+        ):
+            return quote
+        end = len(before.text.rstrip())
+        start = _concluded_from(before.text, end)
+        words = [m.start() for m in re.finditer(r"\S+", before.text[start:end])]
         if not words:
             return quote
-        return replace(quote, start=start + words[max(0, len(words) - max_words)])
+        return replace(
+            quote,
+            utterance=before,
+            start=start + words[max(0, len(words) - max_words)],
+            end=end,
+            tail=((quote.utterance, quote.end),),
+        )
     if gives_cause(quote.text):
         return quote
     after = _spans_after(quote)
@@ -1080,6 +1097,23 @@ def explain_quote(quote: Candidate, max_words: int = 30) -> Candidate:
         return quote
     _, end = best_word_window(text, first, last, (), max_words)
     return replace(quote, end=end)
+
+
+def _concluded_from(text: str, start: int) -> int:
+    """Where the sentences a conclusion starting at `start` draws on start: the sentence
+    before it, with the examples and the asides ("(The Moscow Mayor went on to cover the legal
+    issues…)") between them."""
+    for first, last in reversed(answer_spans(text)):
+        if last > start or text[last:start].strip():
+            continue
+        start = first
+        if not (gives_example(text[first:last]) or _ASIDE.fullmatch(text[first:last].strip())):
+            break
+    return start
+
+
+# A sentence an editor put in brackets.
+_ASIDE = re.compile(r"[(\[].*[)\]]\W*", re.S)
 
 
 def cite(candidate: Candidate, n: int) -> Citation:

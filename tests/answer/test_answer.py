@@ -837,6 +837,33 @@ def test_a_why_quote_grows_to_the_cause_beside_it(kremlin_dir: Path) -> None:
     assert explain_quote(different) == different
 
 
+def test_a_why_quote_opening_its_paragraph_grows_back_into_the_one_before(
+    kremlin_dir: Path,
+) -> None:
+    # Sobyanin to Putin, February 2017 (kremlin.ru 53915): "Therefore…" opens a paragraph and
+    # concludes from the last sentence of the one before, past the editor's note (heldout34:
+    # h34c-02 quoted the request alone).
+    therefore = _sentence_candidate(
+        kremlin_dir, "53915", "Therefore, Mr President, if possible, I would like to ask"
+    )
+    therefore = replace(therefore, end=therefore.utterance.text.index(" We are ready"))
+    turns = read_transcript_file(kremlin_dir / "53915.html").utterances
+    before = turns[therefore.utterance.index - 1]
+    grown = explain_quote(therefore, 40, before)
+    assert "there are certain problems associated with the regulatory side" in grown.text
+    assert grown.text.endswith("initiating a special law.")
+    # One verbatim quote over the two paragraphs, cited from the first to the second.
+    assert (grown.utterance, grown.last_index) == (before, therefore.utterance.index)
+    assert grown.text == (
+        f"{before.text[grown.start :].rstrip()} {therefore.utterance.text[: therefore.end]}"
+    )
+    # Not into another speaker's turn, nor without the utterance before.
+    putin = turns[therefore.utterance.index - 3]
+    assert putin.canonical_speaker == "Vladimir Putin"
+    assert explain_quote(therefore, 40, putin) == therefore
+    assert explain_quote(therefore, 40) == therefore
+
+
 def test_a_name_question_s_lead_grows_back_to_the_sentence_that_names(kremlin_dir: Path) -> None:
     # Anna Kuznetsova to Putin, June 2018 (kremlin.ru 57642): she names the project, then says
     # what it is for; the lead the question's words choose is the second sentence.
