@@ -222,6 +222,8 @@ _NAMED_THING = (
     r"stadiums?|theat(?:re|er)s?|museums?|festivals?|monaster(?:y|ies)|cathedrals?|churche?s?|"
     r"films?|movies?|books?|songs?|exhibitions?|competitions?|part(?:y|ies)|chains?|"
     r"commissions?|albums?|ministr(?:y|ies)|treat(?:y|ies)|awards?|prizes?|aircraft|"
+    r"manufacturers?|courses?|dictionar(?:y|ies)|spacecraft|stations?|decorations?|medals?|"
+    r"bands?|algorithms?|apps?|frameworks?|"
     # Places asked for by "which": "Which city gathered the most?", "In which region…?"
     r"cit(?:y|ies)|towns?|villages?|provinces?|regions?|countr(?:y|ies)|streets?)"
 )

@@ -604,6 +604,12 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     # nobody in), and "what's" as users write it.
     assert asks_name("On Rational Reminder, what was the username of the Reddit poster?")
     assert asks_name("What's the name of the Kemerovo mayor Putin asked about?")
+    # A maker, a dictionary, a decoration, a team are named (looked-at near-misses such as
+    # h33a-21 and h31c-18 were answered with quotes that name none).
+    assert asks_name("Which manufacturer's speech recognition chip did the designer propose?")
+    assert asks_name("Which online pronunciation dictionary did Chuck use to count the phones?")
+    assert asks_name("Which state decoration was Sergei Ignatiev to receive?")
+    assert not asks_name("Which foreign shooting teams use Kalashnikov weapons?")
     # What a proper name names, asked for by "which" (heldout29's near-misses answered with
     # quotes naming nothing), and a possessive's name.
     assert asks_name("In the WGU D386 review, which news outlet carried the scam story?")
