@@ -847,6 +847,31 @@ def shows_day(text: str) -> bool:
     return bool(_DAY_SHOWN.search(text))
 
 
+# "What exact provider URL do you type in?", "What web address did the project manager give?":
+# answered by a quote that spells an address out.
+_ADDRESS_Q = re.compile(
+    r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:urls?|(?:web|website|e-?mail)\s+address(?:es)?)\b",
+    re.I,
+)
+_ADDRESS = re.compile(
+    r"https?:|\bwww\b|\b[\w-]+\.(?:com|org|net|io|gov|edu|co|uk|ru|de|dev)\b|\b[\w.-]+@[\w-]+\.\w|"
+    r"\bdot\s+(?:com|org|net|io|gov|edu|co|uk|ru)\b",
+    re.I,
+)
+
+
+def asks_address(question: str) -> bool:
+    """Whether the question asks for a web or an e-mail address."""
+    return bool(_ADDRESS_Q.search(question))
+
+
+def shows_address(text: str) -> bool:
+    """Whether the sentence spells out an address: "https://…", "www",
+    "token.actions.githubusercontent.com", "someone@example.org", "remote dot com" as speech
+    says it."""
+    return bool(_ADDRESS.search(text))
+
+
 def asks_name(question: str) -> bool:
     """Whether the question asks what someone or something is called ("What is the name of
     the Kemerovo mayor…?", "What is the first name of the Industrial Designer?", "Which news

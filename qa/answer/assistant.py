@@ -16,6 +16,7 @@ from embeddings.pair_scorer import pair_scorer_for
 from qa.answer.answer_types import (
     answer_type,
     asked_quantity,
+    asks_address,
     asks_count,
     asks_day,
     asks_money,
@@ -31,6 +32,7 @@ from qa.answer.answer_types import (
     says_sum,
     says_what_is_called,
     sentence_types,
+    shows_address,
     shows_count,
     shows_day,
     shows_figure,
@@ -807,6 +809,12 @@ class Assistant:
             best = scored[:MAX_ANSWER_SENTENCES]
             if best and not any(gives_name(c.text) or called_before(c) for c in best):
                 absent = "No quote gives a name."
+                return self.abstention(question, standalone, retrieval, (*notices, absent))
+        # "What exact provider URL do you type in?": talk about the URL spells out none.
+        if asks_address(standalone.question) and not leaning:
+            best = scored[:MAX_ANSWER_SENTENCES]
+            if best and not any(shows_address(c.text) for c in best):
+                absent = "No quote gives an address."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
         if not scored:
             absent = "The closest passages hold no sentence to quote."

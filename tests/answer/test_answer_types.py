@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.answer.answer_types import (
@@ -9,6 +11,7 @@ from qa.answer.answer_types import (
     answer_type,
     answers_outright,
     asked_quantity,
+    asks_address,
     asks_count,
     asks_day,
     asks_money,
@@ -30,6 +33,7 @@ from qa.answer.answer_types import (
     says_sum,
     says_what_is_called,
     sentence_types,
+    shows_address,
     shows_count,
     shows_day,
     shows_money,
@@ -46,6 +50,7 @@ from qa.answer.counting import (
     naming_terms,
 )
 from qa.answer.scorer import question_sentences
+from qa.ingest.parsers import read_transcript_file
 
 
 @pytest.mark.parametrize(
@@ -594,6 +599,20 @@ def test_a_money_question_wants_an_amount_in_a_currency() -> None:
         "A total of 7.7million Canadians have received the Canada emergency response benefit, "
         "and the agency is ensuring the integrity of the system."
     )
+
+
+def test_a_question_asking_for_an_address_wants_one_spelt_out(real_dir: Path) -> None:
+    # The AWS Bytes OIDC episode spells out the audience's address, never the provider URL
+    # (looked-at near-misses h25a-u01 and h28f-x07 were answered with talk about the form).
+    assert asks_address("What exact provider URL did they say to enter for GitHub Actions?")
+    assert asks_address("What web address did the project manager give for the website?")
+    assert not asks_address("Why is entering just one URL enough to set up an OIDC provider?")
+    turns = read_transcript_file(real_dir / "awsbytes-ep45-oidc.whisper.json").utterances
+    audience = next(u.text for u in turns if "sts.amazonaws.com" in u.text)
+    assert shows_address(audience)
+    form = next(u.text for u in turns if "fill that form" in u.text)
+    assert not shows_address(form)
+    assert shows_address("the website is www dot remote dot com")
 
 
 def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
