@@ -252,7 +252,10 @@ _NAME_Q = re.compile(
     r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
     r"(?:(?:first|last|full|family)\s+)?(?:name|surname)\b|"
     rf"{_ASKING_WHICH}(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|"
-    rf"the|of|kind|kinds|type|types|sort)\b)[\w-]+\s+){{0,2}}{_NAMED_THING}{_HEAD_ENDS}",
+    rf"the|of|kind|kinds|type|types|sort)\b)[\w-]+\s+){{0,2}}{_NAMED_THING}{_HEAD_ENDS}|"
+    # "Which were the three regions where…?"
+    rf"{_ASKING_WHICH}which\s+(?:is|was|were|are)\s+the\s+(?:[\w-]+\s+){{0,2}}{_NAMED_THING}"
+    rf"{_HEAD_ENDS}",
     re.I,
 )
 # A title in quotation marks: the film “Sobibor”.

@@ -629,6 +629,10 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     assert asks_name("Which online pronunciation dictionary did Chuck use to count the phones?")
     assert asks_name("Which state decoration was Sergei Ignatiev to receive?")
     assert not asks_name("Which foreign shooting teams use Kalashnikov weapons?")
+    # The thing named after "which were the" (heldout33: h33a-06 was answered with "In three
+    # regions that we audited several people were fired").
+    assert asks_name("Which were the three regions where the audit led to criminal cases?")
+    assert not asks_name("Which were the main problems the audit found?")
     # What a proper name names, asked for by "which" (heldout29's near-misses answered with
     # quotes naming nothing), and a possessive's name.
     assert asks_name("In the WGU D386 review, which news outlet carried the scam story?")
