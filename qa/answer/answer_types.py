@@ -856,9 +856,9 @@ _ADDRESS_Q = re.compile(
     r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:urls?|(?:web|website|e-?mail)\s+address(?:es)?)\b",
     re.I,
 )
+_DOMAIN_END = r"(?:com|org|net|io|gov|edu|co|uk|ru|de|dev)"
 _ADDRESS = re.compile(
-    r"https?:|\bwww\b|\b[\w-]+\.(?:com|org|net|io|gov|edu|co|uk|ru|de|dev)\b|\b[\w.-]+@[\w-]+\.\w|"
-    r"\bdot\s+(?:com|org|net|io|gov|edu|co|uk|ru)\b",
+    rf"https?:|\bwww\b|\b[\w-]+\.{_DOMAIN_END}\b|\b[\w.-]+@[\w-]+\.\w|\bdot\s+{_DOMAIN_END}\b",
     re.I,
 )
 
