@@ -1099,6 +1099,10 @@ def explain_quote(
     return replace(quote, end=end)
 
 
+# A sentence an editor put in brackets.
+_ASIDE = re.compile(r"[(\[].*[)\]]\W*", re.S)
+
+
 def _concluded_from(text: str, start: int) -> int:
     """Where the sentences a conclusion starting at `start` draws on start: the sentence
     before it, with the examples and the asides ("(The Moscow Mayor went on to cover the legal
@@ -1110,10 +1114,6 @@ def _concluded_from(text: str, start: int) -> int:
         if not (gives_example(text[first:last]) or _ASIDE.fullmatch(text[first:last].strip())):
             break
     return start
-
-
-# A sentence an editor put in brackets.
-_ASIDE = re.compile(r"[(\[].*[)\]]\W*", re.S)
 
 
 def cite(candidate: Candidate, n: int) -> Citation:

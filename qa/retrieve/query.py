@@ -340,6 +340,9 @@ def read_people(
     )
 
 
+_SUBJECT_PRONOUNS = wordset("he she")
+
+
 def _asked_as_pronoun(w: _Words, found: Sequence[_Mention], addressed: set[str]) -> set[str]:
     """The one person the question names, when a "he" or "she" after the name is asked what
     they said: "At the ceremony where Putin launched the oilfield, which field did he say would
@@ -357,7 +360,6 @@ def _asked_as_pronoun(w: _Words, found: Sequence[_Mention], addressed: set[str])
     return set()
 
 
-_SUBJECT_PRONOUNS = wordset("he she")
 # Verbs whose object is the person spoken to: "asked Putin", "told the President".
 _TAKES_ADDRESSEE = wordset(
     "ask asked asks tell told tells question questioned urge urged warn warned assure assured "

@@ -505,12 +505,7 @@ class Library:
 
     def term_count(self, term: str) -> int:
         """Chunks whose text contains the word (FTS5 stemming applies); 0 for a non-word."""
-        if not term.isalnum():
-            return 0
-        row = self._db.execute(
-            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{term}"',)
-        ).fetchone()
-        return int(row[0])
+        return self.phrase_count([term])
 
     def phrase_count(self, words: Sequence[str]) -> int:
         """Chunks holding the words one after another (FTS5 stemming applies); 0 when one of
