@@ -99,9 +99,9 @@ def test_weights_for_other_features_are_refused_with_the_file_named(tmp_path: Pa
 
 @pytest.mark.slow
 def test_the_shipped_choice_leads_with_the_cause_not_the_restatement() -> None:
-    # Sechin to Putin, August 2020 (kremlin.ru 63904; heldout21, a suite the weights never
-    # learned from): the scorer and the pair scorer both put first the sentence that names
-    # the project the question asks about; the one that says why it waits comes second.
+    # Sechin to Putin, August 2020 (kremlin.ru 63904; heldout21): the scorer and the pair
+    # scorer both put first the sentence that names the project the question asks about; the
+    # one that says why it waits comes second.
     from embeddings.pair_scorer import load_pair_scorer
 
     require_shared("kremlin", "html", "63904.html")
