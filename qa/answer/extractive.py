@@ -1062,10 +1062,9 @@ def explain_quote(
         return quote
     text = quote.utterance.text
     if concludes(quote.text):
-        start = _concluded_from(text, quote.start)
-        words = [m.start() for m in re.finditer(r"\S+", text[start : quote.start])]
-        if words:
-            return replace(quote, start=start + words[max(0, len(words) - max_words)])
+        opening = _last_words(text, _concluded_from(text, quote.start), quote.start, max_words)
+        if opening is not None:
+            return replace(quote, start=opening)
         if (
             before is None
             or text[: quote.start].strip()
@@ -1073,16 +1072,11 @@ def explain_quote(
         ):
             return quote
         end = len(before.text.rstrip())
-        start = _concluded_from(before.text, end)
-        words = [m.start() for m in re.finditer(r"\S+", before.text[start:end])]
-        if not words:
+        opening = _last_words(before.text, _concluded_from(before.text, end), end, max_words)
+        if opening is None:
             return quote
         return replace(
-            quote,
-            utterance=before,
-            start=start + words[max(0, len(words) - max_words)],
-            end=end,
-            tail=((quote.utterance, quote.end),),
+            quote, utterance=before, start=opening, end=end, tail=((quote.utterance, quote.end),)
         )
     if gives_cause(quote.text):
         return quote
@@ -1097,6 +1091,12 @@ def explain_quote(
         return quote
     _, end = best_word_window(text, first, last, (), max_words)
     return replace(quote, end=end)
+
+
+def _last_words(text: str, start: int, end: int, max_words: int) -> int | None:
+    """Where the last `max_words` words of text[start:end] start; None when it has none."""
+    words = [m.start() for m in re.finditer(r"\S+", text[start:end])]
+    return start + words[max(0, len(words) - max_words)] if words else None
 
 
 # A sentence an editor put in brackets.
