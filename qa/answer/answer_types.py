@@ -233,7 +233,10 @@ _HEAD_ENDS = (
     r"(?=\s+(?:did|does|do|is|was|were|are|has|had|have|will|would|could|can)\b|"
     r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose|outside|beyond|besides|except|"
     r"apart|across|around|within|near|by|into|among|including|like|such|where|which|who)\b|"
-    r"\s+\w+ed\b))"
+    r"\s+\w+ed\b|"
+    # a verb in the present ("Which company owns Lebedinsky GOK?")
+    r"\s+(?:owns|runs|makes|builds|supplies|operates|produces|holds|controls|leads|heads|"
+    r"manages|hosts|wins|sells|buys|funds|sponsors|publishes|organi[sz]es)\b))"
 )
 # Where a "which" asks rather than relates: it opens the question or a clause of it, or a
 # preposition before it does ("In which region…?", "…, from which city…?"); not "a programme
@@ -249,6 +252,10 @@ _NAME_Q = re.compile(
     r"\b(?:what|which)(?:\s+(?:is|was|were|are|will\s+be)|['’]s)\s+(?:the\s+|his\s+|her\s+|its\s+|"
     r"their\s+)?(?:(?:first|last|full|family|official)\s+)?(?:names?|surname|title|username|"
     r"nickname)\s+of\b|"
+    # "What is the fair in Carme's village called, according to…?" (not "What is the thing
+    # called Oxygen used for?": nothing but the question's end or a clause may follow)
+    r"\bwhat\s+(?:is|was|were|are)\s+(?:the|his|her|its|their|this|that)\s+[^?,;]{1,80}?\s"
+    r"called\s*(?:[,?]|$|\s+(?:in|at|by|according|when|during|before|after)\b)|"
     r"\bwhat\s+(?:is|was|were|are)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
     r"(?:(?:first|last|full|family)\s+)?(?:name|surname)\b|"
     rf"{_ASKING_WHICH}(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|had|will|would|"

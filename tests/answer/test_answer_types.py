@@ -629,6 +629,13 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     assert asks_name("Which online pronunciation dictionary did Chuck use to count the phones?")
     assert asks_name("Which state decoration was Sergei Ignatiev to receive?")
     assert not asks_name("Which foreign shooting teams use Kalashnikov weapons?")
+    # What a thing is called, and "which" with a verb in the present (heldout35: h35a-36 and
+    # h35b-05, near-misses answered with quotes naming only what the question names).
+    assert asks_name("What is the fair in Carme's village called, according to the interview?")
+    assert asks_name("What was that company called?")
+    assert not asks_name("What is the company called Oxygen Africa working on?")
+    assert asks_name("Which company owns Lebedinsky GOK, whose iron project Savchenko described?")
+    assert not asks_name("Which company shares rose after the Direct Line?")
     # The thing named after "which were the" (heldout33: h33a-06 was answered with "In three
     # regions that we audited several people were fired").
     assert asks_name("Which were the three regions where the audit led to criminal cases?")
