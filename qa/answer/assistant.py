@@ -695,6 +695,9 @@ class Assistant:
             (a leaning follow-up's quotes are only ordered: it keeps the pool)."""
             return kept or (pool if leaning else None)
 
+        # The narrower kinds of figure the quotes showed one of ("What share…?": a share): the
+        # lead must show it too.
+        narrowing: list[TextCheck] = []
         if wanted in TYPES_REQUIRED:
             # "How much…" is answered by a sentence with a quantity, and a quantity near the
             # topic is not the one asked for: the best such sentence whose utterance uses a
@@ -770,11 +773,14 @@ class Assistant:
                     continue
                 showing = [c for c in typed if shows(c.text)]
                 if not showing and looser is not None:
-                    showing = [c for c in typed if looser(c.text)]
+                    shows = looser
+                    showing = [c for c in typed if shows(c.text)]
                 kept = narrowed(typed, showing)
                 if kept is None:
                     absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
+                if showing:
+                    narrowing.append(shows)
                 typed = kept
             # "On what date will Putin attend the festival?" is not answered by "next year, in
             # 2020". A check, not a choice: the quote naming a day need not be the answer, and
@@ -858,9 +864,12 @@ class Assistant:
 
             def may_lead(c: Candidate) -> bool:
                 """The lead's transcript chose the occasion, an opening holds no claim, and a
-                figure or a date question is led by a quote that gives one."""
+                figure or a date question is led by a quote that gives one, of the kind asked
+                when the quotes show it ("…recruiting to about 65 per cent of those targets", not
+                "…to consider (1) becoming a teacher, and (2)…", asked for a share)."""
                 typed = wanted not in TYPES_REQUIRED or gives_wanted(c)
-                return c.passage.transcript_id == lead and not is_opening(c.text) and typed
+                kind = all(shows(c.text) for shows in narrowing)
+                return c.passage.transcript_id == lead and not is_opening(c.text) and typed and kind
 
             # Which of the best sentences answers, read side by side (qa.answer.lead): the
             # pair scorer alone prefers the one that restates the question.

@@ -995,6 +995,8 @@ def test_a_name_no_retrieved_transcript_says_leaves_the_quotes_to_the_checks(
         "Kirsty Williams say Wales was recruiting?"
     )
     assert not answer.abstained, answer.notices
+    # Asked for a share, the lead shows one: the pair scorer of stop 67 alone led with
+    # "…to consider (1) becoming a teacher, and (2)…".
     assert "65 per cent" in answer.citations[0].quote
 
 
