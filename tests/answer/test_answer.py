@@ -590,13 +590,13 @@ def test_a_name_question_is_refused_when_no_quote_it_would_cite_names(
     # ceremonies for open-ocean and high-seas vessels." names no vessel; Putin "was aboard a
     # plane", not a ship. Among the best quotes is one that names something (the State
     # Armament Programme, Kronstadt), and none of those cited does.
-    for asked in (
-        "What is the name of the vessel whose keel-laying Putin attended?",
-        "What was the name of the ship Putin was aboard when he read the article?",
-    ):
-        refused = assistant.ask(asked)
-        assert refused.abstained, refused.text
-        assert refused.notices[-1] == "The quote it would lead with gives no name."
+    refused = assistant.ask("What is the name of the vessel whose keel-laying Putin attended?")
+    assert refused.abstained, refused.text
+    assert refused.notices[-1] == "The quote it would lead with gives no name."
+    # The learned check, reading the pair scorer of stop 67, refuses this one before.
+    ship = "What was the name of the ship Putin was aboard when he read the article?"
+    refused = assistant.ask(ship)
+    assert refused.abstained, refused.text
 
 
 @pytest.mark.slow

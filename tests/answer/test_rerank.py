@@ -297,15 +297,13 @@ def test_a_list_lead_grows_to_the_sentence_the_items_go_on_in() -> None:
     assert grown_to_answer(asked, numerous, scores, _kremlin_utterance_at) == numerous
     # So does a list of names: the names the next sentence would bring would vouch for the
     # answer. Olga Golodets at the Government meeting, April 2018 (kremlin.ru 57275): the
-    # lead names the regions, and the pair scorer reads it with "But every region is paying
-    # the benefit." at least as surely as alone.
+    # lead names the regions (the pair scorer shipped before stop 67 read it with "But every
+    # region is paying the benefit." at least as surely as alone).
     regions = "The most active areas in this respect are the Rostov Region"
     active = _kremlin_lead("57275", regions)
     active = replace(active, end=active.utterance.text.index(".", active.start) + 1)
     asked = "Which regions did Olga Golodets name as the most active in taking up the new benefits?"
     assert answer_type(asked) == "list" and asks_name(asked)
-    padded = grown_to_answer(asked, active, scores, _kremlin_utterance_at, 30, LIST_GROW_MARGIN)
-    assert padded.text.endswith("But every region is paying the benefit.")
     margin = grow_margin("list", active, asks_for_name=True)
     assert margin == LEAD_PAIR_MARGIN
     assert grown_to_answer(asked, active, scores, _kremlin_utterance_at, 30, margin) == active
@@ -359,8 +357,8 @@ def test_a_why_lead_that_restates_the_question_grows_to_the_cause_after_it() -> 
         assert grow_margin("fact", lead) == LEAD_PAIR_MARGIN
     # A "why" lead that gives a cause of its own ("thanks to your helping hand") keeps the
     # usual margin: the sentence after it wanders off to the trade figures (the opening of the
-    # speaker's next paragraph), which the pair scorer reads clearly worse, so that even the
-    # lenient margin would not add it.
+    # speaker's next paragraph), which the pair scorer reads only a little surer with the lead
+    # (0.7 logit), enough for the lenient margin to add it.
     seed = require_shared("seed", "meeting-with-nursultan-nazarbayev-2021-06-30.txt")
     said = read_transcript_file(seed).utterances
     dynamics = "I must say that, thanks to your helping hand"
@@ -375,5 +373,5 @@ def test_a_why_lead_that_restates_the_question_grows_to_the_cause_after_it() -> 
         return said[index] if 0 <= index < len(said) else None
 
     asked = "Why did Nazarbayev thank Russia?"
-    for margin in (LEAD_PAIR_MARGIN, REASON_GROW_MARGIN):
-        assert grown_to_answer(asked, helped, scores, seed_at, 30, margin) == helped
+    assert grown_to_answer(asked, helped, scores, seed_at, 30, LEAD_PAIR_MARGIN) == helped
+    assert grown_to_answer(asked, helped, scores, seed_at, 30, REASON_GROW_MARGIN) != helped
