@@ -771,16 +771,17 @@ class Assistant:
             for asked, shows, looser, kind in narrower:
                 if not (asked and typed):
                     continue
-                showing = [c for c in typed if shows(c.text)]
+                check = shows
+                showing = [c for c in typed if check(c.text)]
                 if not showing and looser is not None:
-                    shows = looser
-                    showing = [c for c in typed if shows(c.text)]
+                    check = looser
+                    showing = [c for c in typed if check(c.text)]
                 kept = narrowed(typed, showing)
                 if kept is None:
                     absent = f"No quote gives {kind}."
                     return self.abstention(question, standalone, retrieval, (*notices, absent))
                 if showing:
-                    narrowing.append(shows)
+                    narrowing.append(check)
                 typed = kept
             # "On what date will Putin attend the festival?" is not answered by "next year, in
             # 2020". A check, not a choice: the quote naming a day need not be the answer, and
