@@ -810,18 +810,26 @@ class Assistant:
         def called_before(c: Candidate) -> Candidate | None:
             return grown_back(c, lambda text: says_what_is_called(text, standalone.question))
 
-        if asks_for_name:
+        # What the question asks to have spelt out, which one of the best quotes must spell.
+        spelt: list[tuple[bool, Callable[[Candidate], bool], str]] = [
             # "What is the name of the US special envoy…?": quotes about the envoy that name
             # nobody the question does not already name are its topic, not its answer.
-            best = scored[:MAX_ANSWER_SENTENCES]
-            if best and not any(gives_name(c.text) or called_before(c) for c in best):
-                absent = "No quote gives a name."
-                return self.abstention(question, standalone, retrieval, (*notices, absent))
-        # "What exact provider URL do you type in?": talk about the URL spells out none.
-        if asks_address(standalone.question) and not leaning:
-            best = scored[:MAX_ANSWER_SENTENCES]
-            if best and not any(shows_address(c.text) for c in best):
-                absent = "No quote gives an address."
+            (
+                asks_for_name,
+                lambda c: gives_name(c.text) or called_before(c) is not None,
+                "a name",
+            ),
+            # "What exact provider URL do you type in?": talk about the URL spells out none.
+            (
+                asks_address(standalone.question) and not leaning,
+                lambda c: shows_address(c.text),
+                "an address",
+            ),
+        ]
+        best = scored[:MAX_ANSWER_SENTENCES]
+        for asked, spells, what in spelt:
+            if asked and best and not any(spells(c) for c in best):
+                absent = f"No quote gives {what}."
                 return self.abstention(question, standalone, retrieval, (*notices, absent))
         if not scored:
             absent = "The closest passages hold no sentence to quote."
