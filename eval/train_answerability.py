@@ -35,7 +35,7 @@ from embeddings.pair_scorer import PAIR_WEIGHTS
 from eval.metrics import abstention_scores, answer_recall
 from eval.runner import asked_in_turn
 from eval.suite import add_suite_arguments, suites_and_libraries
-from eval.train_pair_scorer import read_folds
+from eval.train_pair_scorer import add_pair_folds_argument, fold_scorers, pair_folds_of
 from eval.train_scorer import fit_logistic
 from qa.answer.answerability import ANSWERABILITY_FEATURES, AnswerabilityModel
 from qa.answer.extractive import PairScores
@@ -225,13 +225,6 @@ def train(asked: Sequence[Asked], l2: float = L2) -> dict[str, Any]:
     }
 
 
-def fold_scorers(fold_of: dict[str, Path]) -> dict[str, PairScores]:
-    """A pair scorer per suite, one per weights file."""
-    from embeddings.pair_scorer import load_pair_scorer
-
-    return {suite: load_pair_scorer(weights).scores for suite, weights in fold_of.items()}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m eval.train_answerability", description=__doc__.split("\n")[0]
@@ -242,19 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="a JSON file keeping the asked questions' decisions between runs (the slow part)",
     )
-    p.add_argument(
-        "--pair-folds",
-        type=Path,
-        help="a folder of pair scorers written by `eval.train_pair_scorer --fold-weights`: each "
-        "suite is asked with the one that never saw it",
-    )
+    add_pair_folds_argument(p)
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
     pairs = suites_and_libraries(p, a)
-    try:
-        fold_of = read_folds(a.pair_folds, a.suite) if a.pair_folds else {}
-    except (OSError, ValueError) as e:
-        p.error(str(e))
+    fold_of = pair_folds_of(p, a)
     key = cache_key(a.suite, a.library, sorted(set(fold_of.values())))
     asked = read_cache(a.cache, key) if a.cache and a.cache.exists() else None
     if asked is None:

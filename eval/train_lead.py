@@ -3,7 +3,7 @@ leads the answer (qa.answer.lead).
 
     PYTHONPATH=$PWD HF_HUB_OFFLINE=1 python -m eval.train_lead \\
         --suite eval/suites/train1.jsonl --library EVALLIB [--suite S --library L]... \\
-        -o qa/answer/lead_weights.json
+        [--pair-folds PAIRFOLDS] -o qa/answer/lead_weights.json
 
 Each suite question is asked as `tqa eval` asks it, with a choice that keeps the scorer's lead
 and records the sentences it was shown: their LEAD_FEATURES and which of them may lead. A
@@ -20,6 +20,10 @@ the shares of groups led by an answer and by a shortest answer are printed and w
 the file for the scorer's lead kept, the pair scorer's surest sentence, the rule the choice
 replaced (the pair scorer's surest when surer than of the lead by more than three logits) and
 the learned choice.
+
+The pair scorer's logits are features, and the shipped pair scorer is surer of the suites it
+learned from than of a user's question: --pair-folds asks each suite with the fold model that
+never saw it (eval.train_pair_scorer --fold-weights), as eval.train_answerability does.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ import numpy as np
 from eval.metrics import answer_recall
 from eval.runner import asked_in_turn
 from eval.suite import add_suite_arguments, suites_and_libraries
-from qa.answer.extractive import Candidate
+from eval.train_pair_scorer import add_pair_folds_argument, fold_scorers, pair_folds_of
+from qa.answer.extractive import Candidate, PairScores
 from qa.answer.lead import LEAD_FEATURES, LeadModel
 
 # A quote that holds the answer and pads it with a neighbour counts half an answer in the
@@ -82,15 +87,20 @@ class Group:
     shortest: tuple[int, ...]
 
 
-def asked_groups(suite: Path, library_dir: Path) -> list[Group]:
-    """The groups of the suite's questions asked of the library, as `tqa eval` asks them."""
+def asked_groups(
+    suite: Path, library_dir: Path, pair_scores: PairScores | None = None
+) -> list[Group]:
+    """The groups of the suite's questions asked of the library, as `tqa eval` asks them (with
+    the given pair scorer, else the shipped one)."""
     from qa.answer.assistant import Assistant
     from qa.runtime import open_library
     from qa.settings import load_settings
 
     settings = load_settings(library=str(library_dir), llm_base_url="")
     recorder = RecordingLead(weights=(0.0,) * len(LEAD_FEATURES))
-    assistant = Assistant(open_library(settings), settings, lead_model=recorder)
+    assistant = Assistant(
+        open_library(settings), settings, lead_model=recorder, pair_scores=pair_scores
+    )
     groups = []
     for q, _ in asked_in_turn(assistant, suite, recorder.shown.clear):
         for texts, rows, allowed in recorder.shown:
@@ -201,15 +211,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m eval.train_lead", description=__doc__.split("\n")[0]
     )
     add_suite_arguments(p)
+    add_pair_folds_argument(p)
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
     pairs = suites_and_libraries(p, a)
+    fold_of = pair_folds_of(p, a)
     from embeddings.offline import use_offline_hub
 
     use_offline_hub()
+    scorers = fold_scorers(fold_of)
     groups: list[Group] = []
     for suite, library in pairs:
-        groups += asked_groups(suite, library)
+        groups += asked_groups(suite, library, scorers.get(suite.stem))
         print(f"{suite.name}: {len(groups)} groups so far", file=sys.stderr)
     model = train(groups, [s.stem for s in a.suite])
     a.output.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

@@ -3,7 +3,12 @@ the shortest of them."""
 
 from __future__ import annotations
 
-from eval.train_lead import Group, cross_validation, fit, shortest_of
+from pathlib import Path
+
+import pytest
+
+from eval.train_lead import Group, cross_validation, fit, main, shortest_of
+from eval.train_pair_scorer import write_folds
 from qa.answer.lead import LeadModel, lead_features
 from tests.answer.test_rerank import KARAGANDA, THANKS, VACCINE, _candidates
 
@@ -55,3 +60,15 @@ def test_the_fit_leads_with_the_answer_and_not_its_padded_pair() -> None:
     assert figures["learned"] == {"answer": 1.0, "shortest": 1.0}
     assert figures["pair_surest"] == {"answer": 0.0, "shortest": 0.0}
     assert figures["scorer_lead"] == {"answer": 0.5, "shortest": 0.25}
+
+
+def test_each_suite_is_asked_with_the_pair_scorer_of_its_fold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The lead choice reads pair logits; a suite the shipped pair scorer learned from must be
+    # asked with the fold model that never saw it, so a folder lacking the suite is an error.
+    write_folds(tmp_path, {"train1": "shipped.npz"})
+    args = ["--suite", "eval/suites/train2.jsonl", "--library", str(tmp_path)]
+    with pytest.raises(SystemExit):
+        main([*args, "--pair-folds", str(tmp_path), "-o", str(tmp_path / "lead.json")])
+    assert "no pair scorer for train2" in capsys.readouterr().err

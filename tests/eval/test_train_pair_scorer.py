@@ -4,6 +4,7 @@ the answerer runs."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,7 +12,17 @@ import torch
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
 from embeddings.pair_scorer import merged_model, read_pair_weights
-from eval.train_pair_scorer import Group, group_loss, question_groups, top1, train
+from eval.train_pair_scorer import (
+    SEED,
+    Group,
+    TrainingStalled,
+    fold_scorers,
+    group_loss,
+    question_groups,
+    top1,
+    train,
+    train_past_plateau,
+)
 from eval.train_scorer import DevQuestion
 from qa.answer.extractive import RERANK_MARGIN
 from qa.answer.scorer import FEATURES, load_scorer
@@ -107,3 +118,44 @@ def test_trained_updates_merge_into_the_same_logits(tmp_path: Path) -> None:
     # The file holds the factors in float16: the same logits to a few thousandths.
     np.testing.assert_allclose(shipped, trained, atol=0.02)
     assert trained[0] > trained[1]  # three steps on one group learn it
+    assert 0.0 < model.plateau_share < 1.0
+
+
+def test_a_fold_model_is_loaded_once_for_all_its_suites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[Path] = []
+
+    class Loaded:
+        def __init__(self, weights: Path) -> None:
+            loaded.append(weights)
+            self.scores = weights
+
+    monkeypatch.setattr("embeddings.pair_scorer.load_pair_scorer", Loaded)
+    fold_of = {"dev": tmp_path / "fold-0.npz", "heldout3": tmp_path / "fold-0.npz"}
+    fold_of["hand"] = tmp_path / "fold-1.npz"
+    scorers = fold_scorers(fold_of)
+    assert sorted(loaded) == [tmp_path / "fold-0.npz", tmp_path / "fold-1.npz"]
+    assert scorers == fold_of
+
+
+def test_a_run_that_stays_on_the_plateau_is_trained_again_with_the_next_seed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stop 67's first fold ended at a uniform softmax (ln 9 for 4,006 steps) and was shipped
+    # to the answerability check as if it had learned.
+    seeds: list[int] = []
+
+    def runs(groups: object, model_path: object, **kwargs: int) -> SimpleNamespace:
+        seeds.append(kwargs["seed"])
+        return SimpleNamespace(seed=kwargs["seed"], plateau_share=1.0 if len(seeds) < 2 else 0.4)
+
+    monkeypatch.setattr("eval.train_pair_scorer.train", runs)
+    assert train_past_plateau([], Path("model")).seed == SEED + 1
+    assert f"seed {SEED}: the last tenth's loss is 1.00" in capsys.readouterr().err
+    seeds.clear()
+    monkeypatch.setattr(
+        "eval.train_pair_scorer.train", lambda *a, **k: SimpleNamespace(plateau_share=0.95)
+    )
+    with pytest.raises(TrainingStalled):
+        train_past_plateau([], Path("model"))
