@@ -142,8 +142,8 @@ def test_a_fold_model_is_loaded_once_for_all_its_suites(
 def test_a_run_that_stays_on_the_plateau_is_trained_again_with_the_next_seed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Stop 67's first fold ended at a uniform softmax (ln 9 for 4,006 steps) and was shipped
-    # to the answerability check as if it had learned.
+    # Stop 67's first fold ended at a uniform softmax (ln 9 for 4,006 steps): its logits would
+    # have taught the answerability check what a model that learned nothing says.
     seeds: list[int] = []
 
     def runs(groups: object, model_path: object, **kwargs: int) -> SimpleNamespace:
@@ -153,7 +153,6 @@ def test_a_run_that_stays_on_the_plateau_is_trained_again_with_the_next_seed(
     monkeypatch.setattr("eval.train_pair_scorer.train", runs)
     assert train_past_plateau([], Path("model")).seed == SEED + 1
     assert f"seed {SEED}: the last tenth's loss is 1.00" in capsys.readouterr().err
-    seeds.clear()
     monkeypatch.setattr(
         "eval.train_pair_scorer.train", lambda *a, **k: SimpleNamespace(plateau_share=0.95)
     )
