@@ -319,11 +319,10 @@ def pair_folds_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def fold_scorers(fold_of: dict[str, Path]) -> dict[str, PairScores]:
-    """A pair scorer per suite, one per weights file."""
+    """A pair scorer per suite; `load_pair_scorer` loads each weights file once."""
     from embeddings.pair_scorer import load_pair_scorer
 
-    loaded = {weights: load_pair_scorer(weights).scores for weights in set(fold_of.values())}
-    return {suite: loaded[weights] for suite, weights in fold_of.items()}
+    return {suite: load_pair_scorer(weights).scores for suite, weights in fold_of.items()}
 
 
 def train_and_save(a: argparse.Namespace, groups: Sequence[Group], model_path: Path) -> None:

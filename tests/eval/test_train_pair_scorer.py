@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
-from embeddings.pair_scorer import merged_model, read_pair_weights
+from embeddings.pair_scorer import load_pair_scorer, merged_model, read_pair_weights
 from eval.train_pair_scorer import (
     SEED,
     Group,
@@ -124,17 +124,22 @@ def test_trained_updates_merge_into_the_same_logits(tmp_path: Path) -> None:
 def test_a_fold_model_is_loaded_once_for_all_its_suites(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Through the real loader (its cache), with PairScorer's constructor counting the loads.
     loaded: list[Path] = []
 
     class Loaded:
-        def __init__(self, weights: Path) -> None:
+        def __init__(self, model_path: Path, weights: Path) -> None:
             loaded.append(weights)
             self.scores = weights
 
-    monkeypatch.setattr("embeddings.pair_scorer.load_pair_scorer", Loaded)
-    fold_of = {"dev": tmp_path / "fold-0.npz", "heldout3": tmp_path / "fold-0.npz"}
-    fold_of["hand"] = tmp_path / "fold-1.npz"
-    scorers = fold_scorers(fold_of)
+    monkeypatch.setattr("embeddings.pair_scorer.PairScorer", Loaded)
+    load_pair_scorer.cache_clear()
+    try:
+        fold_of = {"dev": tmp_path / "fold-0.npz", "heldout3": tmp_path / "fold-0.npz"}
+        fold_of["hand"] = tmp_path / "fold-1.npz"
+        scorers = fold_scorers(fold_of)
+    finally:
+        load_pair_scorer.cache_clear()  # no fake is left for later tests
     assert sorted(loaded) == [tmp_path / "fold-0.npz", tmp_path / "fold-1.npz"]
     assert scorers == fold_of
 
