@@ -164,11 +164,16 @@ def train(
 
 
 def train_past_plateau(
-    groups: Sequence[Group], model_path: Path, *, epochs: float = EPOCHS, log: Any = None
+    groups: Sequence[Group],
+    model_path: Path,
+    *,
+    epochs: float = EPOCHS,
+    first_seed: int = SEED,
+    log: Any = None,
 ) -> Any:
-    """`train` with SEED, and with the next seeds while a run stalls (deterministic: the same
-    groups stall at the same seeds); TrainingStalled if every seed tried does."""
-    for seed in range(SEED, SEED + SEEDS_TRIED):
+    """`train` with `first_seed`, and with the next seeds while a run stalls (deterministic:
+    the same groups stall at the same seeds); TrainingStalled if every seed tried does."""
+    for seed in range(first_seed, first_seed + SEEDS_TRIED):
         model = train(groups, model_path, epochs=epochs, seed=seed, log=log)
         if model.plateau_share <= PLATEAU_SHARE:
             return model
@@ -355,7 +360,9 @@ def train_and_save(a: argparse.Namespace, groups: Sequence[Group], model_path: P
             print(json.dumps(figures[-1]), file=sys.stderr, flush=True)
         if a.fold_weights:
             write_folds(a.fold_weights, fold_of)
-    model = train_past_plateau(groups, model_path, epochs=a.epochs, log=sys.stderr)
+    model = train_past_plateau(
+        groups, model_path, epochs=a.epochs, first_seed=a.seed, log=sys.stderr
+    )
     save_updates(model, a.output)
     print(
         json.dumps({"groups": len(groups), "suites": [s.stem for s in a.dev]}),
@@ -379,6 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "eval/train_answerability.py and eval/train_lead.py --pair-folds)",
     )
     p.add_argument("--epochs", type=float, default=EPOCHS)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="the first seed the model of all the groups is trained with (the --folds models "
+        "start at SEED); one training's answers vary with its seed, so compare several",
+    )
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
     if not a.dev or len(a.dev) != len(a.library):

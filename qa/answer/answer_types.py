@@ -1216,6 +1216,21 @@ def answers_outright(text: str) -> bool:
     return bool(_OUTRIGHT.search(text))
 
 
+# A sentence that opens by pointing back at what the one before it said, with a demonstrative:
+# "These are three matters that concern people the most.", "That's the motto of our company.",
+# "This is a fairly large number, but…" (not a time: "This year, my meetings…").
+_POINTS_BACK = re.compile(
+    r"^\W*(?:this|that|these|those|such)\b(?!\s+(?:year|month|week|day|morning|afternoon|"
+    r"evening|night|time|summer|winter|spring|autumn|season)s?\b)",
+    re.I,
+)
+
+
+def points_back(text: str) -> bool:
+    """Whether the sentence opens with a demonstrative, pointing back at what was just said."""
+    return bool(_POINTS_BACK.search(text))
+
+
 def concludes(text: str) -> bool:
     """Whether the sentence opens by drawing a conclusion from the one before it."""
     return bool(_CONCLUDES.search(text))

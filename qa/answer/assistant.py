@@ -70,6 +70,7 @@ from qa.answer.extractive import (
     full_names,
     grow_margin,
     grown_back,
+    grown_back_to_answer,
     grown_to_answer,
     joined_when_consecutive,
     led_by_answer,
@@ -945,6 +946,11 @@ class Assistant:
                 grown = grown_to_answer(
                     question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS, margin
                 )
+                if grown is quote:
+                    before = utterance_at(quote.passage.transcript_id, quote.utterance.index - 1)
+                    grown = grown_back_to_answer(
+                        question, quote, self.pair_scores, before, CONTINUATION_WORDS
+                    )
             grown = continue_quote(grown, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
             if any(overlaps(q, grown) for q in quotes):
                 # Grown into a quote before it: quoted as it was ("This is why I wear watch

@@ -30,6 +30,7 @@ from qa.answer.answer_types import (
     is_opening,
     is_question_sentence,
     is_who_said,
+    points_back,
     says_sum,
     says_what_is_called,
     sentence_types,
@@ -1023,6 +1024,20 @@ def test_a_yes_or_a_no_said_outright() -> None:
     assert not answers_outright("No doubt this is a difficult issue.")
     assert not answers_outright("Yes-men are everywhere.")
     assert not answers_outright("Exactly the special colours.")
+
+
+def test_a_sentence_that_points_back_at_what_was_just_said() -> None:
+    # Putin on the ombudsman's report (kremlin.ru 57265), Mishustin (62084), the TS3009 final
+    # meeting (QMSum), Putin to heads of news agencies (60675).
+    assert points_back("These are three matters that concern people the most.")
+    assert points_back("This is a fairly large number, but I would like to say that…")
+    assert points_back("That that's the title of our uh end document .")
+    assert points_back("“Such is the law.”")
+    # A time named with "this" points at no sentence; nor does an opening that is no pronoun.
+    assert not points_back("This year, my meetings with forum guests start with you.")
+    assert not points_back("That time we were in Sochi.")
+    assert not points_back("Thus we agreed.")
+    assert not points_back("Most of them concern criminal and procedural law.")
 
 
 def test_a_sum_said_without_its_currency() -> None:

@@ -15,12 +15,14 @@ from qa.answer.extractive import (
     FACT_PAIR_LOGIT,
     LEAD_PAIR_MARGIN,
     LIST_GROW_MARGIN,
+    POINTER_GROW_MARGIN,
     REASON_GROW_MARGIN,
     RERANK_DEPTH,
     RERANK_MARGIN,
     RERANK_WEIGHT,
     Candidate,
     grow_margin,
+    grown_back_to_answer,
     grown_to_answer,
     joined_when_consecutive,
     led_by_answer,
@@ -307,6 +309,97 @@ def test_a_list_lead_grows_to_the_sentence_the_items_go_on_in() -> None:
     margin = grow_margin("list", active, asks_for_name=True)
     assert margin == LEAD_PAIR_MARGIN
     assert grown_to_answer(asked, active, scores, _kremlin_utterance_at, 30, margin) == active
+
+
+def _surer_with(words: str, logit: float = 2.0) -> object:
+    """A pair scorer that reads a text holding `words` as the answer by `logit`."""
+
+    def pair_scores(question: str, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray([logit if words in t else 0.0 for t in texts])
+
+    return pair_scores
+
+
+def test_a_lead_pointing_back_grows_to_the_sentence_before_it() -> None:
+    # Putin reading the ombudsman's report, April 2018 (kremlin.ru 57265): the lead says what
+    # the sentence before it lists.
+    matters = _kremlin_lead("57265", "These are three matters that concern people the most.")
+    asked = "What were the three most common subjects of complaints to the ombudsman?"
+    surer = _surer_with("criminal and procedural law")
+    grown = grown_back_to_answer(asked, matters, surer, None)  # type: ignore[arg-type]
+    assert grown.text == (
+        "Most of them concern criminal and procedural law; housing legislation comes second "
+        "and the criminal and penal law takes third position. " + matters.text
+    )
+    assert (grown.utterance, grown.end, grown.tail) == (matters.utterance, matters.end, ())
+    # Only when the pair scorer reads the two surer than the lead alone by the margin.
+    level = _surer_with("three matters")
+    assert grown_back_to_answer(asked, matters, level, None) == matters  # type: ignore[arg-type]
+    above = _surer_with("criminal and procedural law", POINTER_GROW_MARGIN + 0.5)
+    assert grown_back_to_answer(asked, matters, above, None, 30, POINTER_GROW_MARGIN + 1) == matters  # type: ignore[arg-type]
+    # At most max_words of the sentence before: its last words.
+    third = _surer_with("third position")
+    grown = grown_back_to_answer(asked, matters, third, None, 5)  # type: ignore[arg-type]
+    assert grown.text == "penal law takes third position. " + matters.text
+    # A lead that points at nothing is left as it is, however the pair scorer reads it.
+    last = _kremlin_lead("57265", "The last one is labour legislation.")
+    assert grown_back_to_answer(asked, last, _surer_with("three matters"), None) == last  # type: ignore[arg-type]
+
+
+def test_a_lead_opening_its_turn_grows_back_into_the_same_speakers_turn_before_it() -> None:
+    # Rakhmanov (USC) to Putin, July 2020 (kremlin.ru 63757): "This is a very profitable
+    # business" opens his paragraph; what it is ends the paragraph before.
+    business = _kremlin_lead("63757", "This is a very profitable business")
+    before = _kremlin_utterance_at("63757", business.utterance.index - 1)
+    assert before is not None and before.canonical_speaker == "Alexei Rakhmanov"
+    asked = "How quickly can tank containers be reloaded?"
+    surer = _surer_with("24 hours")
+    grown = grown_back_to_answer(asked, business, surer, before)  # type: ignore[arg-type]
+    assert grown.text == (
+        "Tank containers can be reloaded within a matter of 24 hours. " + business.text
+    )
+    assert grown.utterance == before
+    assert grown.tail == ((business.utterance, business.end),)
+    assert grown.last_index == business.utterance.index
+    # Another speaker's turn before it is no part of the lead's.
+    putin = replace(before, speaker="Vladimir Putin", canonical_speaker="Vladimir Putin")
+    assert grown_back_to_answer(asked, business, surer, putin) == business  # type: ignore[arg-type]
+    # Nor is a question before it.
+    asks = replace(before, text="Can tank containers be reloaded within a matter of 24 hours?")
+    assert grown_back_to_answer(asked, business, surer, asks) == business  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_the_pair_scorer_reads_a_pointing_lead_with_what_it_points_at() -> None:
+    from embeddings.pair_scorer import load_pair_scorer
+
+    scores = load_pair_scorer().scores
+    # Each from a suite (train10, heldout38) whose answer led with the pointer alone before: the
+    # shipped pair scorer reads the two sentences together a little surer (0.8-0.9 logit).
+    pointed = [
+        (
+            "57265",
+            "These are three matters that concern people the most.",
+            "What were the three most common subjects of complaints to the human rights "
+            "ombudsman, as Putin read them from Tatyana Moskalkova's annual report in April 2018?",
+            "criminal and procedural law",
+        ),
+        # Mishustin to Putin, November 2019 (kremlin.ru 62084).
+        (
+            "62084",
+            "This is a fairly large number, but I would like to say that there are over 200 "
+            "million receipts printed every day",
+            "How many receipts do shoppers check every day with the tax service's new "
+            "receipt-checking service, according to Mikhail Mishustin's November 2019 meeting "
+            "with Putin?",
+            "Over 720,000 receipts are checked daily.",
+        ),
+    ]
+    for page, sentence, asked, answer in pointed:
+        lead = _kremlin_lead(page, sentence)
+        lead = replace(lead, end=lead.utterance.text.index(".", lead.end - 1) + 1)
+        grown = grown_back_to_answer(asked, lead, scores, None)
+        assert answer in grown.text and grown.text.endswith(lead.text), asked
 
 
 @pytest.mark.slow

@@ -163,3 +163,8 @@ def test_a_run_that_stays_on_the_plateau_is_trained_again_with_the_next_seed(
     )
     with pytest.raises(TrainingStalled):
         train_past_plateau([], Path("model"))
+    # Another training of the same groups starts from another seed (`--seed`).
+    seeds.clear()
+    monkeypatch.setattr("eval.train_pair_scorer.train", runs)
+    assert train_past_plateau([], Path("model"), first_seed=1).seed == 2
+    assert seeds == [1, 2]
