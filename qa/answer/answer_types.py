@@ -223,7 +223,7 @@ _NAMED_THING = (
     r"films?|movies?|books?|songs?|exhibitions?|competitions?|part(?:y|ies)|chains?|"
     r"commissions?|albums?|ministr(?:y|ies)|treat(?:y|ies)|awards?|prizes?|aircraft|"
     r"manufacturers?|courses?|dictionar(?:y|ies)|spacecraft|stations?|decorations?|medals?|"
-    r"bands?|algorithms?|apps?|frameworks?|"
+    r"bands?|algorithms?|apps?|frameworks?|unions?|labels?|studios?|publishers?|"
     # Places asked for by "which": "Which city gathered the most?", "In which region…?"
     r"cit(?:y|ies)|towns?|villages?|provinces?|regions?|countr(?:y|ies)|streets?)"
 )
@@ -234,6 +234,10 @@ _HEAD_ENDS = (
     r"\s*[,?]|\s+(?:of|in|at|with|for|that|to|from|on|whose|outside|beyond|besides|except|"
     r"apart|across|around|within|near|by|into|among|including|like|such|where|which|who)\b|"
     r"\s+\w+ed\b|"
+    # a verb in the past that does not end in -ed ("Which British broadcaster made…?")
+    r"\s+(?:made|won|built|ran|wrote|sold|bought|took|gave|led|held|paid|sent|brought|began|"
+    r"became|chose|drew|got|grew|kept|lost|met|saw|set|spent|told|went|lent|sang|shot|fell|"
+    r"rose|stood|threw|wore|came)\b|"
     # a verb in the present ("Which company owns Lebedinsky GOK?")
     r"\s+(?:owns|runs|makes|builds|supplies|operates|produces|holds|controls|leads|heads|"
     r"manages|hosts|wins|sells|buys|funds|sponsors|publishes|organi[sz]es)\b))"
