@@ -908,7 +908,7 @@ def shows_name(text: str, question: str = "") -> bool:
     ] + _ACRONYM.findall(text)
     return (
         any(not _given_name(w.lower(), given) for w in words)
-        or bool(_QUOTED_NAME.search(text))
+        or _quoted_new(text, given)
         or _called_new(text, given)
     )
 
@@ -919,6 +919,16 @@ def says_what_is_called(text: str, question: str = "") -> bool:
     title in quotation marks (the film “Sobibor”). Not a capitalised word alone ("the Russian
     participants"), nor words quoted ("They said: “As soon as grants became available…”")."""
     return bool(_QUOTED_TITLE.search(text)) or _called_new(text, _given_tokens(question))
+
+
+def _quoted_new(text: str, given: frozenset[str]) -> bool:
+    """Whether the text quotes something capitalised that is not a title the question gives
+    (“War and Peace” names nothing new to "Who made the version of War and Peace…?")."""
+    for match in _QUOTED_NAME.finditer(text):
+        title = _QUOTED_TITLE.match(text, match.start())
+        if title is None or _new(_TOKEN.findall(title.group().lower()), given):
+            return True
+    return False
 
 
 def _called_new(text: str, given: frozenset[str]) -> bool:

@@ -692,6 +692,15 @@ def test_a_name_question_wants_a_name_the_question_does_not_give() -> None:
     guard = "What was the name of the security guard who failed to press the alarm button?"
     assert shows_name("the security guard, his name is Antyushin, did not press it", guard)
     assert shows_name("We are now making the film “Sobibor”.", "What is the title of the film?")
+    # A title the question gives names nothing new (heldout40: h40d-17, a near-miss, was
+    # answered with it), while one it does not give, or quoted speech, still does.
+    broadcaster = "Which British broadcaster made the version of War and Peace Putin liked?"
+    assert not shows_name(
+        "I believe the British version of “War and Peace” was released quite recently.",
+        broadcaster,
+    )
+    assert shows_name("I liked the British version of “Anna Karenina”.", broadcaster)
+    assert shows_name("He told me: “War and Peace was made by them.”", broadcaster)
     # Names the question already gives are its topic: Jason Lengstorf on his podcast.
     band = "What was the name of the band Jason Lengstorf played in?"
     assert not shows_name("I'm talking of course about Jason Lengstorf.", band)
