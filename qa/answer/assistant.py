@@ -947,9 +947,8 @@ class Assistant:
                     question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS, margin
                 )
                 if grown is quote:
-                    before = utterance_at(quote.passage.transcript_id, quote.utterance.index - 1)
                     grown = grown_back_to_answer(
-                        question, quote, self.pair_scores, before, CONTINUATION_WORDS
+                        question, quote, self.pair_scores, utterance_at, CONTINUATION_WORDS
                     )
             grown = continue_quote(grown, utterance_at, CONTINUATION_WORDS, CONTINUATION_CUES)
             if any(overlaps(q, grown) for q in quotes):

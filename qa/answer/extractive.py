@@ -982,7 +982,7 @@ def grown_back_to_answer(
     question: str,
     lead: Candidate,
     pair_scores: PairScores,
-    before: Utterance | None,
+    utterance_at: Callable[[str, int], Utterance | None],
     max_words: int = 30,
     margin: float = POINTER_GROW_MARGIN,
 ) -> Candidate:
@@ -992,37 +992,43 @@ def grown_back_to_answer(
     concern criminal and procedural law; housing legislation comes second…" / "These are three
     matters that concern people the most."; "Over 720,000 receipts are checked daily." / "This
     is a fairly large number, but…"). The sentence before is the one before the lead in its
-    utterance or, when the lead opens its utterance, the last of `before`, the utterance before
-    it, when the same speaker says that one. At most `max_words` words more; it stays one
-    verbatim quote."""
+    utterance or, when the lead opens its utterance, the last of the utterance before it
+    (`utterance_at(transcript id, index)` gives it, asked only then), when the same speaker
+    says that one. At most `max_words` words more; it stays one verbatim quote."""
     if not points_back(lead.text):
         return lead
-    grown = _with_sentence_before(lead, before, max_words)
+    grown = _with_sentence_before(lead, utterance_at, max_words)
     return _read_surer(question, lead, grown, pair_scores, margin)
 
 
 def _with_sentence_before(
-    lead: Candidate, before: Utterance | None, max_words: int
+    lead: Candidate, utterance_at: Callable[[str, int], Utterance | None], max_words: int
 ) -> Candidate | None:
     """The lead with the sentence before it (its last `max_words` words); None when there is
     none, when it asks, or when the lead was cut inside its sentence."""
-    text = lead.utterance.text
-    within = bool(text[: lead.start].strip())
-    if within:
-        source, span = lead.utterance, _span_before(text, lead.start)
-    elif before is not None and before.canonical_speaker == lead.utterance.canonical_speaker:
-        source, span = before, _span_before(before.text, len(before.text.rstrip()))
+    source = lead.utterance
+    if source.text[: lead.start].strip():
+        span = _span_before(source.text, lead.start)
     else:
-        return None
+        before = utterance_at(lead.passage.transcript_id, source.index - 1)
+        if before is None or before.canonical_speaker != source.canonical_speaker:
+            return None
+        source, span = before, _span_before(before.text, len(before.text.rstrip()))
     if span is None or is_question_sentence(source.text[span[0] : span[1]]):
         return None
     opening = _last_words(source.text, span[0], span[1], max_words)
     if opening is None:
         return None
-    if within:
+    if source is lead.utterance:
         return replace(lead, start=opening)
-    tail = ((lead.utterance, lead.end), *lead.tail)
-    return replace(lead, utterance=source, start=opening, end=span[1], tail=tail)
+    return _reaching_back(lead, source, opening, span[1])
+
+
+def _reaching_back(quote: Candidate, before: Utterance, start: int, end: int) -> Candidate:
+    """The quote begun earlier, at `before.text[start:end]`, the utterance before its own: one
+    citation over both."""
+    tail = ((quote.utterance, quote.end), *quote.tail)
+    return replace(quote, utterance=before, start=start, end=end, tail=tail)
 
 
 def grow_margin(wanted: str, lead: Candidate, asks_for_name: bool = False) -> float:
@@ -1146,9 +1152,7 @@ def explain_quote(
         opening = _last_words(before.text, _concluded_from(before.text, end), end, max_words)
         if opening is None:
             return quote
-        return replace(
-            quote, utterance=before, start=opening, end=end, tail=((quote.utterance, quote.end),)
-        )
+        return _reaching_back(quote, before, opening, end)
     if gives_cause(quote.text):
         return quote
     after = _spans_after(quote)

@@ -320,13 +320,18 @@ def _surer_with(words: str, logit: float = 2.0) -> object:
     return pair_scores
 
 
+def _never(transcript_id: str, index: int) -> Utterance | None:
+    """An utterance lookup that must not be asked: the sentence before is in the lead's own."""
+    raise AssertionError(f"looked up {transcript_id}#u{index}")
+
+
 def test_a_lead_pointing_back_grows_to_the_sentence_before_it() -> None:
     # Putin reading the ombudsman's report, April 2018 (kremlin.ru 57265): the lead says what
     # the sentence before it lists.
     matters = _kremlin_lead("57265", "These are three matters that concern people the most.")
     asked = "What were the three most common subjects of complaints to the ombudsman?"
     surer = _surer_with("criminal and procedural law")
-    grown = grown_back_to_answer(asked, matters, surer, None)  # type: ignore[arg-type]
+    grown = grown_back_to_answer(asked, matters, surer, _never)  # type: ignore[arg-type]
     assert grown.text == (
         "Most of them concern criminal and procedural law; housing legislation comes second "
         "and the criminal and penal law takes third position. " + matters.text
@@ -334,16 +339,18 @@ def test_a_lead_pointing_back_grows_to_the_sentence_before_it() -> None:
     assert (grown.utterance, grown.end, grown.tail) == (matters.utterance, matters.end, ())
     # Only when the pair scorer reads the two surer than the lead alone by the margin.
     level = _surer_with("three matters")
-    assert grown_back_to_answer(asked, matters, level, None) == matters  # type: ignore[arg-type]
+    assert grown_back_to_answer(asked, matters, level, _never) == matters  # type: ignore[arg-type]
     above = _surer_with("criminal and procedural law", POINTER_GROW_MARGIN + 0.5)
-    assert grown_back_to_answer(asked, matters, above, None, 30, POINTER_GROW_MARGIN + 1) == matters  # type: ignore[arg-type]
+    stricter = POINTER_GROW_MARGIN + 1
+    kept = grown_back_to_answer(asked, matters, above, _never, 30, stricter)  # type: ignore[arg-type]
+    assert kept == matters
     # At most max_words of the sentence before: its last words.
     third = _surer_with("third position")
-    grown = grown_back_to_answer(asked, matters, third, None, 5)  # type: ignore[arg-type]
+    grown = grown_back_to_answer(asked, matters, third, _never, 5)  # type: ignore[arg-type]
     assert grown.text == "penal law takes third position. " + matters.text
     # A lead that points at nothing is left as it is, however the pair scorer reads it.
     last = _kremlin_lead("57265", "The last one is labour legislation.")
-    assert grown_back_to_answer(asked, last, _surer_with("three matters"), None) == last  # type: ignore[arg-type]
+    assert grown_back_to_answer(asked, last, _surer_with("three matters"), _never) == last  # type: ignore[arg-type]
 
 
 def test_a_lead_opening_its_turn_grows_back_into_the_same_speakers_turn_before_it() -> None:
@@ -354,7 +361,7 @@ def test_a_lead_opening_its_turn_grows_back_into_the_same_speakers_turn_before_i
     assert before is not None and before.canonical_speaker == "Alexei Rakhmanov"
     asked = "How quickly can tank containers be reloaded?"
     surer = _surer_with("24 hours")
-    grown = grown_back_to_answer(asked, business, surer, before)  # type: ignore[arg-type]
+    grown = grown_back_to_answer(asked, business, surer, _kremlin_utterance_at)  # type: ignore[arg-type]
     assert grown.text == (
         "Tank containers can be reloaded within a matter of 24 hours. " + business.text
     )
@@ -363,10 +370,10 @@ def test_a_lead_opening_its_turn_grows_back_into_the_same_speakers_turn_before_i
     assert grown.last_index == business.utterance.index
     # Another speaker's turn before it is no part of the lead's.
     putin = replace(before, speaker="Vladimir Putin", canonical_speaker="Vladimir Putin")
-    assert grown_back_to_answer(asked, business, surer, putin) == business  # type: ignore[arg-type]
+    assert grown_back_to_answer(asked, business, surer, lambda *_: putin) == business  # type: ignore[arg-type]
     # Nor is a question before it.
     asks = replace(before, text="Can tank containers be reloaded within a matter of 24 hours?")
-    assert grown_back_to_answer(asked, business, surer, asks) == business  # type: ignore[arg-type]
+    assert grown_back_to_answer(asked, business, surer, lambda *_: asks) == business  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -398,7 +405,7 @@ def test_the_pair_scorer_reads_a_pointing_lead_with_what_it_points_at() -> None:
     for page, sentence, asked, answer in pointed:
         lead = _kremlin_lead(page, sentence)
         lead = replace(lead, end=lead.utterance.text.index(".", lead.end - 1) + 1)
-        grown = grown_back_to_answer(asked, lead, scores, None)
+        grown = grown_back_to_answer(asked, lead, scores, _never)
         assert answer in grown.text and grown.text.endswith(lead.text), asked
 
 
