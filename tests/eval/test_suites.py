@@ -26,12 +26,12 @@ HELDOUT2 = SUITES / "heldout2.jsonl"
 HELDOUT3 = SUITES / "heldout3.jsonl"
 # In the order they were written: heldout, then heldout2 onwards, each after the one before
 # had been run. A new held-out suite is added here.
-HELDOUTS = (HELDOUT, HELDOUT2, HELDOUT3, *(SUITES / f"heldout{k}.jsonl" for k in range(4, 41)))
+HELDOUTS = (HELDOUT, HELDOUT2, HELDOUT3, *(SUITES / f"heldout{k}.jsonl" for k in range(4, 42)))
 # Written once every kremlin.ru page had been used: new questions on transcripts earlier held-out
 # suites use (never dev's or a training suite's), about facts none of them asks.
 REASKED = tuple(
     SUITES / f"heldout{k}.jsonl"
-    for k in (24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40)
+    for k in (24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41)
 )
 HAND = SUITES / "hand.jsonl"
 # Follow-ups asking how an exchange was answered ("And what did Putin answer?"), split by
