@@ -27,6 +27,12 @@ cores). `--fold-weights DIR` keeps them, with `folds.json` naming each suite's m
 that never saw it): eval/train_answerability.py asks each suite with its fold's model, so the
 check learns from pair logits as they come on questions the pair scorer has not seen.
 
+With --teacher W (repeatable) the model learns the mean of those weights files' logits instead
+of the labels: the softmax over each group and the empty slot that their mean gives is its
+target. Two trainings read together order and refuse better than either (README, Training the
+pair scorer) but read every pair twice; one model taught their mean reads it once. Stop 71's,
+taught the shipped file and stop 69's seed-1 retrain, answered worse than the shipped file.
+
 Deterministic on one machine: torch's seed, the groups in suite order shuffled by SEED.
 """
 
@@ -37,7 +43,7 @@ import json
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +87,8 @@ class Group:
     positives: int
     scores: tuple[float, ...]  # the shipped scorer's logits of `texts`
     labels: tuple[int, ...]
+    # The teachers' mean pair logits of `texts` (--teacher); empty: learn from the labels.
+    taught: tuple[float, ...] = ()
 
 
 def question_groups(
@@ -113,6 +121,15 @@ def question_groups(
             )
         )
     return groups
+
+
+def taught_groups(groups: Sequence[Group], teachers: Sequence[PairScores]) -> list[Group]:
+    """The groups, each with the teachers' mean logits of its sentences to learn instead."""
+    taught = []
+    for g in groups:
+        mean = np.mean([teacher(g.question, g.texts) for teacher in teachers], axis=0)
+        taught.append(replace(g, taught=tuple(float(x) for x in mean)))
+    return taught
 
 
 def train(
@@ -148,14 +165,15 @@ def train(
     for step in range(steps):
         group = order[step % len(order)]
         logits = model.logits(group.question, group.texts)
-        loss = group_loss(logits, group.positives)
+        loss = group_loss(logits, group.positives, group.taught)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         schedule.step()
         if step >= last_tenth:
             loss_sum += loss.item()
-            uniform_sum += group_loss(torch.zeros(len(group.texts)), group.positives).item()
+            uniform = torch.zeros(len(group.texts))
+            uniform_sum += group_loss(uniform, group.positives, group.taught).item()
         if log is not None and step % 100 == 0:
             print(f"step {step}/{steps} loss {loss.item():.3f}", file=log, flush=True)
     # The last tenth's loss as a share of a uniform softmax's: near 1, the run stalled.
@@ -186,12 +204,16 @@ def train_past_plateau(
     raise TrainingStalled(f"all {SEEDS_TRIED} seeds tried stayed on the plateau")
 
 
-def group_loss(logits: Any, positives: int) -> Any:
+def group_loss(logits: Any, positives: int, taught: Sequence[float] = ()) -> Any:
     """-log of the answers' share of the softmax over the group's logits and the empty slot
-    (logit 0); an unanswerable group's (positives 0) target is the empty slot."""
+    (logit 0); an unanswerable group's (positives 0) target is the empty slot. Taught (the
+    teachers' mean logits), the cross-entropy against their softmax over the same slots."""
     import torch
 
     slots = torch.cat([logits, logits.new_zeros(1)])
+    if taught:
+        teacher = torch.tensor([*taught, 0.0], dtype=slots.dtype)
+        return -(torch.softmax(teacher, 0) * torch.log_softmax(slots, 0)).sum()
     target = torch.logsumexp(logits[:positives], 0) if positives else slots[-1]
     return torch.logsumexp(slots, 0) - target
 
@@ -393,6 +415,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the first seed the model of all the groups is trained with (the --folds models "
         "start at SEED); one training's answers vary with its seed, so compare several",
     )
+    p.add_argument(
+        "--teacher",
+        type=Path,
+        action="append",
+        default=[],
+        help="a pair scorer weights file (repeatable): learn the mean of their logits instead "
+        "of the labels",
+    )
     p.add_argument("-o", "--output", type=Path, required=True)
     a = p.parse_args(argv)
     if not a.dev or len(a.dev) != len(a.library):
@@ -401,6 +431,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--folds must be 0 (none) or at least 2")
     if a.fold_weights and not a.folds:
         p.error("--fold-weights needs --folds")
+    if a.teacher and a.folds:
+        p.error("--teacher cannot be given with --folds: the teachers saw every suite")
+    for teacher in a.teacher:
+        if not teacher.is_file():
+            p.error(f"--teacher {teacher}: no such file")
     from embeddings.offline import use_offline_hub
 
     use_offline_hub()
@@ -410,6 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         questions = dev_questions(suite, library, pair_scorer=0)
         groups += question_groups(suite.stem, questions)
         print(f"{suite.stem}: {len(groups)} groups so far", file=sys.stderr, flush=True)
+    if a.teacher:
+        from embeddings.pair_scorer import load_pair_scorer
+
+        groups = taught_groups(groups, [load_pair_scorer(t).scores for t in a.teacher])
     try:
         train_and_save(a, groups, model_path)
     except TrainingStalled as e:

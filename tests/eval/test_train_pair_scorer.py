@@ -11,14 +11,21 @@ import pytest
 import torch
 
 from embeddings.models import DEFAULT_MODEL, resolve_model
-from embeddings.pair_scorer import load_pair_scorer, merged_model, read_pair_weights
+from embeddings.pair_scorer import (
+    PAIR_WEIGHTS,
+    load_pair_scorer,
+    merged_model,
+    read_pair_weights,
+)
 from eval.train_pair_scorer import (
     SEED,
     Group,
     TrainingStalled,
     fold_scorers,
     group_loss,
+    main,
     question_groups,
+    taught_groups,
     top1,
     train,
     train_past_plateau,
@@ -87,6 +94,44 @@ def test_the_loss_weighs_the_answers_against_the_others_and_the_empty_slot() -> 
     expected = -np.log(1.0 / (np.exp(2.0) + np.exp(0.5) + np.exp(-1.0) + 1.0))
     assert float(group_loss(logits, 0)) == pytest.approx(expected, rel=1e-5)
     assert float(group_loss(torch.tensor([-20.0, -20.0]), 0)) < 1e-6
+
+
+def test_a_taught_group_learns_the_teachers_mean_logits_whatever_its_labels() -> None:
+    group = Group(
+        "dev",
+        "What did the minister say about the Karaganda coal mines?",
+        ("The mines will be modernised by 2025.", "Thank you very much."),
+        1,
+        (1.0, 0.0),
+        (1, 0),
+    )
+    # One teacher reads the first sentence as the answer, the other the empty slot.
+    teachers = [
+        lambda q, texts: np.asarray([3.0, -1.0]),
+        lambda q, texts: np.asarray([-1.0, -3.0]),
+    ]
+    (taught,) = taught_groups([group], teachers)
+    assert taught.taught == (1.0, -2.0) and taught.labels == group.labels
+    at_mean = torch.tensor([1.0, -2.0], requires_grad=True)
+    loss = group_loss(at_mean, taught.positives, taught.taught)
+    loss.backward()
+    # The mean is where the loss is least: no pull either way, and the labels' target is worse.
+    assert at_mean.grad is not None and float(at_mean.grad.abs().max()) < 1e-6
+    as_labelled = torch.tensor([8.0, -8.0])
+    assert float(group_loss(as_labelled, 1, taught.taught)) > float(loss)
+    assert float(group_loss(as_labelled, 1)) < float(group_loss(at_mean.detach(), 1))
+
+
+def test_a_teacher_must_exist_and_cannot_teach_folds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["--dev", "eval/suites/dev.jsonl", "--library", str(tmp_path), "-o", "out.npz"]
+    with pytest.raises(SystemExit):
+        main([*common, "--teacher", str(tmp_path / "missing.npz")])
+    assert "missing.npz: no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*common, "--folds", "2", "--teacher", str(PAIR_WEIGHTS)])
+    assert "the teachers saw every suite" in capsys.readouterr().err
 
 
 @pytest.mark.slow
